@@ -1,0 +1,323 @@
+"""AutoML: the public facade. The wizard, the command line and the benchmarks call exactly this."""
+
+from __future__ import annotations
+
+import time
+import warnings
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator
+
+from .events import EventBus
+from .exceptions import DataWarning, InputError, LeakageWarning, NotFittedError, SearchWarning
+from .problem import Problem, analyze
+from .search import (
+    Coordinator,
+    SearchHandle,
+    SearchResult,
+    SearchSettings,
+    TrainingData,
+    leaderboard_frame,
+    open_study,
+)
+from .search._samplers import make_pruner, make_sampler
+from .search._storage import data_fingerprint
+from .search.executors import make_executor
+from .search.space import SearchSpace
+
+MSG_BUDGET = ("The 'time_budget' parameter of AutoML must be a positive number of seconds or None "
+              "(then n_trials must be set). Got {got!r} instead.")
+MSG_N_TRIALS = "The 'n_trials' parameter of AutoML must be a positive int or None. Got {got!r} instead."
+MSG_NO_LIMIT = "Set time_budget (seconds) or n_trials, or both: without either the search never ends."
+MSG_RUNNING = "A search of this AutoML is still running. Call handle.stop() and handle.wait() first."
+MSG_NOT_FITTED = ("This AutoML is not fitted yet. Call fit(X, y), or wait for fit_async(X, y) to finish "
+                  "(handle.wait()), before using {what}.")
+MSG_MISSING_COLUMNS = ("X is missing {n} column(s) the model uses: {names}. Pass the same columns as "
+                       "in fit (extra columns are ignored).")
+MSG_PREDICT_TYPE = ("Column {name!r} held numbers in fit but now holds text such as {example!r}; "
+                    "values that are not numbers are treated as missing.")
+
+
+class AutoML(BaseEstimator):
+    """Search models, hyperparameters and preprocessing with Optuna; return a scikit-learn model.
+
+    Parameters
+    ----------
+    task : {"auto", "binary", "multiclass", "classification", "regression"}, default="auto"
+    metric : str, default="auto"
+        A friendly name (``roc_auc``, ``log_loss``, ``accuracy``, ``balanced_accuracy``, ``f1``,
+        ``rmse``, ``mae``, ``r2``) or a scikit-learn scorer name. "auto": ROC AUC for binary, log
+        loss for multiclass, RMSE for regression.
+    time_budget : float or None, default=60
+        Seconds of wall time for the whole ``fit``, final refit included.
+    n_trials : int or None, default=None
+        Stop after this many new trials (whichever of the two limits comes first).
+    seed : int, default=0
+        Same seed, same data, same settings: the same folds and the same sequence of trials.
+    n_jobs : int, default=-1
+        Units of work run side by side (-1: one per core).
+    families : list of str or None, default=None
+        Model families to search: "linear", "knn", "svm", "random_forest", "extra_trees",
+        "gradient_boosting", "neural". None: all.
+    storage : str, optuna storage or None, default=None
+        None: a SQLite file in ``runs_dir/<study_name>/``; "memory": nothing on disk; an Optuna
+        storage URL (``sqlite:///...``, ``postgresql://...``) or a journal file path (``*.log``).
+    study_name : str or None, default=None
+        Resume this study if it exists in ``storage``; None: a new name with the date.
+    ensemble : bool, default=True
+        Build a weighted ensemble of the best trials when it beats the best single model out of fold.
+    sampler : {"tpe", "random", "evolutionary", "cmaes"}, default="tpe"
+    pruner : {"auto", "median", "none"}, default="auto"
+        Stop a trial between folds when its running score is in the worst third ("auto") or
+        below the median ("median") of earlier trials at the same fold.
+    cv : "auto", "holdout" or int, default="auto"
+        "auto": 5 folds up to 10,000 rows, 3 up to 100,000, a 20% holdout above.
+    executor : {"threads", "processes", "dask", "sync"}, default="threads"
+    dask_client : dask.distributed.Client, default=None
+        Needed with ``executor="dask"``.
+    trial_timeout : float or None, default=None
+        Seconds allowed for one fit of one fold. Processes are killed at the limit; threads are
+        marked failed when they end past it.
+    memory_limit : int or None, default=None
+        Megabytes one worker process may add (``executor="processes"`` only).
+    runs_dir : str, default="automl_runs"
+        Folder for the default storage and the out-of-fold predictions.
+    positive_class : label or None, default=None
+        For binary tasks; None: 1 or True if the labels are 0/1, else the rarer class.
+    check_leakage : bool, default=True
+        Warn about columns that alone predict the target almost perfectly.
+
+    Attributes
+    ----------
+    best_pipeline_ : Pipeline or WeightedEnsemble*
+        The final model, refit on all rows; plain scikit-learn.
+    problem_ : Problem
+    classes_ : ndarray (classification)
+    feature_names_in_, n_features_in_
+    cv_score_ : float
+        Out-of-fold score of the final model.
+    best_trial_ : int
+    study_name_ : str
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_breast_cancer
+    >>> X, y = load_breast_cancer(return_X_y=True, as_frame=True)
+    >>> automl = AutoML(time_budget=None, n_trials=3, families=["linear"], storage="memory")
+    >>> automl.fit(X, y).predict_proba(X.head(2)).shape
+    (2, 2)
+    """
+
+    def __init__(
+        self,
+        task: str = "auto",
+        metric: str = "auto",
+        time_budget: float | None = 60,
+        n_trials: int | None = None,
+        seed: int = 0,
+        n_jobs: int = -1,
+        families: list[str] | None = None,
+        storage: Any = None,
+        study_name: str | None = None,
+        ensemble: bool = True,
+        sampler: str = "tpe",
+        pruner: str = "auto",
+        cv: Any = "auto",
+        executor: Any = "threads",
+        dask_client: Any = None,
+        trial_timeout: float | None = None,
+        memory_limit: int | None = None,
+        runs_dir: str = "automl_runs",
+        positive_class: Any = None,
+        check_leakage: bool = True,
+    ):
+        self.task = task
+        self.metric = metric
+        self.time_budget = time_budget
+        self.n_trials = n_trials
+        self.seed = seed
+        self.n_jobs = n_jobs
+        self.families = families
+        self.storage = storage
+        self.study_name = study_name
+        self.ensemble = ensemble
+        self.sampler = sampler
+        self.pruner = pruner
+        self.cv = cv
+        self.executor = executor
+        self.dask_client = dask_client
+        self.trial_timeout = trial_timeout
+        self.memory_limit = memory_limit
+        self.runs_dir = runs_dir
+        self.positive_class = positive_class
+        self.check_leakage = check_leakage
+
+    # -- fitting ------------------------------------------------------------------------------
+
+    def fit(self, X: Any, y: Any) -> AutoML:
+        """Run the search and refit the chosen model; block until done. Returns ``self``.
+
+        ``y`` may be the target values or the name of the target column in ``X``. Ctrl-C stops
+        the search early and keeps the best model found so far.
+        """
+        handle = self.fit_async(X, y)
+        handle.wait()
+        handle.result()
+        for note in self.search_.notes:
+            warnings.warn(note, SearchWarning, stacklevel=2)
+        return self
+
+    def fit_async(self, X: Any, y: Any) -> SearchHandle:
+        """Start the search in a background thread and return its handle at once.
+
+        The data is checked before this returns, so bad input raises here. The handle gives
+        ``stop()``, ``pause()``, ``resume()``, ``wait()``, ``done()``, ``result()``,
+        ``subscribe(fn)``, ``progress()`` and a live ``leaderboard()``.
+        """
+        t_start = time.monotonic()
+        handle = getattr(self, "_handle", None)
+        if handle is not None and not handle.done():
+            raise InputError(MSG_RUNNING)
+        self._validate_limits()
+        problem, X_clean, y_clean = analyze(
+            X, y, task=self.task, metric=self.metric, cv=self.cv, seed=self.seed,
+            positive_class=self.positive_class, check_leakage=self.check_leakage)
+        self._warn_about(problem)
+        space = SearchSpace(problem, self.families)
+        executor = make_executor(self.executor, self.n_jobs, dask_client=self.dask_client,
+                                 unit_timeout=self.trial_timeout, memory_limit_mb=self.memory_limit)
+        summary = problem.summary() | {"fingerprint": data_fingerprint(X_clean, y_clean),
+                                       "seed": self.seed, "families": space.family_names}
+        store = open_study(storage=self.storage, study_name=self.study_name, runs_dir=self.runs_dir,
+                           direction=problem.metric.direction,
+                           sampler=make_sampler(self.sampler, self.seed),
+                           pruner=make_pruner(self.pruner), summary=summary)
+        used = [c.name for c in problem.used_columns]
+        data = TrainingData(X_clean[used], _target_array(y_clean), problem, self.seed)
+        settings = SearchSettings(time_budget=self.time_budget, n_trials=self.n_trials,
+                                  ensemble=bool(self.ensemble), prune=self.pruner != "none",
+                                  seed=self.seed, t_start=t_start)
+        bus = EventBus()
+        self._pending_problem = problem
+        coordinator = Coordinator(data=data, space=space, store=store, executor=executor, bus=bus,
+                                  settings=settings, on_result=self._set_result)
+        self._handle = SearchHandle(self, coordinator, bus)
+        self._coordinator = coordinator
+        return self._handle._start()
+
+    def _validate_limits(self) -> None:
+        b, n = self.time_budget, self.n_trials
+        if b is not None and (isinstance(b, bool) or not isinstance(b, (int, float)) or b <= 0):
+            raise InputError(MSG_BUDGET.format(got=b))
+        if n is not None and (isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1):
+            raise InputError(MSG_N_TRIALS.format(got=n))
+        if b is None and n is None:
+            raise InputError(MSG_NO_LIMIT)
+
+    @staticmethod
+    def _warn_about(problem: Problem) -> None:
+        for note in problem.notes:
+            category = LeakageWarning if note.startswith("possible leakage") else DataWarning
+            warnings.warn(note, category, stacklevel=4)
+
+    def _set_result(self, result: SearchResult) -> None:
+        """Called on the coordinator thread when the final model is ready."""
+        problem = self._pending_problem
+        self.problem_ = problem
+        self.search_ = result
+        self.best_pipeline_ = result.model
+        self.best_trial_ = result.best_trial
+        self.cv_score_ = result.score
+        self.study_name_ = self._coordinator.store.name
+        self.feature_names_in_ = np.asarray(problem.feature_names_in, dtype=object)
+        self.n_features_in_ = len(problem.feature_names_in)
+        if problem.is_classification:
+            self.classes_ = problem.classes
+
+    # -- results ------------------------------------------------------------------------------
+
+    def __sklearn_is_fitted__(self) -> bool:
+        return hasattr(self, "best_pipeline_")
+
+    def _check_fitted(self, what: str) -> None:
+        if not hasattr(self, "best_pipeline_"):
+            raise NotFittedError(MSG_NOT_FITTED.format(what=what))
+
+    def _prepare(self, X: Any) -> pd.DataFrame:
+        """Check X against what fit saw; return the used columns in order."""
+        if not isinstance(X, pd.DataFrame):
+            arr = np.asarray(X)
+            if arr.ndim != 2 or arr.shape[1] != self.n_features_in_:
+                raise InputError(f"X must be a DataFrame with the columns seen in fit "
+                                 f"({self.n_features_in_} columns). Got {type(X).__name__} "
+                                 f"with shape {arr.shape}.")
+            X = pd.DataFrame(arr, columns=self.feature_names_in_)
+        elif not all(isinstance(c, str) for c in X.columns):
+            X = X.set_axis([str(c) for c in X.columns], axis=1)
+        used = [c.name for c in self.problem_.used_columns]
+        missing = [c for c in used if c not in X.columns]
+        if missing:
+            raise InputError(MSG_MISSING_COLUMNS.format(n=len(missing), names=missing[:20]))
+        for c in self.problem_.used_columns:
+            if c.kind == "numeric" and not pd.api.types.is_numeric_dtype(X[c.name]):
+                values = X[c.name].dropna()
+                bad = values[pd.to_numeric(values, errors="coerce").isna()]
+                if len(bad):
+                    warnings.warn(MSG_PREDICT_TYPE.format(name=c.name, example=bad.iloc[0]),
+                                  DataWarning, stacklevel=3)
+        return X[used]
+
+    def predict(self, X: Any) -> np.ndarray:
+        """Predicted labels (classification) or values (regression)."""
+        self._check_fitted("predict")
+        return self.best_pipeline_.predict(self._prepare(X))
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """Class probabilities, columns in the order of ``classes_``."""
+        self._check_fitted("predict_proba")
+        if not self.problem_.is_classification:
+            raise InputError("predict_proba is for classification; this is a regression model. "
+                             "Use predict.")
+        return self.best_pipeline_.predict_proba(self._prepare(X))
+
+    def score(self, X: Any, y: Any) -> float:
+        """The search metric on (X, y), in its own units (see ``problem_.metric.direction``)."""
+        self._check_fitted("score")
+        problem = self.problem_
+        pred = self.predict_proba(X) if problem.is_classification else self.predict(X)
+        return problem.metric.score(_target_array(pd.Series(np.asarray(y))), pred)
+
+    def leaderboard(self) -> pd.DataFrame:
+        """One row per trial, best first (columns in ``jupyter_automl.search.LEADERBOARD_COLUMNS``).
+
+        Works during a search too (a live snapshot).
+        """
+        coordinator = getattr(self, "_coordinator", None)
+        if coordinator is None:
+            raise NotFittedError(MSG_NOT_FITTED.format(what="leaderboard"))
+        weights = dict(zip(self.search_.members, self.search_.weights)) if hasattr(self, "search_") else None
+        return leaderboard_frame(list(coordinator.records.values()), coordinator.metric, weights)
+
+    @property
+    def handle_(self) -> SearchHandle:
+        """The handle of the latest search (also while it runs)."""
+        handle = getattr(self, "_handle", None)
+        if handle is None:
+            raise NotFittedError(MSG_NOT_FITTED.format(what="handle_"))
+        return handle
+
+    def __getstate__(self) -> dict:
+        state = self.__dict__.copy()
+        for key in ("_handle", "_coordinator", "_pending_problem"):
+            state.pop(key, None)
+        return state
+
+
+def _target_array(y: pd.Series) -> np.ndarray:
+    """The target as numpy: numbers as float for regression, labels as they are."""
+    values = y.to_numpy()
+    if values.dtype.kind in "OUS" or str(values.dtype).startswith("str"):
+        return values.astype(object)
+    return values

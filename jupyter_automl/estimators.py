@@ -1,0 +1,240 @@
+"""The few estimators of our own that a fitted model may contain.
+
+This module imports only numpy, pandas and scikit-learn, so a saved model keeps working without
+jupyter_automl: copy this one file next to the model and import it (``export_code`` does that).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.base import (
+    BaseEstimator,
+    ClassifierMixin,
+    MetaEstimatorMixin,
+    OneToOneFeatureMixin,
+    RegressorMixin,
+    TransformerMixin,
+    clone,
+    is_classifier,
+)
+from sklearn.model_selection import train_test_split
+from sklearn.utils.validation import check_is_fitted
+
+__all__ = [
+    "AsLabels",
+    "FiniteNumbers",
+    "DatetimeFeatures",
+    "TextColumn",
+    "SubsampledEstimator",
+    "WeightedEnsembleClassifier",
+    "WeightedEnsembleRegressor",
+]
+
+
+def _as_frame(X) -> pd.DataFrame:
+    return X if isinstance(X, pd.DataFrame) else pd.DataFrame(np.asarray(X, dtype=object))
+
+
+class AsLabels(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+    """Turn every value into text (missing stays NaN) so encoders see one type per column."""
+
+    def fit(self, X, y=None):
+        self.n_features_in_ = _as_frame(X).shape[1]
+        if isinstance(X, pd.DataFrame):
+            self.feature_names_in_ = np.asarray(X.columns, dtype=object)
+        return self
+
+    def transform(self, X):
+        check_is_fitted(self)
+        df = _as_frame(X)
+        out = np.empty(df.shape, dtype=object)
+        for j in range(df.shape[1]):
+            col = df.iloc[:, j]
+            missing = col.isna().to_numpy()
+            values = col.astype(str).to_numpy(dtype=object)
+            values[missing] = np.nan
+            out[:, j] = values
+        return out
+
+
+class FiniteNumbers(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+    """Cast to float and turn infinities into NaN, so imputers and models treat them as missing."""
+
+    def fit(self, X, y=None):
+        self.n_features_in_ = _as_frame(X).shape[1]
+        if isinstance(X, pd.DataFrame):
+            self.feature_names_in_ = np.asarray(X.columns, dtype=object)
+        return self
+
+    def transform(self, X):
+        check_is_fitted(self)
+        if isinstance(X, pd.DataFrame):
+            arr = X.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        else:
+            arr = np.asarray(X, dtype=float)
+        arr = arr.copy()
+        arr[~np.isfinite(arr)] = np.nan
+        return arr
+
+
+class DatetimeFeatures(TransformerMixin, BaseEstimator):
+    """Expand date/time columns into year, month, day, weekday, hour and days since 1970."""
+
+    parts = ("year", "month", "day", "weekday", "hour", "days")
+
+    def fit(self, X, y=None):
+        df = _as_frame(X)
+        self.n_features_in_ = df.shape[1]
+        self.feature_names_in_ = np.asarray([str(c) for c in df.columns], dtype=object)
+        return self
+
+    def transform(self, X):
+        check_is_fitted(self)
+        df = _as_frame(X)
+        blocks = []
+        for j in range(df.shape[1]):
+            d = pd.to_datetime(df.iloc[:, j], errors="coerce", format="mixed")
+            if getattr(d.dt, "tz", None) is not None:
+                d = d.dt.tz_convert(None)
+            days = (d - pd.Timestamp("1970-01-01")).dt.total_seconds() / 86400.0
+            parts = [d.dt.year, d.dt.month, d.dt.day, d.dt.weekday, d.dt.hour, days]
+            blocks.append(np.column_stack([p.to_numpy(dtype=float, na_value=np.nan) for p in parts]))
+        return np.hstack(blocks)
+
+    def get_feature_names_out(self, input_features=None):
+        names = self.feature_names_in_ if input_features is None else input_features
+        return np.asarray([f"{c}_{p}" for c in names for p in self.parts], dtype=object)
+
+
+class TextColumn(TransformerMixin, BaseEstimator):
+    """Pass one text column on as a 1-D array of strings (missing -> ''), as text vectorizers expect."""
+
+    def fit(self, X, y=None):
+        return self
+
+    def transform(self, X):
+        s = X.iloc[:, 0] if isinstance(X, pd.DataFrame) else pd.Series(np.asarray(X, dtype=object).ravel())
+        return s.fillna("").astype(str).to_numpy()
+
+
+class SubsampledEstimator(MetaEstimatorMixin, BaseEstimator):
+    """Fit ``estimator`` on at most ``max_rows`` rows (stratified for classifiers).
+
+    Used for models whose cost grows fast with rows (kernel SVMs, k-NN) on large data.
+    """
+
+    def __init__(self, estimator, max_rows=5000, random_state=0):
+        self.estimator = estimator
+        self.max_rows = max_rows
+        self.random_state = random_state
+
+    def fit(self, X, y, **fit_params):
+        n = len(y)
+        if n > self.max_rows:
+            strat = y if is_classifier(self.estimator) else None
+            try:
+                idx, _ = train_test_split(np.arange(n), train_size=self.max_rows,
+                                          random_state=self.random_state, stratify=strat)
+            except ValueError:  # a class too rare to stratify
+                idx, _ = train_test_split(np.arange(n), train_size=self.max_rows,
+                                          random_state=self.random_state)
+            idx = np.sort(idx)
+            X = X.iloc[idx] if hasattr(X, "iloc") else X[idx]
+            y = y.iloc[idx] if hasattr(y, "iloc") else np.asarray(y)[idx]
+        self.estimator_ = clone(self.estimator).fit(X, y, **fit_params)
+        if hasattr(self.estimator_, "classes_"):
+            self.classes_ = self.estimator_.classes_
+        if hasattr(self.estimator_, "n_features_in_"):
+            self.n_features_in_ = self.estimator_.n_features_in_
+        return self
+
+    def predict(self, X):
+        check_is_fitted(self)
+        return self.estimator_.predict(X)
+
+    def predict_proba(self, X):
+        check_is_fitted(self)
+        return self.estimator_.predict_proba(X)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        inner = self.estimator.__sklearn_tags__()
+        tags.estimator_type = inner.estimator_type
+        tags.classifier_tags = inner.classifier_tags
+        tags.regressor_tags = inner.regressor_tags
+        tags.input_tags = inner.input_tags
+        return tags
+
+
+def _check_weights(estimators, weights) -> np.ndarray:
+    if not estimators:
+        raise ValueError("estimators must be a non-empty list of (name, estimator) pairs.")
+    w = np.ones(len(estimators)) if weights is None else np.asarray(weights, dtype=float)
+    if w.shape != (len(estimators),) or np.any(w < 0) or w.sum() <= 0:
+        raise ValueError(f"weights must be {len(estimators)} non-negative numbers with a "
+                         f"positive sum; got {weights!r}.")
+    return w / w.sum()
+
+
+class _WeightedEnsemble(BaseEstimator):
+    def __init__(self, estimators, weights=None, prefit=False):
+        self.estimators = estimators
+        self.weights = weights
+        self.prefit = prefit
+
+    def _fit_members(self, X, y):
+        self.weights_ = _check_weights(self.estimators, self.weights)
+        if self.prefit:
+            self.estimators_ = [est for _, est in self.estimators]
+        else:
+            self.estimators_ = [clone(est).fit(X, y) for _, est in self.estimators]
+        first = self.estimators_[0]
+        if hasattr(first, "n_features_in_"):
+            self.n_features_in_ = first.n_features_in_
+        if hasattr(first, "feature_names_in_"):
+            self.feature_names_in_ = first.feature_names_in_
+
+
+class WeightedEnsembleClassifier(ClassifierMixin, _WeightedEnsemble):
+    """Weighted average of the class probabilities of several classifiers.
+
+    Parameters
+    ----------
+    estimators : list of (str, estimator)
+    weights : array-like of float, default=None (equal weights)
+    prefit : bool, default=False
+        When True the estimators are already fitted and ``fit`` only records the classes.
+    """
+
+    def fit(self, X, y):
+        self._fit_members(X, y)
+        if self.prefit:
+            self.classes_ = np.unique(np.concatenate([np.asarray(e.classes_) for e in self.estimators_]))
+        else:
+            self.classes_ = np.unique(np.asarray(y))
+        return self
+
+    def predict_proba(self, X):
+        check_is_fitted(self)
+        total = np.zeros((len(X), len(self.classes_)))
+        for w, est in zip(self.weights_, self.estimators_):
+            cols = np.searchsorted(self.classes_, est.classes_)
+            total[:, cols] += w * est.predict_proba(X)
+        return total
+
+    def predict(self, X):
+        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+
+
+class WeightedEnsembleRegressor(RegressorMixin, _WeightedEnsemble):
+    """Weighted average of the predictions of several regressors (see the classifier for parameters)."""
+
+    def fit(self, X, y):
+        self._fit_members(X, y)
+        return self
+
+    def predict(self, X):
+        check_is_fitted(self)
+        return sum(w * np.asarray(est.predict(X), dtype=float)
+                   for w, est in zip(self.weights_, self.estimators_))

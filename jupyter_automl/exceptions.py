@@ -1,0 +1,61 @@
+"""Exceptions and warnings raised by jupyter_automl.
+
+Every message says what is wrong, what we got, and what to do.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AutoMLError",
+    "InputError",
+    "SearchError",
+    "AllTrialsFailedError",
+    "NotFittedError",
+    "AutoMLWarning",
+    "DataWarning",
+    "LeakageWarning",
+    "SearchWarning",
+    "UntrustedTypesError",
+]
+
+from sklearn.exceptions import NotFittedError as _SklearnNotFittedError
+
+
+class AutoMLError(Exception):
+    """Base class of every error raised by jupyter_automl."""
+
+
+class InputError(AutoMLError, ValueError):
+    """The data or a parameter given by the user cannot be used as it is."""
+
+
+class SearchError(AutoMLError, RuntimeError):
+    """The search could not produce a model."""
+
+
+class AllTrialsFailedError(SearchError):
+    """Every trial of the search failed; the message lists the most common reasons."""
+
+
+class NotFittedError(AutoMLError, _SklearnNotFittedError):
+    """The AutoML object was used before ``fit`` finished (also a scikit-learn NotFittedError)."""
+
+
+class UntrustedTypesError(AutoMLError, TypeError):
+    """A saved file contains types that are not trusted for safe loading."""
+
+
+class AutoMLWarning(UserWarning):
+    """Base class of every warning emitted by jupyter_automl."""
+
+
+class DataWarning(AutoMLWarning):
+    """The data was changed or is suspicious (dropped columns, casts, dropped rows)."""
+
+
+class LeakageWarning(DataWarning):
+    """A column predicts the target almost perfectly: it may leak the answer."""
+
+
+class SearchWarning(AutoMLWarning):
+    """Something went wrong during the search but a model was still produced."""

@@ -1,0 +1,132 @@
+"""Task detection and column typing. Pure pandas; every decision comes with a reason."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+# A column kind decides the preprocessing. Kinds marked "dropped" are not used by models.
+KINDS = ("numeric", "categorical", "boolean", "datetime", "text", "id", "constant", "empty")
+DROPPED_KINDS = ("id", "constant", "empty")
+
+MAX_CLASSES_FOR_INT_TARGET = 20
+HIGH_CARDINALITY = 50
+_ID_NAME = re.compile(r"(^|[_\s-])(id|uuid|guid|key|index)$|^id[_\s-]", re.IGNORECASE)
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2})?)?")
+_SAMPLE = 2000
+
+
+@dataclass(frozen=True)
+class ColumnInfo:
+    """What we found in one input column, and what we do with it."""
+
+    name: str
+    kind: str
+    dtype: str
+    n_missing: int
+    n_unique: int
+    note: str = ""
+    high_cardinality: bool = False
+    mixed_types: bool = False
+
+    @property
+    def used(self) -> bool:
+        return self.kind not in DROPPED_KINDS
+
+
+def detect_task(y: pd.Series) -> tuple[str, str]:
+    """Return ``(task, reason)`` with task one of "binary", "multiclass", "regression"."""
+    values = y.dropna()
+    n_unique = values.nunique()
+    if n_unique <= 2 and not pd.api.types.is_float_dtype(values):
+        return "binary", f"the target has {n_unique} distinct values"
+    if pd.api.types.is_bool_dtype(values) or not pd.api.types.is_numeric_dtype(values):
+        if n_unique == 2:
+            return "binary", "the target has 2 distinct labels"
+        return "multiclass", f"the target has {n_unique} distinct labels (not numbers)"
+    if pd.api.types.is_float_dtype(values):
+        integral = bool(np.all(np.mod(values.to_numpy(dtype=float), 1) == 0))
+        if not integral:
+            return "regression", "the target holds non-integer numbers"
+        if n_unique == 2:
+            return "binary", "the target has 2 distinct values"
+    # integers: few distinct values read as classes, many as a quantity
+    if n_unique <= MAX_CLASSES_FOR_INT_TARGET and n_unique <= max(2, len(values) // 5):
+        kind = "binary" if n_unique == 2 else "multiclass"
+        return kind, (f"the target has only {n_unique} distinct integer values; "
+                      "pass task='regression' if they are quantities")
+    return "regression", f"the target has {n_unique} distinct numeric values"
+
+
+def profile_column(s: pd.Series) -> ColumnInfo:
+    """Classify one column. ``s.name`` must be a string."""
+    name = str(s.name)
+    n = len(s)
+    n_missing = int(s.isna().sum())
+    values = s.dropna()
+    n_unique = int(values.nunique()) if len(values) else 0
+    dtype = str(s.dtype)
+    base = dict(name=name, dtype=dtype, n_missing=n_missing, n_unique=n_unique)
+    if n_unique == 0:
+        return ColumnInfo(kind="empty", note="dropped: every value is missing", **base)
+    if n_unique == 1 and n_missing == 0:
+        return ColumnInfo(kind="constant", note="dropped: the same value in every row", **base)
+    if pd.api.types.is_bool_dtype(s):
+        return ColumnInfo(kind="boolean", **base)
+    if pd.api.types.is_datetime64_any_dtype(s):
+        return ColumnInfo(kind="datetime", note="expanded into year, month, day, weekday, hour", **base)
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        return ColumnInfo(kind="categorical", high_cardinality=n_unique > HIGH_CARDINALITY, **base)
+    if pd.api.types.is_numeric_dtype(s):
+        if _looks_like_numeric_id(name, values, n):
+            return ColumnInfo(kind="id", note="dropped: looks like an identifier (unique integers)", **base)
+        return ColumnInfo(kind="numeric", **base)
+    return _profile_strings(values, n, base)
+
+
+def _profile_strings(values: pd.Series, n: int, base: dict) -> ColumnInfo:
+    sample = values.iloc[:_SAMPLE]
+    types = {type(v) for v in sample}
+    mixed = str in types and len(types) > 1
+    note = "mixed value types: read as text labels" if mixed else ""
+    texts = sample.astype(str)
+    if not mixed and len(texts) and texts.str.match(_ISO_DATE).mean() > 0.95:
+        parsed = pd.to_datetime(texts, errors="coerce", format="mixed")
+        if parsed.notna().mean() > 0.95:
+            return ColumnInfo(kind="datetime", note="dates read from text; expanded into year, "
+                              "month, day, weekday, hour", **base)
+    n_unique = base["n_unique"]
+    unique_ratio = n_unique / max(len(values), 1)
+    mean_words = float(texts.str.count(r"\s+").mean() + 1) if len(texts) else 0.0
+    if mean_words >= 4 and unique_ratio > 0.3:
+        return ColumnInfo(kind="text", note="free text: turned into word frequencies (TF-IDF)", **base)
+    if n_unique > 20 and unique_ratio > 0.95 and len(values) > 0.5 * n:
+        return ColumnInfo(kind="id", note=f"dropped: looks like an identifier "
+                          f"({unique_ratio:.0%} of values are unique)", **base)
+    high = n_unique > HIGH_CARDINALITY
+    if high:
+        note = (note + "; " if note else "") + (
+            f"{n_unique} distinct values: rare ones are grouped, or target-encoded")
+    return ColumnInfo(kind="categorical", note=note, high_cardinality=high, mixed_types=mixed, **base)
+
+
+def _looks_like_numeric_id(name: str, values: pd.Series, n: int) -> bool:
+    if len(values) < 20 or not pd.api.types.is_integer_dtype(values) and not (
+        pd.api.types.is_float_dtype(values) and np.all(np.mod(values.to_numpy(float), 1) == 0)
+    ):
+        return False
+    if values.nunique() != len(values):
+        return False
+    if _ID_NAME.search(name):
+        return True
+    # a running counter: sorted, evenly spaced unique integers
+    diffs = np.diff(values.to_numpy(dtype=float))
+    return bool(len(diffs) and (np.all(diffs == diffs[0]) and diffs[0] != 0))
+
+
+def profile(X: pd.DataFrame) -> list[ColumnInfo]:
+    """Profile every column of ``X`` (column names must already be strings)."""
+    return [profile_column(X[c]) for c in X.columns]

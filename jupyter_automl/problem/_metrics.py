@@ -1,0 +1,170 @@
+"""Friendly metric names -> a Metric that scores out-of-fold predictions, with its direction.
+
+Classification predictions are always class probabilities (columns in the order of the sorted
+classes); labels are their argmax. Regression predictions are numbers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn import metrics as skm
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+
+from ..exceptions import InputError
+
+FRIENDLY = ("roc_auc", "log_loss", "accuracy", "balanced_accuracy", "f1", "rmse", "mae", "r2")
+CLASSIFICATION_ONLY = {"roc_auc", "log_loss", "accuracy", "balanced_accuracy", "f1"}
+REGRESSION_ONLY = {"rmse", "mae", "r2"}
+ALIASES = {"auc": "roc_auc", "logloss": "log_loss", "neg_log_loss": "log_loss", "mse_root": "rmse",
+           "neg_root_mean_squared_error": "rmse", "neg_mean_absolute_error": "mae"}
+DEFAULTS = {"binary": "roc_auc", "multiclass": "log_loss", "regression": "rmse"}
+DEFAULT_REASONS = {
+    "binary": "ROC AUC ranks how well the model separates the two classes, whatever the threshold",
+    "multiclass": "log loss rewards calibrated probabilities over every class",
+    "regression": "RMSE is the typical size of an error, in the target's own units",
+}
+
+MSG_UNKNOWN = (
+    "The 'metric' parameter of AutoML must be 'auto', one of {friendly} or a scikit-learn scorer "
+    "name (sklearn.metrics.get_scorer_names()). Got {got!r} instead."
+)
+MSG_WRONG_TASK = "The metric {metric!r} is for {kind} but the task is {task!r}. Use one of {allowed}."
+
+
+@dataclass(frozen=True)
+class Metric:
+    """A metric of out-of-fold predictions: ``score(y_true, pred)`` and its direction."""
+
+    name: str
+    greater_is_better: bool
+    _fn: Callable[[np.ndarray, np.ndarray], float]
+
+    @property
+    def direction(self) -> str:
+        return "maximize" if self.greater_is_better else "minimize"
+
+    def score(self, y_true: np.ndarray, pred: np.ndarray) -> float:
+        return float(self._fn(np.asarray(y_true), np.asarray(pred)))
+
+    def is_better(self, a: float, b: float | None) -> bool:
+        """True when score ``a`` beats ``b`` (``None`` is beaten by anything)."""
+        if b is None or np.isnan(b):
+            return not np.isnan(a)
+        return a > b if self.greater_is_better else a < b
+
+    def worst(self) -> float:
+        return -np.inf if self.greater_is_better else np.inf
+
+
+def resolve_metric(
+    metric: str, task: str, classes: np.ndarray | None, positive_class: object = None
+) -> tuple[Metric, str]:
+    """Return the Metric for ``metric`` ('auto', a friendly name or a scorer name) and why."""
+    if not isinstance(metric, str):
+        raise InputError(MSG_UNKNOWN.format(friendly=list(FRIENDLY), got=metric))
+    reason = "chosen by you"
+    name = ALIASES.get(metric, metric)
+    if name == "auto":
+        name, reason = DEFAULTS[task], DEFAULT_REASONS[task]
+    is_clf = task in ("binary", "multiclass")
+    if name in FRIENDLY:
+        if is_clf and name in REGRESSION_ONLY:
+            raise InputError(MSG_WRONG_TASK.format(metric=name, kind="regression", task=task,
+                                                   allowed=sorted(CLASSIFICATION_ONLY)))
+        if not is_clf and name in CLASSIFICATION_ONLY:
+            raise InputError(MSG_WRONG_TASK.format(metric=name, kind="classification", task=task,
+                                                   allowed=sorted(REGRESSION_ONLY)))
+        return _friendly(name, task, classes, positive_class), reason
+    if name in skm.get_scorer_names():
+        return _from_scorer(name, task, classes), reason
+    raise InputError(MSG_UNKNOWN.format(friendly=list(FRIENDLY), got=metric))
+
+
+def _labels(proba: np.ndarray, classes: np.ndarray) -> np.ndarray:
+    return classes[np.argmax(proba, axis=1)]
+
+
+def _friendly(name: str, task: str, classes: np.ndarray | None, positive: object) -> Metric:
+    if task == "regression":
+        fns = {
+            "rmse": (False, lambda y, p: skm.root_mean_squared_error(y, p)),
+            "mae": (False, lambda y, p: skm.mean_absolute_error(y, p)),
+            "r2": (True, lambda y, p: skm.r2_score(y, p)),
+        }
+        greater, fn = fns[name]
+        return Metric(name, greater, fn)
+    assert classes is not None
+    pos_idx = int(np.flatnonzero(classes == positive)[0]) if task == "binary" else None
+    if name == "roc_auc":
+        if task == "binary":
+            return Metric(name, True, lambda y, p: skm.roc_auc_score(y == positive, p[:, pos_idx]))
+        return Metric(name, True, lambda y, p: skm.roc_auc_score(
+            y, _renorm(p), multi_class="ovr", labels=classes))
+    if name == "log_loss":
+        return Metric(name, False, lambda y, p: skm.log_loss(y, _renorm(p), labels=classes))
+    if name == "accuracy":
+        return Metric(name, True, lambda y, p: skm.accuracy_score(y, _labels(p, classes)))
+    if name == "balanced_accuracy":
+        return Metric(name, True, lambda y, p: skm.balanced_accuracy_score(y, _labels(p, classes)))
+    # f1: of the positive class for binary problems, macro-averaged over classes otherwise
+    if task == "binary":
+        return Metric(name, True, lambda y, p: skm.f1_score(
+            y == positive, p[:, pos_idx] >= 0.5, zero_division=0.0))
+    return Metric(name, True, lambda y, p: skm.f1_score(
+        y, _labels(p, classes), average="macro", labels=classes, zero_division=0.0))
+
+
+def _renorm(p: np.ndarray) -> np.ndarray:
+    """Clip and renormalise probabilities so that rows sum to one exactly (log_loss checks it)."""
+    p = np.clip(p, 1e-15, 1.0)
+    return p / p.sum(axis=1, keepdims=True)
+
+
+class _Precomputed(BaseEstimator):
+    """Stands in for a fitted model so that a scikit-learn scorer can score stored predictions."""
+
+    def __init__(self, pred: np.ndarray, classes: np.ndarray | None):
+        self.pred = pred
+        self.classes = classes
+
+    def fit(self, X, y=None):  # pragma: no cover - never fitted, only scored
+        return self
+
+    def predict(self, X):
+        if self.classes is None:
+            return self.pred
+        return _labels(self.pred, self.classes)
+
+    def predict_proba(self, X):
+        return self.pred
+
+    def decision_function(self, X):
+        return self.pred[:, 1] if self.pred.shape[1] == 2 else self.pred
+
+
+class _PrecomputedClassifier(ClassifierMixin, _Precomputed):
+    @property
+    def classes_(self):
+        return self.classes
+
+
+class _PrecomputedRegressor(RegressorMixin, _Precomputed):
+    pass
+
+
+def _from_scorer(name: str, task: str, classes: np.ndarray | None) -> Metric:
+    scorer = skm.get_scorer(name)
+
+    def fn(y: np.ndarray, p: np.ndarray) -> float:
+        if task == "regression":
+            est = _PrecomputedRegressor(p, None)
+        else:
+            est = _PrecomputedClassifier(p, classes)
+        dummy_X = np.zeros((len(y), 1))
+        return scorer(est, dummy_X, y)
+
+    # scikit-learn scorers are always "greater is better" (error metrics are negated: neg_*)
+    return Metric(name, True, fn)

@@ -1,0 +1,563 @@
+"""The coordinator: the one thread that owns the study.
+
+It asks Optuna for trials, hands their CV folds to an executor as units of work, tells results
+back, prunes between folds, keeps the time budget (final refit included) and emits events.
+Workers never touch the study. Stop and pause are flags checked between units.
+
+Budget: ``deadline = start + time_budget`` (paused time is added back). The search phase ends
+early enough to refit the final model before the deadline: the reserve is estimated from the
+measured fit times of the best trials. A unit is only started if its estimated duration fits.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import FIRST_COMPLETED, Future, wait
+from dataclasses import dataclass, field, replace
+from typing import Any, Callable
+
+import numpy as np
+import optuna
+from optuna.trial import TrialState
+
+from .._logging import get_logger
+from ..estimators import WeightedEnsembleClassifier, WeightedEnsembleRegressor
+from ..events import (
+    BestChanged,
+    EventBus,
+    FoldScored,
+    RefitStarted,
+    SearchErrored,
+    SearchFinished,
+    SearchPaused,
+    SearchResumed,
+    SearchStarted,
+    TrialFailed,
+    TrialFinished,
+    TrialPruned,
+    TrialStarted,
+)
+from ..exceptions import AllTrialsFailedError, SearchError
+from ._ensemble import MAX_CANDIDATES, select_ensemble
+from ._objective import FoldResult, TrainingData, describe_error
+from ._storage import INTERRUPTED, StudyStore
+from ._trials import TrialRecord
+from .executors import BaseExecutor
+from .space import SearchSpace
+
+_log = get_logger(__name__)
+_WAIT = 0.05  # seconds between checks of the stop/pause flags while units run
+MAX_OOF_IN_MEMORY = 40
+
+
+@dataclass(frozen=True)
+class SearchSettings:
+    time_budget: float | None
+    n_trials: int | None
+    ensemble: bool
+    prune: bool
+    seed: int
+    t_start: float  # time.monotonic() when fit_async was called
+
+
+@dataclass
+class SearchResult:
+    """The chosen model and how it was chosen."""
+
+    model: Any
+    best_trial: int
+    score: float  # out-of-fold score of the chosen model (the ensemble's when there is one)
+    members: list[int]
+    weights: list[float]
+    description: str
+    reason: str  # why the search ended
+    notes: list[str] = field(default_factory=list)
+
+
+class Coordinator:
+    """Runs one search. Call ``run`` in a thread; ``stop``/``pause``/``resume`` from any thread."""
+
+    def __init__(self, *, data: TrainingData, space: SearchSpace, store: StudyStore,
+                 executor: BaseExecutor, bus: EventBus, settings: SearchSettings,
+                 on_result: Callable[[SearchResult], None]):
+        self.data = data
+        self.problem = data.problem
+        self.metric = data.problem.metric
+        self.space = space
+        self.store = store
+        self.study = store.study
+        self.executor = executor
+        self.bus = bus
+        self.settings = settings
+        self.on_result = on_result
+        self.records: dict[int, TrialRecord] = {}
+        self.status = "starting"
+        self.result: SearchResult | None = None
+        self.error: BaseException | None = None
+        self.best_number: int | None = None
+        self._trials: dict[int, optuna.Trial] = {}
+        self._running: dict[Future, tuple[int, int]] = {}  # future -> (trial number, fold)
+        self._stop = threading.Event()
+        self._pause = threading.Event()
+        self._paused_since: float | None = None
+        self._paused_total = 0.0
+        self._n_new_trials = 0
+        self._end_reason = ""
+        self.done = threading.Event()
+        self._n_folds = data.problem.splits.n_folds
+        train_sizes = [len(tr) for tr, _ in data.problem.splits.folds]
+        self._refit_scale = (data.problem.n_rows / float(np.mean(train_sizes))) ** 1.15
+
+    # -- control, from any thread ------------------------------------------------------------
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._pause.clear()
+
+    def pause(self) -> None:
+        if not self.done.is_set():
+            self._pause.set()
+
+    def resume(self) -> None:
+        self._pause.clear()
+
+    # -- time -------------------------------------------------------------------------------
+
+    def now(self) -> float:
+        return time.monotonic()
+
+    def elapsed(self) -> float:
+        paused = self._paused_total + (self.now() - self._paused_since if self._paused_since else 0.0)
+        return self.now() - self.settings.t_start - paused
+
+    @property
+    def deadline(self) -> float | None:
+        if self.settings.time_budget is None:
+            return None
+        return self.settings.t_start + self.settings.time_budget + self._paused_total
+
+    def time_left(self) -> float:
+        return np.inf if self.deadline is None else self.deadline - self.now()
+
+    def _refit_reserve(self) -> float:
+        """Seconds to keep for the final refit: the likely ensemble members' fits, in parallel."""
+        budget = self.settings.time_budget or 0.0
+        margin = 0.2 + 0.01 * budget
+        top = self._ranked_finished()[:3]
+        if not top:
+            return margin + 0.05 * budget
+        estimates = [r.mean_fit_seconds() * self._refit_scale for r in top]
+        n = self.executor.n_workers
+        parallel = max(max(estimates), sum(estimates) / n) if self.settings.ensemble else estimates[0]
+        return margin + 1.15 * parallel + 0.3
+
+    def search_time_left(self) -> float:
+        return self.time_left() - self._refit_reserve()
+
+    # -- the thread ---------------------------------------------------------------------------
+
+    def run(self) -> None:
+        try:
+            self.status = "searching"
+            self.executor.start(self.data)
+            self.bus.emit(SearchStarted, study_name=self.store.name, task=self.problem.task,
+                          metric=self.metric.name, direction=self.metric.direction,
+                          time_budget=self.settings.time_budget, n_trials=self.settings.n_trials,
+                          n_folds=self._n_folds, families=self.space.family_names,
+                          n_resumed_trials=self._load_previous_trials())
+            self._enqueue_defaults()
+            self._search()
+            self.status = "refitting"
+            self.result = self._finish()
+            self.on_result(self.result)
+            self.status = "finished"
+            counts = self.counts()
+            self.bus.emit(SearchFinished, reason=self.result.reason, n_finished=counts["finished"],
+                          n_pruned=counts["pruned"] + counts["stopped"], n_failed=counts["failed"],
+                          best_trial=self.result.best_trial, best_score=self.result.score,
+                          model=self.result.description, duration=round(self.elapsed(), 3))
+        except BaseException as exc:  # reported through the handle and an event
+            self.error = exc
+            self.status = "failed"
+            _log.exception("search failed")
+            self.bus.emit(SearchErrored, message=str(exc), error_type=type(exc).__name__)
+        finally:
+            try:
+                self.executor.shutdown()
+            finally:
+                self.done.set()
+
+    def counts(self) -> dict[str, int]:
+        out = {s: 0 for s in ("running", "finished", "pruned", "stopped", "failed")}
+        for r in list(self.records.values()):
+            out[r.state] += 1
+        return out
+
+    # -- resume -------------------------------------------------------------------------------
+
+    def _load_previous_trials(self) -> int:
+        previous = self.study.get_trials(deepcopy=False)
+        for t in previous:
+            state = {TrialState.COMPLETE: "finished", TrialState.PRUNED: "pruned",
+                     TrialState.FAIL: "failed"}.get(t.state)
+            if state is None:
+                continue
+            attrs = t.user_attrs
+            duration = (t.datetime_complete - t.datetime_start).total_seconds() \
+                if t.datetime_complete and t.datetime_start else None
+            rec = TrialRecord(number=t.number, params=dict(t.params), started=0.0, state=attrs.get("status", state),
+                              score=t.value if state == "finished" else None,
+                              score_std=attrs.get("score_std"), resumed=True, duration=duration,
+                              reason=attrs.get("reason", INTERRUPTED if state == "failed" else ""),
+                              fit_time_total=attrs.get("fit_time", 0.0),
+                              n_folds_done=len(attrs.get("fold_scores", [])))
+            self.records[t.number] = rec
+            self._emit_outcome(rec)
+        return len(self.records)
+
+    def _enqueue_defaults(self) -> None:
+        tried = [r.params for r in self.records.values()]
+        for config in self.space.default_configs():
+            if config not in tried:
+                self.study.enqueue_trial(config, skip_if_exists=True)
+
+    # -- the search loop ----------------------------------------------------------------------
+
+    def _search(self) -> None:
+        while True:
+            if self._stop.is_set():
+                self._end_reason = "stopped"
+                break
+            if self._pause.is_set():
+                self._paused_wait()
+                continue
+            self._fill_slots()
+            if not self._running:
+                break  # nothing could be started: budget, n_trials or the space is used up
+            done, _ = wait(list(self._running), timeout=_WAIT, return_when=FIRST_COMPLETED)
+            for future in done:
+                self._on_unit_done(future)
+            if self.search_time_left() <= 0:
+                self._end_reason = "time_budget"
+                break
+        self._abandon_running()
+
+    def _paused_wait(self) -> None:
+        self._paused_since = self.now()
+        self.status = "paused"
+        self.bus.emit(SearchPaused)
+        while self._pause.is_set() and not self._stop.is_set():
+            # units already running finish; nothing new starts
+            done, _ = wait(list(self._running), timeout=_WAIT, return_when=FIRST_COMPLETED) \
+                if self._running else (set(), set())
+            for future in done:
+                self._on_unit_done(future)
+            if not self._running:
+                time.sleep(_WAIT)
+        self._paused_total += self.now() - self._paused_since
+        self._paused_since = None
+        self.status = "searching"
+        self.bus.emit(SearchResumed)
+
+    def _fill_slots(self) -> None:
+        while len(self._running) < self.executor.n_workers:
+            unit = self._next_unit()
+            if unit is None:
+                return
+            number, fold = unit
+            params = self.records[number].params
+            future = self.executor.submit_fold(params, fold)
+            self._running[future] = (number, fold)
+
+    def _in_flight(self, number: int) -> bool:
+        return any(n == number for n, _ in self._running.values())
+
+    def _next_unit(self) -> tuple[int, int] | None:
+        # continue the oldest running trial whose previous fold is done (folds run in order so
+        # that a poor trial can be pruned early)
+        for rec in sorted(self.records.values(), key=lambda r: r.started):
+            if rec.state != "running" or self._in_flight(rec.number):
+                continue
+            fold = len(rec.folds)
+            estimate = rec.mean_fold_seconds() or 0.0
+            if estimate > self.search_time_left():
+                self._end_trial(rec, "stopped", f"stopped after {fold} of {self._n_folds} folds: "
+                                "not enough time left in the budget")
+                continue
+            return rec.number, fold
+        return self._new_trial()
+
+    def _new_trial(self) -> tuple[int, int] | None:
+        if self.settings.n_trials is not None and self._n_new_trials >= self.settings.n_trials:
+            self._end_reason = self._end_reason or "n_trials"
+            return None
+        first_folds = [r.folds[0].fit_time + r.folds[0].predict_time
+                       for r in self.records.values() if 0 in r.folds]
+        typical = float(np.median(first_folds)) if first_folds else 0.0
+        if self.search_time_left() <= max(0.5 * typical, 0.05):
+            self._end_reason = self._end_reason or "time_budget"
+            return None
+        trial = self.study.ask()
+        self.space.suggest(trial)
+        self._n_new_trials += 1
+        rec = TrialRecord(number=trial.number, params=dict(trial.params), started=self.now())
+        self.records[trial.number] = rec
+        self._trials[trial.number] = trial
+        self.bus.emit(TrialStarted, trial_number=rec.number, family=rec.family, params=_public(rec.params))
+        return rec.number, 0
+
+    def _on_unit_done(self, future: Future) -> None:
+        number, fold = self._running.pop(future)
+        rec = self.records[number]
+        try:
+            result: FoldResult = future.result()
+        except Exception as exc:  # the executor itself failed (lost worker, cancelled...)
+            reason, kind = describe_error(exc)
+            result = FoldResult(fold, None, 0.0, 0.0, None, reason, kind)
+        if rec.state != "running":
+            return
+        timeout = self.executor.unit_timeout
+        if result.ok and timeout and not self.executor.hard_limits and result.fit_time > timeout:
+            result = FoldResult(fold, None, result.fit_time, 0.0, None,
+                                f"took {result.fit_time:.1f} s, over the time limit of {timeout:g} s "
+                                "for one fit", "TimeoutError")
+        if not result.ok:
+            self._end_trial(rec, "failed", f"fold {fold + 1}: {result.error}", error_type=result.error_type)
+            return
+        rec.folds[fold] = replace(result, valid_pred=None)
+        rec.fold_preds[fold] = result.valid_pred
+        self.bus.emit(FoldScored, trial_number=number, fold=fold, score=result.score,
+                      fit_time=round(result.fit_time, 4))
+        trial = self._trials[number]
+        if len(rec.folds) == self._n_folds:
+            self._complete_trial(rec)
+            return
+        trial.report(rec.running_mean(), step=fold)
+        if self.settings.prune and trial.should_prune():
+            self._end_trial(rec, "pruned", f"pruned after fold {fold + 1}: its mean score so far "
+                            "is in the worst third of earlier trials")
+
+    def _complete_trial(self, rec: TrialRecord) -> None:
+        scores = rec.fold_scores
+        rec.score, rec.score_std = float(np.mean(scores)), float(np.std(scores))
+        rec.state = "finished"
+        rec.duration = self.now() - rec.started
+        rec.oof = self._assemble_oof(rec)
+        trial = self._trials.pop(rec.number)
+        trial.set_user_attr("fold_scores", scores)
+        trial.set_user_attr("score_std", rec.score_std)
+        trial.set_user_attr("fit_time", round(rec.fit_time, 4))
+        self.study.tell(trial, rec.score)
+        self.store.save_oof(rec.number, rec.oof)
+        self._trim_oof()
+        self._emit_outcome(rec)
+
+    def _end_trial(self, rec: TrialRecord, state: str, reason: str, error_type: str = "") -> None:
+        rec.state, rec.reason = state, reason
+        rec.duration = self.now() - rec.started
+        trial = self._trials.pop(rec.number, None)
+        if trial is not None:
+            trial.set_user_attr("reason", reason)
+            trial.set_user_attr("status", state)
+            trial.set_user_attr("fold_scores", rec.fold_scores)
+            trial.set_user_attr("fit_time", round(rec.fit_time, 4))
+            optuna_state = TrialState.FAIL if state == "failed" else TrialState.PRUNED
+            self.study.tell(trial, state=optuna_state)
+        self._emit_outcome(rec, error_type)
+
+    def _emit_outcome(self, rec: TrialRecord, error_type: str = "") -> None:
+        params = _public(rec.params)
+        if rec.state == "finished":
+            self.bus.emit(TrialFinished, trial_number=rec.number, family=rec.family, params=params,
+                          score=rec.score, score_std=rec.score_std or 0.0,
+                          fit_time=round(rec.fit_time, 4), duration=round(rec.duration or 0.0, 4))
+            best = self.records.get(self.best_number) if self.best_number is not None else None
+            if best is None or self.metric.is_better(rec.score, best.score):
+                self.best_number = rec.number
+                self.bus.emit(BestChanged, trial_number=rec.number, family=rec.family, score=rec.score,
+                              previous_score=None if best is None else best.score)
+        elif rec.state == "failed":
+            self.bus.emit(TrialFailed, trial_number=rec.number, family=rec.family, params=params,
+                          reason=rec.reason, error_type=error_type or "Error")
+        else:
+            scores = rec.fold_scores
+            self.bus.emit(TrialPruned, trial_number=rec.number, family=rec.family, params=params,
+                          fold=len(scores), score=float(np.mean(scores)) if scores else None,
+                          reason=rec.reason)
+
+    def _abandon_running(self) -> None:
+        """Trials still running when the search ends are recorded as stopped."""
+        why = ("stopped by the user" if self._end_reason == "stopped"
+               else "stopped: the time budget ran out before it finished")
+        for number, _ in list(self._running.values()):
+            rec = self.records[number]
+            if rec.state == "running":
+                self._end_trial(rec, "stopped", why)
+        for rec in list(self.records.values()):
+            if rec.state == "running":
+                self._end_trial(rec, "stopped", why)
+        for future in self._running:
+            future.cancel()
+        self._running.clear()
+        if not self._end_reason:
+            self._end_reason = "space_exhausted"
+
+    # -- out-of-fold predictions ----------------------------------------------------------------
+
+    def _assemble_oof(self, rec: TrialRecord) -> np.ndarray:
+        first = rec.fold_preds[0]
+        oof = np.full((self.problem.n_rows,) + first.shape[1:], np.nan, dtype=np.float32)
+        for k, (_, valid) in enumerate(self.problem.splits.folds):
+            oof[valid] = rec.fold_preds[k]
+        rec.fold_preds.clear()  # the folds' copies are no longer needed
+        return oof
+
+    def _ranked_finished(self) -> list[TrialRecord]:
+        done = [r for r in self.records.values() if r.state == "finished" and r.score is not None]
+        sign = -1.0 if self.metric.greater_is_better else 1.0
+        return sorted(done, key=lambda r: (sign * r.score, r.number))
+
+    def _ranked_partial(self) -> list[TrialRecord]:
+        """Trials cut short (stopped or pruned) ranked by the mean of the folds they scored."""
+        partial = [r for r in self.records.values() if r.state in ("stopped", "pruned") and r.folds]
+        for r in partial:
+            r.score = r.running_mean()
+        sign = -1.0 if self.metric.greater_is_better else 1.0
+        return sorted(partial, key=lambda r: (sign * r.score, r.number))
+
+    def _trim_oof(self) -> None:
+        in_memory = [r for r in self._ranked_finished() if r.oof is not None]
+        for r in in_memory[MAX_OOF_IN_MEMORY:]:
+            r.oof = None  # still on disk
+
+    def _oof(self, rec: TrialRecord) -> np.ndarray | None:
+        if rec.oof is None:
+            rec.oof = self.store.load_oof(rec.number)
+        return rec.oof
+
+    # -- the final model ----------------------------------------------------------------------
+
+    def _finish(self) -> SearchResult:
+        ranked = self._ranked_finished()
+        notes: list[str] = []
+        if not ranked:
+            ranked = self._ranked_partial()
+            if not ranked:
+                raise self._no_model_error()
+            notes.append(f"no trial finished every fold; the model is trial {ranked[0].number}, "
+                         f"scored on {len(ranked[0].folds)} fold(s) only")
+        best = ranked[0]
+        members, weights, score = [best], [1.0], best.score
+        if self.settings.ensemble and len(ranked) > 1:
+            members, weights, score = self._choose_ensemble(ranked, notes)
+        return self._refit(members, weights, score, ranked, notes)
+
+    def _choose_ensemble(self, ranked: list[TrialRecord], notes: list[str]):
+        covered = self.problem.splits.covered(self.problem.n_rows)
+        y = self.data.y[covered]
+        candidates, preds, seen = [], [], []
+        for rec in ranked:
+            oof = self._oof(rec)
+            if oof is None or oof.shape[0] != self.problem.n_rows:
+                continue
+            p = oof[covered]
+            if any(np.array_equal(p, q) for q in seen):
+                continue  # the same predictions twice add nothing
+            candidates.append(rec)
+            preds.append(p)
+            seen.append(p)
+            if len(candidates) >= MAX_CANDIDATES:
+                break
+        if len(candidates) < 2:
+            return [ranked[0]], [1.0], ranked[0].score
+        selection = select_ensemble(preds, y, self.metric, seed=self.settings.seed)
+        if len(selection.indices) < 2 or not self.metric.is_better(selection.score, selection.single_score):
+            return [candidates[0]], [1.0], candidates[0].score
+        members = [candidates[i] for i in selection.indices]
+        # keep only as many members as can be refit before the deadline (heaviest weight first)
+        order = np.argsort(-selection.weights, kind="stable")
+        affordable, total = [], 0.0
+        for i in order:
+            est = (members[i].mean_fit_seconds() or 0.0) * self._refit_scale
+            if affordable and (total + est) / self.executor.n_workers > self.time_left() - 0.5:
+                notes.append(f"trial {members[i].number} left out of the ensemble: "
+                             "no time left to refit it")
+                continue
+            affordable.append(i)
+            total += est
+        if len(affordable) < 2:
+            return [members[order[0]]], [1.0], members[order[0]].score
+        weights = selection.weights[affordable] / selection.weights[affordable].sum()
+        kept = [members[i] for i in affordable]
+        if len(kept) < len(members):
+            preds_kept = [preds[selection.indices[i]] for i in affordable]
+            avg = sum(w * p.astype(np.float64) for w, p in zip(weights, preds_kept))
+            return kept, list(weights), self.metric.score(y, avg)
+        return kept, list(weights), selection.score
+
+    def _refit(self, members, weights, score, ranked, notes) -> SearchResult:
+        description = _describe(members, weights)
+        self.bus.emit(RefitStarted, description=f"refitting {description} on all rows",
+                      trial_numbers=[m.number for m in members])
+        single_thread = len(members) > 1 and self.executor.single_thread_units
+        futures = [self.executor.submit_refit(m.params, single_thread) for m in members]
+        fitted, kept_w, kept = [], [], []
+        for m, w, f in zip(members, weights, futures):
+            try:
+                fitted.append(f.result())
+                kept_w.append(w)
+                kept.append(m)
+            except Exception as exc:
+                reason, _ = describe_error(exc)
+                notes.append(f"trial {m.number} could not be refit ({reason}); left out")
+        if not fitted:
+            # fall back on the next best single trials
+            for rec in ranked[1:4]:
+                try:
+                    model = self.executor.submit_refit(rec.params, False).result()
+                except Exception:
+                    continue
+                return SearchResult(model, rec.number, rec.score, [rec.number], [1.0],
+                                    _describe([rec], [1.0]), self._end_reason, notes)
+            raise SearchError("The final model could not be refit on all rows: " + "; ".join(notes))
+        if len(fitted) == 1:
+            model, kept_w = fitted[0], [1.0]
+            score = kept[0].score if len(members) > 1 else score
+        else:
+            total = sum(kept_w)
+            kept_w = [w / total for w in kept_w]
+            cls = WeightedEnsembleClassifier if self.problem.is_classification else WeightedEnsembleRegressor
+            estimators = [(f"trial_{m.number}", est) for m, est in zip(kept, fitted)]
+            model = cls(estimators, weights=kept_w, prefit=True).fit(self.data.X.iloc[:1], self.data.y[:1])
+        return SearchResult(model, kept[0].number, float(score), [m.number for m in kept],
+                            [float(w) for w in kept_w], _describe(kept, kept_w), self._end_reason, notes)
+
+    def _no_model_error(self) -> Exception:
+        failed = [r for r in self.records.values() if r.state == "failed"]
+        if failed and len(failed) == len(self.records):
+            reasons: dict[str, int] = {}
+            for r in failed:
+                reasons[r.reason] = reasons.get(r.reason, 0) + 1
+            common = sorted(reasons.items(), key=lambda kv: -kv[1])[:3]
+            lines = "; ".join(f"{n}x {why}" for why, n in common)
+            return AllTrialsFailedError(
+                f"All {len(failed)} trials failed, so there is no model. Most common reasons: {lines}. "
+                "Check the data, or leave the failing model families out with families=[...].")
+        budget = self.settings.time_budget
+        if budget is None or self._end_reason == "stopped":
+            return SearchError("No trial finished before the search was stopped, so there is no model.")
+        return SearchError(
+            f"No trial finished within the time budget of {budget:g} s ({len(self.records)} started). "
+            f"Give the search more time, e.g. time_budget={int(2 * budget + 30)}, or use fewer rows.")
+
+
+def _public(params: dict[str, Any]) -> dict[str, Any]:
+    return {k: (v.item() if isinstance(v, np.generic) else v) for k, v in params.items()}
+
+
+def _describe(members: list[TrialRecord], weights: list[float]) -> str:
+    if len(members) == 1:
+        return f"{members[0].family} (trial {members[0].number})"
+    parts = ", ".join(f"{m.family} #{m.number} ({w:.0%})" for m, w in zip(members, weights))
+    return f"an ensemble of {len(members)} models: {parts}"

@@ -1,0 +1,133 @@
+"""SearchHandle: what ``fit_async`` returns. Shaped like ``concurrent.futures.Future`` plus control."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from ..events import Event, EventBus
+from ._coordinator import Coordinator
+from ._trials import leaderboard_frame
+
+if TYPE_CHECKING:
+    from .._automl import AutoML
+
+STOP_GRACE = 2.0
+
+
+class SearchHandle:
+    """A running (or finished) search.
+
+    Thread-safe. ``stop()`` returns at once (the search ends within a fraction of a second and
+    then refits the best model found so far); ``wait()`` blocks until the model is ready.
+    """
+
+    def __init__(self, automl: AutoML, coordinator: Coordinator, bus: EventBus):
+        self._automl = automl
+        self._coordinator = coordinator
+        self._bus = bus
+        self._thread = threading.Thread(target=coordinator.run, name="jupyter_automl-coordinator",
+                                        daemon=True)
+
+    def _start(self) -> SearchHandle:
+        self._thread.start()
+        return self
+
+    # -- control -----------------------------------------------------------------------------
+
+    def stop(self) -> None:
+        """Stop starting trials; finished trials are kept and the best model so far is refit."""
+        self._coordinator.stop()
+
+    def pause(self) -> None:
+        """Start no new work (running units finish); the time budget's clock is paused too."""
+        self._coordinator.pause()
+
+    def resume(self) -> None:
+        """Continue after ``pause``."""
+        self._coordinator.resume()
+
+    # -- Future-like -------------------------------------------------------------------------
+
+    def done(self) -> bool:
+        """True when the search ended (with a model or an error)."""
+        return self._coordinator.done.is_set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the search ends or ``timeout`` seconds pass; return ``done()``.
+
+        Ctrl-C (KeyboardInterrupt) while waiting stops the search and still waits for the model.
+        """
+        try:
+            return self._coordinator.done.wait(timeout)
+        except KeyboardInterrupt:
+            self.stop()
+            return self._coordinator.done.wait()
+
+    def result(self, timeout: float | None = None) -> AutoML:
+        """The fitted AutoML; raises the search's error if it failed, TimeoutError if not done."""
+        if not self.wait(timeout):
+            raise TimeoutError(f"the search did not end within {timeout} s")
+        if self._coordinator.error is not None:
+            raise self._coordinator.error
+        return self._automl
+
+    def exception(self, timeout: float | None = None) -> BaseException | None:
+        if not self.wait(timeout):
+            raise TimeoutError(f"the search did not end within {timeout} s")
+        return self._coordinator.error
+
+    # -- observation -------------------------------------------------------------------------
+
+    def subscribe(self, fn: Callable[[Event], None], *, replay: bool = True) -> Callable[[], None]:
+        """Call ``fn(event)`` on the coordinator thread for each event (past ones first if ``replay``).
+
+        ``fn`` must be quick and must not block. Returns a function that unsubscribes.
+        """
+        return self._bus.subscribe(fn, replay=replay)
+
+    def events(self, since: int = 0) -> list[Event]:
+        """Events with ``seq > since``."""
+        return self._bus.events(since)
+
+    @property
+    def status(self) -> str:
+        """starting, searching, paused, refitting, finished or failed."""
+        return self._coordinator.status
+
+    def progress(self) -> dict[str, Any]:
+        """A snapshot for progress bars: status, times, counts and the best score so far."""
+        c = self._coordinator
+        budget = c.settings.time_budget
+        elapsed = c.elapsed()
+        best = c.records.get(c.best_number) if c.best_number is not None else None
+        return {
+            "status": c.status,
+            "elapsed": round(elapsed, 2),
+            "time_budget": budget,
+            "remaining": None if budget is None else round(max(0.0, budget - elapsed), 2),
+            **{f"n_{k}": v for k, v in c.counts().items()},
+            "n_trials": c.settings.n_trials,
+            "best_trial": None if best is None else best.number,
+            "best_score": None if best is None else best.score,
+            "metric": c.metric.name,
+        }
+
+    def leaderboard(self) -> pd.DataFrame:
+        """The live leaderboard (see ``AutoML.leaderboard``)."""
+        c = self._coordinator
+        weights = dict(zip(c.result.members, c.result.weights)) if c.result else None
+        return leaderboard_frame(list(c.records.values()), c.metric, weights)
+
+    @property
+    def study(self):
+        """The Optuna study (read it, don't write to it while the search runs)."""
+        return self._coordinator.study
+
+    def __repr__(self) -> str:
+        p = self.progress()
+        return (f"<SearchHandle {self._coordinator.store.name}: {p['status']}, "
+                f"{p['n_finished']} finished, best {p['metric']}={p['best_score']}>")

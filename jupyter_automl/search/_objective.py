@@ -1,0 +1,110 @@
+"""The unit of work: fit one configuration on one fold and score it. Pure and stateless.
+
+Executors run these functions in threads, processes or on a Dask cluster; they get everything
+they need as arguments (a ``TrainingData`` shipped once per worker, a configuration, a fold) and
+return plain results. Errors are returned as data, never raised, so a failing trial is recorded.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from contextlib import nullcontext
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from threadpoolctl import threadpool_limits
+
+from ..problem import Problem
+from .space import build_pipeline
+
+MAX_REASON_CHARS = 400
+
+
+@dataclass(frozen=True)
+class TrainingData:
+    """What every unit of work needs: the data, the problem and the seed."""
+
+    X: pd.DataFrame
+    y: np.ndarray
+    problem: Problem
+    seed: int
+
+
+@dataclass(frozen=True)
+class FoldResult:
+    """The outcome of one fold: a score and the validation predictions, or an error."""
+
+    fold: int
+    score: float | None
+    fit_time: float
+    predict_time: float
+    valid_pred: np.ndarray | None
+    error: str | None = None
+    error_type: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def _rows(X: Any, idx: np.ndarray) -> Any:
+    return X.iloc[idx] if hasattr(X, "iloc") else X[idx]
+
+
+def predict_aligned(model: Any, X: Any, problem: Problem) -> np.ndarray:
+    """Predictions in the problem's layout: class probabilities over ``problem.classes`` or numbers.
+
+    A fold may lack a rare class; its probability column is then zero.
+    """
+    if not problem.is_classification:
+        return np.asarray(model.predict(X), dtype=float)
+    proba = np.asarray(model.predict_proba(X), dtype=float)
+    model_classes = np.asarray(model.classes_)
+    if len(model_classes) == len(problem.classes) and np.all(model_classes == problem.classes):
+        return proba
+    out = np.zeros((proba.shape[0], len(problem.classes)))
+    out[:, np.searchsorted(problem.classes, model_classes)] = proba
+    return out
+
+
+def describe_error(exc: BaseException) -> tuple[str, str]:
+    """A one-line reason and the error type, for the leaderboard."""
+    if isinstance(exc, MemoryError):
+        return "ran out of memory", "MemoryError"
+    last = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
+    where = f" (in {last[0].name})" if last else ""
+    reason = f"{type(exc).__name__}: {exc}{where}"
+    return reason[:MAX_REASON_CHARS], type(exc).__name__
+
+
+def run_fold(data: TrainingData, params: dict[str, Any], fold: int, single_thread: bool = False) -> FoldResult:
+    """Fit ``params`` on fold ``fold``'s training rows; score it on its validation rows."""
+    train, valid = data.problem.splits.folds[fold]
+    t0 = time.perf_counter()
+    fit_time = 0.0
+    try:
+        with threadpool_limits(1, user_api="openmp") if single_thread else nullcontext():
+            model = build_pipeline(data.problem, params, data.seed)
+            model.fit(_rows(data.X, train), data.y[train])
+            fit_time = time.perf_counter() - t0
+            t1 = time.perf_counter()
+            pred = predict_aligned(model, _rows(data.X, valid), data.problem)
+            predict_time = time.perf_counter() - t1
+        if not np.all(np.isfinite(pred)):
+            raise ValueError("the model predicted NaN or infinite values")
+        score = data.problem.metric.score(data.y[valid], pred)
+        if not np.isfinite(score):
+            raise ValueError(f"the metric {data.problem.metric.name} is {score} on this fold")
+    except Exception as exc:  # failures are data: recorded, and the search goes on
+        reason, kind = describe_error(exc)
+        return FoldResult(fold, None, fit_time or time.perf_counter() - t0, 0.0, None, reason, kind)
+    return FoldResult(fold, score, fit_time, predict_time, pred.astype(np.float32))
+
+
+def refit(data: TrainingData, params: dict[str, Any], single_thread: bool = False) -> Any:
+    """Fit ``params`` on every training row; returns the fitted Pipeline (errors propagate)."""
+    with threadpool_limits(1, user_api="openmp") if single_thread else nullcontext():
+        return build_pipeline(data.problem, params, data.seed).fit(data.X, data.y)

@@ -1,0 +1,48 @@
+"""Search strategies (samplers) and pruners by name."""
+
+from __future__ import annotations
+
+import warnings
+
+import optuna
+
+from ..exceptions import InputError
+
+SAMPLERS = ("tpe", "random", "evolutionary", "cmaes")
+PRUNERS = ("auto", "median", "none")
+MSG_SAMPLER = "The 'sampler' parameter of AutoML must be one of {valid}. Got {got!r} instead."
+MSG_PRUNER = "The 'pruner' parameter of AutoML must be one of {valid}. Got {got!r} instead."
+
+
+def make_sampler(name: str, seed: int) -> optuna.samplers.BaseSampler:
+    """Model-based (TPE), random, evolutionary (NSGA-II) or CMA-ES search."""
+    if name == "tpe":
+        # grouped multivariate TPE models the params of each family jointly; both options are
+        # marked experimental by Optuna, and have been stable since Optuna 2.2
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            return optuna.samplers.TPESampler(multivariate=True, group=True, seed=seed,
+                                              n_startup_trials=10, constant_liar=True)
+    if name == "random":
+        return optuna.samplers.RandomSampler(seed=seed)
+    if name == "evolutionary":
+        return optuna.samplers.NSGAIISampler(seed=seed, population_size=20)
+    if name == "cmaes":
+        # CMA-ES handles the continuous params shared by every trial; the rest (the family and
+        # its conditional params) are sampled by TPE
+        return optuna.samplers.CmaEsSampler(
+            seed=seed, independent_sampler=optuna.samplers.TPESampler(seed=seed))
+    raise InputError(MSG_SAMPLER.format(valid=list(SAMPLERS), got=name))
+
+
+def make_pruner(name: str) -> optuna.pruners.BasePruner:
+    """Pruning between CV folds. "auto" stops a trial whose running mean is in the worst third
+    of earlier trials at the same fold: fold scores are noisy on small data, so this is gentler
+    than the "median" rule."""
+    if name == "auto":
+        return optuna.pruners.PercentilePruner(33.0, n_startup_trials=10, n_warmup_steps=0)
+    if name == "median":
+        return optuna.pruners.MedianPruner(n_startup_trials=10, n_warmup_steps=0)
+    if name == "none":
+        return optuna.pruners.NopPruner()
+    raise InputError(MSG_PRUNER.format(valid=list(PRUNERS), got=name))

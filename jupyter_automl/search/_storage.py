@@ -1,0 +1,145 @@
+"""Where studies live: a runs folder with one SQLite file per study by default, or any Optuna storage.
+
+The study records every trial (params, fold scores, status, reason) and, in its user attrs, the
+problem it was made for, so a later ``fit`` with the same ``study_name`` resumes it, and
+optuna-dashboard can open it (``optuna-dashboard sqlite:///automl_runs/<name>/study.db``).
+Out-of-fold predictions, which the ensemble needs, are kept as .npy files next to it. Files are
+written to a temporary name and renamed, so an interrupted write never leaves a broken file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import optuna
+import pandas as pd
+from optuna.storages import BaseStorage, InMemoryStorage, JournalStorage, RDBStorage
+from optuna.storages.journal import JournalFileBackend
+from optuna.trial import TrialState
+
+from .._logging import get_logger
+from ..exceptions import InputError
+
+_log = get_logger(__name__)
+ATTR = "jupyter_automl"  # study user attr holding the problem summary
+INTERRUPTED = "interrupted: the process running it stopped before it finished"
+MSG_STUDY_MISMATCH = ("The study {name!r} in {url} was made for {field}={old!r}, but this fit has "
+                      "{field}={new!r}. Resume it with the same data and settings, or pass a new "
+                      "study_name to start a fresh study.")
+
+
+def default_study_name() -> str:
+    return f"automl-{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(2)}"
+
+
+def data_fingerprint(X: pd.DataFrame, y: pd.Series) -> str:
+    """A short hash of the training data, to refuse resuming a study on different data."""
+    h = hashlib.sha256()
+    h.update(",".join(map(str, X.columns)).encode())
+    h.update(pd.util.hash_pandas_object(X, index=False).to_numpy().tobytes())
+    h.update(pd.util.hash_pandas_object(y, index=False).to_numpy().tobytes())
+    return h.hexdigest()[:16]
+
+
+def make_storage(storage: object, run_dir: Path) -> tuple[BaseStorage, str]:
+    """Turn the ``storage`` argument into an Optuna storage and a URL to show to people."""
+    if isinstance(storage, BaseStorage):
+        return storage, type(storage).__name__
+    if storage == "memory":
+        return InMemoryStorage(), "memory"
+    if storage is None:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        storage = f"sqlite:///{run_dir / 'study.db'}"
+    if not isinstance(storage, str):
+        raise InputError("The 'storage' parameter of AutoML must be None (a file in the runs folder), "
+                         f"'memory', an Optuna storage URL or a path to a journal file. Got {storage!r}.")
+    if storage.endswith((".log", ".journal", ".jsonl")):
+        Path(storage).parent.mkdir(parents=True, exist_ok=True)
+        return JournalStorage(JournalFileBackend(storage)), storage
+    if storage.startswith("sqlite"):
+        # SQLite waits for a lock instead of failing when a reader (the dashboard) holds it
+        return RDBStorage(storage, engine_kwargs={"connect_args": {"timeout": 30}}), storage
+    return RDBStorage(storage, heartbeat_interval=None), storage
+
+
+@dataclass
+class StudyStore:
+    """An opened study plus the folder for its out-of-fold predictions."""
+
+    study: optuna.Study
+    url: str
+    run_dir: Path
+    resumed: bool
+
+    @property
+    def name(self) -> str:
+        return self.study.study_name
+
+    def save_oof(self, number: int, oof: np.ndarray) -> None:
+        path = self.run_dir / "oof" / f"trial_{number}.npy"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        with open(tmp, "wb") as f:
+            np.save(f, oof)
+        os.replace(tmp, path)
+
+    def load_oof(self, number: int) -> np.ndarray | None:
+        path = self.run_dir / "oof" / f"trial_{number}.npy"
+        try:
+            return np.load(path)
+        except (OSError, ValueError):
+            return None
+
+
+def open_study(
+    *,
+    storage: object,
+    study_name: str | None,
+    runs_dir: str | os.PathLike,
+    direction: str,
+    sampler: optuna.samplers.BaseSampler,
+    pruner: optuna.pruners.BasePruner,
+    summary: dict[str, Any],
+) -> StudyStore:
+    """Create the study, or load it by name and check it was made for the same problem."""
+    if optuna.logging.get_verbosity() == optuna.logging.INFO:
+        # Optuna's default logs a line per trial; here the events and the UI report progress
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+    name = study_name or default_study_name()
+    run_dir = Path(runs_dir) / name
+    backend, url = make_storage(storage, run_dir)
+    existing = [s.study_name for s in optuna.get_all_study_summaries(backend)] if study_name else []
+    resumed = name in existing
+    study = optuna.create_study(storage=backend, study_name=name, direction=direction,
+                                sampler=sampler, pruner=pruner, load_if_exists=True)
+    if resumed:
+        _check_same_problem(study, summary, url)
+        _close_orphans(study)
+    else:
+        study.set_user_attr(ATTR, summary)
+    return StudyStore(study, url, run_dir, resumed)
+
+
+def _check_same_problem(study: optuna.Study, summary: dict[str, Any], url: str) -> None:
+    old = study.user_attrs.get(ATTR)
+    if old is None:
+        raise InputError(f"The study {study.study_name!r} in {url} was not made by jupyter_automl. "
+                         "Pass a new study_name.")
+    for field in ("target", "task", "metric", "fingerprint"):
+        if old.get(field) != summary.get(field):
+            raise InputError(MSG_STUDY_MISMATCH.format(name=study.study_name, url=url, field=field,
+                                                       old=old.get(field), new=summary.get(field)))
+
+
+def _close_orphans(study: optuna.Study) -> None:
+    """Trials left RUNNING by a process that died are marked failed (see ``INTERRUPTED``)."""
+    for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+        study.tell(trial.number, state=TrialState.FAIL)
+        _log.info("marked orphaned trial %d of %s as failed", trial.number, study.study_name)

@@ -1,0 +1,107 @@
+"""TrialRecord: what the coordinator knows about one trial; the leaderboard is built from them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..problem import Metric
+from ._objective import FoldResult
+
+STATUSES = ("running", "finished", "pruned", "stopped", "failed")
+
+LEADERBOARD_COLUMNS = ["rank", "trial", "family", "score", "score_std", "status", "n_folds",
+                       "fit_time", "duration", "ensemble_weight", "reason", "params"]
+"""Columns of ``AutoML.leaderboard()``:
+
+rank (1 = best finished trial), trial (Optuna trial number), family, score (mean over folds),
+score_std, status (running / finished / pruned / stopped / failed), n_folds (folds scored),
+fit_time (seconds of fitting, summed over folds), duration (wall seconds of the trial),
+ensemble_weight (share in the final model, 0 if not in it), reason (why pruned, stopped or
+failed), params (the configuration, a dict).
+"""
+
+
+@dataclass
+class TrialRecord:
+    """One trial: its configuration, its folds so far and how it ended."""
+
+    number: int
+    params: dict[str, Any]
+    started: float
+    state: str = "running"
+    folds: dict[int, FoldResult] = field(default_factory=dict)
+    fold_preds: dict[int, np.ndarray] = field(default_factory=dict)  # until the trial finishes
+    score: float | None = None
+    score_std: float | None = None
+    reason: str = ""
+    duration: float | None = None
+    oof: np.ndarray | None = None
+    resumed: bool = False
+    fit_time_total: float | None = None  # for resumed trials, whose folds are not in memory
+    n_folds_done: int | None = None
+
+    @property
+    def family(self) -> str:
+        return str(self.params.get("family", "?"))
+
+    @property
+    def fold_scores(self) -> list[float]:
+        return [self.folds[k].score for k in sorted(self.folds)]
+
+    @property
+    def fit_time(self) -> float:
+        if self.fit_time_total is not None:
+            return self.fit_time_total
+        return float(sum(f.fit_time for f in self.folds.values()))
+
+    def mean_fold_seconds(self) -> float | None:
+        if not self.folds:
+            return None
+        return float(np.mean([f.fit_time + f.predict_time for f in self.folds.values()]))
+
+    def mean_fit_seconds(self) -> float | None:
+        if self.fit_time_total is not None and self.n_folds_done:
+            return self.fit_time_total / self.n_folds_done
+        if not self.folds:
+            return None
+        return float(np.mean([f.fit_time for f in self.folds.values()]))
+
+    def running_mean(self) -> float:
+        return float(np.mean(self.fold_scores))
+
+
+def leaderboard_frame(records: list[TrialRecord], metric: Metric,
+                      weights: dict[int, float] | None = None) -> pd.DataFrame:
+    """One row per trial, best first; unfinished trials after the finished ones."""
+    weights = weights or {}
+    rows = []
+    for r in records:
+        scores = r.fold_scores
+        score = r.score if r.score is not None else (float(np.mean(scores)) if scores else np.nan)
+        std = r.score_std if r.score_std is not None else (float(np.std(scores)) if scores else np.nan)
+        rows.append({
+            "trial": r.number, "family": r.family, "score": score, "score_std": std,
+            "status": r.state, "n_folds": r.n_folds_done if r.n_folds_done is not None else len(scores),
+            "fit_time": round(r.fit_time, 3),
+            "duration": np.nan if r.duration is None else round(r.duration, 3),
+            "ensemble_weight": float(weights.get(r.number, 0.0)), "reason": r.reason,
+            "params": {k: v for k, v in r.params.items() if k != "family"},
+        })
+    frame = pd.DataFrame(rows, columns=[c for c in LEADERBOARD_COLUMNS if c != "rank"])
+    if frame.empty:
+        return pd.DataFrame(columns=LEADERBOARD_COLUMNS)
+    finished = frame["status"] == "finished"
+    key = frame["score"] if metric.greater_is_better else -frame["score"]
+    frame["_order"] = np.where(finished, 0, 1)
+    frame["_key"] = key.fillna(-np.inf)
+    frame = frame.sort_values(["_order", "_key", "trial"], ascending=[True, False, True])
+    frame = frame.drop(columns=["_order", "_key"]).reset_index(drop=True)
+    rank = np.full(len(frame), np.nan)
+    n_finished = int((frame["status"] == "finished").sum())
+    rank[:n_finished] = np.arange(1, n_finished + 1)
+    frame.insert(0, "rank", pd.array(rank, dtype="Int64"))
+    return frame

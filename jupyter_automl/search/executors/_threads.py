@@ -1,0 +1,31 @@
+"""Runs units in a pool of threads of this process (the default).
+
+scikit-learn's fits release the GIL in their heavy loops, so threads use every core without
+copying the data. A running thread cannot be killed: the per-unit time limit is checked when
+the unit ends, and units left running at the end of a search finish in the background.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+from .._objective import FoldResult, TrainingData, refit, run_fold
+from ._base import BaseExecutor
+
+
+class ThreadExecutor(BaseExecutor):
+    """``n_workers`` threads; each unit limited to one OpenMP thread when there are several."""
+
+    def start(self, data: TrainingData) -> None:
+        self._data = data
+        self._pool = ThreadPoolExecutor(self.n_workers, thread_name_prefix="jupyter_automl-worker")
+
+    def submit_fold(self, params: dict[str, Any], fold: int) -> Future[FoldResult]:
+        return self._pool.submit(run_fold, self._data, params, fold, self.single_thread_units)
+
+    def submit_refit(self, params: dict[str, Any], single_thread: bool) -> Future[Any]:
+        return self._pool.submit(refit, self._data, params, single_thread)
+
+    def shutdown(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)

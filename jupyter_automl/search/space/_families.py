@@ -1,0 +1,268 @@
+"""Model families: for each, its hyperparameters, strong default configurations, and how to build it.
+
+A family builds a scikit-learn estimator from a dict of (unprefixed) values and names the
+preprocessing style it wants. Defaults are evaluated first, fastest first, so that a good model
+appears within seconds; then the sampler explores.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.compose import TransformedTargetRegressor
+from sklearn.ensemble import (
+    ExtraTreesClassifier,
+    ExtraTreesRegressor,
+    HistGradientBoostingClassifier,
+    HistGradientBoostingRegressor,
+    RandomForestClassifier,
+    RandomForestRegressor,
+)
+from sklearn.kernel_approximation import Nystroem
+from sklearn.linear_model import ElasticNet, LogisticRegression, Ridge
+from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
+from sklearn.neural_network import MLPClassifier, MLPRegressor
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVC, SVR
+
+from ...estimators import SubsampledEstimator
+from ...problem import Problem
+from ._params import Param
+
+KERNEL_SVM_MAX_ROWS = 5000  # above: a Nystroem kernel approximation with a linear model
+KNN_MAX_ROWS = 20000  # above: k-NN is fitted on a stratified sample of this many rows
+FEATURE_FRACTIONS = (1.0, 0.75, 0.5, 0.25)
+
+
+@dataclass(frozen=True)
+class Family:
+    """A model family. Subclasses fill in the params, the defaults and ``estimator``."""
+
+    name: str
+    label: str
+    style: str  # preprocessing style, see _preprocessing
+    help: str
+    cost: int = 1  # rough relative cost, orders the default trials (cheap first)
+
+    def params(self, problem: Problem) -> list[Param]:
+        raise NotImplementedError
+
+    def defaults(self, problem: Problem) -> list[dict[str, Any]]:
+        """Known-good configurations, tried before the sampler takes over."""
+        return [{p.name: p.default for p in self.params(problem) if p.active is None}]
+
+    def estimator(self, values: dict[str, Any], problem: Problem, seed: int) -> Any:
+        raise NotImplementedError
+
+    def preprocessing_options(self, values: dict[str, Any]) -> dict[str, Any]:
+        return {}
+
+
+def _feature_fraction() -> Param:
+    return Param("feature_fraction", "categorical", choices=FEATURE_FRACTIONS, default=1.0,
+                 help="share of columns kept, ranked by a univariate test (feature selection)")
+
+
+class Linear(Family):
+    def params(self, problem):
+        if problem.is_classification:
+            core = [Param("C", "float", 1e-4, 1e3, log=True, default=1.0,
+                          help="inverse regularisation strength")]
+        else:
+            core = [Param("model", "categorical", choices=("ridge", "elasticnet"), default="ridge"),
+                    Param("alpha", "float", 1e-4, 1e3, log=True, default=1.0,
+                          help="regularisation strength"),
+                    Param("l1_ratio", "float", 0.01, 1.0, default=0.5,
+                          active=lambda v: v.get("model") == "elasticnet")]
+        return core + [
+            Param("numeric_transform", "categorical", choices=("standard", "quantile"),
+                  default="standard", help="scale numbers, or map them to a normal shape"),
+            _feature_fraction(),
+        ]
+
+    def estimator(self, v, problem, seed):
+        if problem.is_classification:
+            return LogisticRegression(C=v["C"], max_iter=2000)
+        if v["model"] == "elasticnet":
+            return ElasticNet(alpha=v["alpha"], l1_ratio=v["l1_ratio"], max_iter=5000, random_state=seed)
+        return Ridge(alpha=v["alpha"])
+
+    def preprocessing_options(self, v):
+        return {"numeric_transform": v["numeric_transform"]}
+
+
+class KNN(Family):
+    def params(self, problem):
+        return [
+            Param("n_neighbors", "int", 1, 100, log=True, default=10, help="neighbours that vote"),
+            Param("weights", "categorical", choices=("uniform", "distance"), default="distance"),
+            Param("p", "categorical", choices=(1, 2), default=2, help="1: Manhattan, 2: Euclidean"),
+            _feature_fraction(),
+        ]
+
+    def estimator(self, v, problem, seed):
+        cls = KNeighborsClassifier if problem.is_classification else KNeighborsRegressor
+        model = cls(n_neighbors=v["n_neighbors"], weights=v["weights"], p=v["p"])
+        if problem.n_rows > KNN_MAX_ROWS:
+            model = SubsampledEstimator(model, max_rows=KNN_MAX_ROWS, random_state=seed)
+        return model
+
+
+class SVM(Family):
+    def params(self, problem):
+        ps = [Param("C", "float", 1e-2, 1e3, log=True, default=1.0, help="penalty of errors"),
+              Param("gamma", "float", 1e-4, 1.0, log=True, default=0.01, help="RBF kernel width")]
+        if not problem.is_classification:
+            ps.append(Param("epsilon", "float", 1e-3, 1.0, log=True, default=0.1))
+        return ps + [_feature_fraction()]
+
+    def estimator(self, v, problem, seed):
+        if problem.n_rows <= KERNEL_SVM_MAX_ROWS:
+            if problem.is_classification:
+                # SVC(probability=True) is deprecated since scikit-learn 1.9; this is its replacement
+                return CalibratedClassifierCV(SVC(C=v["C"], gamma=v["gamma"], random_state=seed),
+                                              method="sigmoid", ensemble=False, cv=3)
+            return TransformedTargetRegressor(SVR(C=v["C"], gamma=v["gamma"], epsilon=v["epsilon"]),
+                                              transformer=StandardScaler())
+        # kernel approximation: cost linear in rows
+        kernel = Nystroem(gamma=v["gamma"], n_components=300, random_state=seed)
+        if problem.is_classification:
+            return Pipeline([("kernel", kernel), ("linear", LogisticRegression(C=v["C"], max_iter=1000))])
+        return TransformedTargetRegressor(
+            Pipeline([("kernel", kernel), ("linear", Ridge(alpha=1.0 / v["C"]))]),
+            transformer=StandardScaler())
+
+
+def _forest_params(problem: Problem) -> list[Param]:
+    criteria = ("gini", "entropy") if problem.is_classification else ("squared_error",)
+    return [
+        Param("n_estimators", "int", 50, 500, log=True, default=200, help="number of trees"),
+        Param("max_features", "float", 0.05, 1.0, default=0.5 if not problem.is_classification else 0.3,
+              help="share of columns tried at each split"),
+        Param("min_samples_leaf", "int", 1, 30, log=True, default=1, help="smallest leaf"),
+        Param("criterion", "categorical", choices=criteria, default=criteria[0]),
+        Param("cat_encoding", "categorical", choices=("onehot", "ordinal"), default="onehot"),
+    ]
+
+
+class RandomForest(Family):
+    def params(self, problem):
+        return _forest_params(problem) + [
+            Param("bootstrap", "categorical", choices=(True, False), default=True)]
+
+    def defaults(self, problem):
+        base = super().defaults(problem)[0]
+        return [base | {"max_features": 0.3 if problem.is_classification else 1.0}]
+
+    def estimator(self, v, problem, seed):
+        cls = RandomForestClassifier if problem.is_classification else RandomForestRegressor
+        return cls(n_estimators=v["n_estimators"], max_features=v["max_features"],
+                   min_samples_leaf=v["min_samples_leaf"], criterion=v["criterion"],
+                   bootstrap=v["bootstrap"], random_state=seed)
+
+    def preprocessing_options(self, v):
+        return {"cat_encoding": v["cat_encoding"]}
+
+
+class ExtraTrees(Family):
+    def params(self, problem):
+        return _forest_params(problem)
+
+    def defaults(self, problem):
+        base = super().defaults(problem)[0]
+        return [base | {"max_features": 0.5 if problem.is_classification else 1.0}]
+
+    def estimator(self, v, problem, seed):
+        cls = ExtraTreesClassifier if problem.is_classification else ExtraTreesRegressor
+        return cls(n_estimators=v["n_estimators"], max_features=v["max_features"],
+                   min_samples_leaf=v["min_samples_leaf"], criterion=v["criterion"], random_state=seed)
+
+    def preprocessing_options(self, v):
+        return {"cat_encoding": v["cat_encoding"]}
+
+
+class GradientBoosting(Family):
+    def params(self, problem):
+        return [
+            Param("learning_rate", "float", 0.01, 0.3, log=True, default=0.1),
+            Param("max_leaf_nodes", "int", 4, 256, log=True, default=31, help="leaves per tree"),
+            Param("min_samples_leaf", "int", 2, 200, log=True, default=20),
+            Param("l2_regularization", "float", 1e-6, 10.0, log=True, default=1e-6),
+            Param("max_features", "float", 0.2, 1.0, default=1.0, help="share of columns per split"),
+            Param("max_iter", "int", 50, 1000, log=True, default=200,
+                  help="boosting rounds (at most; early stopping may end sooner)"),
+        ]
+
+    def defaults(self, problem):
+        base = super().defaults(problem)[0]
+        # a second, slower-learning configuration that often wins on mid-sized data
+        return [base, base | {"learning_rate": 0.05, "max_leaf_nodes": 15, "min_samples_leaf": 10,
+                              "max_features": 0.6, "max_iter": 500, "l2_regularization": 0.1}]
+
+    def estimator(self, v, problem, seed):
+        from ._preprocessing import native_categorical
+
+        cls = (HistGradientBoostingClassifier if problem.is_classification
+               else HistGradientBoostingRegressor)
+        return cls(learning_rate=v["learning_rate"], max_leaf_nodes=v["max_leaf_nodes"],
+                   min_samples_leaf=v["min_samples_leaf"], l2_regularization=v["l2_regularization"],
+                   max_features=v["max_features"], max_iter=v["max_iter"],
+                   early_stopping=problem.n_rows > 2000, n_iter_no_change=20,
+                   categorical_features=native_categorical(problem), random_state=seed)
+
+
+class Neural(Family):
+    """Multi-layer perceptrons; the architecture (depth and widths) is searched: a small NAS."""
+
+    def params(self, problem):
+        return [
+            Param("n_layers", "int", 1, 3, default=2, help="hidden layers"),
+            Param("units_1", "int", 16, 256, log=True, default=128, help="units in layer 1"),
+            Param("units_2", "int", 16, 256, log=True, default=64,
+                  active=lambda v: v.get("n_layers", 1) >= 2),
+            Param("units_3", "int", 16, 256, log=True, default=32,
+                  active=lambda v: v.get("n_layers", 1) >= 3),
+            Param("activation", "categorical", choices=("relu", "tanh"), default="relu"),
+            Param("alpha", "float", 1e-6, 1e-1, log=True, default=1e-4, help="L2 penalty"),
+            Param("learning_rate_init", "float", 1e-4, 1e-2, log=True, default=1e-3),
+            Param("batch_size", "categorical", choices=(32, 64, 128, 256), default=64),
+            _feature_fraction(),
+        ]
+
+    def defaults(self, problem):
+        base = super().defaults(problem)[0]
+        return [base | {"units_2": 64}]
+
+    def estimator(self, v, problem, seed):
+        layers = tuple(v[f"units_{i}"] for i in range(1, v["n_layers"] + 1))
+        kwargs = dict(hidden_layer_sizes=layers, activation=v["activation"], alpha=v["alpha"],
+                      learning_rate_init=v["learning_rate_init"], batch_size=v["batch_size"],
+                      early_stopping=True, n_iter_no_change=10, max_iter=200, random_state=seed)
+        if problem.is_classification:
+            return MLPClassifier(**kwargs)
+        return TransformedTargetRegressor(MLPRegressor(**kwargs), transformer=StandardScaler())
+
+
+FAMILIES: dict[str, Family] = {
+    f.name: f
+    for f in (
+        Linear("linear", "Linear model", "scaled", "logistic regression, ridge or elastic net: "
+               "fast, robust, easy to read", cost=1),
+        GradientBoosting("gradient_boosting", "Gradient boosting", "native",
+                         "histogram gradient boosting: usually the strongest on tables", cost=2),
+        RandomForest("random_forest", "Random forest", "trees",
+                     "many deep trees on bootstrap samples, averaged", cost=3),
+        ExtraTrees("extra_trees", "Extra trees", "trees",
+                   "like a random forest with random split points: often smoother", cost=3),
+        Neural("neural", "Neural network", "scaled",
+               "multi-layer perceptron; depth and widths are searched", cost=4),
+        KNN("knn", "k-nearest neighbours", "scaled", "predicts from the most similar training rows",
+            cost=4),
+        SVM("svm", "Support vector machine", "scaled",
+            "RBF kernel (a kernel approximation on large data)", cost=5),
+    )
+}
+"""Every family, cheapest first. ``AutoML(families=[...])`` takes these names."""

@@ -1,0 +1,107 @@
+"""Preprocessing that fits each model family, built from the column roles of a Problem.
+
+Styles:
+- ``"scaled"`` (linear, k-NN, SVM, neural): impute, add missing indicators, scale; one-hot
+  categories (rare ones grouped) or target-encode high-cardinality ones.
+- ``"trees"`` (random forest, extra trees): impute; one-hot or ordinal categories.
+- ``"native"`` (histogram gradient boosting): numbers pass through with their NaNs; categories are
+  ordinal codes that the model splits natively (they come first, see ``native_categorical``).
+
+Categorical, date and text columns each get their own transformer so that every output column maps
+back to exactly one input column (``ColumnTransformer.transformers_`` says which); the SHAP
+explanations rely on it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.compose import ColumnTransformer
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.impute import SimpleImputer
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import (
+    OneHotEncoder,
+    OrdinalEncoder,
+    QuantileTransformer,
+    StandardScaler,
+    TargetEncoder,
+)
+
+from ...estimators import AsLabels, DatetimeFeatures, FiniteNumbers, TextColumn
+from ...problem import Problem
+
+MAX_ONEHOT_CATEGORIES = 30
+TEXT_FEATURES = 200
+
+
+def _scaler(numeric_transform: str, n_rows: int):
+    if numeric_transform == "quantile":
+        return QuantileTransformer(output_distribution="normal", n_quantiles=min(1000, max(10, n_rows // 2)),
+                                   random_state=0)
+    return StandardScaler()
+
+
+def _categorical(style: str, high_cardinality: bool, cat_encoding: str, seed: int):
+    if style == "native":
+        encoder = OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=np.nan,
+                                 encoded_missing_value=np.nan, max_categories=255)
+    elif cat_encoding == "target" or (style == "scaled" and high_cardinality and cat_encoding == "auto"):
+        encoder = TargetEncoder()
+        return Pipeline([("labels", AsLabels()),
+                         ("impute", SimpleImputer(strategy="constant", fill_value="__missing__")),
+                         ("encode", encoder)])
+    elif cat_encoding == "ordinal":
+        encoder = OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1,
+                                 encoded_missing_value=-2)
+    else:
+        encoder = OneHotEncoder(handle_unknown="infrequent_if_exist", sparse_output=False,
+                                max_categories=MAX_ONEHOT_CATEGORIES, min_frequency=5 if high_cardinality else None)
+    return Pipeline([("labels", AsLabels()), ("encode", encoder)])
+
+
+def build_preprocessor(
+    problem: Problem,
+    style: str,
+    *,
+    numeric_transform: str = "standard",
+    cat_encoding: str = "auto",
+    seed: int = 0,
+) -> ColumnTransformer:
+    """A ColumnTransformer for ``problem``'s used columns, in the given style."""
+    transformers = []
+    for info in problem.used_columns:
+        if info.kind in ("categorical", "boolean"):
+            transformers.append((f"cat_{len(transformers)}",
+                                 _categorical(style, info.high_cardinality, cat_encoding, seed), [info.name]))
+    numeric = problem.columns_of("numeric")
+    if numeric:
+        if style == "native":
+            num = FiniteNumbers()
+        elif style == "trees":
+            num = Pipeline([("finite", FiniteNumbers()),
+                            ("impute", SimpleImputer(strategy="median", add_indicator=True,
+                                                     keep_empty_features=True))])
+        else:
+            num = Pipeline([("finite", FiniteNumbers()),
+                            ("impute", SimpleImputer(strategy="median", add_indicator=True,
+                                                     keep_empty_features=True)),
+                            ("scale", _scaler(numeric_transform, problem.n_rows))])
+        transformers.append(("num", num, numeric))
+    for name in problem.columns_of("datetime"):
+        steps = [("parts", DatetimeFeatures())]
+        if style != "native":
+            steps.append(("impute", SimpleImputer(strategy="median", keep_empty_features=True)))
+        if style == "scaled":
+            steps.append(("scale", StandardScaler()))
+        transformers.append((f"date_{len(transformers)}", Pipeline(steps), [name]))
+    for name in problem.columns_of("text"):
+        tfidf = TfidfVectorizer(max_features=TEXT_FEATURES, min_df=2, sublinear_tf=True)
+        transformers.append((f"text_{len(transformers)}",
+                             Pipeline([("fill", TextColumn()), ("tfidf", tfidf)]), [name]))
+    return ColumnTransformer(transformers, remainder="drop", sparse_threshold=0.0)
+
+
+def native_categorical(problem: Problem) -> list[int] | None:
+    """Indices of the categorical outputs of a ``"native"`` preprocessor (they come first)."""
+    n = len(problem.columns_of("categorical", "boolean"))
+    return list(range(n)) or None

@@ -1,0 +1,93 @@
+"""SearchSpace: the combined algorithm-selection and hyperparameter space of a problem.
+
+A configuration is the flat dict of an Optuna trial's params: ``{"family": ..., "<family>.<param>": ...}``.
+It is JSON-able, stored with the study, and ``build_pipeline`` turns it into a scikit-learn Pipeline.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import optuna
+from sklearn.feature_selection import SelectPercentile, f_classif, f_regression
+from sklearn.pipeline import Pipeline
+
+from ...exceptions import InputError
+from ...problem import Problem
+from ._families import FAMILIES, Family
+from ._params import prefixed, suggest_all, unprefixed, with_defaults
+from ._preprocessing import build_preprocessor
+
+MSG_FAMILIES = ("The 'families' parameter of AutoML must be None (all) or a non-empty list of "
+                "{valid}. Got {got!r} instead.")
+
+
+def resolve_families(families: object) -> list[Family]:
+    """Validate a ``families`` argument; None means every family."""
+    if families is None:
+        return list(FAMILIES.values())
+    if isinstance(families, str):
+        families = [families]
+    names = list(families) if isinstance(families, (list, tuple)) else None
+    if not names or any(n not in FAMILIES for n in names):
+        raise InputError(MSG_FAMILIES.format(valid=list(FAMILIES), got=families))
+    return [FAMILIES[n] for n in FAMILIES if n in names]
+
+
+def family_values(problem: Problem, params: dict[str, Any]) -> tuple[Family, dict[str, Any]]:
+    """The family of a configuration and its complete (unprefixed) values."""
+    family = FAMILIES[params["family"]]
+    return family, with_defaults(family.params(problem), unprefixed(family.name, params))
+
+
+def build_pipeline(problem: Problem, params: dict[str, Any], seed: int = 0) -> Pipeline:
+    """The unfitted scikit-learn Pipeline of a configuration."""
+    family, values = family_values(problem, params)
+    steps: list[tuple[str, Any]] = [
+        ("preprocess", build_preprocessor(problem, family.style, seed=seed,
+                                          **family.preprocessing_options(values)))]
+    fraction = values.get("feature_fraction", 1.0)
+    if fraction < 1.0:
+        test = f_classif if problem.is_classification else f_regression
+        steps.append(("select", SelectPercentile(test, percentile=int(round(100 * fraction)))))
+    steps.append(("model", family.estimator(values, problem, seed)))
+    return Pipeline(steps)
+
+
+class SearchSpace:
+    """The families to search and their hyperparameters, for one problem.
+
+    Parameters
+    ----------
+    problem : Problem
+    families : list of str or None
+        Names from ``FAMILIES``; None means all of them.
+    """
+
+    def __init__(self, problem: Problem, families: object = None):
+        self.problem = problem
+        self.families = resolve_families(families)
+
+    @property
+    def family_names(self) -> list[str]:
+        return [f.name for f in self.families]
+
+    def suggest(self, trial: optuna.Trial) -> dict[str, Any]:
+        """Sample a configuration (define-by-run: only the chosen family's params exist)."""
+        name = trial.suggest_categorical("family", self.family_names)
+        family = FAMILIES[name]
+        suggest_all(family.params(self.problem), trial, name)
+        return dict(trial.params)
+
+    def default_configs(self) -> list[dict[str, Any]]:
+        """Known-good configurations, cheapest family first, to evaluate before sampling."""
+        ranked = []  # (rank within its family, cost, config): every family's first default comes first
+        for family in self.families:
+            for rank, values in enumerate(family.defaults(self.problem)):
+                ranked.append((rank, family.cost, {"family": family.name} | prefixed(family.name, values)))
+        return [config for _, _, config in sorted(ranked, key=lambda r: r[:2])]
+
+    def describe(self) -> list[dict[str, Any]]:
+        """A JSON-able description of the space, for the UI and reports."""
+        return [{"name": f.name, "label": f.label, "help": f.help,
+                 "params": [p.describe() for p in f.params(self.problem)]} for f in self.families]
