@@ -6,7 +6,6 @@ classes); labels are their argmax. Regression predictions are numbers.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,18 +35,29 @@ MSG_WRONG_TASK = "The metric {metric!r} is for {kind} but the task is {task!r}. 
 
 @dataclass(frozen=True)
 class Metric:
-    """A metric of out-of-fold predictions: ``score(y_true, pred)`` and its direction."""
+    """A metric of out-of-fold predictions: ``score(y_true, pred)`` and its direction.
+
+    Plain data (name, task, classes, positive class), so it pickles to worker processes.
+    """
 
     name: str
     greater_is_better: bool
-    _fn: Callable[[np.ndarray, np.ndarray], float]
+    task: str
+    classes: tuple | None = None
+    positive: object = None
+    scorer: bool = False  # a scikit-learn scorer name rather than a friendly name
 
     @property
     def direction(self) -> str:
         return "maximize" if self.greater_is_better else "minimize"
 
     def score(self, y_true: np.ndarray, pred: np.ndarray) -> float:
-        return float(self._fn(np.asarray(y_true), np.asarray(pred)))
+        y, p = np.asarray(y_true), np.asarray(pred)
+        classes = None if self.classes is None else np.asarray(self.classes, dtype=object if
+                                                               y.dtype == object else None)
+        if self.scorer:
+            return float(_score_with_scorer(self.name, self.task, classes, y, p))
+        return float(_score_friendly(self.name, self.task, classes, self.positive, y, p))
 
     def is_better(self, a: float, b: float | None) -> bool:
         """True when score ``a`` beats ``b`` (``None`` is beaten by anything)."""
@@ -57,6 +67,10 @@ class Metric:
 
     def worst(self) -> float:
         return -np.inf if self.greater_is_better else np.inf
+
+
+GREATER_IS_BETTER = {"roc_auc": True, "log_loss": False, "accuracy": True, "balanced_accuracy": True,
+                     "f1": True, "rmse": False, "mae": False, "r2": True}
 
 
 def resolve_metric(
@@ -70,6 +84,7 @@ def resolve_metric(
     if name == "auto":
         name, reason = DEFAULTS[task], DEFAULT_REASONS[task]
     is_clf = task in ("binary", "multiclass")
+    classes_t = None if classes is None else tuple(classes)
     if name in FRIENDLY:
         if is_clf and name in REGRESSION_ONLY:
             raise InputError(MSG_WRONG_TASK.format(metric=name, kind="regression", task=task,
@@ -77,9 +92,10 @@ def resolve_metric(
         if not is_clf and name in CLASSIFICATION_ONLY:
             raise InputError(MSG_WRONG_TASK.format(metric=name, kind="classification", task=task,
                                                    allowed=sorted(REGRESSION_ONLY)))
-        return _friendly(name, task, classes, positive_class), reason
+        return Metric(name, GREATER_IS_BETTER[name], task, classes_t, positive_class), reason
     if name in skm.get_scorer_names():
-        return _from_scorer(name, task, classes), reason
+        # scikit-learn scorers are always "greater is better" (error metrics are negated: neg_*)
+        return Metric(name, True, task, classes_t, None, scorer=True), reason
     raise InputError(MSG_UNKNOWN.format(friendly=list(FRIENDLY), got=metric))
 
 
@@ -87,40 +103,34 @@ def _labels(proba: np.ndarray, classes: np.ndarray) -> np.ndarray:
     return classes[np.argmax(proba, axis=1)]
 
 
-def _friendly(name: str, task: str, classes: np.ndarray | None, positive: object) -> Metric:
-    if task == "regression":
-        fns = {
-            "rmse": (False, lambda y, p: skm.root_mean_squared_error(y, p)),
-            "mae": (False, lambda y, p: skm.mean_absolute_error(y, p)),
-            "r2": (True, lambda y, p: skm.r2_score(y, p)),
-        }
-        greater, fn = fns[name]
-        return Metric(name, greater, fn)
-    assert classes is not None
-    pos_idx = int(np.flatnonzero(classes == positive)[0]) if task == "binary" else None
-    if name == "roc_auc":
-        if task == "binary":
-            return Metric(name, True, lambda y, p: skm.roc_auc_score(y == positive, p[:, pos_idx]))
-        return Metric(name, True, lambda y, p: skm.roc_auc_score(
-            y, _renorm(p), multi_class="ovr", labels=classes))
-    if name == "log_loss":
-        return Metric(name, False, lambda y, p: skm.log_loss(y, _renorm(p), labels=classes))
-    if name == "accuracy":
-        return Metric(name, True, lambda y, p: skm.accuracy_score(y, _labels(p, classes)))
-    if name == "balanced_accuracy":
-        return Metric(name, True, lambda y, p: skm.balanced_accuracy_score(y, _labels(p, classes)))
-    # f1: of the positive class for binary problems, macro-averaged over classes otherwise
-    if task == "binary":
-        return Metric(name, True, lambda y, p: skm.f1_score(
-            y == positive, p[:, pos_idx] >= 0.5, zero_division=0.0))
-    return Metric(name, True, lambda y, p: skm.f1_score(
-        y, _labels(p, classes), average="macro", labels=classes, zero_division=0.0))
-
-
 def _renorm(p: np.ndarray) -> np.ndarray:
     """Clip and renormalise probabilities so that rows sum to one exactly (log_loss checks it)."""
     p = np.clip(p, 1e-15, 1.0)
     return p / p.sum(axis=1, keepdims=True)
+
+
+def _score_friendly(name, task, classes, positive, y, p) -> float:
+    if task == "regression":
+        if name == "rmse":
+            return skm.root_mean_squared_error(y, p)
+        if name == "mae":
+            return skm.mean_absolute_error(y, p)
+        return skm.r2_score(y, p)
+    pos_idx = int(np.flatnonzero(classes == positive)[0]) if task == "binary" else None
+    if name == "roc_auc":
+        if task == "binary":
+            return skm.roc_auc_score(y == positive, p[:, pos_idx])
+        return skm.roc_auc_score(y, _renorm(p), multi_class="ovr", labels=classes)
+    if name == "log_loss":
+        return skm.log_loss(y, _renorm(p), labels=classes)
+    if name == "accuracy":
+        return skm.accuracy_score(y, _labels(p, classes))
+    if name == "balanced_accuracy":
+        return skm.balanced_accuracy_score(y, _labels(p, classes))
+    # f1: of the positive class for binary problems, macro-averaged over classes otherwise
+    if task == "binary":
+        return skm.f1_score(y == positive, p[:, pos_idx] >= 0.5, zero_division=0.0)
+    return skm.f1_score(y, _labels(p, classes), average="macro", labels=classes, zero_division=0.0)
 
 
 class _Precomputed(BaseEstimator):
@@ -155,16 +165,6 @@ class _PrecomputedRegressor(RegressorMixin, _Precomputed):
     pass
 
 
-def _from_scorer(name: str, task: str, classes: np.ndarray | None) -> Metric:
-    scorer = skm.get_scorer(name)
-
-    def fn(y: np.ndarray, p: np.ndarray) -> float:
-        if task == "regression":
-            est = _PrecomputedRegressor(p, None)
-        else:
-            est = _PrecomputedClassifier(p, classes)
-        dummy_X = np.zeros((len(y), 1))
-        return scorer(est, dummy_X, y)
-
-    # scikit-learn scorers are always "greater is better" (error metrics are negated: neg_*)
-    return Metric(name, True, fn)
+def _score_with_scorer(name: str, task: str, classes, y: np.ndarray, p: np.ndarray) -> float:
+    est = _PrecomputedRegressor(p, None) if task == "regression" else _PrecomputedClassifier(p, classes)
+    return skm.get_scorer(name)(est, np.zeros((len(y), 1)), y)
