@@ -185,17 +185,19 @@ class AutoML(BaseEstimator):
             X, y, task=self.task, metric=self.metric, cv=self.cv, seed=self.seed,
             positive_class=self.positive_class, check_leakage=self.check_leakage)
         self._warn_about(problem)
-        space = SearchSpace(problem, self.families)
+        plugin = self._make_plugin(problem, X_clean)
+        space = SearchSpace(problem, self.families, plugin=plugin)
         executor = make_executor(self.executor, self.n_jobs, dask_client=self.dask_client,
                                  unit_timeout=self.trial_timeout, memory_limit_mb=self.memory_limit)
         summary = problem.summary() | {"fingerprint": data_fingerprint(X_clean, y_clean),
                                        "seed": self.seed, "families": space.family_names}
         store = open_study(storage=self.storage, study_name=self.study_name, runs_dir=self.runs_dir,
-                           direction=problem.metric.direction,
+                           directions=[problem.metric.direction] + list(
+                               plugin.objective_directions if plugin is not None else ()),
                            sampler=make_sampler(self.sampler, self.seed),
                            pruner=make_pruner(self.pruner), summary=summary)
         used = [c.name for c in problem.used_columns]
-        data = TrainingData(X_clean[used], _target_array(y_clean), problem, self.seed)
+        data = TrainingData(X_clean[used], _target_array(y_clean), problem, self.seed, plugin)
         settings = SearchSettings(time_budget=self.time_budget, n_trials=self.n_trials,
                                   ensemble=bool(self.ensemble), prune=self.pruner != "none",
                                   seed=self.seed, t_start=t_start)
@@ -215,6 +217,15 @@ class AutoML(BaseEstimator):
             raise InputError(MSG_N_TRIALS.format(got=n))
         if b is None and n is None:
             raise InputError(MSG_NO_LIMIT)
+
+    def _make_plugin(self, problem: Problem, X: pd.DataFrame) -> Any:
+        """The search plugin for the options that need one (fairness-aware search), or None."""
+        fairness = getattr(self, "fairness", None)
+        if not fairness:
+            return None
+        from .insight import fairness_plugin
+
+        return fairness_plugin(fairness, problem, X)
 
     @staticmethod
     def _warn_about(problem: Problem) -> None:

@@ -93,6 +93,7 @@ class TrialFinished(Event):
     score_std: float
     fit_time: float
     duration: float
+    objectives: dict[str, float] = field(default_factory=dict)  # extra objectives (SearchPlugin)
 
 
 @dataclass(frozen=True, kw_only=True)

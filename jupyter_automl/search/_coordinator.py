@@ -42,7 +42,7 @@ from ..exceptions import AllTrialsFailedError, SearchError
 from ._ensemble import MAX_CANDIDATES, select_ensemble
 from ._objective import FoldResult, TrainingData, describe_error
 from ._storage import INTERRUPTED, StudyStore
-from ._trials import TrialRecord
+from ._trials import TrialRecord, pareto_optimal
 from .executors import BaseExecutor
 from .space import SearchSpace
 
@@ -105,6 +105,8 @@ class Coordinator:
         self._n_new_trials = 0
         self._end_reason = ""
         self.done = threading.Event()
+        self.plugin = data.plugin
+        self.multi_objective = bool(self.plugin is not None and self.plugin.objective_names)
         self._n_folds = data.problem.splits.n_folds
         train_sizes = [len(tr) for tr, _ in data.problem.splits.folds]
         self._refit_scale = (data.problem.n_rows / float(np.mean(train_sizes))) ** 1.15
@@ -207,11 +209,13 @@ class Coordinator:
             duration = (t.datetime_complete - t.datetime_start).total_seconds() \
                 if t.datetime_complete and t.datetime_start else None
             rec = TrialRecord(number=t.number, params=dict(t.params), started=0.0, state=attrs.get("status", state),
-                              score=t.value if state == "finished" else None,
+                              score=t.values[0] if state == "finished" else None,
                               score_std=attrs.get("score_std"), resumed=True, duration=duration,
                               reason=attrs.get("reason", INTERRUPTED if state == "failed" else ""),
                               fit_time_total=attrs.get("fit_time", 0.0),
                               n_folds_done=len(attrs.get("fold_scores", [])))
+            if state == "finished" and self.multi_objective:
+                rec.objectives = dict(zip(self.plugin.objective_names, t.values[1:]))
             self.records[t.number] = rec
             self._emit_outcome(rec)
         return len(self.records)
@@ -333,8 +337,10 @@ class Coordinator:
         if len(rec.folds) == self._n_folds:
             self._complete_trial(rec)
             return
+        if self.multi_objective or not self.settings.prune:
+            return
         trial.report(rec.running_mean(), step=fold)
-        if self.settings.prune and trial.should_prune():
+        if trial.should_prune():
             self._end_trial(rec, "pruned", f"pruned after fold {fold + 1}: its mean score so far "
                             "is in the worst third of earlier trials")
 
@@ -348,7 +354,13 @@ class Coordinator:
         trial.set_user_attr("fold_scores", scores)
         trial.set_user_attr("score_std", rec.score_std)
         trial.set_user_attr("fit_time", round(rec.fit_time, 4))
-        self.study.tell(trial, rec.score)
+        values = [rec.score]
+        if self.multi_objective:
+            covered = self.problem.splits.covered(self.problem.n_rows)
+            extra = self.plugin.evaluate(self.data.y[covered], rec.oof[covered], np.flatnonzero(covered))
+            rec.objectives = {n: float(v) for n, v in zip(self.plugin.objective_names, extra)}
+            values += list(rec.objectives.values())
+        self.study.tell(trial, values)
         self.store.save_oof(rec.number, rec.oof)
         self._trim_oof()
         self._emit_outcome(rec)
@@ -371,7 +383,8 @@ class Coordinator:
         if rec.state == "finished":
             self.bus.emit(TrialFinished, trial_number=rec.number, family=rec.family, params=params,
                           score=rec.score, score_std=rec.score_std or 0.0,
-                          fit_time=round(rec.fit_time, 4), duration=round(rec.duration or 0.0, 4))
+                          fit_time=round(rec.fit_time, 4), duration=round(rec.duration or 0.0, 4),
+                          objectives=dict(rec.objectives))
             best = self.records.get(self.best_number) if self.best_number is not None else None
             if best is None or self.metric.is_better(rec.score, best.score):
                 self.best_number = rec.number
@@ -418,6 +431,18 @@ class Coordinator:
         sign = -1.0 if self.metric.greater_is_better else 1.0
         return sorted(done, key=lambda r: (sign * r.score, r.number))
 
+    @property
+    def directions(self) -> list[str]:
+        """The study's directions: the metric's, then the plugin's objectives'."""
+        extra = list(self.plugin.objective_directions) if self.multi_objective else []
+        return [self.metric.direction] + extra
+
+    def pareto_front(self) -> list[TrialRecord]:
+        """Pareto-optimal finished trials, best metric first."""
+        sign = -1.0 if self.metric.greater_is_better else 1.0
+        front = pareto_optimal(list(self.records.values()), self.directions)
+        return sorted(front, key=lambda r: (sign * r.score, r.number))
+
     def _ranked_partial(self) -> list[TrialRecord]:
         """Trials cut short (stopped or pruned) ranked by the mean of the folds they scored."""
         partial = [r for r in self.records.values() if r.state in ("stopped", "pruned") and r.folds]
@@ -448,8 +473,10 @@ class Coordinator:
             notes.append(f"no trial finished every fold; the model is trial {ranked[0].number}, "
                          f"scored on {len(ranked[0].folds)} fold(s) only")
         best = ranked[0]
+        if self.multi_objective:
+            best = self.plugin.choose(self.pareto_front()) if ranked[0].objectives else best
         members, weights, score = [best], [1.0], best.score
-        if self.settings.ensemble and len(ranked) > 1:
+        if self.settings.ensemble and len(ranked) > 1 and not self.multi_objective:
             members, weights, score = self._choose_ensemble(ranked, notes)
         return self._refit(members, weights, score, ranked, notes)
 

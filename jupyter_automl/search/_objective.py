@@ -31,6 +31,7 @@ class TrainingData:
     y: np.ndarray
     problem: Problem
     seed: int
+    plugin: Any = None  # a SearchPlugin, or None
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,7 @@ def run_fold(data: TrainingData, params: dict[str, Any], fold: int, single_threa
     fit_time = 0.0
     try:
         with threadpool_limits(1, user_api="openmp") if single_thread else nullcontext():
-            model = build_pipeline(data.problem, params, data.seed)
+            model = build_pipeline(data.problem, params, data.seed, data.plugin)
             model.fit(_rows(data.X, train), data.y[train])
             fit_time = time.perf_counter() - t0
             t1 = time.perf_counter()
@@ -107,4 +108,4 @@ def run_fold(data: TrainingData, params: dict[str, Any], fold: int, single_threa
 def refit(data: TrainingData, params: dict[str, Any], single_thread: bool = False) -> Any:
     """Fit ``params`` on every training row; returns the fitted Pipeline (errors propagate)."""
     with threadpool_limits(1, user_api="openmp") if single_thread else nullcontext():
-        return build_pipeline(data.problem, params, data.seed).fit(data.X, data.y)
+        return build_pipeline(data.problem, params, data.seed, data.plugin).fit(data.X, data.y)

@@ -103,7 +103,7 @@ def open_study(
     storage: object,
     study_name: str | None,
     runs_dir: str | os.PathLike,
-    direction: str,
+    directions: list[str],
     sampler: optuna.samplers.BaseSampler,
     pruner: optuna.pruners.BasePruner,
     summary: dict[str, Any],
@@ -117,8 +117,12 @@ def open_study(
     backend, url = make_storage(storage, run_dir)
     existing = [s.study_name for s in optuna.get_all_study_summaries(backend)] if study_name else []
     resumed = name in existing
-    study = optuna.create_study(storage=backend, study_name=name, direction=direction,
+    study = optuna.create_study(storage=backend, study_name=name, directions=directions,
                                 sampler=sampler, pruner=pruner, load_if_exists=True)
+    if resumed and [d.name.lower() for d in study.directions] != directions:
+        raise InputError(MSG_STUDY_MISMATCH.format(
+            name=name, url=url, field="directions",
+            old=[d.name.lower() for d in study.directions], new=directions))
     if resumed:
         _check_same_problem(study, summary, url)
         _close_orphans(study)

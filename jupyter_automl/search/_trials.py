@@ -43,6 +43,7 @@ class TrialRecord:
     resumed: bool = False
     fit_time_total: float | None = None  # for resumed trials, whose folds are not in memory
     n_folds_done: int | None = None
+    objectives: dict[str, float] = field(default_factory=dict)  # extra objectives (SearchPlugin)
 
     @property
     def family(self) -> str:
@@ -74,6 +75,21 @@ class TrialRecord:
         return float(np.mean(self.fold_scores))
 
 
+def pareto_optimal(records: list[TrialRecord], directions: list[str]) -> list[TrialRecord]:
+    """Finished trials not dominated on (score, *objectives), in the given directions."""
+    done = [r for r in records if r.state == "finished" and r.score is not None]
+    sign = np.array([1.0 if d == "minimize" else -1.0 for d in directions])
+    names = list(done[0].objectives) if done else []
+    points = np.array([[r.score, *(r.objectives.get(n, np.nan) for n in names)] for r in done]) * sign \
+        if done else np.empty((0, len(directions)))
+    front = []
+    for i, p in enumerate(points):
+        dominated = np.any(np.all(points <= p, axis=1) & np.any(points < p, axis=1))
+        if not dominated and not np.any(np.isnan(p)):
+            front.append(done[i])
+    return front
+
+
 def leaderboard_frame(records: list[TrialRecord], metric: Metric,
                       weights: dict[int, float] | None = None) -> pd.DataFrame:
     """One row per trial, best first; unfinished trials after the finished ones."""
@@ -90,8 +106,10 @@ def leaderboard_frame(records: list[TrialRecord], metric: Metric,
             "duration": np.nan if r.duration is None else round(r.duration, 3),
             "ensemble_weight": float(weights.get(r.number, 0.0)), "reason": r.reason,
             "params": {k: v for k, v in r.params.items() if k != "family"},
+            **r.objectives,
         })
-    frame = pd.DataFrame(rows, columns=[c for c in LEADERBOARD_COLUMNS if c != "rank"])
+    extra = sorted({k for r in records for k in r.objectives})
+    frame = pd.DataFrame(rows, columns=[c for c in LEADERBOARD_COLUMNS if c != "rank"] + extra)
     if frame.empty:
         return pd.DataFrame(columns=LEADERBOARD_COLUMNS)
     finished = frame["status"] == "finished"

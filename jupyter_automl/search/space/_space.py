@@ -40,8 +40,8 @@ def family_values(problem: Problem, params: dict[str, Any]) -> tuple[Family, dic
     return family, with_defaults(family.params(problem), unprefixed(family.name, params))
 
 
-def build_pipeline(problem: Problem, params: dict[str, Any], seed: int = 0) -> Pipeline:
-    """The unfitted scikit-learn Pipeline of a configuration."""
+def build_pipeline(problem: Problem, params: dict[str, Any], seed: int = 0, plugin: Any = None) -> Any:
+    """The unfitted scikit-learn Pipeline of a configuration (wrapped by ``plugin`` if given)."""
     family, values = family_values(problem, params)
     steps: list[tuple[str, Any]] = [
         ("preprocess", build_preprocessor(problem, family.style, seed=seed,
@@ -51,7 +51,8 @@ def build_pipeline(problem: Problem, params: dict[str, Any], seed: int = 0) -> P
         test = f_classif if problem.is_classification else f_regression
         steps.append(("select", SelectPercentile(test, percentile=int(round(100 * fraction)))))
     steps.append(("model", family.estimator(values, problem, seed)))
-    return Pipeline(steps)
+    pipeline = Pipeline(steps)
+    return pipeline if plugin is None else plugin.wrap(pipeline, params, problem)
 
 
 class SearchSpace:
@@ -64,9 +65,10 @@ class SearchSpace:
         Names from ``FAMILIES``; None means all of them.
     """
 
-    def __init__(self, problem: Problem, families: object = None):
+    def __init__(self, problem: Problem, families: object = None, plugin: Any = None):
         self.problem = problem
         self.families = resolve_families(families)
+        self.plugin = plugin
 
     @property
     def family_names(self) -> list[str]:
@@ -77,6 +79,8 @@ class SearchSpace:
         name = trial.suggest_categorical("family", self.family_names)
         family = FAMILIES[name]
         suggest_all(family.params(self.problem), trial, name)
+        if self.plugin is not None:
+            self.plugin.suggest(trial, dict(trial.params))
         return dict(trial.params)
 
     def default_configs(self) -> list[dict[str, Any]]:
@@ -85,7 +89,8 @@ class SearchSpace:
         for family in self.families:
             for rank, values in enumerate(family.defaults(self.problem)):
                 ranked.append((rank, family.cost, {"family": family.name} | prefixed(family.name, values)))
-        return [config for _, _, config in sorted(ranked, key=lambda r: r[:2])]
+        extra = self.plugin.default_params() if self.plugin is not None else {}
+        return [config | extra for _, _, config in sorted(ranked, key=lambda r: r[:2])]
 
     def describe(self) -> list[dict[str, Any]]:
         """A JSON-able description of the space, for the UI and reports."""
