@@ -41,10 +41,11 @@ from ..events import (
 from ..exceptions import AllTrialsFailedError, SearchError
 from ._ensemble import MAX_CANDIDATES, select_ensemble
 from ._objective import FoldResult, TrainingData, describe_error
+from ._samplers import PRUNER_STARTUP_TRIALS
 from ._storage import INTERRUPTED, StudyStore
 from ._trials import TrialRecord, pareto_optimal
 from .executors import BaseExecutor
-from .space import SearchSpace
+from .space import SearchSpace, family_values
 
 _log = get_logger(__name__)
 _WAIT = 0.05  # seconds between checks of the stop/pause flags while units run
@@ -103,6 +104,7 @@ class Coordinator:
         self._paused_since: float | None = None
         self._paused_total = 0.0
         self._n_new_trials = 0
+        self._no_new_trials = False
         self._end_reason = ""
         self.done = threading.Event()
         self.plugin = data.plugin
@@ -274,27 +276,43 @@ class Coordinator:
             future = self.executor.submit_fold(params, fold)
             self._running[future] = (number, fold)
 
-    def _in_flight(self, number: int) -> bool:
-        return any(n == number for n, _ in self._running.values())
+    def _folds_in_flight(self, number: int) -> set[int]:
+        return {k for n, k in self._running.values() if n == number}
+
+    def _may_prune(self, rec: TrialRecord) -> bool:
+        """Whether a trial can be pruned between folds (then its folds run one after another)."""
+        return (self.settings.prune and not self.multi_objective
+                and self._pruner_startup_done(rec))
+
+    def _pruner_startup_done(self, rec: TrialRecord) -> bool:
+        earlier = sum(1 for r in self.records.values() if r.number < rec.number and not r.resumed)
+        return earlier >= PRUNER_STARTUP_TRIALS
 
     def _next_unit(self) -> tuple[int, int] | None:
-        # continue the oldest running trial whose previous fold is done (folds run in order so
-        # that a poor trial can be pruned early)
+        # depth first: continue the oldest running trial. A trial that may be pruned runs its folds
+        # in order; the first trials (never pruned) run them side by side for a fast first result
         for rec in sorted(self.records.values(), key=lambda r: r.started):
-            if rec.state != "running" or self._in_flight(rec.number):
+            if rec.state != "running":
                 continue
-            fold = len(rec.folds)
+            in_flight = self._folds_in_flight(rec.number)
+            if in_flight and self._may_prune(rec):
+                continue
+            pending = [k for k in range(self._n_folds) if k not in rec.folds and k not in in_flight]
+            if not pending:
+                continue
             estimate = rec.mean_fold_seconds() or 0.0
             if estimate > self.search_time_left():
-                self._end_trial(rec, "stopped", f"stopped after {fold} of {self._n_folds} folds: "
-                                "not enough time left in the budget")
+                self._end_trial(rec, "stopped", f"stopped after {len(rec.folds)} of {self._n_folds} "
+                                "folds: not enough time left in the budget")
                 continue
-            return rec.number, fold
+            return rec.number, pending[0]
         return self._new_trial()
 
     def _new_trial(self) -> tuple[int, int] | None:
         if self.settings.n_trials is not None and self._n_new_trials >= self.settings.n_trials:
             self._end_reason = self._end_reason or "n_trials"
+            return None
+        if self._no_new_trials:
             return None
         first_folds = [r.folds[0].fit_time + r.folds[0].predict_time
                        for r in self.records.values() if 0 in r.folds]
@@ -309,7 +327,26 @@ class Coordinator:
         self.records[trial.number] = rec
         self._trials[trial.number] = trial
         self.bus.emit(TrialStarted, trial_number=rec.number, family=rec.family, params=_public(rec.params))
+        estimate = self._estimate_first_fold(rec)
+        if estimate is not None and estimate > self.search_time_left():
+            # the sampler picked something too slow for the time left: start nothing new
+            self._no_new_trials = True
+            self._end_trial(rec, "stopped", f"not started: a {rec.family} fit would take about "
+                            f"{estimate:.0f} s, more than the {max(0.0, self.search_time_left()):.0f} s left")
+            return None
         return rec.number, 0
+
+    def _estimate_first_fold(self, rec: TrialRecord) -> float | None:
+        """Seconds the first fold of ``rec`` should take, from earlier trials of its family."""
+        family, values = family_values(self.problem, rec.params)
+        factor = family.cost_factor(values)
+        seen = []
+        for r in self.records.values():
+            if r.family == rec.family and 0 in r.folds:
+                f = r.folds[0]
+                seen.append((f.fit_time + f.predict_time) / max(family.cost_factor(family_values(
+                    self.problem, r.params)[1]), 1e-3))
+        return float(np.median(seen)) * factor if seen else None
 
     def _on_unit_done(self, future: Future) -> None:
         number, fold = self._running.pop(future)
@@ -337,9 +374,9 @@ class Coordinator:
         if len(rec.folds) == self._n_folds:
             self._complete_trial(rec)
             return
-        if self.multi_objective or not self.settings.prune:
+        if not self._may_prune(rec):
             return
-        trial.report(rec.running_mean(), step=fold)
+        trial.report(rec.running_mean(), step=len(rec.folds) - 1)
         if trial.should_prune():
             self._end_trial(rec, "pruned", f"pruned after fold {fold + 1}: its mean score so far "
                             "is in the worst third of earlier trials")

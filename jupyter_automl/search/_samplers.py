@@ -10,6 +10,7 @@ from ..exceptions import InputError
 
 SAMPLERS = ("tpe", "random", "evolutionary", "cmaes")
 PRUNERS = ("auto", "median", "none")
+PRUNER_STARTUP_TRIALS = 10  # the first trials of a search are never pruned (they run folds in parallel)
 MSG_SAMPLER = "The 'sampler' parameter of AutoML must be one of {valid}. Got {got!r} instead."
 MSG_PRUNER = "The 'pruner' parameter of AutoML must be one of {valid}. Got {got!r} instead."
 
@@ -40,9 +41,10 @@ def make_pruner(name: str) -> optuna.pruners.BasePruner:
     of earlier trials at the same fold: fold scores are noisy on small data, so this is gentler
     than the "median" rule."""
     if name == "auto":
-        return optuna.pruners.PercentilePruner(33.0, n_startup_trials=10, n_warmup_steps=0)
+        return optuna.pruners.PercentilePruner(33.0, n_startup_trials=PRUNER_STARTUP_TRIALS,
+                                               n_warmup_steps=0)
     if name == "median":
-        return optuna.pruners.MedianPruner(n_startup_trials=10, n_warmup_steps=0)
+        return optuna.pruners.MedianPruner(n_startup_trials=PRUNER_STARTUP_TRIALS, n_warmup_steps=0)
     if name == "none":
         return optuna.pruners.NopPruner()
     raise InputError(MSG_PRUNER.format(valid=list(PRUNERS), got=name))

@@ -10,6 +10,8 @@ from __future__ import annotations
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
+from threadpoolctl import threadpool_limits
+
 from .._objective import FoldResult, TrainingData, refit, run_fold
 from ._base import BaseExecutor
 
@@ -20,6 +22,9 @@ class ThreadExecutor(BaseExecutor):
     def start(self, data: TrainingData) -> None:
         self._data = data
         self._pool = ThreadPoolExecutor(self.n_workers, thread_name_prefix="jupyter_automl-worker")
+        # BLAS thread pools are process-wide: with several units side by side, multi-threaded BLAS
+        # oversubscribes the cores and slows every fit down by several times. Restored at shutdown.
+        self._blas_limit = threadpool_limits(1, user_api="blas") if self.single_thread_units else None
 
     def submit_fold(self, params: dict[str, Any], fold: int) -> Future[FoldResult]:
         return self._pool.submit(run_fold, self._data, params, fold, self.single_thread_units)
@@ -29,3 +34,5 @@ class ThreadExecutor(BaseExecutor):
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
+        if self._blas_limit is not None:
+            self._blas_limit.restore_original_limits()

@@ -60,6 +60,10 @@ class Family:
     def preprocessing_options(self, values: dict[str, Any]) -> dict[str, Any]:
         return {}
 
+    def cost_factor(self, values: dict[str, Any]) -> float:
+        """Rough fit cost of ``values`` relative to the family's first default (for the budget)."""
+        return 1.0
+
 
 def _feature_fraction() -> Param:
     return Param("feature_fraction", "categorical", choices=FEATURE_FRACTIONS, default=1.0,
@@ -148,6 +152,11 @@ def _forest_params(problem: Problem) -> list[Param]:
     ]
 
 
+def _forest_cost(v: dict[str, Any], default_max_features: float) -> float:
+    leaf = (1.0 / v["min_samples_leaf"]) ** 0.3
+    return v["n_estimators"] / 200 * (v["max_features"] / default_max_features) ** 0.8 * leaf
+
+
 class RandomForest(Family):
     def params(self, problem):
         return _forest_params(problem) + [
@@ -162,6 +171,9 @@ class RandomForest(Family):
         return cls(n_estimators=v["n_estimators"], max_features=v["max_features"],
                    min_samples_leaf=v["min_samples_leaf"], criterion=v["criterion"],
                    bootstrap=v["bootstrap"], random_state=seed)
+
+    def cost_factor(self, v):
+        return _forest_cost(v, 0.3)
 
     def preprocessing_options(self, v):
         return {"cat_encoding": v["cat_encoding"]}
@@ -179,6 +191,9 @@ class ExtraTrees(Family):
         cls = ExtraTreesClassifier if problem.is_classification else ExtraTreesRegressor
         return cls(n_estimators=v["n_estimators"], max_features=v["max_features"],
                    min_samples_leaf=v["min_samples_leaf"], criterion=v["criterion"], random_state=seed)
+
+    def cost_factor(self, v):
+        return _forest_cost(v, 0.5)
 
     def preprocessing_options(self, v):
         return {"cat_encoding": v["cat_encoding"]}
@@ -213,6 +228,9 @@ class GradientBoosting(Family):
                    early_stopping=problem.n_rows > 2000, n_iter_no_change=20,
                    categorical_features=native_categorical(problem), random_state=seed)
 
+    def cost_factor(self, v):
+        return v["max_iter"] / 200 * (v["max_leaf_nodes"] / 31) ** 0.4 * v["max_features"] ** 0.5
+
 
 class Neural(Family):
     """Multi-layer perceptrons; the architecture (depth and widths) is searched: a small NAS."""
@@ -244,6 +262,11 @@ class Neural(Family):
         if problem.is_classification:
             return MLPClassifier(**kwargs)
         return TransformedTargetRegressor(MLPRegressor(**kwargs), transformer=StandardScaler())
+
+    def cost_factor(self, v):
+        widths = [v[f"units_{i}"] for i in range(1, v["n_layers"] + 1)]
+        weights = widths[0] * 20 + sum(a * b for a, b in zip(widths, widths[1:]))
+        return (weights / (128 * 20 + 128 * 64)) ** 0.7 * (64 / v["batch_size"]) ** 0.5
 
 
 FAMILIES: dict[str, Family] = {
