@@ -319,6 +319,11 @@ class AutoML(BaseEstimator):
             raise NotFittedError(MSG_NOT_FITTED.format(what="handle_"))
         return handle
 
+    def _repr_html_(self) -> str:
+        from ._repr import automl_html
+
+        return automl_html(self)
+
     def __getstate__(self) -> dict:
         state = self.__dict__.copy()
         for key in ("_handle", "_coordinator", "_pending_problem"):
