@@ -165,9 +165,22 @@ class AutoML(BaseEstimator):
         handle = self.fit_async(X, y)
         handle.wait()
         handle.result()
-        for note in self.search_.notes:
-            warnings.warn(note, SearchWarning, stacklevel=2)
+        summary = self._failure_summary()
+        if summary:
+            warnings.warn(summary, SearchWarning, stacklevel=2)
         return self
+
+    def _failure_summary(self) -> str:
+        """One line on failed trials and refit problems, or '' when there were none."""
+        board = self.leaderboard()
+        failed = board[board["status"] == "failed"]
+        parts = []
+        if len(failed):
+            reasons = failed["reason"].str.replace(r"^fold \d+: ", "", regex=True).value_counts()
+            top = "; ".join(f"{n}x {why}" for why, n in reasons.head(3).items())
+            parts.append(f"{len(failed)} of {len(board)} trials failed ({top}); see leaderboard()")
+        parts += [n for n in self.search_.notes if "could not be refit" in n]
+        return ". ".join(parts)
 
     def fit_async(self, X: Any, y: Any) -> SearchHandle:
         """Start the search in a background thread and return its handle at once.
