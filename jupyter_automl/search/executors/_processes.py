@@ -26,6 +26,8 @@ from ._base import BaseExecutor
 
 _log = get_logger(__name__)
 _POLL = 0.05
+_READY = "ready"  # a worker's first message: its imports are done and it holds the data
+MAX_START_FAILURES = 3
 
 
 def _limit_memory(limit_mb: int) -> None:
@@ -50,6 +52,8 @@ def _worker_main(conn: Connection, memory_limit_mb: int | None, single_thread: b
     data: TrainingData = pickle.loads(conn.recv_bytes())
     if memory_limit_mb:
         _limit_memory(memory_limit_mb)
+    # the manager starts a unit's clock only now: a spawned worker spends seconds importing
+    conn.send(_READY)
     while True:
         msg = conn.recv()
         if msg is None:
@@ -81,7 +85,7 @@ class _Worker:
     conn: Connection
     task: _Task | None = None
     started: float = 0.0
-    ready: bool = field(default=True)
+    ready: bool = field(default=False)
 
 
 class ProcessExecutor(BaseExecutor):
@@ -96,6 +100,8 @@ class ProcessExecutor(BaseExecutor):
         self._lock = threading.Lock()
         self._ids = itertools.count()
         self._closed = False
+        self._start_failures = 0
+        self._broken: str | None = None
         self._workers = [self._spawn() for _ in range(self.n_workers)]
         self._manager = threading.Thread(target=self._manage, name="jupyter_automl-processes", daemon=True)
         self._manager.start()
@@ -111,8 +117,13 @@ class ProcessExecutor(BaseExecutor):
 
     def _submit(self, kind: str, args: tuple, fold: int = -1) -> Future:
         future: Future = Future()
+        task = _Task(next(self._ids), kind, args, future, fold)
+        if self._broken:
+            future.set_running_or_notify_cancel()
+            self._fail(task, self._broken, "WorkerDied")
+            return future
         with self._lock:
-            self._pending.append(_Task(next(self._ids), kind, args, future, fold))
+            self._pending.append(task)
         return future
 
     def submit_fold(self, params: dict[str, Any], fold: int) -> Future[FoldResult]:
@@ -126,23 +137,50 @@ class ProcessExecutor(BaseExecutor):
     def _manage(self) -> None:
         while not self._closed:
             self._assign()
-            busy = [w for w in self._workers if w.task is not None]
+            busy = [w for w in self._workers if w.task is not None or not w.ready]
             if not busy:
                 time.sleep(_POLL)
                 continue
             for conn in wait([w.conn for w in busy], timeout=_POLL):
                 worker = next(w for w in busy if w.conn is conn)
-                self._collect(worker)
+                if worker.ready:
+                    self._collect(worker)
+                else:
+                    self._mark_ready(worker)
             self._enforce_limits()
 
     def _assign(self) -> None:
         with self._lock:
             for worker in self._workers:
-                if worker.task is None and self._pending:
+                if worker.ready and worker.task is None and self._pending:
                     task = self._pending.popleft()
                     if task.future.set_running_or_notify_cancel():
                         worker.task, worker.started = task, time.monotonic()
                         worker.conn.send((task.id, task.kind, task.args))
+
+    def _mark_ready(self, worker: _Worker) -> None:
+        try:
+            worker.ready = worker.conn.recv() == _READY
+        except (EOFError, OSError):  # died while starting; _enforce_limits replaces it
+            return
+        self._start_failures = 0
+
+    def _on_start_failure(self, worker: _Worker) -> None:
+        """Replace a worker that died before it was ready; give up after a few in a row."""
+        code = worker.process.exitcode
+        self._start_failures += 1
+        _log.warning("a worker process died while starting (exit code %s)", code)
+        if self._start_failures < MAX_START_FAILURES:
+            self._replace(worker)
+            return
+        # without working processes no unit can run: fail them instead of waiting forever
+        self._broken = (f"worker processes cannot start (exit code {code}, "
+                        f"{self._start_failures} times in a row)")
+        with self._lock:
+            pending, self._pending = list(self._pending), deque()
+        for task in pending:
+            if task.future.set_running_or_notify_cancel():
+                self._fail(task, self._broken, "WorkerDied")
 
     def _collect(self, worker: _Worker) -> None:
         task = worker.task
@@ -165,6 +203,8 @@ class ProcessExecutor(BaseExecutor):
         for worker in self._workers:
             task = worker.task
             if task is None:
+                if not worker.ready and not worker.process.is_alive():
+                    self._on_start_failure(worker)
                 continue
             if self.unit_timeout and now - worker.started > self.unit_timeout:
                 self._fail(task, f"stopped after {self.unit_timeout:g} s, the time limit of one fit",
@@ -192,6 +232,8 @@ class ProcessExecutor(BaseExecutor):
             self._workers[index] = self._spawn()
 
     def shutdown(self) -> None:
+        if not hasattr(self, "_workers"):  # start() failed before any worker existed
+            return
         self._closed = True
         with self._lock:
             for task in self._pending:
