@@ -48,7 +48,7 @@ def detect_task(y: pd.Series) -> tuple[str, str]:
             return "binary", "the target has 2 distinct labels"
         return "multiclass", f"the target has {n_unique} distinct labels (not numbers)"
     if pd.api.types.is_float_dtype(values):
-        integral = bool(np.all(np.mod(values.to_numpy(dtype=float), 1) == 0))
+        integral = _all_integral(values.to_numpy(dtype=float))
         if not integral:
             return "regression", "the target holds non-integer numbers"
         if n_unique == 2:
@@ -113,9 +113,14 @@ def _profile_strings(values: pd.Series, n: int, base: dict) -> ColumnInfo:
     return ColumnInfo(kind="categorical", note=note, high_cardinality=high, mixed_types=mixed, **base)
 
 
+def _all_integral(values: np.ndarray) -> bool:
+    """True when every value is a finite whole number (infinities are not: no RuntimeWarning)."""
+    return bool(np.all(np.isfinite(values)) and np.all(np.mod(values, 1) == 0))
+
+
 def _looks_like_numeric_id(name: str, values: pd.Series, n: int) -> bool:
     if len(values) < 20 or not pd.api.types.is_integer_dtype(values) and not (
-        pd.api.types.is_float_dtype(values) and np.all(np.mod(values.to_numpy(float), 1) == 0)
+        pd.api.types.is_float_dtype(values) and _all_integral(values.to_numpy(float))
     ):
         return False
     if values.nunique() != len(values):
