@@ -34,6 +34,11 @@ MSG_TARGET_IS_FEATURE = ("The target column {name!r} is also in X. Drop it from 
                          "e.g. X = df.drop(columns=[{name!r}]).")
 
 
+def plain(value: object) -> object:
+    """A numpy scalar as the Python value, so messages read 1 rather than np.int64(1)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def as_frame(X: object) -> tuple[pd.DataFrame, list[str]]:
     """Return ``X`` as a DataFrame with unique string column names, plus notes on what changed."""
     notes: list[str] = []
@@ -90,6 +95,10 @@ def clean_target(X: pd.DataFrame, y: pd.Series, task_hint: str) -> tuple[pd.Data
     if missing.any():
         notes.append(f"{int(missing.sum())} row(s) with a missing target were left out")
         X, y = X.loc[~missing], y.loc[~missing]
+    if y.dtype == object:
+        # numbers held in an object column (e.g. from a list or astype(object)): scikit-learn
+        # cannot tell their target type ("unknown"), so give them their numeric dtype back
+        y = y.infer_objects()
     if len(X) < MIN_ROWS:
         raise InputError(MSG_TOO_FEW_ROWS.format(n_rows=len(X)))
     if y.dtype == object and len({type(v) for v in y.iloc[:5000]}) > 1:
@@ -103,10 +112,11 @@ def check_classes(y: pd.Series) -> np.ndarray:
     name = str(y.name) if y.name is not None else "target"
     counts = y.value_counts()
     if len(counts) < 2:
-        raise InputError(MSG_ONE_CLASS.format(name=name, label=counts.index[0]))
+        raise InputError(MSG_ONE_CLASS.format(name=name, label=plain(counts.index[0])))
     rare = counts[counts < 2]
     if len(rare):
         raise InputError(MSG_RARE_CLASS.format(
-            labels=list(rare.index), name=name, counts=dict(rare.items())))
+            labels=[plain(v) for v in rare.index], name=name,
+            counts={plain(k): int(v) for k, v in rare.items()}))
     # the same order as the classes_ of every scikit-learn classifier
     return np.unique(y.to_numpy())

@@ -159,7 +159,8 @@ def analyze(
     if task != "regression":
         classes = check_classes(y_series)
         if task == "binary" and len(classes) != 2:
-            raise InputError(MSG_NOT_BINARY.format(name=target, n=len(classes), labels=list(classes)[:10]))
+            raise InputError(MSG_NOT_BINARY.format(name=target, n=len(classes),
+                                                   labels=[_jsonable(c) for c in classes[:10]]))
         if task == "multiclass" and len(classes) == 2:
             task, task_reason = "binary", "the target has 2 classes"
         if task == "binary":
@@ -200,7 +201,7 @@ def _positive_class(y: pd.Series, classes: np.ndarray, chosen: Any) -> tuple[Any
     if chosen is not None:
         matches = [c for c in classes if c == chosen or str(c) == str(chosen)]
         if not matches:
-            raise InputError(MSG_POSITIVE.format(got=chosen, classes=list(classes)))
+            raise InputError(MSG_POSITIVE.format(got=chosen, classes=[_jsonable(c) for c in classes]))
         return matches[0], "chosen by you"
     as_set = {_jsonable(c) for c in classes}
     if as_set <= {0, 1} or as_set == {True, False}:
