@@ -98,7 +98,7 @@ class DatetimeFeatures(TransformerMixin, BaseEstimator):
             if getattr(d.dt, "tz", None) is not None:
                 d = d.dt.tz_convert(None)
             days = (d - pd.Timestamp("1970-01-01")).dt.total_seconds() / 86400.0
-            parts = [d.dt.year, d.dt.month, d.dt.day, d.dt.weekday, d.dt.hour, days]
+            parts = [d.dt.year, d.dt.month, d.dt.day, d.dt.day_of_week, d.dt.hour, days]
             blocks.append(np.column_stack([p.to_numpy(dtype=float, na_value=np.nan) for p in parts]))
         return np.hstack(blocks)
 
