@@ -224,6 +224,7 @@ class WeightedEnsembleClassifier(ClassifierMixin, _WeightedEnsemble):
         return total
 
     def predict(self, X):
+        check_is_fitted(self)  # before reading classes_, so an unfitted model says so
         return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
 
 
