@@ -25,6 +25,7 @@ from _anchors import Anchors
 from _protocol import GREATER_IS_BETTER
 
 NORM_FLOOR = -1.0
+BASELINES = ("constant", "rf_default", "hgb_default")  # always the first columns
 
 
 @dataclass
@@ -84,11 +85,9 @@ def build(runs: list[dict[str, Any]], anchors: Anchors | None, order: list[str] 
         datasets.sort(key=lambda d: known.index(d) if d in known else len(known))
     anchor_systems = [s for s in (anchors.systems if anchors else []) if s not in measured]
     # Display order: the anchors' columns with ours inserted after the baselines they replace.
-    systems = [s for s in measured if s in ("constant", "rf_default", "hgb_default")]
-    systems += [s for s in measured if s not in systems]
-    systems = ([s for s in anchor_systems if s in ("constant", "rf_default", "hgb_default")]
-               + systems + [s for s in anchor_systems
-                            if s not in ("constant", "rf_default", "hgb_default")])
+    baselines = [s for s in BASELINES if s in measured or s in anchor_systems]
+    systems = (baselines + [s for s in measured if s not in baselines]
+               + [s for s in anchor_systems if s not in baselines])
 
     info: dict[str, dict[str, str]] = {}
     cells: dict[str, dict[str, Cell]] = {}
