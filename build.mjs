@@ -1,9 +1,10 @@
-// Bundles each js/<view>.js entry into jupyter_automl/static/<view>.js (ESM, as anywidget loads it).
+// Bundles each js/<view>.js entry (and js/styles.css) into jupyter_automl/static/ (ESM, as
+// anywidget loads it). `node build.mjs --watch` rebuilds on change (with ANYWIDGET_HMR=1).
 import * as esbuild from "esbuild";
 import { readdirSync } from "node:fs";
 
 const entryPoints = readdirSync("js")
-  .filter((f) => f.endsWith(".js"))
+  .filter((f) => f.endsWith(".js") || f.endsWith(".css"))
   .map((f) => `js/${f}`);
 
 const options = {
@@ -12,7 +13,8 @@ const options = {
   format: "esm",
   outdir: "jupyter_automl/static",
   minify: !process.argv.includes("--watch"),
-  loader: { ".css": "text" },
+  target: ["es2020"],
+  loader: { ".css": "css" },
   logLevel: "info",
 };
 

@@ -1,0 +1,69 @@
+// Formatting of scores, times and configurations for people.
+
+export const METRIC_LABELS = {
+  roc_auc: "ROC AUC",
+  log_loss: "log loss",
+  accuracy: "accuracy",
+  balanced_accuracy: "balanced accuracy",
+  f1: "F1",
+  rmse: "RMSE",
+  mae: "MAE",
+  r2: "R²",
+};
+
+export function metricLabel(name) {
+  return METRIC_LABELS[name] || name || "score";
+}
+
+export function fmtScore(x, digits = 4) {
+  if (x === null || x === undefined || Number.isNaN(x)) return "–";
+  const a = Math.abs(x);
+  if (a !== 0 && (a >= 1e5 || a < 1e-3)) return x.toExponential(2);
+  if (a >= 1000) return x.toFixed(0);
+  if (a >= 100) return x.toFixed(1);
+  return x.toFixed(digits);
+}
+
+export function fmtSeconds(s) {
+  if (s === null || s === undefined || Number.isNaN(s)) return "–";
+  if (s < 10) return `${s.toFixed(1)} s`;
+  if (s < 60) return `${Math.round(s)} s`;
+  const m = Math.floor(s / 60);
+  const r = Math.round(s - 60 * m);
+  if (m < 60) return `${m} min ${String(r).padStart(2, "0")} s`;
+  return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, "0")} min`;
+}
+
+export function fmtValue(v) {
+  if (typeof v === "number") {
+    if (Number.isInteger(v)) return String(v);
+    return fmtScore(v, 3);
+  }
+  if (v === null || v === undefined) return "none";
+  if (Array.isArray(v)) return `[${v.map(fmtValue).join(", ")}]`;
+  return String(v);
+}
+
+/** "learning_rate=0.1, max_depth=6" (the family is shown apart). */
+export function fmtParams(params, max = Infinity) {
+  const entries = Object.entries(params || {});
+  const shown = entries.slice(0, max).map(([k, v]) => `${k}=${fmtValue(v)}`);
+  if (entries.length > max) shown.push(`+${entries.length - max} more`);
+  return shown.join(", ");
+}
+
+export function fmtPercent(x, digits = 0) {
+  if (x === null || x === undefined || Number.isNaN(x)) return "–";
+  return `${(100 * x).toFixed(digits)}%`;
+}
+
+export function fmtCount(n) {
+  return n === null || n === undefined ? "–" : n.toLocaleString("en-US");
+}
+
+/** True when a beats b in the metric's direction (null is beaten by anything). */
+export function isBetter(a, b, direction) {
+  if (a === null || a === undefined || Number.isNaN(a)) return false;
+  if (b === null || b === undefined || Number.isNaN(b)) return true;
+  return direction === "minimize" ? a < b : a > b;
+}

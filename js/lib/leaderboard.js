@@ -1,0 +1,68 @@
+// The live leaderboard (the best finished trials) and the list of failed trials.
+
+import { h } from "./dom.js";
+import { familyColors, updateTop } from "./chart-math.js";
+import { fmtCount, fmtParams, fmtScore, fmtSeconds, metricLabel } from "./format.js";
+
+export const TOP_K = 10;
+export const MAX_FAILURES_SHOWN = 20;
+
+export function createLeaderboard(container, store, getMeta) {
+  const caption = h("caption", {}, "");
+  const body = h("tbody");
+  const table = h("table", { class: "jaml-table jaml-leaderboard", "data-testid": "leaderboard" },
+    caption,
+    h("thead", {}, h("tr", {},
+      h("th", { scope: "col" }, "#"),
+      h("th", { scope: "col" }, "Trial"),
+      h("th", { scope: "col" }, "Model family"),
+      h("th", { scope: "col", class: "jaml-num", "data-testid": "leaderboard-metric" }, "Score"),
+      h("th", { scope: "col", class: "jaml-num" }, "Took"),
+      h("th", { scope: "col" }, "Configuration"))),
+    body);
+  const failTitle = h("div", { class: "jaml-subtitle" });
+  const failList = h("ul", { class: "jaml-failures", "data-testid": "failures" });
+  const failBox = h("div", { class: "jaml-failbox", hidden: true }, failTitle, failList);
+  container.append(h("div", { class: "jaml-scroll" }, table), failBox);
+
+  let top = [];
+  let direction = null;
+
+  function render(changes) {
+    const m = getMeta() || {};
+    const dir = m.direction || "maximize";
+    if (changes.reset || dir !== direction) {
+      direction = dir;
+      top = [];
+      updateTop(top, store.trials, dir, TOP_K);
+    } else {
+      updateTop(top, changes.rows, dir, TOP_K);
+    }
+    const colors = familyColors(Object.keys(m.families || {}));
+    const nFinished = store.trials.filter((r) => r.status === "finished").length;
+    caption.textContent = nFinished
+      ? `The best ${Math.min(TOP_K, nFinished)} of ${fmtCount(nFinished)} finished trials (${metricLabel(m.metric)}, ${dir === "minimize" ? "lower" : "higher"} is better)`
+      : "No trial has finished yet.";
+    body.replaceChildren(...top.map((r, i) =>
+      h("tr", { "data-testid": "leaderboard-row", class: i === 0 ? "jaml-best" : "" },
+        h("td", {}, String(i + 1)),
+        h("td", {}, String(r.trial)),
+        h("td", {}, h("span", { class: "jaml-dot", style: { background: colors[r.family] || "gray" } }), " ",
+          (m.families || {})[r.family] || r.family),
+        h("td", { class: "jaml-num" }, fmtScore(r.score) + (r.std ? ` ± ${fmtScore(r.std, 3)}` : "")),
+        h("td", { class: "jaml-num" }, fmtSeconds(r.duration)),
+        h("td", { class: "jaml-params", title: fmtParams(r.params) }, fmtParams(r.params, 4)))));
+
+    const failed = store.trials.filter((r) => r.status === "failed");
+    failBox.hidden = failed.length === 0;
+    failTitle.textContent = `${fmtCount(failed.length)} failed trial${failed.length === 1 ? "" : "s"} (the search goes on without them)`;
+    failList.replaceChildren(...failed.slice(-MAX_FAILURES_SHOWN).reverse().map((r) =>
+      h("li", { "data-testid": "failure" },
+        h("strong", {}, `Trial ${r.trial} · ${(m.families || {})[r.family] || r.family}: `),
+        r.reason)));
+  }
+
+  const unsubscribe = store.subscribe((_, changes) => render(changes));
+  render({ reset: true, rows: [], parts: new Set() });
+  return { render: () => render({ reset: true, rows: [], parts: new Set() }), dispose: unsubscribe };
+}
