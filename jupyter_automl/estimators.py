@@ -19,7 +19,9 @@ from sklearn.base import (
     is_classifier,
 )
 from sklearn.model_selection import train_test_split
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils import _safe_indexing
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import _num_samples, check_consistent_length, check_is_fitted
 
 __all__ = [
     "AsLabels",
@@ -118,6 +120,11 @@ class TextColumn(TransformerMixin, BaseEstimator):
         return s.fillna("").astype(str).to_numpy()
 
 
+def _indexable(a):
+    """Frames, arrays, sparse matrices and lists as they are; other array-likes as numpy."""
+    return a if hasattr(a, "iloc") or hasattr(a, "shape") or isinstance(a, list) else np.asarray(a)
+
+
 class SubsampledEstimator(MetaEstimatorMixin, BaseEstimator):
     """Fit ``estimator`` on at most ``max_rows`` rows (stratified for classifiers).
 
@@ -130,7 +137,10 @@ class SubsampledEstimator(MetaEstimatorMixin, BaseEstimator):
         self.random_state = random_state
 
     def fit(self, X, y, **fit_params):
-        n = len(y)
+        if y is None:
+            raise ValueError(f"{type(self).__name__} requires y to be passed, but the target y is None.")
+        check_consistent_length(X, y)  # else subsampling would pair rows of X with other rows' y
+        n = _num_samples(X)
         if n > self.max_rows:
             strat = y if is_classifier(self.estimator) else None
             try:
@@ -140,8 +150,7 @@ class SubsampledEstimator(MetaEstimatorMixin, BaseEstimator):
                 idx, _ = train_test_split(np.arange(n), train_size=self.max_rows,
                                           random_state=self.random_state)
             idx = np.sort(idx)
-            X = X.iloc[idx] if hasattr(X, "iloc") else X[idx]
-            y = y.iloc[idx] if hasattr(y, "iloc") else np.asarray(y)[idx]
+            X, y = _safe_indexing(_indexable(X), idx), _safe_indexing(_indexable(y), idx)
         self.estimator_ = clone(self.estimator).fit(X, y, **fit_params)
         if hasattr(self.estimator_, "classes_"):
             self.classes_ = self.estimator_.classes_
@@ -153,9 +162,15 @@ class SubsampledEstimator(MetaEstimatorMixin, BaseEstimator):
         check_is_fitted(self)
         return self.estimator_.predict(X)
 
+    @available_if(lambda self: hasattr(self.estimator, "predict_proba"))
     def predict_proba(self, X):
         check_is_fitted(self)
         return self.estimator_.predict_proba(X)
+
+    @available_if(lambda self: hasattr(self.estimator, "score"))
+    def score(self, X, y, sample_weight=None):
+        check_is_fitted(self)
+        return self.estimator_.score(X, y, sample_weight=sample_weight)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -163,6 +178,7 @@ class SubsampledEstimator(MetaEstimatorMixin, BaseEstimator):
         tags.estimator_type = inner.estimator_type
         tags.classifier_tags = inner.classifier_tags
         tags.regressor_tags = inner.regressor_tags
+        tags.target_tags = inner.target_tags
         tags.input_tags = inner.input_tags
         return tags
 
@@ -217,7 +233,7 @@ class WeightedEnsembleClassifier(ClassifierMixin, _WeightedEnsemble):
 
     def predict_proba(self, X):
         check_is_fitted(self)
-        total = np.zeros((len(X), len(self.classes_)))
+        total = np.zeros((_num_samples(X), len(self.classes_)))
         for w, est in zip(self.weights_, self.estimators_):
             cols = np.searchsorted(self.classes_, est.classes_)
             total[:, cols] += w * est.predict_proba(X)
