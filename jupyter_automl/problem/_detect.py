@@ -14,6 +14,8 @@ DROPPED_KINDS = ("id", "constant", "empty")
 
 MAX_CLASSES_FOR_INT_TARGET = 20
 HIGH_CARDINALITY = 50
+NUMERIC_TEXT_SHARE = 0.95  # a text column is read as numbers when this share of values parse
+NOTE_NUMBERS_AS_TEXT = "numbers stored as text or objects: read as numbers"
 _ID_NAME = re.compile(r"(^|[_\s-])(id|uuid|guid|key|index)$|^id[_\s-]", re.IGNORECASE)
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2})?)?")
 _SAMPLE = 2000
@@ -84,7 +86,35 @@ def profile_column(s: pd.Series) -> ColumnInfo:
         if _looks_like_numeric_id(name, values, n):
             return ColumnInfo(kind="id", note="dropped: looks like an identifier (unique integers)", **base)
         return ColumnInfo(kind="numeric", **base)
+    numbers, note = numbers_in_text(values)
+    if numbers is not None:
+        if _looks_like_numeric_id(name, numbers, n):
+            return ColumnInfo(kind="id", note="dropped: looks like an identifier (unique integers)", **base)
+        return ColumnInfo(kind="numeric", note=note, **base)
     return _profile_strings(values, n, base)
+
+
+def numbers_in_text(values: pd.Series) -> tuple[pd.Series | None, str]:
+    """Numbers held as text or Python objects ("3.5", Decimal, float in an object column).
+
+    Returns the parsed numbers (missing where a value is not a number) and a note, or
+    ``(None, "")`` when fewer than ``NUMERIC_TEXT_SHARE`` of the values are numbers. Without this,
+    a measurement read as text (a CSV with "?" for missing) was dropped as an identifier.
+    """
+    sample = values.iloc[:_SAMPLE]
+    if not len(sample) or any(isinstance(v, (bool, np.bool_)) for v in sample):
+        return None, ""
+    if pd.to_numeric(sample, errors="coerce").notna().mean() < NUMERIC_TEXT_SHARE:
+        return None, ""
+    parsed = pd.to_numeric(values, errors="coerce")
+    bad = values[parsed.isna()]
+    if len(bad) > (1 - NUMERIC_TEXT_SHARE) * len(values):
+        return None, ""
+    note = NOTE_NUMBERS_AS_TEXT
+    if len(bad):
+        note += (f"; {len(bad)} value(s) that are not numbers (e.g. {str(bad.iloc[0])!r}) "
+                 "are treated as missing")
+    return parsed.astype(float), note
 
 
 def _profile_strings(values: pd.Series, n: int, base: dict) -> ColumnInfo:

@@ -39,8 +39,7 @@ def find_leaks(
         score = _holdout_score(codes, target, train, test, is_clf, ordered=info.kind == "numeric")
         if not is_clf and info.kind == "numeric":
             # a monotone relation on few rows: bin means are too coarse, rank correlation is not
-            score = max(score, _rank_r2(X[info.name].to_numpy(dtype=float, na_value=np.nan)[rows],
-                                        target[rows]))
+            score = max(score, _rank_r2(_as_float(X[info.name])[rows], target[rows]))
         if score >= LEAKAGE_THRESHOLD:
             leaks[info.name] = round(score, 4)
     return leaks
@@ -48,7 +47,7 @@ def find_leaks(
 
 def _bin_codes(s: pd.Series, kind: str) -> np.ndarray:
     if kind == "numeric":
-        values = s.to_numpy(dtype=float, na_value=np.nan)
+        values = _as_float(s)
         finite = np.isfinite(values)  # infinities get the missing values' bin
         if not finite.any():
             return np.full(len(values), -1)
@@ -57,6 +56,13 @@ def _bin_codes(s: pd.Series, kind: str) -> np.ndarray:
         codes[~finite] = -1
         return codes
     return pd.factorize(s.astype(str), use_na_sentinel=True)[0]
+
+
+def _as_float(s: pd.Series) -> np.ndarray:
+    """A numeric column as floats; numbers held as text are parsed, other text is NaN."""
+    if not pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
+        s = pd.to_numeric(s, errors="coerce")
+    return s.to_numpy(dtype=float, na_value=np.nan)
 
 
 def _rank_r2(x: np.ndarray, y: np.ndarray) -> float:

@@ -10,7 +10,7 @@ import pandas as pd
 
 from ..exceptions import InputError
 from ._checks import as_frame, check_classes, clean_target, split_target
-from ._detect import ColumnInfo, detect_task, profile
+from ._detect import NOTE_NUMBERS_AS_TEXT, ColumnInfo, detect_task, profile
 from ._leakage import find_leaks
 from ._metrics import Metric, resolve_metric
 from ._splits import Splits, make_splits
@@ -175,6 +175,10 @@ def analyze(
     dropped = [c for c in columns if not c.used]
     if dropped:
         notes.append("columns left out: " + ", ".join(f"{c.name!r} ({c.note[9:]})" for c in dropped))
+    as_text = [c.name for c in used if c.kind == "numeric" and c.note.startswith(NOTE_NUMBERS_AS_TEXT)]
+    if as_text:
+        notes.append(f"columns holding numbers as text were read as numbers (values that are not "
+                     f"numbers count as missing): {as_text}")
     mixed = [c.name for c in used if c.mixed_types]
     if mixed:
         notes.append(f"columns with mixed value types read as text labels: {mixed}")
