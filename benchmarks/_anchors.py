@@ -54,7 +54,7 @@ def _table_after(lines: list[str], heading: str, path: Path) -> list[list[str]]:
             break
         elif text.startswith("#"):
             break
-    if len(rows) < 2:
+    if len(rows) < 2 or any(len(r) != len(rows[0]) for r in rows):
         raise ValueError(MSG_NO_TABLE.format(heading=heading, path=path))
     return rows
 
@@ -82,9 +82,9 @@ def read_anchors(path: Path) -> Anchors:
     scores: dict[str, dict[str, float | None]] = {}
     for row in primary[1:]:
         name = row[0]
-        datasets[name] = dict(zip(DATASET_COLUMNS[1:], row[1:4]))
+        datasets[name] = dict(zip(DATASET_COLUMNS[1:], row[1:4], strict=True))
         scores[name] = {}
-        for system, cell in zip(systems, row[4:]):
+        for system, cell in zip(systems, row[4:], strict=True):
             try:
                 scores[name][system] = _number(cell)
             except ValueError:
@@ -93,7 +93,7 @@ def read_anchors(path: Path) -> Anchors:
 
     summary = _table_after(lines, PER_SYSTEM_HEADING, path)
     columns = summary[0]
-    per_system = {row[0]: dict(zip(columns, row)) for row in summary[1:]}
+    per_system = {row[0]: dict(zip(columns, row, strict=True)) for row in summary[1:]}
 
     failures: list[str] = []
     if any(line.startswith(FAILURES_HEADING) for line in lines):

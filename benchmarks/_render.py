@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import os
+import statistics
 from typing import Any
 
 from _anchors import Anchors
@@ -66,7 +68,7 @@ def primary_table(table: Table) -> list[str]:
 def summary_table(summaries: list[SystemSummary], table: Table) -> list[str]:
     lines = ["### Per system (over the datasets each system ran)", "", _row(SUMMARY_COLUMNS),
              _row(["---"] * len(SUMMARY_COLUMNS))]
-    digits = dict(zip(TIMING_COLUMNS, (2, 2, 1, 1, 1, 0, 0)))
+    digits = dict(zip(TIMING_COLUMNS, (2, 2, 1, 1, 1, 0, 0), strict=True))
     for s in summaries:
         out = [_name(s.system, table), str(s.datasets), str(s.ok), str(s.failed),
                _fmt(s.mean_rank, 2), _fmt(s.mean_norm, 3), _fmt(s.norm_public, 3)]
@@ -211,6 +213,12 @@ def render(table: Table, anchors: Anchors | None, title: str) -> str:
             f"{ANCHOR_MARK} read from {anchors.path.name if anchors else 'the anchors'}: their scores "
             f"are compared on the datasets of this table; their timing and memory columns are the "
             f"anchors' own (60 s budget, all their datasets).")
+    loads = [r["load_before"] for r in table.runs if r.get("load_before") is not None]
+    if loads:
+        notes.append(
+            f"Machine load (1-minute load average as each run started): median "
+            f"{statistics.median(loads):.1f}, max {max(loads):.1f} on {os.cpu_count()} cores; "
+            f"above the core count other work shared the CPU and times are inflated.")
     notes.append(
         "Mean rank: 1 = best; failed runs rank last. Normalized score: (score − constant)/(best − "
         "constant) per dataset, best over every system in this table, metric direction handled; "

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-
 from _protocol import PRIMARY, Split
 
 SYSTEMS = ("constant", "rf_default", "hgb_default", "jupyter_automl")
