@@ -56,7 +56,7 @@ class Metric:
         classes = None if self.classes is None else np.asarray(self.classes, dtype=object if
                                                                y.dtype == object else None)
         if self.scorer:
-            return float(_score_with_scorer(self.name, self.task, classes, y, p))
+            return float(_score_with_scorer(self.name, self.task, classes, self.positive, y, p))
         return float(_score_friendly(self.name, self.task, classes, self.positive, y, p))
 
     def is_better(self, a: float, b: float | None) -> bool:
@@ -95,7 +95,7 @@ def resolve_metric(
         return Metric(name, GREATER_IS_BETTER[name], task, classes_t, positive_class), reason
     if name in skm.get_scorer_names():
         # scikit-learn scorers are always "greater is better" (error metrics are negated: neg_*)
-        return Metric(name, True, task, classes_t, None, scorer=True), reason
+        return Metric(name, True, task, classes_t, positive_class, scorer=True), reason
     raise InputError(MSG_UNKNOWN.format(friendly=list(FRIENDLY), got=metric))
 
 
@@ -165,6 +165,12 @@ class _PrecomputedRegressor(RegressorMixin, _Precomputed):
     pass
 
 
-def _score_with_scorer(name: str, task: str, classes, y: np.ndarray, p: np.ndarray) -> float:
+def _score_with_scorer(name: str, task: str, classes, positive, y: np.ndarray, p: np.ndarray) -> float:
+    if task == "binary" and positive is not None:
+        # scikit-learn's binary scorers assume the positive label is 1 (or True) and fail on text
+        # labels ("pos_label is not specified"): score "is it the positive class" instead
+        pos_idx = int(np.flatnonzero(classes == positive)[0])
+        y, classes = y == positive, np.array([False, True])
+        p = np.column_stack([1.0 - p[:, pos_idx], p[:, pos_idx]])
     est = _PrecomputedRegressor(p, None) if task == "regression" else _PrecomputedClassifier(p, classes)
     return skm.get_scorer(name)(est, np.zeros((len(y), 1)), y)
