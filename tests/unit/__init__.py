@@ -1,0 +1,1 @@
+"""Unit tests: fast, no threads or network; they mirror the package layout."""

@@ -1,0 +1,104 @@
+"""Validation folds: size rules, stratification, rare classes, holdout, seeding, errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from jupyter_automl.exceptions import InputError
+from jupyter_automl.problem import analyze, make_splits
+from jupyter_automl.problem._splits import MSG_CV, auto_n_folds
+
+from .._data import binary_frame
+from .._messages import filled
+
+
+@pytest.mark.parametrize(("n_rows", "scheme"), [
+    (10, 5), (10_000, 5), (10_001, 3), (100_000, 3), (100_001, "holdout")])
+def test_auto_scheme_by_size(n_rows, scheme):
+    chosen, reason = auto_n_folds(n_rows)
+    assert chosen == scheme
+    assert str(n_rows) in reason
+
+
+def _labels(counts: dict) -> np.ndarray:
+    y = np.concatenate([[label] * n for label, n in counts.items()]).astype(object)
+    return np.random.default_rng(0).permutation(y)
+
+
+def _assert_partition(splits, n):
+    valid = np.concatenate([va for _, va in splits.folds])
+    assert sorted(valid) == list(range(n))  # every row validated exactly once
+    for tr, va in splits.folds:
+        assert not set(tr) & set(va)
+        assert len(tr) + len(va) == n
+
+
+def test_stratified_folds_keep_class_shares():
+    y = _labels({"a": 60, "b": 30, "c": 10})
+    splits = make_splits(y, "multiclass", 5, seed=0)
+    assert (splits.kind, splits.n_folds) == ("kfold", 5)
+    _assert_partition(splits, len(y))
+    for _, va in splits.folds:
+        counts = {c: int(np.sum(y[va] == c)) for c in "abc"}
+        assert counts == {"a": 12, "b": 6, "c": 2}
+
+
+def test_regression_folds_cover_every_row():
+    y = np.random.default_rng(0).normal(size=53)
+    splits = make_splits(y, "regression", 4, seed=0)
+    assert splits.n_folds == 4
+    _assert_partition(splits, 53)
+
+
+def test_same_seed_same_folds_other_seed_other_folds():
+    y = _labels({"a": 50, "b": 50})
+    first, again, other = (make_splits(y, "binary", 5, seed=s) for s in (0, 0, 1))
+    assert all(np.array_equal(a[1], b[1]) for a, b in zip(first.folds, again.folds))
+    assert not all(np.array_equal(a[1], b[1]) for a, b in zip(first.folds, other.folds))
+
+
+def test_rare_class_reduces_the_folds_and_says_why():
+    y = _labels({"a": 40, "b": 3})
+    splits = make_splits(y, "binary", 5, seed=0)
+    assert splits.n_folds == 3
+    assert "folds reduced to 3 because the rarest class has only 3 rows" in splits.reason
+    for _, va in splits.folds:
+        assert np.sum(y[va] == "b") == 1
+
+
+def test_rare_class_note_reaches_the_problem():
+    X, _ = binary_frame(42)
+    y = _labels({0: 40, 1: 2})
+    problem, _, _ = analyze(X, y, cv=5, check_leakage=False)
+    assert problem.splits.n_folds == 2
+    assert any("folds reduced to 2" in note for note in problem.notes)
+
+
+def test_holdout_is_a_stratified_fifth():
+    y = _labels({"a": 80, "b": 20})
+    splits = make_splits(y, "binary", "holdout", seed=0)
+    assert (splits.kind, splits.n_folds) == ("holdout", 1)
+    [(train, valid)] = splits.folds
+    assert len(valid) == 20 and len(train) == 80
+    assert np.sum(y[valid] == "b") == 4
+    assert np.all(np.diff(train) > 0) and np.all(np.diff(valid) > 0)  # sorted row order
+
+
+def test_covered_marks_validation_rows():
+    y = _labels({"a": 80, "b": 20})
+    holdout = make_splits(y, "binary", "holdout", seed=0)
+    assert holdout.covered(100).sum() == 20
+    assert make_splits(y, "binary", 5, seed=0).covered(100).all()
+
+
+def test_problem_records_the_scheme():
+    X, y = binary_frame(100)
+    summary = analyze(X, y, cv="holdout", check_leakage=False)[0].summary()["validation"]
+    assert summary["kind"] == "holdout" and summary["n_folds"] == 1
+
+
+@pytest.mark.parametrize("cv", [1, 0, -3, True, 2.5, "3", "kfold", None])
+def test_bad_cv_is_refused(cv):
+    with pytest.raises(InputError, match=filled(MSG_CV, got=cv)):
+        make_splits(_labels({"a": 10, "b": 10}), "binary", cv, seed=0)
