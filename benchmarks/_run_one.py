@@ -1,7 +1,7 @@
 """One system on one dataset and seed, in the fresh process ``bench_automl.py`` starts for it.
 
     python benchmarks/_run_one.py --system hgb_default --dataset wine --seed 0 --budget 60 \
-        --result /tmp/out.json
+        --result result.json
 
 Writes one JSON object to ``--result``: the test metrics, the system's own fit and predict
 seconds and its extra figures, or the error. Wall time and peak memory are measured by the
