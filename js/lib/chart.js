@@ -203,7 +203,7 @@ export function createChart(container, store, getMeta) {
   }
 
   function drawLegend(m, rows, css) {
-    const present = new Set(rows.map((r) => r.family));
+    const present = new Set(points.map((p) => p.row.family));
     const names = m.names.filter((n) => present.has(n));
     const items = names.map((n) =>
       h("span", { class: "jaml-legend-item" },

@@ -67,3 +67,13 @@ export function isBetter(a, b, direction) {
   if (b === null || b === undefined || Number.isNaN(b)) return true;
   return direction === "minimize" ? a < b : a > b;
 }
+
+/** Column kinds of jupyter_automl.problem.profile, as people say them. */
+export const KIND_LABELS = {
+  numeric: "number", categorical: "category", boolean: "yes/no", datetime: "date",
+  text: "free text", id: "identifier", constant: "constant", empty: "empty",
+};
+
+export function plural(n, word, many = `${word}s`) {
+  return `${fmtCount(n)} ${n === 1 ? word : many}`;
+}

@@ -5,5 +5,6 @@ They observe engine events and call the public API (``AutoML``, ``SearchHandle``
 """
 
 from .live import LiveSearch
+from .wizard import STEPS, Wizard
 
-__all__ = ["LiveSearch"]
+__all__ = ["STEPS", "LiveSearch", "Wizard"]

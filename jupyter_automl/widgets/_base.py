@@ -10,6 +10,7 @@ error, with its message) goes back through the bridge.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -34,15 +35,16 @@ MSG_CANCELLED = "The request was cancelled."
 _ACTION = "_jupyter_automl_action"
 
 
-def action(*, inline: bool = False) -> Callable[[Callable], Callable]:
+def action(*, name: str | None = None, inline: bool = False) -> Callable[[Callable], Callable]:
     """Mark a method as a front-end request handler: ``method(self, args, buffers) -> result``.
 
-    ``inline`` handlers run at once on the thread that received the message (they must be
-    quick, e.g. Stop); the others run one at a time on the widget's worker thread.
+    The request's ``action`` is ``name`` (default: the method's name). ``inline`` handlers run
+    at once on the thread that received the message (they must be quick, e.g. Stop); the
+    others run one at a time on the widget's worker thread.
     """
 
     def mark(fn: Callable) -> Callable:
-        setattr(fn, _ACTION, {"inline": inline})
+        setattr(fn, _ACTION, {"inline": inline, "name": name or fn.__name__})
         return fn
 
     return mark
@@ -78,11 +80,12 @@ class StreamWidget(anywidget.AnyWidget):
         self._bridge = Bridge(self)
         self._worker = ThreadPoolExecutor(1, thread_name_prefix="jupyter_automl-widget")
         self._cancelled: set[str] = set()
+        self._n_jobs = 0
         self._cancel_lock = threading.Lock()
         self._actions = {
-            name: getattr(self, name)
-            for cls in type(self).__mro__
-            for name, fn in vars(cls).items()
+            getattr(fn, _ACTION)["name"]: getattr(self, attr)
+            for cls in reversed(type(self).__mro__)
+            for attr, fn in vars(cls).items()
             if callable(fn) and hasattr(fn, _ACTION)
         }
         self.on_msg(self._on_front_end_message)
@@ -111,6 +114,7 @@ class StreamWidget(anywidget.AnyWidget):
         if getattr(method, _ACTION)["inline"]:
             self._run(request_id, method, args, buffers)
         else:
+            self._n_jobs += 1
             self._worker.submit(self._run, request_id, method, args, buffers)
 
     def _run(self, request_id: str, method: Callable, args: dict, buffers: list) -> None:
@@ -144,13 +148,25 @@ class StreamWidget(anywidget.AnyWidget):
             except Exception:
                 _log.exception("background job %s failed", getattr(fn, "__name__", fn))
 
+        self._n_jobs += 1
         self._worker.submit(run)
 
     def wait_idle(self, timeout: float = 30.0) -> bool:
-        """Block until queued background work is done and sent (for tests and scripts)."""
-        done = threading.Event()
-        self._worker.submit(done.set)
-        return done.wait(timeout) and self._bridge.flush(timeout)
+        """Block until queued background work is done and sent (for tests and scripts).
+
+        Jobs can queue more jobs (through trait changes sent by the bridge), so this waits
+        until a round of waiting queued nothing new.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            before = self._n_jobs
+            done = threading.Event()
+            self._worker.submit(done.set)
+            left = deadline - time.monotonic()
+            if not (done.wait(max(left, 0)) and self._bridge.flush(max(deadline - time.monotonic(), 0))):
+                return False
+            if self._n_jobs == before:
+                return True
 
     def close(self) -> None:
         """Stop the bridge and the worker, then close the widget."""

@@ -1,0 +1,185 @@
+// Step 6, Results: the chosen model and why, cross-validated and held-out scores, diagnostic
+// plots; and the tabs where the explanation, fairness and export views plug in.
+
+import { h } from "../dom.js";
+import { fmtPercent, fmtScore } from "../format.js";
+import { alertBox, showAlert, simpleTable } from "../ui.js";
+
+const TABS = [
+  { name: "diagnostics", label: "Diagnostics" },
+  { name: "explain", label: "Explain" },
+  { name: "fairness", label: "Fairness" },
+  { name: "export", label: "Export" },
+];
+
+function plotFigure(p) {
+  return h("figure", { class: "jaml-plot", "data-testid": "plot" },
+    h("img", { src: p.png, alt: p.title, width: "420" }),
+    p.caption ? h("figcaption", {}, p.caption) : null);
+}
+
+export function createResultsStep(el, { model, store, request }) {
+  let tab = "diagnostics";
+  const empty = h("div", { class: "jaml-muted", "data-testid": "results-empty" }, "Run a search to the end (step 5) to see its results here.");
+  const error = alertBox("", "results-error");
+  const model_ = h("div", { class: "jaml-title", "data-testid": "chosen-model" });
+  const why = h("ul", { "data-testid": "why" });
+  const members = h("div", { class: "jaml-scroll" });
+  const metrics = h("div", { class: "jaml-metrics", "data-testid": "metrics" });
+  const holdoutNote = h("div", { class: "jaml-muted", "data-testid": "holdout-note" });
+  const tabList = h("div", { class: "jaml-tabs", role: "tablist", "aria-label": "Result views" });
+  const panels = Object.fromEntries(TABS.map((t) => [t.name, h("div", { role: "tabpanel", "data-testid": `panel-${t.name}` })]));
+  const body = h("div", {},
+    h("div", { class: "jaml-card" }, h("div", { class: "jaml-subtitle" }, "The chosen model"), model_, why, members),
+    h("div", { class: "jaml-card" }, h("div", { class: "jaml-subtitle" }, "How good is it?"), metrics, holdoutNote),
+    tabList, ...Object.values(panels));
+  el.append(empty, error, body);
+
+  // Explain / Fairness / Export panels: built once, filled from their parts
+  const explainError = alertBox("", "explain-error");
+  const explainRun = h("button", { class: "jaml-button jaml-primary", type: "button", "data-testid": "explain-run" }, "Explain the model with SHAP");
+  const explainOut = h("div", { "data-testid": "explain-output" });
+  panels.explain.append(h("p", { class: "jaml-why" }, "Which columns move the predictions, and in which direction (SHAP values, on rows the model did not train on)."), explainRun, explainError, explainOut);
+  const fairChoices = h("div", { class: "jaml-choices", "data-testid": "fairness-columns" });
+  const fairError = alertBox("", "fairness-error");
+  const fairRun = h("button", { class: "jaml-button jaml-primary", type: "button", "data-testid": "fairness-run" }, "Check fairness");
+  const fairOut = h("div", { "data-testid": "fairness-output" });
+  panels.fairness.append(h("p", { class: "jaml-why" }, "Does the model treat groups differently? Scores and selection rates by group of the sensitive columns."), fairChoices, h("div", { class: "jaml-buttons" }, fairRun), fairError, fairOut);
+  const exportRows = h("div", {});
+  const exportError = alertBox("", "export-error");
+  const exportOut = h("ul", { "data-testid": "export-output" });
+  panels.export.append(h("p", { class: "jaml-why" }, "Take the model with you: the fitted pipeline, a script that rebuilds it, or a report to share."), exportRows, exportError, exportOut);
+
+  async function run(button, errorBox, fn) {
+    button.disabled = true;
+    showAlert(errorBox, "");
+    try {
+      return await fn();
+    } catch (err) {
+      showAlert(errorBox, err.message);
+      return null;
+    } finally {
+      button.disabled = false;
+    }
+  }
+  explainRun.addEventListener("click", () => run(explainRun, explainError, () => request("explain")));
+  fairRun.addEventListener("click", () => run(fairRun, fairError, () => {
+    const chosen = [...fairChoices.querySelectorAll("input:checked")].map((i) => i.value);
+    return request("fairness", { sensitive: chosen });
+  }));
+
+  function selectTab(name, focus = false) {
+    tab = name;
+    for (const b of tabList.children) {
+      const on = b.dataset.tab === name;
+      b.setAttribute("aria-selected", String(on));
+      b.tabIndex = on ? 0 : -1;
+      if (on && focus) b.focus();
+    }
+    for (const [n, p] of Object.entries(panels)) p.hidden = n !== name;
+  }
+  tabList.append(...TABS.map((t) => h("button", {
+    type: "button", role: "tab", class: "jaml-tab", "data-tab": t.name, "data-testid": `tab-${t.name}`,
+    onclick: () => selectTab(t.name),
+  }, t.label)));
+  tabList.addEventListener("keydown", (e) => {
+    const i = TABS.findIndex((t) => t.name === tab);
+    if (e.key === "ArrowRight") selectTab(TABS[(i + 1) % TABS.length].name, true);
+    else if (e.key === "ArrowLeft") selectTab(TABS[(i + TABS.length - 1) % TABS.length].name, true);
+    else return;
+    e.preventDefault();
+  });
+  selectTab(tab);
+
+  function metricCard(label, value, sub, testid) {
+    return h("div", { class: "jaml-metric", "data-testid": testid },
+      h("div", { class: "jaml-muted" }, label), h("div", { class: "jaml-metric-value" }, value),
+      sub ? h("div", { class: "jaml-muted" }, sub) : null);
+  }
+
+  function renderExplain(part) {
+    if (!part) return explainOut.replaceChildren();
+    const items = [];
+    if (!part.held_out) items.push(h("div", { class: "jaml-note" }, "No rows were kept aside: these rows were also used for training."));
+    if (part.plots?.length) items.push(h("div", { class: "jaml-plots" }, part.plots.map(plotFigure)));
+    if (part.importance?.length) {
+      items.push(simpleTable({ columns: ["Column", "Mean |SHAP value|"], rows: part.importance.map((r) => [r.feature, Number(fmtScore(r.mean_abs_shap))]) }, { "data-testid": "importance" }));
+    }
+    explainOut.replaceChildren(h("div", { class: "jaml-muted" }, `${part.n_rows} rows explained.`), ...items);
+  }
+
+  function renderFairness(part, results) {
+    const options = results.sensitive_options || [];
+    const marked = new Set(model.get("sensitive") || []);
+    const before = new Set([...fairChoices.querySelectorAll("input:checked")].map((i) => i.value));
+    const chosen = before.size ? before : marked;
+    fairChoices.replaceChildren(...options.map((c) => h("label", {},
+      h("input", { type: "checkbox", value: c, checked: chosen.has(c), "data-testid": `fair-${c}` }), c)));
+    if (!part) return fairOut.replaceChildren();
+    const items = [h("div", { class: "jaml-muted" }, `By ${part.sensitive.join(" × ")}, on ${part.n_rows} rows${part.held_out ? " kept aside" : " (training rows: no rows were kept aside)"}.`)];
+    if (part.by_group) items.push(h("div", { class: "jaml-subtitle" }, "By group"), h("div", { class: "jaml-scroll" }, simpleTable(part.by_group, { "data-testid": "by-group" })));
+    if (part.disparities) items.push(h("div", { class: "jaml-subtitle" }, "Differences between groups"), h("div", { class: "jaml-scroll" }, simpleTable(part.disparities)));
+    if (part.plots?.length) items.push(h("div", { class: "jaml-plots" }, part.plots.map(plotFigure)));
+    fairOut.replaceChildren(...items);
+  }
+
+  function renderExport(results) {
+    const paths = results.exports || {};
+    const labels = { model: "The fitted model", code: "Python code", report: "HTML report" };
+    exportRows.replaceChildren(...Object.entries(paths).map(([what, path]) => {
+      const input = h("input", { type: "text", value: path, size: "48", "aria-label": `${labels[what]}: path`, "data-testid": `export-path-${what}` });
+      const button = h("button", { type: "button", class: "jaml-button", "data-testid": `export-${what}` }, "Save");
+      button.addEventListener("click", () => run(button, exportError, async () => {
+        const r = await request("export", { what, path: input.value });
+        exportOut.append(h("li", {}, `Saved ${r.description} to ${r.path}` + (r.bytes ? ` (${Math.max(1, Math.round(r.bytes / 1024))} KB)` : "")));
+      }));
+      return h("div", { class: "jaml-field" }, h("label", { for: input.id || "" }, labels[what] || what), h("div", { class: "jaml-buttons" }, input, button));
+    }));
+  }
+
+  function render() {
+    const results = store.parts.results;
+    empty.hidden = !!results;
+    showAlert(error, results && results.error);
+    body.hidden = !results || !!results.error;
+    if (!results || results.error) return;
+    model_.textContent = results.members.length > 1 ? `An ensemble of ${results.members.length} models` :
+      `${results.members[0]?.label || results.model} (trial ${results.members[0]?.trial})`;
+    why.replaceChildren(...results.why.map((line) => h("li", {}, line)));
+    members.replaceChildren(simpleTable({
+      columns: ["Trial", "Model family", "Weight", "Configuration"],
+      rows: results.members.map((m) => [m.trial, m.label, fmtPercent(m.weight), Object.entries(m.params).map(([k, v]) => `${k.split(".").pop()}=${typeof v === "number" ? fmtScore(v, 3) : v}`).join(", ")]),
+    }, { "data-testid": "members" }));
+    const better = results.direction === "minimize" ? "lower is better" : "higher is better";
+    const cards = [metricCard(`${results.metric_label}, cross-validated`, fmtScore(results.cv.value), `${better}; ${results.cv.validation}`, "cv-score")];
+    if (results.holdout) {
+      for (const s of results.holdout.scores) {
+        cards.push(metricCard(`${s.label}, held out`, fmtScore(s.value), s.name === results.metric ? `on ${results.holdout.n_rows} rows never seen` : `${s.direction === "minimize" ? "lower" : "higher"} is better`, `holdout-${s.name}`));
+      }
+    }
+    metrics.replaceChildren(...cards);
+    holdoutNote.textContent = results.holdout ? `Held out: ${results.holdout_note}.` : `Not tested on held-out rows: ${results.holdout_note}.`;
+    panels.diagnostics.replaceChildren(results.plots.length
+      ? h("div", { class: "jaml-plots" }, results.plots.map(plotFigure))
+      : h("div", { class: "jaml-muted" }, "Diagnostic plots need rows kept aside (Search step)."));
+    const tabs = results.tabs || {};
+    explainRun.disabled = !tabs.explain;
+    if (!tabs.explain) showAlert(explainError, "Explaining the model is not available in this version of jupyter_automl.");
+    fairRun.disabled = !tabs.fairness;
+    if (!tabs.fairness) showAlert(fairError, "Fairness checks are not available in this version of jupyter_automl.");
+    if (!tabs.export) showAlert(exportError, "Export is not available in this version of jupyter_automl.");
+    renderExplain(store.parts.explain);
+    renderFairness(store.parts.fairness, results);
+    renderExport(results);
+  }
+
+  return {
+    update: (changes) => {
+      if (changes.reset || changes.parts.has("results")) render();
+      else if (changes.parts.has("explain")) renderExplain(store.parts.explain);
+      else if (changes.parts.has("fairness") && store.parts.results) renderFairness(store.parts.fairness, store.parts.results);
+    },
+    render,
+    dispose: () => {},
+  };
+}

@@ -1,0 +1,130 @@
+// Step 4, Search: presets, time budget, maximum trials, model families, search strategy,
+// validation, rows kept aside, seed, parallelism, storage and resuming an earlier study.
+
+import { h } from "../dom.js";
+import { fmtScore, metricLabel } from "../format.js";
+import { alertBox, field, keepFocus, select, setOptions, showAlert, updateSettings } from "../ui.js";
+
+export function createSearchStep(el, { model, store }) {
+  const presets = h("div", { class: "jaml-buttons", role: "group", "aria-label": "Presets", "data-testid": "presets" });
+  const budget = h("input", { type: "number", min: "1", step: "1", "data-testid": "time-budget", placeholder: "no limit" });
+  const trials = h("input", { type: "number", min: "1", step: "1", "data-testid": "n-trials", placeholder: "no limit" });
+  const families = h("div", { class: "jaml-choices", role: "group", "aria-label": "Model families", "data-testid": "families" });
+  const sampler = select([], "tpe", { "data-testid": "sampler" });
+  const cv = select([], "auto", { "data-testid": "cv" });
+  const holdout = select([], "0.2", { "data-testid": "holdout" });
+  const seed = h("input", { type: "number", step: "1", "data-testid": "seed" });
+  const jobs = select([], "-1", { "data-testid": "n-jobs" });
+  const storage = select([
+    { value: "runs", label: "Save it in the runs folder (SQLite; it can be resumed)" },
+    { value: "memory", label: "Keep it in memory only" },
+  ], "runs", { "data-testid": "storage" });
+  const resume = select([], "", { "data-testid": "resume" });
+  const ensemble = h("input", { type: "checkbox", "data-testid": "ensemble" });
+  const fairness = select([], "none", { "data-testid": "fairness-constraint" });
+  const f = {
+    budget: field("Time budget (s)", budget, "Wall time for the whole search, refitting the final model included."),
+    trials: field("Maximum trials", trials, "Stop after this many configurations (whichever limit comes first)."),
+    families: field("Model families", families, ""),
+    sampler: field("Search strategy", sampler, ""),
+    cv: field("Validation", cv, ""),
+    holdout: field("Rows kept aside", holdout, "Never seen by the search; the Results step tests the chosen model on them."),
+    seed: field("Seed", seed, "The same seed, data and settings give the same folds and trials."),
+    jobs: field("Parallel jobs", jobs, ""),
+    storage: field("Storage", storage, ""),
+    resume: field("Study", resume, ""),
+    ensemble: field("Ensemble", h("label", {}, ensemble, " average the best models when that scores better out of fold"), null),
+    fairness: field("Fairness constraint", fairness, "Train under a fairness constraint on the sensitive columns (Columns step)."),
+  };
+  const summary = h("div", { class: "jaml-title", "data-testid": "search-summary" });
+  const error = alertBox("", "search-error");
+  el.append(
+    h("div", { class: "jaml-card" }, h("div", { class: "jaml-subtitle" }, "Presets"), presets),
+    h("div", { class: "jaml-card" }, ...Object.values(f).map((x) => x.row)),
+    h("div", { class: "jaml-card" }, summary, error));
+
+  const num = (input) => (input.value === "" ? null : Number(input.value));
+  budget.addEventListener("change", () => updateSettings(model, { time_budget: num(budget), preset: null }));
+  trials.addEventListener("change", () => updateSettings(model, { n_trials: num(trials), preset: null }));
+  sampler.addEventListener("change", () => updateSettings(model, { sampler: sampler.value }));
+  cv.addEventListener("change", () => updateSettings(model, { cv: /^\d+$/.test(cv.value) ? Number(cv.value) : cv.value }));
+  holdout.addEventListener("change", () => updateSettings(model, { holdout: Number(holdout.value) }));
+  seed.addEventListener("change", () => updateSettings(model, { seed: num(seed) ?? 0 }));
+  jobs.addEventListener("change", () => updateSettings(model, { n_jobs: Number(jobs.value) }));
+  storage.addEventListener("change", () => updateSettings(model, { storage: storage.value, resume: storage.value === "memory" ? null : model.get("settings").resume }));
+  resume.addEventListener("change", () => updateSettings(model, { resume: resume.value || null }));
+  ensemble.addEventListener("change", () => updateSettings(model, { ensemble: ensemble.checked }));
+  fairness.addEventListener("change", () => updateSettings(model, { fairness_constraint: fairness.value }));
+
+  function render() {
+    const part = store.parts.search;
+    const s = model.get("settings") || {};
+    if (!part) {
+      summary.textContent = "Pick the data and the target first.";
+      return;
+    }
+    keepFocus(el, () => {
+      presets.replaceChildren(...part.presets.map((p) =>
+        h("button", {
+          type: "button", class: "jaml-button jaml-preset", "aria-pressed": String(s.preset === p.name),
+          "data-testid": `preset-${p.name}`,
+          onclick: () => updateSettings(model, { preset: p.name, time_budget: p.time_budget, n_trials: null }),
+        }, p.label, h("small", {}, p.help))));
+      const chosen = new Set(s.families || []);
+      families.replaceChildren(...part.families.map((fam) =>
+        h("label", { title: fam.help },
+          h("input", {
+            type: "checkbox", checked: chosen.has(fam.name), "data-testid": `family-${fam.name}`,
+            onchange: (e) => {
+              const next = new Set(model.get("settings").families || []);
+              if (e.target.checked) next.add(fam.name);
+              else next.delete(fam.name);
+              updateSettings(model, { families: part.families.map((x) => x.name).filter((n) => next.has(n)) });
+            },
+          }), fam.label)));
+    });
+    if (document.activeElement !== budget) budget.value = s.time_budget ?? "";
+    if (document.activeElement !== trials) trials.value = s.n_trials ?? "";
+    if (document.activeElement !== seed) seed.value = s.seed ?? 0;
+    f.families.help.textContent = "Hover a family for what it is. Neural networks and SVMs are slower; linear models are fastest.";
+    setOptions(sampler, part.samplers.map((x) => ({ value: x.name, label: x.label })), s.sampler);
+    f.sampler.help.textContent = (part.samplers.find((x) => x.name === s.sampler) || {}).help || "";
+    setOptions(cv, part.validations.map((x) => ({ value: x.value, label: x.label })), s.cv);
+    f.cv.help.textContent = (part.validations.find((x) => String(x.value) === String(s.cv)) || {}).help || "";
+    setOptions(holdout, part.holdouts.map((x) => ({ value: x, label: x ? `${Math.round(100 * x)}% of the rows` : "none" })), s.holdout);
+    const cores = part.n_cores || 1;
+    const jobOptions = [{ value: -1, label: `All cores (${cores})` }];
+    for (let i = 1; i < cores; i++) jobOptions.push({ value: i, label: `${i}` });
+    setOptions(jobs, jobOptions, s.n_jobs);
+    f.jobs.help.textContent = "Folds and trials trained side by side; use fewer to keep cores free for other work.";
+    storage.value = s.storage || "runs";
+    f.storage.help.textContent = storage.value === "runs"
+      ? "Every trial is written to automl_runs/<study>/study.db as it ends: nothing is lost if the kernel dies, and optuna-dashboard can open it."
+      : "Nothing is written to disk; the study is gone with the kernel.";
+    const studies = part.studies || [];
+    setOptions(resume, [{ value: "", label: "Start a new study" },
+      ...studies.map((st) => ({
+        value: st.name,
+        label: `Continue ${st.name} (${st.n_trials} trials, best ${metricLabel(st.metric)} ${fmtScore(st.best_score)}, ${(st.created || "").replace("T", " ")})`,
+      }))], s.resume || "");
+    resume.disabled = storage.value === "memory" || !studies.length;
+    f.resume.help.textContent = studies.length
+      ? "An earlier study of the same target, task and metric continues where it stopped (the data and settings must be the same)."
+      : "No earlier study of this target and metric in the runs folder.";
+    ensemble.checked = s.ensemble !== false;
+    f.fairness.row.hidden = !part.fairness_available;
+    setOptions(fairness, (part.fairness_constraints || ["none"]).map((c) => ({ value: c, label: c === "none" ? "none" : c.replace(/_/g, " ") })), s.fairness_constraint || "none");
+    summary.textContent = part.summary || "";
+    showAlert(error, part.error);
+  }
+
+  const onSettings = () => render();
+  model.on("change:settings", onSettings);
+  return {
+    update: (changes) => {
+      if (changes.reset || changes.parts.has("search")) render();
+    },
+    render,
+    dispose: () => model.off("change:settings", onSettings),
+  };
+}

@@ -1,0 +1,292 @@
+"""Diagnostics of a fitted AutoML on held-out rows: scores and the usual plots.
+
+Classification: confusion matrix, ROC curve and precision-recall curve (one-vs-rest for more
+than two classes). Regression: residuals against predictions, and predicted against actual.
+Each plot is a small result object holding its data, with ``.plot(ax=None)`` (matplotlib is
+imported only then), in the manner of scikit-learn's ``*Display`` classes. No widgets here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+from sklearn import metrics as skm
+
+from ..exceptions import InputError, NotFittedError
+from ..problem import resolve_metric
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+__all__ = [
+    "ConfusionMatrix",
+    "Diagnostics",
+    "PrecisionRecall",
+    "PredictedVsActual",
+    "Residuals",
+    "RocCurve",
+    "diagnose",
+]
+
+MAX_CURVES = 10  # one-vs-rest curves drawn for at most this many classes
+MAX_POINTS = 5000  # scatter plots draw a sample of at most this many rows
+CLASSIFICATION_SCORES = ("roc_auc", "log_loss", "accuracy", "balanced_accuracy", "f1")
+REGRESSION_SCORES = ("rmse", "mae", "r2")
+MSG_LENGTH = "X has {n_x} rows but y has {n_y} values. Pass the held-out rows and their targets."
+MSG_EMPTY = "There are no rows to diagnose. Pass held-out rows (X, y) with at least one row."
+MSG_NOT_FITTED = "diagnose needs a fitted AutoML: call fit(X, y) (or wait for fit_async) first."
+
+
+def _axes(ax: Axes | None) -> Axes:
+    if ax is not None:
+        return ax
+    import matplotlib.pyplot as plt
+
+    _, ax = plt.subplots(figsize=(4.2, 3.6))
+    return ax
+
+
+@dataclass
+class ConfusionMatrix:
+    """Counts of (true class, predicted class); rows are true classes, in ``labels`` order."""
+
+    labels: list[Any]
+    matrix: np.ndarray
+
+    def plot(self, ax: Axes | None = None) -> Axes:
+        ax = _axes(ax)
+        m = self.matrix
+        share = m / np.maximum(m.sum(axis=1, keepdims=True), 1)
+        ax.imshow(share, cmap="Blues", vmin=0, vmax=1)
+        for i in range(m.shape[0]):
+            for j in range(m.shape[1]):
+                ax.text(j, i, f"{m[i, j]}\n{share[i, j]:.0%}", ha="center", va="center", fontsize=8,
+                        color="white" if share[i, j] > 0.55 else "black")
+        ticks = range(len(self.labels))
+        names = [str(v) for v in self.labels]
+        ax.set_xticks(ticks, names, rotation=30 if max(map(len, names)) > 6 else 0, ha="right")
+        ax.set_yticks(ticks, names)
+        ax.set_xlabel("predicted class")
+        ax.set_ylabel("true class")
+        ax.set_title("Confusion matrix (share of each true class)")
+        return ax
+
+
+@dataclass
+class RocCurve:
+    """ROC curves: ``curves`` maps a class to ``(fpr, tpr, auc)`` (that class against the rest)."""
+
+    curves: dict[Any, tuple[np.ndarray, np.ndarray, float]]
+
+    def plot(self, ax: Axes | None = None) -> Axes:
+        ax = _axes(ax)
+        for label, (fpr, tpr, auc) in self.curves.items():
+            ax.plot(fpr, tpr, lw=1.6, label=f"{label} (AUC {auc:.3f})")
+        ax.plot([0, 1], [0, 1], ls="--", lw=1, color="gray", label="chance")
+        ax.set_xlabel("false positive rate")
+        ax.set_ylabel("true positive rate")
+        ax.set_title("ROC curve")
+        ax.legend(loc="lower right", fontsize=8)
+        return ax
+
+
+@dataclass
+class PrecisionRecall:
+    """Precision-recall curves: class -> ``(precision, recall, average_precision, prevalence)``."""
+
+    curves: dict[Any, tuple[np.ndarray, np.ndarray, float, float]]
+
+    def plot(self, ax: Axes | None = None) -> Axes:
+        ax = _axes(ax)
+        for label, (precision, recall, ap, prevalence) in self.curves.items():
+            line, = ax.plot(recall, precision, lw=1.6, drawstyle="steps-post",
+                            label=f"{label} (AP {ap:.3f})")
+            ax.axhline(prevalence, ls=":", lw=1, color=line.get_color())
+        ax.set_xlabel("recall")
+        ax.set_ylabel("precision")
+        ax.set_ylim(0, 1.02)
+        ax.set_title("Precision-recall (dotted: chance)")
+        ax.legend(loc="lower left", fontsize=8)
+        return ax
+
+
+@dataclass
+class Residuals:
+    """Residuals (actual - predicted) against the predictions."""
+
+    predicted: np.ndarray
+    residuals: np.ndarray
+
+    def plot(self, ax: Axes | None = None) -> Axes:
+        ax = _axes(ax)
+        idx = _sample(len(self.predicted))
+        ax.scatter(self.predicted[idx], self.residuals[idx], s=9, alpha=0.6)
+        ax.axhline(0, color="gray", lw=1)
+        ax.set_xlabel("predicted")
+        ax.set_ylabel("actual - predicted")
+        ax.set_title("Residuals")
+        return ax
+
+
+@dataclass
+class PredictedVsActual:
+    """Predictions against the actual values; the diagonal is a perfect model."""
+
+    actual: np.ndarray
+    predicted: np.ndarray
+
+    def plot(self, ax: Axes | None = None) -> Axes:
+        ax = _axes(ax)
+        idx = _sample(len(self.actual))
+        ax.scatter(self.actual[idx], self.predicted[idx], s=9, alpha=0.6)
+        lo = float(min(self.actual.min(), self.predicted.min()))
+        hi = float(max(self.actual.max(), self.predicted.max()))
+        ax.plot([lo, hi], [lo, hi], ls="--", color="gray", lw=1)
+        ax.set_xlabel("actual")
+        ax.set_ylabel("predicted")
+        ax.set_title("Predicted vs actual")
+        return ax
+
+
+def _sample(n: int) -> np.ndarray:
+    if n <= MAX_POINTS:
+        return np.arange(n)
+    return np.sort(np.random.default_rng(0).choice(n, MAX_POINTS, replace=False))
+
+
+@dataclass
+class Diagnostics:
+    """Scores and plots of a model on ``n_rows`` held-out rows.
+
+    Attributes
+    ----------
+    task : str
+    metric : str
+        The metric the search optimised (its score is ``scores[metric]``).
+    scores : dict
+        Metric name -> value on the rows (the search metric first).
+    directions : dict
+        Metric name -> "maximize" or "minimize".
+    plots : dict
+        Name -> plot result (``confusion_matrix``, ``roc``, ``precision_recall`` or
+        ``residuals``, ``predicted_vs_actual``), each with ``.plot(ax=None)``.
+    """
+
+    task: str
+    metric: str
+    n_rows: int
+    scores: dict[str, float]
+    directions: dict[str, str]
+    plots: dict[str, Any] = field(default_factory=dict)
+
+    def plot(self) -> Figure:
+        """Every plot side by side in one figure."""
+        import matplotlib.pyplot as plt
+
+        fig, axes = plt.subplots(1, len(self.plots), figsize=(4.4 * len(self.plots), 3.8),
+                                 squeeze=False)
+        for ax, result in zip(axes[0], self.plots.values()):
+            result.plot(ax=ax)
+        fig.tight_layout()
+        return fig
+
+
+def _target_values(y: Any) -> np.ndarray:
+    values = pd.Series(y).to_numpy() if not isinstance(y, np.ndarray) else y
+    if values.dtype.kind in "OUS" or str(values.dtype).startswith("str"):
+        return values.astype(object)
+    return values
+
+
+def diagnose(automl: Any, X: Any, y: Any) -> Diagnostics:
+    """Score a fitted AutoML on held-out rows and build its diagnostic plots.
+
+    Parameters
+    ----------
+    automl : AutoML
+        Fitted.
+    X : DataFrame
+        Rows the model has not been trained on, with the columns seen in fit.
+    y : array-like
+        Their targets.
+
+    Returns
+    -------
+    Diagnostics
+
+    Examples
+    --------
+    >>> from sklearn.model_selection import train_test_split
+    >>> from jupyter_automl import AutoML
+    >>> from jupyter_automl.datasets import load_demo
+    >>> X, y, _ = load_demo("breast_cancer")
+    >>> X_tr, X_te, y_tr, y_te = train_test_split(X, y, random_state=0)
+    >>> automl = AutoML(time_budget=None, n_trials=2, families=["linear"], storage="memory",
+    ...                 n_jobs=1).fit(X_tr, y_tr)
+    >>> d = diagnose(automl, X_te, y_te)
+    >>> list(d.plots), d.metric, d.scores["roc_auc"] > 0.9
+    (['confusion_matrix', 'roc', 'precision_recall'], 'roc_auc', True)
+    """
+    if not hasattr(automl, "best_pipeline_"):
+        raise NotFittedError(MSG_NOT_FITTED)
+    y_true = _target_values(y)
+    if len(y_true) != len(X):
+        raise InputError(MSG_LENGTH.format(n_x=len(X), n_y=len(y_true)))
+    if len(y_true) == 0:
+        raise InputError(MSG_EMPTY)
+    problem = automl.problem_
+    search_metric = problem.metric
+    if problem.is_classification:
+        pred = automl.predict_proba(X)
+        names = CLASSIFICATION_SCORES
+    else:
+        pred = np.asarray(automl.predict(X), dtype=float)
+        y_true = y_true.astype(float)
+        names = REGRESSION_SCORES
+    scores, directions = {}, {}
+    for name in (search_metric.name, *[n for n in names if n != search_metric.name]):
+        metric = search_metric if name == search_metric.name else resolve_metric(
+            name, problem.task, problem.classes, problem.positive_class)[0]
+        try:
+            scores[name] = float(metric.score(y_true, pred))
+        except ValueError:  # e.g. ROC AUC when the rows hold a single class
+            scores[name] = float("nan")
+        directions[name] = metric.direction
+    plots = (_classification_plots(problem, y_true, pred) if problem.is_classification
+             else _regression_plots(y_true, pred))
+    return Diagnostics(task=problem.task, metric=search_metric.name, n_rows=len(y_true),
+                       scores=scores, directions=directions, plots=plots)
+
+
+def _classification_plots(problem: Any, y: np.ndarray, proba: np.ndarray) -> dict[str, Any]:
+    classes = np.asarray(problem.classes, dtype=object if y.dtype == object else None)
+    labels = classes[np.argmax(proba, axis=1)]
+    matrix = skm.confusion_matrix(y, labels, labels=classes)
+    plots: dict[str, Any] = {"confusion_matrix": ConfusionMatrix(list(classes), matrix)}
+    if problem.task == "binary":
+        targets = [problem.positive_class]
+    else:
+        targets = list(classes[:MAX_CURVES])
+    roc, pr = {}, {}
+    for label in targets:
+        k = int(np.flatnonzero(classes == label)[0])
+        truth = y == label
+        if truth.all() or not truth.any():
+            continue  # a curve needs both outcomes among the rows
+        fpr, tpr, _ = skm.roc_curve(truth, proba[:, k])
+        roc[label] = (fpr, tpr, float(skm.auc(fpr, tpr)))
+        precision, recall, _ = skm.precision_recall_curve(truth, proba[:, k])
+        pr[label] = (precision, recall, float(skm.average_precision_score(truth, proba[:, k])),
+                     float(truth.mean()))
+    if roc:
+        plots["roc"] = RocCurve(roc)
+        plots["precision_recall"] = PrecisionRecall(pr)
+    return plots
+
+
+def _regression_plots(y: np.ndarray, pred: np.ndarray) -> dict[str, Any]:
+    return {"residuals": Residuals(pred, y - pred), "predicted_vs_actual": PredictedVsActual(y, pred)}

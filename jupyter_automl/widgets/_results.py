@@ -1,0 +1,243 @@
+"""The wizard's Results step: the chosen model and why, its scores, plots, and the tabs where
+the explanation, fairness and export views plug in. JSON-able panels; figures become PNG data
+URLs drawn with matplotlib's Agg canvas (no pyplot: this runs on the widget's worker thread).
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..insight._diagnostics import diagnose
+from ..search.space import FAMILIES
+from ._protocol import jsonable
+
+__all__ = ["explain_part", "export_file", "fairness_part", "figure_png", "results_part",
+           "tabs_available"]
+
+METRIC_LABELS = {"roc_auc": "ROC AUC", "log_loss": "log loss", "accuracy": "accuracy",
+                 "balanced_accuracy": "balanced accuracy", "f1": "F1", "rmse": "RMSE",
+                 "mae": "MAE", "r2": "R²"}
+END_REASONS = {
+    "time_budget": "the time budget ran out",
+    "n_trials": "the maximum number of trials was reached",
+    "stopped": "you stopped it",
+    "space_exhausted": "every configuration it could try was tried",
+}
+PLOT_TITLES = {"confusion_matrix": "Confusion matrix", "roc": "ROC curve",
+               "precision_recall": "Precision-recall curve", "residuals": "Residuals",
+               "predicted_vs_actual": "Predicted vs actual"}
+PLOT_CAPTIONS = {
+    "confusion_matrix": "How often each true class (rows) was predicted as each class (columns).",
+    "roc": "True against false positive rate over every threshold; the diagonal is guessing.",
+    "precision_recall": "Of the rows flagged positive, the share that are (precision), against "
+                        "the share of positives found (recall).",
+    "residuals": "Errors against predictions: a good model scatters evenly around zero.",
+    "predicted_vs_actual": "A perfect model puts every point on the diagonal.",
+}
+EXPLAIN_ROWS = 300  # rows explained in the Explain tab (SHAP cost grows with rows)
+DPI = 96
+MSG_NOT_AVAILABLE = ("{what} is not available in this version of jupyter_automl "
+                     "(AutoML.{method} is missing).")
+MSG_NO_SENSITIVE = ("Mark at least one sensitive column (e.g. sex, age) in the Columns step, "
+                    "or pick one here, to check fairness.")
+MSG_NO_HOLDOUT = ("No rows were kept aside, so the checks below use the training rows: they look "
+                  "better than they would on new data. Keep a share aside in the Search step.")
+EXPORTS = {
+    "model": ("save", "model.skops", "the fitted model (load it with AutoML.load)"),
+    "code": ("export_code", "train_model.py", "a Python script that rebuilds the model"),
+    "report": ("report", "report.html", "an HTML report of the search and the model"),
+}
+
+
+def metric_label(name: str) -> str:
+    return METRIC_LABELS.get(name, name)
+
+
+def figure_png(draw: Any, size: tuple[float, float] = (4.4, 3.7)) -> str:
+    """Draw on a fresh Agg figure with ``draw(ax)`` and return it as a PNG data URL."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=size, dpi=DPI)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    draw(ax)
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=DPI)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def tabs_available(automl: Any) -> dict[str, bool]:
+    """Which of the plug-in views the installed AutoML supports."""
+    return {"explain": hasattr(automl, "explain"), "fairness": hasattr(automl, "fairness"),
+            "export": any(hasattr(automl, m) for m, _, _ in EXPORTS.values())}
+
+
+def _trials(n: int) -> str:
+    return f"{n} trial" if n == 1 else f"{n} trials"
+
+
+def _why(automl: Any, board: pd.DataFrame, metric: str) -> list[str]:
+    search = automl.search_
+    label = metric_label(metric)
+    finished = board[board["status"] == "finished"]
+    n_finished = len(finished)
+    lines = []
+    if len(search.members) > 1:
+        best = finished.iloc[0] if n_finished else None
+        versus = (f", better than the best single model (trial {int(best['trial'])}, "
+                  f"{best['score']:.4f})") if best is not None else ""
+        lines.append(f"Averaging the predictions of {len(search.members)} trials scored "
+                     f"{label} {search.score:.4f} out of fold{versus}, so the ensemble was kept.")
+    elif n_finished:
+        row = board[board["trial"] == search.best_trial]
+        std = f" ± {float(row['score_std'].iloc[0]):.4f}" if len(row) and \
+            np.isfinite(row["score_std"].iloc[0]) else ""
+        of = "the only trial that finished" if n_finished == 1 else \
+            f"the best cross-validated {label} of the {n_finished} trials that finished"
+        lines.append(f"Trial {search.best_trial} had {of}: {label} {search.score:.4f}{std}.")
+    reason = END_REASONS.get(search.reason, search.reason)
+    counts = board["status"].value_counts()
+    n_done = int(counts.get("finished", 0))
+    n_cut = int(counts.get("pruned", 0) + counts.get("stopped", 0))
+    lines.append(
+        f"The search ended because {reason}: {_trials(n_done)} finished, {n_cut} "
+        f"{'was' if n_cut == 1 else 'were'} pruned or stopped early, "
+        f"{int(counts.get('failed', 0))} failed.")
+    return lines + list(search.notes)
+
+
+def results_part(automl: Any, X_holdout: pd.DataFrame | None, y_holdout: pd.Series | None, *,
+                 holdout_note: str) -> dict[str, Any]:
+    """The Results step's panel for a fitted AutoML and the rows kept aside."""
+    problem = automl.problem_
+    metric = problem.metric.name
+    board = automl.leaderboard()
+    search = automl.search_
+    members = []
+    for number, weight in zip(search.members, search.weights):
+        row = board[board["trial"] == number]
+        family = str(row["family"].iloc[0]) if len(row) else "?"
+        params = row["params"].iloc[0] if len(row) else {}
+        members.append({"trial": int(number), "family": family,
+                        "label": FAMILIES[family].label if family in FAMILIES else family,
+                        "weight": float(weight), "params": jsonable(params)})
+    part: dict[str, Any] = {
+        "model": search.description, "members": members, "why": _why(automl, board, metric),
+        "metric": metric, "metric_label": metric_label(metric),
+        "direction": problem.metric.direction, "task": problem.task,
+        "cv": {"value": search.score, "validation": problem.splits.reason,
+               "n_folds": problem.splits.n_folds},
+        "study_name": getattr(automl, "study_name_", None),
+        "tabs": tabs_available(automl), "holdout": None, "holdout_note": holdout_note,
+        "plots": [],
+    }
+    if X_holdout is not None and y_holdout is not None and len(y_holdout):
+        d = diagnose(automl, X_holdout, y_holdout)
+        part["holdout"] = {
+            "n_rows": d.n_rows,
+            "scores": [{"name": k, "label": metric_label(k), "value": v,
+                        "direction": d.directions[k]} for k, v in d.scores.items()],
+        }
+        part["plots"] = [{"name": name, "title": PLOT_TITLES.get(name, name),
+                          "caption": PLOT_CAPTIONS.get(name, ""),
+                          "png": figure_png(result.plot)} for name, result in d.plots.items()]
+    return jsonable(part)
+
+
+def _frame_table(frame: pd.DataFrame, max_rows: int = 30) -> dict[str, Any]:
+    shown = frame.head(max_rows).reset_index()
+    return {"columns": [str(c) for c in shown.columns],
+            "rows": [[jsonable(_round(v)) for v in row] for row in shown.itertuples(index=False, name=None)]}
+
+
+def _round(v: Any) -> Any:
+    if isinstance(v, (float, np.floating)) and math.isfinite(v):
+        return float(f"{v:.4g}")
+    return v
+
+
+def _plots_of(result: Any, names: tuple[str, ...]) -> list[dict[str, str]]:
+    """PNG data URLs of a result's plot methods that accept ``ax=`` (whichever it has)."""
+    plots = []
+    for name in names:
+        method = getattr(result, name, None)
+        if not callable(method):
+            continue
+        try:
+            png = figure_png(lambda ax, m=method: m(ax=ax), size=(5.6, 4.0))
+        except TypeError:  # a plot method that cannot draw on a given axes
+            continue
+        plots.append({"name": name, "title": name.replace("plot_", "").replace("_", " "), "png": png})
+    return plots
+
+
+def explain_part(automl: Any, X: pd.DataFrame) -> dict[str, Any]:
+    """The Explain tab: SHAP values of up to ``EXPLAIN_ROWS`` rows, by ``automl.explain``."""
+    if not hasattr(automl, "explain"):
+        raise NotImplementedError(MSG_NOT_AVAILABLE.format(what="Explaining the model",
+                                                           method="explain"))
+    rows = X if len(X) <= EXPLAIN_ROWS else X.sample(EXPLAIN_ROWS, random_state=0)
+    result = automl.explain(rows)
+    values = getattr(result, "values", None)
+    part: dict[str, Any] = {"n_rows": len(rows), "plots": _plots_of(
+        result, ("plot_bar", "plot_beeswarm", "plot", "plot_summary"))}
+    if isinstance(values, pd.DataFrame):
+        importance = values.abs().mean().sort_values(ascending=False)
+        part["importance"] = [{"feature": str(k), "mean_abs_shap": float(v)}
+                              for k, v in importance.head(15).items()]
+    base = getattr(result, "base_value", None)
+    if base is not None:
+        part["base_value"] = jsonable(np.asarray(base).tolist())
+    return jsonable(part)
+
+
+def fairness_part(automl: Any, X: pd.DataFrame, y: pd.Series,
+                  sensitive: pd.DataFrame) -> dict[str, Any]:
+    """The Fairness tab: ``automl.fairness`` on the rows kept aside, by sensitive group."""
+    if not hasattr(automl, "fairness"):
+        raise NotImplementedError(MSG_NOT_AVAILABLE.format(what="Checking fairness",
+                                                           method="fairness"))
+    if sensitive is None or sensitive.shape[1] == 0:
+        raise ValueError(MSG_NO_SENSITIVE)
+    result = automl.fairness(X, y, sensitive_features=sensitive)
+    part: dict[str, Any] = {"sensitive": [str(c) for c in sensitive.columns], "n_rows": len(X)}
+    by_group = getattr(result, "by_group", None)
+    if isinstance(by_group, pd.DataFrame):
+        part["by_group"] = _frame_table(by_group)
+    disparities = getattr(result, "disparities", None)
+    if isinstance(disparities, pd.DataFrame):
+        part["disparities"] = _frame_table(disparities)
+    elif isinstance(disparities, (pd.Series, dict)):
+        part["disparities"] = _frame_table(pd.Series(disparities).to_frame("value"))
+    part["plots"] = _plots_of(result, ("plot", "plot_by_group", "plot_disparities"))
+    return jsonable(part)
+
+
+def export_file(automl: Any, what: str, path: str) -> dict[str, Any]:
+    """Save the model, its code or its report (``what``) to ``path``; return path and size."""
+    if what not in EXPORTS:
+        raise ValueError(f"Unknown export {what!r}; choose one of {list(EXPORTS)}.")
+    method, _, description = EXPORTS[what]
+    fn = getattr(automl, method, None)
+    if fn is None:
+        raise NotImplementedError(MSG_NOT_AVAILABLE.format(what=f"Saving {description}",
+                                                           method=method))
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fn(str(target))
+    return {"what": what, "path": str(target), "bytes": target.stat().st_size if target.exists() else None,
+            "description": description}
+
+
+def default_export_paths(runs_dir: str, study_name: str | None) -> dict[str, str]:
+    folder = Path(runs_dir) / (study_name or "latest")
+    return {what: str(folder / filename) for what, (_, filename, _) in EXPORTS.items()}
