@@ -1,0 +1,161 @@
+"""The search space: every family builds and fits for each task; defaults, describe(), suggest()."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import optuna
+import pandas as pd
+import pytest
+from sklearn.compose import ColumnTransformer
+from sklearn.pipeline import Pipeline
+
+from jupyter_automl.exceptions import InputError
+from jupyter_automl.problem import analyze
+from jupyter_automl.search._objective import predict_aligned
+from jupyter_automl.search.space import FAMILIES, SearchSpace, build_pipeline, resolve_families
+from jupyter_automl.search.space._space import MSG_FAMILIES
+
+from .._data import FRAMES
+from .._messages import filled
+
+TASKS = sorted(FRAMES)
+WORDS = np.array(["good", "bad", "service", "fast", "slow", "food", "again", "never"])
+
+
+def rich_frame(task: str, n: int = 60):
+    """Tiny data with every used column kind: numeric, categorical, boolean, datetime and text."""
+    X, y = FRAMES[task](n)
+    rng = np.random.default_rng(1)
+    X = X.assign(
+        member=rng.random(n) > 0.5,
+        joined=pd.date_range("2020-01-01", periods=n, freq="7D"),
+        review=[" ".join(rng.choice(WORDS, 6)) for _ in range(n)],
+    )
+    X.loc[X.index[::9], "signal" if "signal" in X else X.columns[0]] = np.nan  # some missing numbers
+    return X, y
+
+
+@pytest.fixture(scope="module", params=TASKS)
+def problem_data(request):
+    X, y = rich_frame(request.param)
+    problem, X, y = analyze(X, y, check_leakage=False)
+    return problem, X, y.to_numpy()
+
+
+def test_rich_frame_has_every_used_kind(problem_data):
+    problem, _, _ = problem_data
+    assert {c.kind for c in problem.used_columns} == {"numeric", "categorical", "boolean", "datetime",
+                                                       "text"}
+
+
+@pytest.mark.parametrize("family", list(FAMILIES))
+def test_every_default_builds_and_fits(problem_data, family):
+    problem, X, y = problem_data
+    space = SearchSpace(problem, [family])
+    configs = space.default_configs()
+    assert configs and all(c["family"] == family for c in configs)
+    for config in configs:
+        model = build_pipeline(problem, config, seed=0)
+        assert isinstance(model, Pipeline)
+        assert model.steps[0][0] == "preprocess" and model.steps[-1][0] == "model"
+        model.fit(X.iloc[:45], y[:45])
+        pred = predict_aligned(model, X.iloc[45:], problem)
+        if problem.is_classification:
+            assert pred.shape == (15, len(problem.classes))
+            np.testing.assert_allclose(pred.sum(axis=1), 1.0, atol=1e-6)
+        else:
+            assert pred.shape == (15,)
+        assert np.all(np.isfinite(pred))
+
+
+@pytest.mark.parametrize("family", list(FAMILIES))
+def test_sampled_configs_build_and_fit(problem_data, family):
+    problem, X, y = problem_data
+    space = SearchSpace(problem, [family])
+    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=3))
+    trial = study.ask()
+    params = space.suggest(trial)
+    assert params["family"] == family
+    assert all(k == "family" or k.startswith(f"{family}.") for k in params)
+    model = build_pipeline(problem, params, seed=0).fit(X, y)
+    assert len(model.predict(X.head(3))) == 3
+
+
+def test_each_categorical_date_and_text_column_has_its_own_transformer(problem_data):
+    problem, X, y = problem_data
+    for family in FAMILIES.values():
+        config = SearchSpace(problem, [family.name]).default_configs()[0]
+        ct = build_pipeline(problem, config).fit(X, y).named_steps["preprocess"]
+        assert isinstance(ct, ColumnTransformer)
+        for name, _, columns in ct.transformers_:
+            if name == "remainder":
+                continue
+            if name == "num":
+                assert set(columns) == set(problem.columns_of("numeric"))
+            else:
+                assert len(columns) == 1, (family.name, name, columns)
+        used = {c for _, _, cols in ct.transformers_ for c in cols if _ != "remainder"}
+        assert used == {c.name for c in problem.used_columns}
+
+
+def test_feature_fraction_adds_a_selection_step(problem_data):
+    problem, X, y = problem_data
+    config = SearchSpace(problem, ["linear"]).default_configs()[0] | {"linear.feature_fraction": 0.5}
+    model = build_pipeline(problem, config)
+    assert [name for name, _ in model.steps] == ["preprocess", "select", "model"]
+    model.fit(X, y)
+
+
+def test_defaults_come_cheapest_first_and_cover_every_family(problem_data):
+    problem, _, _ = problem_data
+    configs = SearchSpace(problem).default_configs()
+    families = [c["family"] for c in configs]
+    assert families[0] == "linear"
+    assert set(families) == set(FAMILIES)
+    first_rank = families[:len(FAMILIES)]
+    assert sorted(first_rank, key=lambda f: FAMILIES[f].cost) == first_rank
+
+
+def test_describe_is_json(problem_data):
+    problem, _, _ = problem_data
+    described = json.loads(json.dumps(SearchSpace(problem).describe()))
+    assert [d["name"] for d in described] == list(FAMILIES)
+    for d in described:
+        assert d["label"] and d["help"] and d["params"]
+        for p in d["params"]:
+            assert p["kind"] in ("float", "int", "categorical")
+            if p["kind"] == "categorical":
+                assert p["default"] in p["choices"]
+            else:
+                assert p["low"] <= p["default"] <= p["high"]
+
+
+def test_conditional_params_only_when_active():
+    X, y = FRAMES["regression"]()
+    problem, _, _ = analyze(X, y, check_leakage=False)
+    space = SearchSpace(problem, ["linear", "neural"])
+    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
+    seen = []
+    for _ in range(30):
+        params = space.suggest(study.ask())
+        seen.append(params)
+        if params["family"] == "linear":
+            assert ("linear.l1_ratio" in params) == (params["linear.model"] == "elasticnet")
+        else:
+            n = params["neural.n_layers"]
+            assert all((f"neural.units_{i}" in params) == (i <= n) for i in (1, 2, 3))
+    assert {p["family"] for p in seen} == {"linear", "neural"}
+
+
+def test_families_subset_keeps_the_canonical_order():
+    assert [f.name for f in resolve_families(["svm", "linear"])] == ["linear", "svm"]
+    assert [f.name for f in resolve_families("knn")] == ["knn"]
+    assert len(resolve_families(None)) == len(FAMILIES)
+
+
+@pytest.mark.parametrize("families", [[], ["xgboost"], ["linear", "lgbm"], 3, {"linear": 1}])
+def test_unknown_families_are_refused(families):
+    with pytest.raises(InputError, match=filled(MSG_FAMILIES, valid=list(FAMILIES), got=families)):
+        resolve_families(families)
