@@ -50,6 +50,7 @@ from .space import SearchSpace, family_values
 _log = get_logger(__name__)
 _WAIT = 0.05  # seconds between checks of the stop/pause flags while units run
 MAX_OOF_IN_MEMORY = 40
+UNIT_DEADLINE_SLACK = 1.0  # seconds a unit may run past the end of the search phase
 
 
 @dataclass(frozen=True)
@@ -158,6 +159,12 @@ class Coordinator:
 
     def search_time_left(self) -> float:
         return self.time_left() - self._refit_reserve()
+
+    def _unit_deadline(self) -> float | None:
+        """Wall-clock time (``time.time()``) at which a unit should give up (forests stop growing)."""
+        if self.deadline is None:
+            return None
+        return time.time() + max(0.0, self.search_time_left()) + UNIT_DEADLINE_SLACK
 
     # -- the thread ---------------------------------------------------------------------------
 
@@ -273,7 +280,7 @@ class Coordinator:
                 return
             number, fold = unit
             params = self.records[number].params
-            future = self.executor.submit_fold(params, fold)
+            future = self.executor.submit_fold(params, fold, self._unit_deadline())
             self._running[future] = (number, fold)
 
     def _folds_in_flight(self, number: int) -> set[int]:
@@ -357,6 +364,9 @@ class Coordinator:
             reason, kind = describe_error(exc)
             result = FoldResult(fold, None, 0.0, 0.0, None, reason, kind)
         if rec.state != "running":
+            return
+        if result.truncated:
+            self._end_trial(rec, "stopped", f"stopped during fold {fold + 1}: the time budget ran out")
             return
         timeout = self.executor.unit_timeout
         if result.ok and timeout and not self.executor.hard_limits and result.fit_time > timeout:
@@ -550,8 +560,8 @@ class Coordinator:
                 continue
             affordable.append(i)
             total += est
-        if len(affordable) < 2:
-            return [members[order[0]]], [1.0], members[order[0]].score
+        if len(affordable) < 2:  # no ensemble fits in the time left: the best single model
+            return [candidates[0]], [1.0], candidates[0].score
         weights = selection.weights[affordable] / selection.weights[affordable].sum()
         kept = [members[i] for i in affordable]
         if len(kept) < len(members):
@@ -564,8 +574,10 @@ class Coordinator:
         description = _describe(members, weights)
         self.bus.emit(RefitStarted, description=f"refitting {description} on all rows",
                       trial_numbers=[m.number for m in members])
-        single_thread = len(members) > 1 and self.executor.single_thread_units
-        futures = [self.executor.submit_refit(m.params, single_thread) for m in members]
+        single_thread = True  # see run_fold: one OpenMP thread per unit
+        # forests still growing at the deadline keep the trees they have
+        deadline = None if self.deadline is None else time.time() + self.time_left()
+        futures = [self.executor.submit_refit(m.params, single_thread, deadline) for m in members]
         fitted, kept_w, kept = [], [], []
         for m, w, f in zip(members, weights, futures):
             try:
@@ -579,7 +591,7 @@ class Coordinator:
             # fall back on the next best single trials
             for rec in ranked[1:4]:
                 try:
-                    model = self.executor.submit_refit(rec.params, False).result()
+                    model = self.executor.submit_refit(rec.params, True).result()
                 except Exception:
                     continue
                 return SearchResult(model, rec.number, rec.score, [rec.number], [1.0],

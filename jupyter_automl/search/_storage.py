@@ -75,7 +75,7 @@ class StudyStore:
 
     study: optuna.Study
     url: str
-    run_dir: Path
+    run_dir: Path | None  # None: nothing is written to disk (storage="memory")
     resumed: bool
 
     @property
@@ -83,6 +83,8 @@ class StudyStore:
         return self.study.study_name
 
     def save_oof(self, number: int, oof: np.ndarray) -> None:
+        if self.run_dir is None:
+            return
         path = self.run_dir / "oof" / f"trial_{number}.npy"
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
@@ -91,6 +93,8 @@ class StudyStore:
         os.replace(tmp, path)
 
     def load_oof(self, number: int) -> np.ndarray | None:
+        if self.run_dir is None:
+            return None
         path = self.run_dir / "oof" / f"trial_{number}.npy"
         try:
             return np.load(path)
@@ -128,7 +132,7 @@ def open_study(
         _close_orphans(study)
     else:
         study.set_user_attr(ATTR, summary)
-    return StudyStore(study, url, run_dir, resumed)
+    return StudyStore(study, url, None if storage == "memory" else run_dir, resumed)
 
 
 def _check_same_problem(study: optuna.Study, summary: dict[str, Any], url: str) -> None:

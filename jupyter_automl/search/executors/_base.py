@@ -33,11 +33,13 @@ class BaseExecutor(ABC):
         """Make ``data`` available to every worker."""
 
     @abstractmethod
-    def submit_fold(self, params: dict[str, Any], fold: int) -> Future[FoldResult]:
-        """Fit and score one configuration on one fold."""
+    def submit_fold(self, params: dict[str, Any], fold: int,
+                    deadline: float | None = None) -> Future[FoldResult]:
+        """Fit and score one configuration on one fold; slow fits stop at ``deadline`` (time.time())."""
 
     @abstractmethod
-    def submit_refit(self, params: dict[str, Any], single_thread: bool) -> Future[Any]:
+    def submit_refit(self, params: dict[str, Any], single_thread: bool,
+                     deadline: float | None = None) -> Future[Any]:
         """Fit one configuration on all rows; the future's result is the fitted Pipeline."""
 
     @abstractmethod

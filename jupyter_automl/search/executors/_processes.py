@@ -126,11 +126,13 @@ class ProcessExecutor(BaseExecutor):
             self._pending.append(task)
         return future
 
-    def submit_fold(self, params: dict[str, Any], fold: int) -> Future[FoldResult]:
-        return self._submit("fold", (params, fold, False), fold)
+    def submit_fold(self, params: dict[str, Any], fold: int,
+                    deadline: float | None = None) -> Future[FoldResult]:
+        return self._submit("fold", (params, fold, True, deadline), fold)
 
-    def submit_refit(self, params: dict[str, Any], single_thread: bool) -> Future[Any]:
-        return self._submit("refit", (params, single_thread))
+    def submit_refit(self, params: dict[str, Any], single_thread: bool,
+                     deadline: float | None = None) -> Future[Any]:
+        return self._submit("refit", (params, single_thread, deadline))
 
     # -- the manager thread: assigns tasks, collects results, enforces limits ------------------
 

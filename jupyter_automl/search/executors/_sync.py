@@ -27,11 +27,13 @@ class SyncExecutor(BaseExecutor):
     def start(self, data: TrainingData) -> None:
         self._data = data
 
-    def submit_fold(self, params: dict[str, Any], fold: int) -> Future[FoldResult]:
-        return _done(run_fold, self._data, params, fold, False)
+    def submit_fold(self, params: dict[str, Any], fold: int,
+                    deadline: float | None = None) -> Future[FoldResult]:
+        return _done(run_fold, self._data, params, fold, True, deadline)
 
-    def submit_refit(self, params: dict[str, Any], single_thread: bool) -> Future[Any]:
-        return _done(refit, self._data, params, False)
+    def submit_refit(self, params: dict[str, Any], single_thread: bool,
+                     deadline: float | None = None) -> Future[Any]:
+        return _done(refit, self._data, params, True, deadline)
 
     def shutdown(self) -> None:
         self._data = None

@@ -22,17 +22,26 @@ class ThreadExecutor(BaseExecutor):
     def start(self, data: TrainingData) -> None:
         self._data = data
         self._pool = ThreadPoolExecutor(self.n_workers, thread_name_prefix="jupyter_automl-worker")
+        self._refit_pool: ThreadPoolExecutor | None = None
         # BLAS thread pools are process-wide: with several units side by side, multi-threaded BLAS
         # oversubscribes the cores and slows every fit down by several times. Restored at shutdown.
         self._blas_limit = threadpool_limits(1, user_api="blas") if self.single_thread_units else None
 
-    def submit_fold(self, params: dict[str, Any], fold: int) -> Future[FoldResult]:
-        return self._pool.submit(run_fold, self._data, params, fold, self.single_thread_units)
+    def submit_fold(self, params: dict[str, Any], fold: int,
+                    deadline: float | None = None) -> Future[FoldResult]:
+        return self._pool.submit(run_fold, self._data, params, fold, True, deadline)
 
-    def submit_refit(self, params: dict[str, Any], single_thread: bool) -> Future[Any]:
-        return self._pool.submit(refit, self._data, params, single_thread)
+    def submit_refit(self, params: dict[str, Any], single_thread: bool,
+                     deadline: float | None = None) -> Future[Any]:
+        # refits get their own threads: they must not queue behind folds still running from the
+        # search (a running thread cannot be cancelled)
+        if self._refit_pool is None:
+            self._refit_pool = ThreadPoolExecutor(self.n_workers, thread_name_prefix="jupyter_automl-refit")
+        return self._refit_pool.submit(refit, self._data, params, single_thread, deadline)
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
+        if self._refit_pool is not None:
+            self._refit_pool.shutdown(wait=False, cancel_futures=True)
         if self._blas_limit is not None:
             self._blas_limit.restore_original_limits()

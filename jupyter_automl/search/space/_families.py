@@ -65,6 +65,23 @@ class Family:
         return 1.0
 
 
+def encoded_width(problem: Problem) -> int:
+    """About how many columns the one-hot preprocessing makes (numbers count twice: indicators)."""
+    from ._preprocessing import MAX_ONEHOT_CATEGORIES, TEXT_FEATURES
+
+    width = 0
+    for c in problem.used_columns:
+        if c.kind in ("categorical", "boolean"):
+            width += min(c.n_unique + 1, MAX_ONEHOT_CATEGORIES)
+        elif c.kind == "text":
+            width += TEXT_FEATURES
+        elif c.kind == "datetime":
+            width += 6
+        else:
+            width += 1 + (c.n_missing > 0)
+    return width
+
+
 def _feature_fraction() -> Param:
     return Param("feature_fraction", "categorical", choices=FEATURE_FRACTIONS, default=1.0,
                  help="share of columns kept, ranked by a univariate test (feature selection)")
@@ -89,7 +106,9 @@ class Linear(Family):
 
     def estimator(self, v, problem, seed):
         if problem.is_classification:
-            return LogisticRegression(C=v["C"], max_iter=2000)
+            # Newton-Cholesky converges in a few iterations when rows far outnumber encoded columns
+            solver = "newton-cholesky" if encoded_width(problem) <= 300 else "lbfgs"
+            return LogisticRegression(C=v["C"], solver=solver, max_iter=1000)
         if v["model"] == "elasticnet":
             return ElasticNet(alpha=v["alpha"], l1_ratio=v["l1_ratio"], max_iter=5000, random_state=seed)
         return Ridge(alpha=v["alpha"])
