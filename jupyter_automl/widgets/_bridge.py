@@ -198,11 +198,13 @@ class Bridge:
             if wait > 0:
                 time.sleep(wait)  # the throttle: whatever arrives meanwhile joins this flush
             self._wake.clear()
-            self._last_flush = time.monotonic()
             try:
                 self._flush()
             except Exception:  # the bridge must outlive a broken message or a closed comm
                 _log.exception("widget bridge flush failed")
+            # measured from the end of a flush, so that the messages of two flushes are always
+            # at least one interval apart, however long a flush took
+            self._last_flush = time.monotonic()
 
     def _flush(self) -> None:
         with self._lock:
