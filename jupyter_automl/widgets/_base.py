@@ -170,8 +170,9 @@ class StreamWidget(anywidget.AnyWidget):
 
     def close(self) -> None:
         """Stop the bridge and the worker, then close the widget."""
-        self._bridge.close()
-        self._worker.shutdown(wait=False, cancel_futures=True)
+        if hasattr(self, "_bridge"):  # close() also runs from __del__ of a half-made widget
+            self._bridge.close()
+            self._worker.shutdown(wait=False, cancel_futures=True)
         super().close()
 
 

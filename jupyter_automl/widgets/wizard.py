@@ -494,6 +494,7 @@ class Wizard(StreamWidget):
 
     def close(self) -> None:
         """Stop a running search and close the widget."""
-        if self._handle is not None and not self._handle.done():
-            self._handle.stop()
+        handle = getattr(self, "_handle", None)  # close() also runs from __del__ of a half-made widget
+        if handle is not None and not handle.done():
+            handle.stop()
         super().close()

@@ -1,0 +1,247 @@
+"""The Wizard without a browser: a recording comm stands in for the front-end, which sends
+trait changes and requests as JupyterLab would. A real search runs on a demo dataset."""
+
+from __future__ import annotations
+
+import base64
+import time
+
+import pandas as pd
+import pytest
+from test_widget_bridge import assert_contiguous, from_front, recording, request  # noqa: F401
+
+from jupyter_automl import AutoML
+from jupyter_automl.datasets import load_frame
+from jupyter_automl.problem._checks import MSG_ONE_CLASS
+from jupyter_automl.widgets import Wizard
+from jupyter_automl.widgets._results import MSG_NOT_AVAILABLE
+from jupyter_automl.widgets.wizard import MSG_NO_TARGET, MSG_RUNNING
+
+pytestmark = pytest.mark.integration
+IDLE = 60.0
+SEARCH_TIMEOUT = 180.0
+TINY = {"time_budget": None, "n_trials": 3, "families": ["linear"], "storage": "memory", "n_jobs": 1}
+
+
+def set_from_front(widget, **state) -> None:
+    """A trait change made in the browser (ipywidgets' "update" message)."""
+    widget._handle_msg({"content": {"data": {"method": "update", "state": state}}, "buffers": []})
+
+
+def part(rec, name):
+    """The latest value of a panel, from snapshots and part messages, in order."""
+    value = None
+    for m in rec.stream():
+        if m["kind"] == "snapshot" and name in m["parts"]:
+            value = m["parts"][name]
+        elif m["kind"] == "part" and m["name"] == name:
+            value = m["value"]
+    return value
+
+
+def wait_for(predicate, timeout=SEARCH_TIMEOUT, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.fixture
+def wizard(recording, tmp_path):  # noqa: F811
+    one_class = load_frame("breast_cancer").assign(outcome="yes")
+    w = Wizard(namespace={"one_class": one_class, "note": "not a frame"}, runs_dir=str(tmp_path))
+    yield w
+    w.close()
+
+
+def test_hello_snapshot_lists_the_sources(wizard):
+    rec = wizard.comm
+    from_front(wizard, {"kind": "hello", "version": 1, "have_seq": -1})
+    assert wizard.wait_idle(IDLE)
+    sources = rec.customs("snapshot")[-1]["parts"]["sources"]
+    assert [d["name"] for d in sources["demos"]] == ["adult", "german_credit", "breast_cancer",
+                                                     "wine", "diabetes"]
+    assert sources["frames"] == [{"name": "one_class", "rows": 569, "cols": 32}]
+    assert wizard.step == 0 and wizard.max_step == 0
+
+
+def test_a_demo_then_its_target_opens_the_next_steps(wizard):
+    rec = wizard.comm
+    set_from_front(wizard, source={"kind": "demo", "name": "german_credit"})
+    assert wizard.wait_idle(IDLE)
+    data = part(rec, "data")
+    assert (data["name"], data["rows"], data["cols"]) == ("german_credit", 1000, 21)
+    assert wizard.target == "class" and wizard.sensitive == ["personal_status", "age"]
+    target = part(rec, "target")
+    assert (target["task"], target["metric"], target["positive_class"]) == ("binary", "roc_auc", "bad")
+    columns = part(rec, "columns")
+    assert columns["target"] == "class" and columns["n_used"] == 20
+    assert part(rec, "search")["summary"].startswith("Search every model family for up to 15 s")
+    assert wizard.max_step == 4 and wizard.busy == ""
+    set_from_front(wizard, task="multiclass")  # two classes: the engine says binary, with why
+    assert wizard.wait_idle(IDLE)
+    assert part(rec, "target")["task"] == "binary"
+
+
+def test_a_one_class_target_shows_the_error_and_the_wizard_stays_usable(wizard):
+    rec = wizard.comm
+    set_from_front(wizard, source={"kind": "variable", "name": "one_class"})
+    assert wizard.wait_idle(IDLE)
+    set_from_front(wizard, target="outcome")
+    assert wizard.wait_idle(IDLE)
+    target = part(rec, "target")
+    assert target["error"] == MSG_ONE_CLASS.format(name="outcome", label="yes")
+    assert wizard.max_step == 1 and part(rec, "columns") is None
+    err = request(wizard, rec, "start")
+    assert err["kind"] == "error" and err["message"] == MSG_NO_TARGET
+    set_from_front(wizard, target="diagnosis")
+    assert wizard.wait_idle(IDLE)
+    assert part(rec, "target")["error"] is None and wizard.max_step == 4
+
+
+def test_a_frame_that_is_not_there_any_more_is_reported(wizard):
+    set_from_front(wizard, source={"kind": "variable", "name": "gone"})
+    assert wizard.wait_idle(IDLE)
+    assert part(wizard.comm, "data")["error"].startswith("There is no variable 'gone'")
+    assert wizard.max_step == 0
+
+
+def test_an_upload_is_read_in_the_kernel(wizard):
+    csv = load_frame("wine").to_csv(index=False).encode()
+    reply = request(wizard, wizard.comm, "upload", {"name": "wine.csv"})
+    assert reply["kind"] == "error" and "no file" in reply["message"]
+    rid = "up-1"
+    from_front(wizard, {"kind": "request", "id": rid, "action": "upload", "args": {"name": "wine.csv"}},
+               [memoryview(csv)])
+    assert wizard.wait_idle(IDLE)
+    assert wizard.source == {"kind": "upload", "name": "wine.csv"}
+    assert part(wizard.comm, "data")["rows"] == 178
+    assert wizard.target == "cultivar" and part(wizard.comm, "target")["task"] == "multiclass"
+
+
+def test_start_stream_stop_and_results(wizard):
+    rec = wizard.comm
+    set_from_front(wizard, source={"kind": "demo", "name": "german_credit"})
+    assert wizard.wait_idle(IDLE)
+    set_from_front(wizard, settings=wizard.settings | TINY | {"n_trials": 50})
+    assert wizard.wait_idle(IDLE)
+    reply = request(wizard, rec, "start")
+    assert reply["kind"] == "reply", reply
+    assert wizard.step == 4 and isinstance(wizard.automl, AutoML)
+    again = request(wizard, rec, "start")
+    if not wizard.handle.done():
+        assert again["kind"] == "error" and again["message"] == MSG_RUNNING
+    wait_for(lambda: any(r["status"] == "finished" for m in rec.customs("trials") for r in m["rows"]),
+             what="a finished trial streamed")
+    assert request(wizard, rec, "stop")["kind"] == "reply"
+    assert wizard.handle.wait(SEARCH_TIMEOUT)
+    wait_for(lambda: part(rec, "results") is not None, what="results")
+    assert wizard.wait_idle(IDLE)
+    results = part(rec, "results")
+    assert "error" not in results, results
+    assert results["members"] and results["metric"] == "roc_auc"
+    assert any("you stopped it" in line for line in results["why"])
+    X_hold, y_hold = wizard.holdout
+    assert results["holdout"]["n_rows"] == len(y_hold) == 200
+    scores = {s["name"]: s["value"] for s in results["holdout"]["scores"]}
+    assert scores["roc_auc"] == pytest.approx(wizard.automl.score(X_hold, y_hold))
+    assert [p["name"] for p in results["plots"]] == ["confusion_matrix", "roc", "precision_recall"]
+    png = base64.b64decode(results["plots"][0]["png"].split(",", 1)[1])
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert wizard.max_step == 5 and wizard.status == "finished"
+    assert_contiguous(rec.stream())
+    notes = part(rec, "run_notes")
+    assert notes["holdout"].startswith("200 rows (20%)") and notes["features"] == 20
+
+
+def test_result_tabs_call_explain_fairness_and_export(wizard, tmp_path):
+    rec = wizard.comm
+    set_from_front(wizard, source={"kind": "demo", "name": "german_credit"})
+    assert wizard.wait_idle(IDLE)
+    set_from_front(wizard, settings=wizard.settings | TINY)
+    assert wizard.wait_idle(IDLE)
+    assert request(wizard, rec, "start")["kind"] == "reply"
+    assert wizard.handle.wait(SEARCH_TIMEOUT)
+    wait_for(lambda: part(rec, "results") is not None, what="results")
+
+    explained = request(wizard, rec, "explain")
+    if hasattr(AutoML, "explain"):
+        assert explained["kind"] == "reply", explained
+        assert wizard.wait_idle(IDLE)
+        exp = part(rec, "explain")
+        assert exp["n_rows"] == 200 and exp["held_out"] is True
+        assert exp["importance"] and exp["importance"][0]["mean_abs_shap"] > 0
+    else:
+        assert explained["message"] == MSG_NOT_AVAILABLE.format(what="Explaining the model",
+                                                                 method="explain")
+    checked = request(wizard, rec, "fairness", {"sensitive": ["personal_status"]})
+    if hasattr(AutoML, "fairness"):
+        assert checked["kind"] == "reply", checked
+        assert wizard.wait_idle(IDLE)
+        fair = part(rec, "fairness")
+        assert fair["sensitive"] == ["personal_status"] and fair["by_group"]["rows"]
+    else:
+        assert checked["message"] == MSG_NOT_AVAILABLE.format(what="Checking fairness",
+                                                               method="fairness")
+    saved = request(wizard, rec, "export", {"what": "model", "path": str(tmp_path / "m.skops")})
+    assert saved["kind"] == "reply", saved
+    assert saved["result"]["path"] == str(tmp_path / "m.skops") and saved["result"]["bytes"] > 0
+    loaded = AutoML.load(tmp_path / "m.skops")
+    X_hold, _ = wizard.holdout
+    assert loaded.predict(X_hold.head(5)).tolist() == wizard.automl.predict(X_hold.head(5)).tolist()
+
+
+def test_a_second_search_resumes_the_first_from_the_runs_folder(wizard, tmp_path):
+    rec = wizard.comm
+    set_from_front(wizard, source={"kind": "demo", "name": "breast_cancer"})
+    assert wizard.wait_idle(IDLE)
+    settings = wizard.settings | TINY | {"storage": "runs", "n_trials": 2}
+    set_from_front(wizard, settings=settings)
+    assert wizard.wait_idle(IDLE)
+    assert request(wizard, rec, "start")["kind"] == "reply"
+    assert wizard.handle.wait(SEARCH_TIMEOUT)
+    wait_for(lambda: part(rec, "results") is not None, what="results")
+    assert wizard.wait_idle(IDLE)
+    first = wizard.automl.study_name_
+    studies = part(rec, "search")["studies"]
+    assert [s["name"] for s in studies] == [first] and studies[0]["n_trials"] == 2
+    set_from_front(wizard, settings=settings | {"resume": first})
+    assert wizard.wait_idle(IDLE)
+    assert "continuing study" in part(rec, "search")["summary"]
+    assert request(wizard, rec, "start")["kind"] == "reply"
+    assert wizard.handle.wait(SEARCH_TIMEOUT)
+    assert wizard.automl.study_name_ == first
+    assert len(wizard.automl.leaderboard()) == 4  # 2 earlier trials + 2 new ones
+
+
+def test_wizard_rejects_what_is_not_a_dataframe(recording):  # noqa: F811
+    with pytest.raises(TypeError, match="Wizard\\(df\\) needs a pandas DataFrame. Got list"):
+        Wizard([1, 2, 3])
+
+
+def test_a_dataframe_given_to_the_wizard_is_used(recording):  # noqa: F811
+    df = load_frame("diabetes")
+    w = Wizard(df)
+    try:
+        assert w.wait_idle(IDLE)
+        assert w.source["kind"] == "given" and w.data is df
+        assert w.target == "progression" and part(w.comm, "target")["task"] == "regression"
+        assert part(w.comm, "sources")["given"] is True
+    finally:
+        w.close()
+
+
+def test_columns_left_out_are_not_given_to_the_search(wizard):
+    rec = wizard.comm
+    set_from_front(wizard, source={"kind": "demo", "name": "german_credit"})
+    assert wizard.wait_idle(IDLE)
+    set_from_front(wizard, excluded=["purpose", "age"], settings=wizard.settings | TINY | {"n_trials": 1})
+    assert wizard.wait_idle(IDLE)
+    assert part(rec, "columns")["n_used"] == 18
+    assert request(wizard, rec, "start")["kind"] == "reply"
+    assert wizard.handle.wait(SEARCH_TIMEOUT)
+    used = list(wizard.automl.feature_names_in_)
+    assert "purpose" not in used and "age" not in used and len(used) == 18
+    assert isinstance(wizard.data, pd.DataFrame)
