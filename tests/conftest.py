@@ -21,6 +21,18 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED_DATASETS = REPO.parent / "shared" / "datasets"  # benchmarks use these; tests use built-in demos
 
 
+# Added here rather than in pyproject.toml, see the comment there.
+WARNING_FILTERS = [
+    "error::jupyter_automl.exceptions.AutoMLWarning",
+    "ignore::optuna.exceptions.ExperimentalWarning",
+]
+
+
+def pytest_configure(config):
+    for line in WARNING_FILTERS:
+        config.addinivalue_line("filterwarnings", line)
+
+
 @pytest.fixture(autouse=True)
 def _close_figures():
     yield

@@ -1,0 +1,156 @@
+"""A small synchronous search, seen through its events: order, content, failures, limits.
+
+The sync executor runs every unit on the coordinator's thread, so the event order is fully
+determined by the seed.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from jupyter_automl.events import EVENT_KINDS
+from jupyter_automl.exceptions import AllTrialsFailedError, SearchWarning
+
+from ..conftest import tiny_automl
+
+
+def _by_trial(events):
+    trials: dict[int, list] = {}
+    for e in events:
+        if hasattr(e, "trial_number") and e.kind != "best_changed":
+            trials.setdefault(e.trial_number, []).append(e)
+    return trials
+
+
+@pytest.fixture(scope="module")
+def search():
+    from .._data import binary_frame
+
+    X, y = binary_frame(90)
+    automl = tiny_automl(n_trials=4, families=["linear", "gradient_boosting"]).fit(X, y)
+    return automl, automl.handle_.events()
+
+
+def test_sequence_numbers_are_one_to_n(search):
+    _, events = search
+    assert [e.seq for e in events] == list(range(1, len(events) + 1))
+    times = [e.t for e in events]
+    assert times == sorted(times)
+
+
+def test_starts_and_ends(search):
+    automl, events = search
+    kinds = [e.kind for e in events]
+    assert kinds[0] == "search_started"
+    assert kinds[-2:] == ["refit_started", "search_finished"]
+    assert kinds.count("search_started") == kinds.count("search_finished") == 1
+    started = events[0]
+    assert (started.task, started.metric, started.direction) == ("binary", "roc_auc", "maximize")
+    assert started.n_folds == 3 and started.n_trials == 4
+    assert started.families == ["linear", "gradient_boosting"]
+
+
+def test_each_trial_starts_scores_its_folds_then_finishes(search):
+    _, events = search
+    trials = _by_trial(events)
+    assert sorted(trials) == [0, 1, 2, 3]
+    for number, evs in trials.items():
+        kinds = [e.kind for e in evs]
+        assert kinds[0] == "trial_started"
+        assert kinds[-1] in ("trial_finished", "trial_pruned", "trial_failed")
+        folds = [e.fold for e in evs if e.kind == "fold_scored"]
+        if kinds[-1] == "trial_finished":
+            assert sorted(folds) == [0, 1, 2]
+            finished = evs[-1]
+            assert finished.score == pytest.approx(np.mean([e.score for e in evs if e.kind == "fold_scored"]))
+
+
+def test_best_changed_follows_a_better_finished_trial(search):
+    _, events = search
+    best = None
+    for i, e in enumerate(events):
+        if e.kind == "best_changed":
+            before = events[i - 1]
+            assert before.kind == "trial_finished" and before.trial_number == e.trial_number
+            assert e.score == before.score
+            assert e.previous_score == best
+            assert best is None or e.score > best
+            best = e.score
+    assert best is not None
+
+
+def test_finished_summary_agrees_with_the_model(search):
+    automl, events = search
+    finished = events[-1]
+    assert finished.reason == "n_trials"
+    assert finished.best_trial == automl.best_trial_
+    assert finished.best_score == pytest.approx(automl.cv_score_)
+    board = automl.leaderboard()
+    assert finished.n_finished == int((board["status"] == "finished").sum())
+    assert finished.n_finished + finished.n_pruned + finished.n_failed == len(board) == 4
+    assert events[-2].trial_numbers == [automl.best_trial_]
+
+
+def test_events_are_json_with_known_kinds(search):
+    _, events = search
+    for e in events:
+        assert EVENT_KINDS[e.kind] is type(e)
+        assert json.loads(json.dumps(e.to_dict()))["kind"] == e.kind
+
+
+def test_same_seed_same_trials():
+    from .._data import binary_frame
+
+    X, y = binary_frame(60)
+    boards = [tiny_automl(n_trials=3, sampler="random").fit(X, y).leaderboard() for _ in range(2)]
+    pd.testing.assert_frame_equal(boards[0][["trial", "score", "params"]],
+                                  boards[1][["trial", "score", "params"]])
+
+
+# -- failures are data ----------------------------------------------------------------------------
+
+def _twelve_rows():
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=12), "b": rng.normal(size=12)})
+    return X, pd.Series([0, 1] * 6, name="y")
+
+
+def test_a_failing_trial_is_recorded_and_the_search_goes_on():
+    # k-NN's default asks for 10 neighbours; each training fold here has only 6 rows
+    X, y = _twelve_rows()
+    automl = tiny_automl(families=["linear", "knn"], n_trials=3, cv=2)
+    with pytest.warns(SearchWarning, match=r"1 of 3 trials failed \(1x ValueError: Expected n_neighbors"):
+        automl.fit(X, y)
+    board = automl.leaderboard().set_index("trial")
+    assert board.loc[1, "family"] == "knn" and board.loc[1, "status"] == "failed"
+    assert board.loc[1, "reason"].startswith("fold 1: ValueError: Expected n_neighbors <= n_samples_fit")
+    assert (board["status"] == "finished").sum() == 2  # the search went on after the failure
+    [failed] = [e for e in automl.handle_.events() if e.kind == "trial_failed"]
+    assert (failed.trial_number, failed.error_type) == (1, "ValueError")
+    assert failed.reason == board.loc[1, "reason"]
+    assert automl.predict(X).shape == (12,)
+
+
+def test_all_trials_failing_is_an_error_with_the_reasons():
+    X, y = _twelve_rows()
+    automl = tiny_automl(families=["knn"], n_trials=1, cv=2)
+    with pytest.raises(AllTrialsFailedError, match=r"All 1 trials failed, so there is no model\. "
+                       r"Most common reasons: 1x fold 1: ValueError: Expected n_neighbors"):
+        automl.fit(X, y)
+    kinds = [e.kind for e in automl.handle_.events()]
+    assert kinds[-1] == "search_errored" and "search_finished" not in kinds
+    assert automl.handle_.status == "failed"
+    assert not hasattr(automl, "best_pipeline_")
+
+
+def test_n_trials_counts_new_trials():
+    from .._data import regression_frame
+
+    X, y = regression_frame(60)
+    automl = tiny_automl(n_trials=5).fit(X, y)
+    assert len(automl.leaderboard()) == 5
+    assert [e.kind for e in automl.handle_.events()].count("trial_started") == 5
