@@ -320,6 +320,9 @@ class AutoML(BaseEstimator):
         """
         coordinator = getattr(self, "_coordinator", None)
         if coordinator is None:
+            saved = getattr(self, "_saved_leaderboard", None)  # set by AutoML.load
+            if saved is not None:
+                return saved.copy()
             raise NotFittedError(MSG_NOT_FITTED.format(what="leaderboard"))
         weights = dict(zip(self.search_.members, self.search_.weights)) if hasattr(self, "search_") else None
         return leaderboard_frame(list(coordinator.records.values()), coordinator.metric, weights)
@@ -331,6 +334,106 @@ class AutoML(BaseEstimator):
         if handle is None:
             raise NotFittedError(MSG_NOT_FITTED.format(what="handle_"))
         return handle
+
+    # -- take the result away (implemented in jupyter_automl.export) ----------------------------
+
+    def save(self, path: Any, format: str | None = None) -> Any:
+        """Save the fitted AutoML (model, problem, leaderboard, settings) to one file.
+
+        Parameters
+        ----------
+        path : str or Path
+        format : {"skops", "joblib"} or None, default=None
+            None: joblib for ``.joblib``/``.pkl`` paths, else skops. skops files load safely
+            (no code runs); joblib files are pickles and load only with ``trusted=True``.
+
+        Returns
+        -------
+        Path
+            The file written.
+
+        Examples
+        --------
+        >>> from jupyter_automl.datasets import load_demo
+        >>> X, y, _ = load_demo("breast_cancer")
+        >>> automl = AutoML(time_budget=None, n_trials=2, families=["linear"], storage="memory")
+        >>> path = automl.fit(X, y).save(getfixture("tmp_path") / "model.skops")
+        >>> AutoML.load(path).predict(X.head(3)).tolist() == automl.predict(X.head(3)).tolist()
+        True
+        """
+        from .export import save
+
+        return save(self, path, format)
+
+    @classmethod
+    def load(cls, path: Any, trusted: bool | list[str] = False) -> AutoML:
+        """Load an AutoML written by :meth:`save`; it predicts, explains and has a leaderboard.
+
+        Parameters
+        ----------
+        path : str or Path
+        trusted : bool or list of str, default=False
+            False: refuse a file with types outside the safe list (``UntrustedTypesError``) and
+            every joblib/pickle file. A list: also accept these type names. True: trust the
+            file completely; only for files from people you trust.
+
+        Raises
+        ------
+        UntrustedTypesError
+            The file holds types that could run code when loaded; the message lists them.
+        """
+        from .export import load
+
+        return load(cls, path, trusted)
+
+    def export_code(self, path: Any, data_path: str | None = None) -> Any:
+        """Write a standalone script that rebuilds and refits the chosen model.
+
+        The script imports only scikit-learn, pandas and numpy, plus ``automl_estimators.py``
+        (copied next to it) when the model uses our estimators; run
+        ``python script.py data.csv --predict new.csv``.
+
+        Parameters
+        ----------
+        path : str or Path
+            Where to write the script (``.py``).
+        data_path : str or None, default=None
+            The training table the script reads when no path is given on its command line.
+
+        Returns
+        -------
+        Path
+            The script written.
+        """
+        from .export import export_code
+
+        return export_code(self, path, data_path)
+
+    def report(self, path: Any, X: Any = None, y: Any = None, *, sensitive_features: Any = None,
+               title: str | None = None, intended_use: str | None = None) -> Any:
+        """Write one self-contained HTML report: data, setup, search, model, diagnostics,
+        explanations, fairness and a model card.
+
+        Parameters
+        ----------
+        path : str or Path
+        X, y : DataFrame and array-like, optional
+            Data to evaluate the model on (best: rows held out from ``fit``). Without them the
+            report has no diagnostics, explanations or fairness sections.
+        sensitive_features : str, list of str or array-like, optional
+            Column names of ``X`` (or values) whose groups the fairness section compares.
+        title, intended_use : str, optional
+            The report's title and the model card's "intended use" text.
+
+        Returns
+        -------
+        Path
+            The file written.
+        """
+        from .export import report
+
+        return report(self, path, X, y, sensitive_features=sensitive_features, title=title,
+                      intended_use=intended_use)
 
     def _repr_html_(self) -> str:
         from ._repr import automl_html

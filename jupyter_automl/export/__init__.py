@@ -1,0 +1,9 @@
+"""Take the result away: save and load, code export and the HTML report.
+
+No widgets here: the command line, the wizard and ``AutoML`` all call these functions.
+"""
+
+from ._codegen import export_code, script_text
+from ._persist import TRUSTED_TYPES, load, save, untrusted_types
+
+__all__ = ["TRUSTED_TYPES", "export_code", "load", "save", "script_text", "untrusted_types"]
