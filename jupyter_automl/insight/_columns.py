@@ -1,0 +1,96 @@
+"""Which original column each model input comes from, for the pipelines the search builds.
+
+A model is ``Pipeline([("preprocess", ColumnTransformer), ("select", SelectPercentile)?,
+("model", estimator)])``. Every categorical, date and text column has its own transformer, and the
+numeric group's outputs are named ``<col>`` or ``missingindicator_<col>``, so each column of the
+transformed matrix belongs to exactly one original column. SHAP values computed on the transformed
+matrix are folded back (summed) into their original column, and a permutation explainer can mask
+whole original columns by swapping the matching blocks of the transformed matrix.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from sklearn.compose import ColumnTransformer
+from sklearn.pipeline import Pipeline
+
+from ..exceptions import InputError
+
+MSG_NOT_OURS = ("Cannot map the inputs of {what} back to original columns: expected a Pipeline "
+                "whose first step is a ColumnTransformer ('preprocess'), got {got}.")
+MSG_UNMAPPED = ("Cannot tell which original column the model input {name!r} comes from "
+                "(transformer {transformer!r} over columns {columns}).")
+MISSING_PREFIX = "missingindicator_"
+
+
+@dataclass(frozen=True)
+class ColumnMap:
+    """The model inputs of a pipeline, grouped by the original column they come from.
+
+    ``columns`` are the original columns the pipeline reads, in order; ``groups[j]`` is the
+    position in ``columns`` of model input ``j`` (after feature selection).
+    """
+
+    columns: list[str]
+    groups: np.ndarray
+    preprocess: Any  # fitted: original frame -> model input matrix
+    estimator: Any  # the fitted final step
+    inputs: list[str]  # the columns the preprocessor was fitted on (a superset of ``columns``)
+
+    @property
+    def n_groups(self) -> int:
+        return len(self.columns)
+
+    def transform(self, X) -> np.ndarray:
+        Z = self.preprocess.transform(X[self.inputs])
+        return np.asarray(Z.toarray() if hasattr(Z, "toarray") else Z, dtype=float)
+
+    def fold(self, values: np.ndarray) -> np.ndarray:
+        """Sum per-input values (n_rows, n_inputs[, n_outputs]) into their original columns."""
+        out = np.zeros((values.shape[0], self.n_groups) + values.shape[2:])
+        np.add.at(out, (slice(None), self.groups), values)
+        return out
+
+
+def is_our_pipeline(model: Any) -> bool:
+    return (isinstance(model, Pipeline) and len(model.steps) >= 2
+            and isinstance(model.steps[0][1], ColumnTransformer))
+
+
+def column_map(pipeline: Any) -> ColumnMap:
+    """The ColumnMap of a fitted pipeline built by the search."""
+    if not is_our_pipeline(pipeline):
+        raise InputError(MSG_NOT_OURS.format(what="this model", got=type(pipeline).__name__))
+    ct: ColumnTransformer = pipeline.steps[0][1]
+    columns: list[str] = []
+    sources: list[str] = []
+    for name, transformer, cols in ct.transformers_:
+        if name == "remainder" or transformer == "drop":
+            continue
+        cols = [str(c) for c in cols]
+        columns.extend(c for c in cols if c not in columns)
+        out = ct.output_indices_[name]
+        n_out = out.stop - out.start
+        if len(cols) == 1:
+            sources.extend(cols * n_out)
+            continue
+        names = [str(n) for n in transformer.get_feature_names_out(cols)]
+        for n in names:
+            source = n if n in cols else n[len(MISSING_PREFIX):] if n.startswith(MISSING_PREFIX) else None
+            if source not in cols:
+                raise InputError(MSG_UNMAPPED.format(name=n, transformer=name, columns=cols))
+            sources.append(source)
+    sources_arr = np.asarray(sources, dtype=object)
+    middle = pipeline.steps[1:-1]
+    for _, step in middle:
+        if hasattr(step, "get_support"):
+            sources_arr = sources_arr[step.get_support()]
+    position = {c: i for i, c in enumerate(columns)}
+    groups = np.asarray([position[s] for s in sources_arr], dtype=np.int64)
+    preprocess = pipeline[:-1]
+    inputs = [str(c) for c in getattr(ct, "feature_names_in_", columns)]
+    return ColumnMap(columns=columns, groups=groups, preprocess=preprocess,
+                     estimator=pipeline.steps[-1][1], inputs=inputs)

@@ -1,0 +1,190 @@
+"""Matplotlib drawings of insight results. Data in, an Axes out; matplotlib is imported lazily.
+
+Each function draws on ``ax`` when given (the wizard passes an Agg axes) and otherwise on a new
+pyplot figure.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+POSITIVE = "#ff0051"  # SHAP's red: pushes the output up
+NEGATIVE = "#008bfb"  # SHAP's blue: pushes it down
+NEUTRAL = "#8c8c8c"
+MAX_LABEL = 28
+MAX_CATEGORIES = 12  # categories shown on a dependence plot's axis; the rest are "other"
+
+
+def new_axes(ax: Any, size: tuple[float, float] = (6.4, 4.2)) -> Any:
+    if ax is not None:
+        return ax
+    import matplotlib.pyplot as plt
+
+    _, ax = plt.subplots(figsize=size)
+    return ax
+
+
+def _short(text: Any) -> str:
+    text = str(text)
+    return text if len(text) <= MAX_LABEL else text[:MAX_LABEL - 1] + "…"
+
+
+def _value_text(v: Any) -> str:
+    if isinstance(v, (float, np.floating)):
+        return "missing" if np.isnan(v) else f"{v:.4g}"
+    return "missing" if v is None or (isinstance(v, float) and np.isnan(v)) else _short(v)
+
+
+def _top(importance: pd.Series, max_display: int) -> tuple[list[str], list[str]]:
+    nonzero = importance[importance > 0]
+    shown = list(nonzero.index[:max_display])
+    return shown, list(nonzero.index[max_display:])
+
+
+def _is_numeric(s: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s)
+
+
+def _colour_values(s: pd.Series) -> np.ndarray:
+    """Colour positions in [0, 1] by rank for numbers (robust to outliers); NaN for the rest."""
+    if not _is_numeric(s):
+        return np.full(len(s), np.nan)
+    ranks = s.rank(pct=True).to_numpy(dtype=float)
+    return ranks
+
+
+# -- SHAP ---------------------------------------------------------------------------------------
+
+
+def bar(result: Any, ax: Any, max_display: int) -> Any:
+    ax = new_axes(ax)
+    importance = result.importance()
+    shown, rest = _top(importance, max_display)
+    labels = [_short(c) for c in shown]
+    widths = [importance[c] for c in shown]
+    if rest:
+        labels.append(f"{len(rest)} other columns")
+        widths.append(float(importance[rest].sum()))
+    y = np.arange(len(labels))[::-1]
+    ax.barh(y, widths, color=NEGATIVE, height=0.7)
+    for yi, w in zip(y, widths, strict=True):
+        ax.text(w, yi, f" {w:.3g}", va="center", fontsize=8)
+    ax.set_yticks(y, labels)
+    ax.set_xlabel(f"mean |SHAP value| ({result.output})")
+    ax.set_title("Which columns matter most")
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.set_xlim(0, max(widths + [1e-12]) * 1.18)
+    return ax
+
+
+def beeswarm(result: Any, ax: Any, max_display: int) -> Any:
+    import matplotlib as mpl
+
+    ax = new_axes(ax, (6.4, 0.45 * max_display + 1.4))
+    shown, _ = _top(result.importance(), max_display)
+    cmap = mpl.colormaps["coolwarm"]
+    rng = np.random.default_rng(0)
+    for i, column in enumerate(shown):
+        y0 = len(shown) - 1 - i
+        v = result.values[column].to_numpy(dtype=float)
+        colours = _colour_values(result.data[column])
+        jitter = _swarm_offsets(v, rng) * 0.38
+        numeric = ~np.isnan(colours)
+        ax.scatter(v[~numeric], y0 + jitter[~numeric], s=7, color=NEUTRAL, alpha=0.6, linewidths=0)
+        ax.scatter(v[numeric], y0 + jitter[numeric], s=7, c=cmap(colours[numeric]), alpha=0.8,
+                   linewidths=0)
+    ax.axvline(0, color="#999999", lw=0.8, zorder=0)
+    ax.set_yticks(np.arange(len(shown))[::-1], [_short(c) for c in shown])
+    ax.set_xlabel(f"SHAP value ({result.output})")
+    ax.set_title("Effect of each column on each row")
+    ax.spines[["top", "right"]].set_visible(False)
+    sm = mpl.cm.ScalarMappable(cmap=cmap, norm=mpl.colors.Normalize(0, 1))
+    bar_ = ax.figure.colorbar(sm, ax=ax, ticks=[0, 1], aspect=40, pad=0.02)
+    bar_.ax.set_yticklabels(["low", "high"])
+    bar_.set_label("column value (grey: a category)", fontsize=8)
+    return ax
+
+
+def _swarm_offsets(v: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Vertical offsets in [-1, 1] that grow with the local density of values (a cheap swarm)."""
+    if len(v) < 2 or np.ptp(v) == 0:
+        return rng.uniform(-0.3, 0.3, len(v))
+    bins = np.clip(((v - v.min()) / np.ptp(v) * 60).astype(int), 0, 59)
+    counts = np.bincount(bins, minlength=60)
+    width = counts[bins] / counts.max()
+    return rng.uniform(-1, 1, len(v)) * width
+
+
+def dependence(result: Any, column: str, color: str | None, ax: Any) -> Any:
+    ax = new_axes(ax)
+    x = result.data[column]
+    v = result.values[column].to_numpy(dtype=float)
+    c = None if color is None else _colour_values(result.data[color])
+    if _is_numeric(x):
+        xs = x.to_numpy(dtype=float)
+        ok = ~np.isnan(xs)
+        scatter = ax.scatter(xs[ok], v[ok], s=10, alpha=0.7, linewidths=0,
+                             c=None if c is None else c[ok], cmap="coolwarm",
+                             color=NEGATIVE if c is None else None)
+        if (~ok).any():
+            ax.scatter(np.full((~ok).sum(), np.nanmin(xs) if ok.any() else 0.0), v[~ok], s=10,
+                       marker="x", color=NEUTRAL, label="missing")
+            ax.legend(fontsize=8, frameon=False)
+    else:
+        labels = x.astype(object).where(x.notna(), "missing").astype(str)
+        order = labels.value_counts().index[:MAX_CATEGORIES]
+        labels = labels.where(labels.isin(order), "other")
+        cats = list(order) + (["other"] if (labels == "other").any() else [])
+        pos = labels.map({k: i for i, k in enumerate(cats)}).to_numpy(dtype=float)
+        jitter = np.random.default_rng(0).uniform(-0.25, 0.25, len(pos))
+        scatter = ax.scatter(pos + jitter, v, s=10, alpha=0.6, linewidths=0,
+                             c=None if c is None else c, cmap="coolwarm",
+                             color=NEGATIVE if c is None else None)
+        ax.set_xticks(range(len(cats)), [_short(k) for k in cats], rotation=40, ha="right",
+                      fontsize=8)
+    if c is not None:
+        bar_ = ax.figure.colorbar(scatter, ax=ax, ticks=[0, 1], aspect=40, pad=0.02)
+        bar_.ax.set_yticklabels(["low", "high"])
+        bar_.set_label(_short(color), fontsize=8)
+    ax.axhline(0, color="#999999", lw=0.8, zorder=0)
+    ax.set_xlabel(_short(column))
+    ax.set_ylabel(f"SHAP value of {_short(column)}")
+    ax.set_title(f"How {_short(column)} moves the {result.output}", fontsize=10)
+    ax.spines[["top", "right"]].set_visible(False)
+    return ax
+
+
+def waterfall(result: Any, i: int, ax: Any, max_display: int) -> Any:
+    ax = new_axes(ax, (6.4, 0.42 * max_display + 1.6))
+    row = result.values.iloc[i]
+    data = result.data.iloc[i]
+    order = row.abs().sort_values(ascending=False).index
+    shown = [c for c in order[:max_display] if row[c] != 0]
+    rest = [c for c in order if c not in shown]
+    items = [(f"{_short(c)} = {_value_text(data[c])}", float(row[c])) for c in shown]
+    if rest and abs(float(row[rest].sum())) > 0:
+        items.append((f"{len(rest)} other columns", float(row[rest].sum())))
+    items = items[::-1]  # smallest at the bottom, the largest effect on top
+    start = result.base_value + sum(v for _, v in items[:0])
+    total = result.base_value
+    lefts = []
+    for _, v in items:
+        lefts.append(total)
+        total += v
+    y = np.arange(len(items))
+    for yi, (_label, v), left in zip(y, items, lefts, strict=True):
+        ax.barh(yi, v, left=left, color=POSITIVE if v > 0 else NEGATIVE, height=0.7)
+        ax.text(left + v, yi, f" {v:+.3g} " if v > 0 else f" {v:+.3g} ",
+                va="center", ha="left" if v > 0 else "right", fontsize=8)
+    ax.axvline(start, color="#999999", lw=0.8, ls="--")
+    ax.axvline(total, color="#333333", lw=0.8)
+    ax.set_yticks(y, [label for label, _ in items], fontsize=8)
+    span = max(lefts + [total, start]) - min(lefts + [total, start]) or 1.0
+    ax.set_xlim(min(lefts + [total, start]) - 0.15 * span, max(lefts + [total, start]) + 0.15 * span)
+    ax.set_xlabel(f"{result.output}: base {result.base_value:.3g} → this row {total:.3g}")
+    ax.set_title(f"Why row {result.values.index[i]!r} gets its prediction", fontsize=10)
+    ax.spines[["top", "right"]].set_visible(False)
+    return ax
