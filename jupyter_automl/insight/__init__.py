@@ -7,6 +7,9 @@ manner of scikit-learn's Displays. This package never imports ipywidgets or IPyt
 from __future__ import annotations
 
 from ._explanation import Explanation
+from ._fairness import SmallGroupWarning, fairness, fairness_report
+from ._fairness_result import FairnessResult
 from ._shap import explain
 
-__all__ = ["Explanation", "explain"]
+__all__ = ["Explanation", "FairnessResult", "SmallGroupWarning", "explain", "fairness",
+           "fairness_report"]

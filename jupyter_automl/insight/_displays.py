@@ -185,6 +185,91 @@ def waterfall(result: Any, i: int, ax: Any, max_display: int) -> Any:
     span = max(lefts + [total, start]) - min(lefts + [total, start]) or 1.0
     ax.set_xlim(min(lefts + [total, start]) - 0.15 * span, max(lefts + [total, start]) + 0.15 * span)
     ax.set_xlabel(f"{result.output}: base {result.base_value:.3g} → this row {total:.3g}")
-    ax.set_title(f"Why row {result.values.index[i]!r} gets its prediction", fontsize=10)
+    ax.set_title(f"Why row {_short(result.values.index[i])} gets its prediction", fontsize=10)
+    ax.spines[["top", "right"]].set_visible(False)
+    return ax
+
+
+# -- fairness -------------------------------------------------------------------------------------
+
+GROUP_COLOURS = ("#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860")
+METRIC_LABELS = {"selection_rate": "selection rate", "true_positive_rate": "true positive rate",
+                 "false_positive_rate": "false positive rate", "accuracy": "accuracy",
+                 "balanced_accuracy": "balanced accuracy", "mae": "MAE", "rmse": "RMSE",
+                 "mean_prediction": "mean prediction", "mean_target": "mean target"}
+
+
+def _group_labels(index: pd.Index) -> list[str]:
+    return [_short(" & ".join(map(str, g)) if isinstance(g, tuple) else g) for g in index]
+
+
+def _metric_label(metric: str) -> str:
+    base, _, cls = metric.partition("[")
+    label = METRIC_LABELS.get(base, base)
+    return f"{label} of {cls[:-1]}" if cls else label
+
+
+def group_bars(result: Any, metric: str, ax: Any) -> Any:
+    frame = result.by_group
+    ax = new_axes(ax, (6.4, 0.38 * len(frame) + 1.6))
+    values = frame[metric].to_numpy(dtype=float)
+    y = np.arange(len(frame))[::-1]
+    small = frame["small_group"].to_numpy(dtype=bool)
+    ax.barh(y[~small], values[~small], color=GROUP_COLOURS[0], height=0.7)
+    if small.any():
+        ax.barh(y[small], values[small], color="none", edgecolor=GROUP_COLOURS[0], hatch="///",
+                height=0.7, label=f"fewer than {result.min_group_size} rows: not trusted")
+    for yi, v, n in zip(y, values, frame["count"], strict=True):
+        ax.text(0 if np.isnan(v) else v, yi, f" {v:.3f}  (n={n:,})", va="center", fontsize=8)
+    overall = float(result.overall.get(metric, np.nan))
+    if not np.isnan(overall):
+        ax.axvline(overall, color="#333333", ls="--", lw=1, label=f"overall {overall:.3f}")
+    ax.set_yticks(y, _group_labels(frame.index), fontsize=8)
+    ax.set_xlabel(_metric_label(metric))
+    top = np.nanmax(np.append(values, overall)) if np.isfinite(values).any() else 1.0
+    ax.set_xlim(0, top * 1.35 if top > 0 else 1.0)
+    ax.set_title(f"{_metric_label(metric).capitalize()} by {' & '.join(result.sensitive_features)}",
+                 fontsize=10)
+    ax.legend(fontsize=8, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2)
+    ax.spines[["top", "right"]].set_visible(False)
+    return ax
+
+
+def grouped_bars(result: Any, metrics: list[str], ax: Any) -> Any:
+    frame = result.by_group
+    ax = new_axes(ax, (6.4, 0.5 * len(frame) * max(1, len(metrics) / 3) + 1.6))
+    n = len(metrics)
+    height = 0.8 / n
+    y = np.arange(len(frame))[::-1]
+    for i, metric in enumerate(metrics):
+        ax.barh(y + (n - 1 - 2 * i) * height / 2, frame[metric].to_numpy(dtype=float), height=height,
+                color=GROUP_COLOURS[i % len(GROUP_COLOURS)], label=_metric_label(metric))
+    ax.set_yticks(y, _group_labels(frame.index), fontsize=8)
+    ax.set_xlim(0, 1.0 if all(frame[m].max() <= 1 for m in metrics) else None)
+    ax.set_xlabel("rate" if all(frame[m].max() <= 1 for m in metrics) else "value")
+    ax.set_title(f"Metrics by {' & '.join(result.sensitive_features)}", fontsize=10)
+    ax.legend(fontsize=8, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=4)
+    ax.spines[["top", "right"]].set_visible(False)
+    return ax
+
+
+def disparity_bars(result: Any, ax: Any) -> Any:
+    items = [(k, float(v)) for k, v in result.disparities.items()
+             if k.endswith("_difference") and isinstance(v, (float, int, np.floating)) and np.isfinite(v)]
+    ax = new_axes(ax, (6.4, 0.45 * max(len(items), 1) + 1.6))
+    labels = [k.replace("_difference", "").replace("_", " ") for k, _ in items]
+    values = [v for _, v in items]
+    y = np.arange(len(items))[::-1]
+    ax.barh(y, values, color=[POSITIVE if v > 0.1 else GROUP_COLOURS[0] for v in values], height=0.6)
+    for yi, v in zip(y, values, strict=True):
+        ax.text(v, yi, f" {v:.3f}", va="center", fontsize=8)
+    ax.set_yticks(y, labels, fontsize=9)
+    ax.set_xlabel("difference between groups (0 = parity)")
+    ax.set_xlim(0, max(values + [0.1]) * 1.3)
+    worst = result.disparities.get("worst_group")
+    title = "Disparities between groups"
+    if worst is not None:
+        title += f" (worst: {_short(worst)})"
+    ax.set_title(title, fontsize=10)
     ax.spines[["top", "right"]].set_visible(False)
     return ax
