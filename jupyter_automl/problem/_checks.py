@@ -30,6 +30,9 @@ MSG_ONE_CLASS = ("The target {name!r} has a single class ({label!r}); there is n
 MSG_RARE_CLASS = ("Class {labels} of the target {name!r} has fewer than 2 rows ({counts}); "
                   "cross-validation needs at least 2 per class. Drop those rows or merge the "
                   "rare classes into others.")
+MSG_UNHASHABLE = ("Column {name!r} holds {kind} values such as {example}; AutoML takes numbers, text, "
+                  "booleans and dates. Convert the column, e.g. X[{name!r}] = X[{name!r}].astype(str), "
+                  "or drop it.")
 MSG_TARGET_IS_FEATURE = ("The target column {name!r} is also in X. Drop it from X, "
                          "e.g. X = df.drop(columns=[{name!r}]).")
 
@@ -61,6 +64,30 @@ def as_frame(X: object) -> tuple[pd.DataFrame, list[str]]:
     if df.shape[0] == 0 or df.shape[1] == 0:
         raise InputError(MSG_EMPTY.format(n_rows=df.shape[0], n_cols=df.shape[1]))
     return df, notes
+
+
+def check_cells(X: pd.DataFrame) -> None:
+    """Reject columns holding containers (dict, list, set...): they cannot be typed or encoded."""
+    for name in X.columns:
+        s = X[name]
+        if s.dtype != object:
+            continue
+        try:
+            s.nunique()
+        except TypeError:  # unhashable values
+            bad = next(v for v in s if not _hashable(v))
+            example = repr(bad)
+            example = example if len(example) <= 60 else example[:57] + "..."
+            raise InputError(MSG_UNHASHABLE.format(name=name, kind=type(bad).__name__,
+                                                   example=example)) from None
+
+
+def _hashable(value: object) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
 
 
 def split_target(X: pd.DataFrame, y: object) -> tuple[pd.DataFrame, pd.Series]:

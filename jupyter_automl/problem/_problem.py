@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import InputError
-from ._checks import as_frame, check_classes, clean_target, split_target
+from ._checks import as_frame, check_cells, check_classes, clean_target, split_target
 from ._detect import NOTE_NUMBERS_AS_TEXT, ColumnInfo, detect_task, profile
 from ._leakage import find_leaks
 from ._metrics import Metric, resolve_metric
@@ -138,6 +138,7 @@ def analyze(
         raise InputError(MSG_TASK.format(tasks=list(TASKS), got=task))
     X, notes = as_frame(X)
     X, y_series = split_target(X, y)
+    check_cells(X)
     X, y_series, target_notes = clean_target(X, y_series, task)
     notes += target_notes
     target = str(y_series.name) if y_series.name is not None else "target"
