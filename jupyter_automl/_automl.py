@@ -12,6 +12,7 @@ from sklearn.base import BaseEstimator
 
 from .events import EventBus
 from .exceptions import DataWarning, InputError, LeakageWarning, NotFittedError, SearchWarning
+from .insight._option import FairnessParameter
 from .problem import Problem, analyze
 from .search import (
     Coordinator,
@@ -88,6 +89,14 @@ class AutoML(BaseEstimator):
         For binary tasks; None: 1 or True if the labels are 0/1, else the rarer class.
     check_leakage : bool, default=True
         Warn about columns that alone predict the target almost perfectly.
+    fairness : dict or None, default=None
+        Run a fairness-aware search: ``{"sensitive_features": ["sex"], "constraint":
+        "demographic_parity"}`` ("equalized_odds" also works). The search becomes
+        multi-objective (the metric against the disparity of out-of-fold decisions),
+        ``pareto_front()`` lists the best trade-offs and ``select_trial(number)`` picks one; see
+        :func:`jupyter_automl.insight.fairness_plugin`. ``automl.fairness`` is also the method
+        that checks a model (``automl.fairness(X, y, sensitive_features=...)``); the setting
+        itself is ``automl.fairness.value``.
 
     Attributes
     ----------
@@ -132,6 +141,7 @@ class AutoML(BaseEstimator):
         runs_dir: str = "automl_runs",
         positive_class: Any = None,
         check_leakage: bool = True,
+        fairness: dict | None = None,
     ):
         self.task = task
         self.metric = metric
@@ -153,6 +163,7 @@ class AutoML(BaseEstimator):
         self.runs_dir = runs_dir
         self.positive_class = positive_class
         self.check_leakage = check_leakage
+        self.fairness = fairness
 
     # -- fitting ------------------------------------------------------------------------------
 
@@ -326,6 +337,56 @@ class AutoML(BaseEstimator):
             raise NotFittedError(MSG_NOT_FITTED.format(what="leaderboard"))
         weights = dict(zip(self.search_.members, self.search_.weights)) if hasattr(self, "search_") else None
         return leaderboard_frame(list(coordinator.records.values()), coordinator.metric, weights)
+
+    # -- insight: explanations, fairness, the Pareto front (jupyter_automl.insight) ----------------
+
+    def _insight_frame(self, X: Any, what: str) -> pd.DataFrame:
+        """X checked like ``predict`` does, with all of its columns kept (text names)."""
+        self._check_fitted(what)
+        checked = self._prepare(X)
+        frame = X if isinstance(X, pd.DataFrame) else checked
+        return frame.set_axis([str(c) for c in frame.columns], axis=1)
+
+    def explain(self, X: Any, *, target_class: Any = None, background: Any = None,
+                max_time: float = 20.0, method: str = "auto", random_state: int = 0) -> Any:
+        """SHAP values of the chosen model on the rows of ``X``, one per original column.
+
+        The fastest faithful path: exact TreeSHAP for boosting and forests, linear SHAP for
+        linear models, sampled permutation SHAP otherwise (and for mixed ensembles). Rows and
+        background are sampled to stay within ``max_time`` seconds, with a note saying so.
+        See :func:`jupyter_automl.insight.explain` for the parameters.
+
+        Returns
+        -------
+        jupyter_automl.insight.Explanation
+            ``values`` (DataFrame with X's columns), ``base_value``, ``notes``, and
+            ``plot_bar``, ``plot_beeswarm``, ``plot_dependence``, ``plot_waterfall``.
+        """
+        from .insight import explain
+
+        return explain(self, self._insight_frame(X, "explain"), target_class=target_class,
+                       background=background, max_time=max_time, method=method,
+                       random_state=random_state)
+
+    def fairness(self, X: Any, y: Any, *, sensitive_features: Any, min_group_size: int = 30) -> Any:
+        """Compare the chosen model's decisions and errors across sensitive groups.
+
+        ``sensitive_features``: column name(s) of ``X`` or one value per row; several features
+        give intersectional groups. See :func:`jupyter_automl.insight.fairness`.
+
+        Returns
+        -------
+        jupyter_automl.insight.FairnessResult
+            ``by_group`` (DataFrame), ``disparities`` (dict with "demographic_parity_difference"
+            and "equalized_odds_difference" for classification), ``notes`` and plots.
+        """
+        from .insight import fairness
+
+        return fairness(self, self._insight_frame(X, "fairness"), y,
+                        sensitive_features=sensitive_features, min_group_size=min_group_size)
+
+    # the constructor parameter and the method share the name: see insight/_option.py
+    fairness = FairnessParameter(fairness)
 
     @property
     def handle_(self) -> SearchHandle:

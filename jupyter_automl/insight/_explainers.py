@@ -15,7 +15,6 @@ from threadpoolctl import threadpool_limits
 
 from ._columns import ColumnMap, column_map, is_our_pipeline
 from ._permutation import MAX_ROWS_PER_CALL, permutation_values
-from ._treeshap import TreeModel, is_tree_model
 
 LINEAR = ("LogisticRegression", "Ridge", "ElasticNet", "Lasso", "LinearRegression", "RidgeClassifier")
 
@@ -30,6 +29,8 @@ class Attribution:
 
 def member_kind(pipeline: Any) -> str:
     """"tree", "linear" or "other": which exact path, if any, fits this pipeline's model."""
+    from ._treeshap import is_tree_model  # numba: imported when a model is explained
+
     if not is_our_pipeline(pipeline):
         return "other"
     est = pipeline.steps[-1][1]
@@ -70,6 +71,8 @@ def exact_member(pipeline: Any, X: pd.DataFrame, columns: list[str], n_classes: 
     Z = cmap.transform(X)
     space = output_space(pipeline, is_classification, n_classes)
     if member_kind(pipeline) == "tree":
+        from ._treeshap import TreeModel
+
         model = TreeModel(est, cmap.groups, cmap.n_groups)
         grouped, base = model.shap_values(Z), model.base
         method = "tree"

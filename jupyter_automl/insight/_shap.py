@@ -27,7 +27,6 @@ from .._logging import get_logger
 from ..exceptions import InputError
 from ._explainers import Attribution, exact_member, member_kind, output_space, permutation
 from ._explanation import Explanation
-from ._treeshap import tree_work
 
 _log = get_logger(__name__)
 
@@ -205,6 +204,8 @@ def _background(background: pd.DataFrame | None, X: pd.DataFrame, columns: list[
 
 def _tree_seconds_per_row(members: list, kinds: list[str]) -> float:
     """Estimated TreeSHAP seconds per row (0 when no member is a tree model)."""
+    from ._treeshap import tree_work
+
     work = sum(tree_work(member.steps[-1][1]) for (_, member), kind in zip(members, kinds, strict=True)
                if kind == "tree")
     return work * TREE_SECONDS_PER_UNIT
