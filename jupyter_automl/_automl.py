@@ -388,6 +388,12 @@ class AutoML(BaseEstimator):
     # the constructor parameter and the method share the name: see insight/_option.py
     fairness = FairnessParameter(fairness)
 
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """As scikit-learn's, with ``fairness`` the value given (not the callable around it)."""
+        params = super().get_params(deep=deep)
+        params["fairness"] = type(self).__dict__["fairness"].value(self)
+        return params
+
     @property
     def handle_(self) -> SearchHandle:
         """The handle of the latest search (also while it runs)."""

@@ -6,9 +6,9 @@ check). A plain attribute would hide the method, so ``fairness`` is a data descr
 given to the constructor is kept in a ``FairnessOption``, which behaves like that value (truth,
 equality, repr, mapping access, ``.value``) and, called, runs the check.
 
-scikit-learn conventions still hold: ``get_params()["fairness"]`` returns the same object each
-time, so ``clone`` and ``set_params`` round-trip, and the instance dict holds the option under the
-parameter's own name.
+scikit-learn conventions still hold: the instance dict holds the value given, verbatim, under
+the parameter's own name, and ``AutoML.get_params`` returns that value (not the wrapper), so
+``clone`` and ``set_params`` round-trip.
 """
 
 from __future__ import annotations
@@ -98,12 +98,11 @@ class FairnessParameter:
     def __get__(self, instance: Any, owner: type | None = None) -> Any:
         if instance is None:
             return self.method  # AutoML.fairness: the method, for help() and the docs
-        option = instance.__dict__.get(self.name)
-        if not isinstance(option, FairnessOption):
-            option = FairnessOption(option)
-            instance.__dict__[self.name] = option
-        return option._bind(instance, self.method)
+        return FairnessOption(self.value(instance))._bind(instance, self.method)
 
     def __set__(self, instance: Any, value: Any) -> None:
-        option = value if isinstance(value, FairnessOption) else FairnessOption(value)
-        instance.__dict__[self.name] = option
+        instance.__dict__[self.name] = value.value if isinstance(value, FairnessOption) else value
+
+    def value(self, instance: Any) -> Any:
+        """The setting as given to the constructor or ``set_params``."""
+        return instance.__dict__.get(self.name)
