@@ -10,6 +10,7 @@ written to a temporary name and renamed, so an interrupted write never leaves a 
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import os
 import secrets
 import time
@@ -25,11 +26,17 @@ from optuna.storages.journal import JournalFileBackend
 from optuna.trial import TrialState
 
 from .._logging import get_logger
+from .._optional import import_optional
 from ..exceptions import InputError
 
 _log = get_logger(__name__)
 ATTR = "jupyter_automl"  # study user attr holding the problem summary
 INTERRUPTED = "interrupted: the process running it stopped before it finished"
+MSG_STORAGE_TYPE = ("The 'storage' parameter of AutoML must be None (a file in the runs folder), "
+                    "'memory', an Optuna storage URL or a path to a journal file. Got {got!r} instead.")
+MSG_STORAGE_OPEN = ("Could not open the study storage {url}: {reason}. Check the URL (e.g. "
+                    "sqlite:///path/study.db or postgresql://user:password@host:5432/db) and that "
+                    "the database server is running.")
 MSG_STUDY_MISMATCH = ("The study {name!r} in {url} was made for {field}={old!r}, but this fit has "
                       "{field}={new!r}. Resume it with the same data and settings, or pass a new "
                       "study_name to start a fresh study.")
@@ -58,15 +65,47 @@ def make_storage(storage: object, run_dir: Path) -> tuple[BaseStorage, str]:
         run_dir.mkdir(parents=True, exist_ok=True)
         storage = f"sqlite:///{run_dir / 'study.db'}"
     if not isinstance(storage, str):
-        raise InputError("The 'storage' parameter of AutoML must be None (a file in the runs folder), "
-                         f"'memory', an Optuna storage URL or a path to a journal file. Got {storage!r}.")
+        raise InputError(MSG_STORAGE_TYPE.format(got=storage))
     if storage.endswith((".log", ".journal", ".jsonl")):
         Path(storage).parent.mkdir(parents=True, exist_ok=True)
         return JournalStorage(JournalFileBackend(storage)), storage
-    if storage.startswith("sqlite"):
-        # SQLite waits for a lock instead of failing when a reader (the dashboard) holds it
-        return RDBStorage(storage, engine_kwargs={"connect_args": {"timeout": 30}}), storage
-    return RDBStorage(storage, heartbeat_interval=None), storage
+    storage = _postgres_driver(storage)
+    shown = _hide_password(storage)
+    try:
+        if storage.startswith("sqlite"):
+            # SQLite waits for a lock instead of failing when a reader (the dashboard) holds it
+            return RDBStorage(storage, engine_kwargs={"connect_args": {"timeout": 30}}), shown
+        return RDBStorage(storage, heartbeat_interval=None), shown
+    except Exception as exc:  # bad URL, unknown driver, server down, wrong password...
+        reason = str(exc).strip().splitlines()[0].rstrip(".") if str(exc).strip() else type(exc).__name__
+        raise InputError(MSG_STORAGE_OPEN.format(url=shown, reason=reason)) from exc
+
+
+def _postgres_driver(url: str) -> str:
+    """Name the PostgreSQL driver that is installed.
+
+    SQLAlchemy 2.1 made psycopg (3) the default driver of ``postgresql://`` URLs; the ``postgres``
+    extra installs psycopg2, so a bare URL failed with "No module named 'psycopg'".
+    """
+    scheme, sep, rest = url.partition("://")
+    if scheme == "postgresql" and sep:
+        if importlib.util.find_spec("psycopg") is not None:
+            return url
+        import_optional("psycopg2")  # else SQLAlchemy's bare ModuleNotFoundError, with no pip line
+        return f"postgresql+psycopg2://{rest}"
+    if scheme == "postgresql+psycopg2":
+        import_optional("psycopg2")
+    return url
+
+
+def _hide_password(url: str) -> str:
+    """The URL as shown in messages and the UI: ``postgresql://user:***@host/db``."""
+    try:
+        from sqlalchemy.engine import make_url
+
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not a URL SQLAlchemy can parse: the open below reports it
+        return url
 
 
 @dataclass
