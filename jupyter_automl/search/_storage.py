@@ -10,7 +10,7 @@ written to a temporary name and renamed, so an interrupted write never leaves a 
 from __future__ import annotations
 
 import hashlib
-import importlib.util
+import importlib
 import os
 import secrets
 import time
@@ -89,8 +89,11 @@ def _postgres_driver(url: str) -> str:
     """
     scheme, sep, rest = url.partition("://")
     if scheme == "postgresql" and sep:
-        if importlib.util.find_spec("psycopg") is not None:
+        try:
+            importlib.import_module("psycopg")
             return url
+        except ImportError:
+            pass
         import_optional("psycopg2")  # else SQLAlchemy's bare ModuleNotFoundError, with no pip line
         return f"postgresql+psycopg2://{rest}"
     if scheme == "postgresql+psycopg2":
