@@ -10,7 +10,7 @@ import pandas as pd
 
 from ..exceptions import InputError
 from ._checks import as_frame, check_cells, check_classes, clean_target, split_target
-from ._detect import NOTE_NUMBERS_AS_TEXT, ColumnInfo, detect_task, profile
+from ._detect import HIGH_CARDINALITY, NOTE_NUMBERS_AS_TEXT, ColumnInfo, detect_task, profile
 from ._leakage import find_leaks
 from ._metrics import Metric, resolve_metric
 from ._splits import Splits, make_splits
@@ -180,6 +180,10 @@ def analyze(
     if as_text:
         notes.append(f"columns holding numbers as text were read as numbers (values that are not "
                      f"numbers count as missing): {as_text}")
+    high = [c.name for c in used if c.high_cardinality]
+    if high:
+        notes.append(f"columns with more than {HIGH_CARDINALITY} distinct values (rare values are "
+                     f"grouped, or target-encoded): {high}")
     mixed = [c.name for c in used if c.mixed_types]
     if mixed:
         notes.append(f"columns with mixed value types read as text labels: {mixed}")
