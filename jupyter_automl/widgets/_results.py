@@ -8,12 +8,14 @@ from __future__ import annotations
 import base64
 import io
 import math
+import warnings
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from ..exceptions import AutoMLWarning
 from ..insight._diagnostics import diagnose
 from ..search.space import FAMILIES
 from ._protocol import jsonable
@@ -187,43 +189,59 @@ def explain_part(automl: Any, X: pd.DataFrame) -> dict[str, Any]:
                                                            method="explain"))
     rows = X if len(X) <= EXPLAIN_ROWS else X.sample(EXPLAIN_ROWS, random_state=0)
     result = automl.explain(rows)
-    values = getattr(result, "values", None)
-    part: dict[str, Any] = {"n_rows": len(rows), "plots": _plots_of(
-        result, ("plot_bar", "plot_beeswarm", "plot", "plot_summary"))}
-    if isinstance(values, pd.DataFrame):
-        importance = values.abs().mean().sort_values(ascending=False)
-        part["importance"] = [{"feature": str(k), "mean_abs_shap": float(v)}
-                              for k, v in importance.head(15).items()]
-    base = getattr(result, "base_value", None)
-    if base is not None:
-        part["base_value"] = jsonable(np.asarray(base).tolist())
-    return jsonable(part)
+    values = result.values
+    importance = getattr(result, "importance", None)
+    if not isinstance(importance, pd.Series):
+        importance = values.abs().mean()
+    importance = importance.sort_values(ascending=False)
+    return jsonable({
+        "n_rows": len(values), "output": getattr(result, "output", ""),
+        "method": getattr(result, "method", ""), "seconds": getattr(result, "seconds", None),
+        "base_value": getattr(result, "base_value", None),
+        "notes": list(getattr(result, "notes", [])),
+        "importance": [{"feature": str(k), "mean_abs_shap": float(v)}
+                       for k, v in importance.head(15).items()],
+        "plots": _plots_of(result, ("plot_bar", "plot_beeswarm")),
+    })
 
 
 def fairness_part(automl: Any, X: pd.DataFrame, y: pd.Series,
                   sensitive: pd.DataFrame) -> dict[str, Any]:
-    """The Fairness tab: ``automl.fairness`` on the rows kept aside, by sensitive group."""
+    """The Fairness tab: ``automl.fairness`` on the rows kept aside, one section per sensitive
+    column (groups of one column each read more easily than their intersections)."""
     if not hasattr(automl, "fairness"):
         raise NotImplementedError(MSG_NOT_AVAILABLE.format(what="Checking fairness",
                                                            method="fairness"))
     if sensitive is None or sensitive.shape[1] == 0:
         raise ValueError(MSG_NO_SENSITIVE)
-    result = automl.fairness(X, y, sensitive_features=sensitive)
-    part: dict[str, Any] = {"sensitive": [str(c) for c in sensitive.columns], "n_rows": len(X)}
-    by_group = getattr(result, "by_group", None)
-    if isinstance(by_group, pd.DataFrame):
-        part["by_group"] = _frame_table(by_group)
-    disparities = getattr(result, "disparities", None)
-    if isinstance(disparities, pd.DataFrame):
-        part["disparities"] = _frame_table(disparities)
-    elif isinstance(disparities, (pd.Series, dict)):
-        part["disparities"] = _frame_table(pd.Series(disparities).to_frame("value"))
-    part["plots"] = _plots_of(result, ("plot", "plot_by_group", "plot_disparities"))
-    return jsonable(part)
+    sections = []
+    for name in sensitive.columns:
+        # small groups warn (AutoMLWarning); the message is also in result.notes, shown below.
+        # catch_warnings is process-wide: held only around this call on the worker thread.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", AutoMLWarning)
+            result = automl.fairness(X, y, sensitive_features=sensitive[name])
+        table = result.table() if callable(getattr(result, "table", None)) else result.by_group
+        disparities = getattr(result, "disparities", {}) or {}
+        if isinstance(disparities, dict):
+            disparities = pd.Series(disparities, dtype=object).to_frame("value")
+        sections.append({
+            "sensitive": str(name), "by_group": _frame_table(table),
+            "disparities": _frame_table(disparities),
+            "notes": list(getattr(result, "notes", [])),
+            "plots": _plots_of(result, ("plot_by_group", "plot_disparities")),
+        })
+    return jsonable({"sensitive": [str(c) for c in sensitive.columns], "n_rows": len(X),
+                     "sections": sections})
 
 
-def export_file(automl: Any, what: str, path: str) -> dict[str, Any]:
-    """Save the model, its code or its report (``what``) to ``path``; return path and size."""
+def export_file(automl: Any, what: str, path: str, *, X: pd.DataFrame | None = None,
+                y: pd.Series | None = None, sensitive: pd.DataFrame | None = None) -> dict[str, Any]:
+    """Save the model, its code or its report (``what``) to ``path``; return path and size.
+
+    The report is given the rows kept aside (``X``, ``y``) and the sensitive columns' values,
+    so that it has diagnostics, explanations and fairness sections.
+    """
     if what not in EXPORTS:
         raise ValueError(f"Unknown export {what!r}; choose one of {list(EXPORTS)}.")
     method, _, description = EXPORTS[what]
@@ -233,7 +251,13 @@ def export_file(automl: Any, what: str, path: str) -> dict[str, Any]:
                                                            method=method))
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fn(str(target))
+    if what == "report" and X is not None and y is not None:
+        extra = {}
+        if sensitive is not None and sensitive.shape[1]:
+            extra["sensitive_features"] = sensitive
+        fn(str(target), X, y, **extra)
+    else:
+        fn(str(target))
     return {"what": what, "path": str(target), "bytes": target.stat().st_size if target.exists() else None,
             "description": description}
 

@@ -467,7 +467,16 @@ class Wizard(StreamWidget):
     @action()
     def export(self, args: dict, buffers: list) -> dict[str, Any]:
         """The Export tab: save the model, its code or a report."""
-        return export_file(self._fitted(), str(args.get("what", "")), str(args.get("path", "")))
+        automl = self._fitted()
+        X, y, _ = self._check_rows()
+        names = [c for c in self.sensitive if self._df is not None and c in self._df.columns]
+        sensitive = self._df.loc[X.index, names] if names else None
+        self._set_busy("Saving…")
+        try:
+            return export_file(automl, str(args.get("what", "")), str(args.get("path", "")),
+                               X=X, y=y, sensitive=sensitive)
+        finally:
+            self._set_busy("")
 
     # -- Pause / Stop ------------------------------------------------------------------------
 

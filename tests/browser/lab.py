@@ -162,26 +162,49 @@ class Notebook:
         self.command("notebook:run-all-cells")
 
     def cell_count(self) -> int:
-        return self.page.locator(".jp-Notebook .jp-Cell").count()
+        return self.page.evaluate("() => window.jupyterapp.shell.currentWidget.content.widgets.length")
 
-    def add_cell_and_run(self, code: str, *, wait: bool = True, timeout: float = CELL_TIMEOUT) -> Any:
-        """Add a code cell at the end, type ``code`` and press Shift+Enter; return the cell."""
+    def add_cell_and_run(self, code: str, *, wait: bool = True, timeout: float = CELL_TIMEOUT) -> int:
+        """Add a code cell at the end, type ``code``, press Shift+Enter; return the cell index."""
         n = self.cell_count()
-        cells = self.page.locator(".jp-Notebook .jp-Cell")
-        cells.nth(n - 1).locator(".jp-InputPrompt").click()
-        self.page.keyboard.press("Escape")
-        self.page.keyboard.press("b")  # command mode: insert a cell below
-        cell = cells.nth(n)
-        cell.wait_for(timeout=10_000)
-        cell.locator(".cm-content").click()
+        self.page.evaluate("""() => {
+          const nb = window.jupyterapp.shell.currentWidget.content;
+          nb.activeCellIndex = nb.widgets.length - 1;
+          nb.mode = 'command';
+          nb.node.focus();
+        }""")
+        self.page.keyboard.press("b")  # command mode: a new cell below
+        self.page.wait_for_function("(n) => window.jupyterapp.shell.currentWidget.content.widgets.length > n", arg=n)
+        self.page.keyboard.press("Enter")  # edit mode
         self.page.keyboard.insert_text(code)
         self.page.keyboard.press("Shift+Enter")
         if wait:
-            self.wait_executed(cell, timeout)
-        return cell
+            self.wait_executed(n, timeout)
+        return n
 
-    @staticmethod
-    def wait_executed(cell: Any, timeout: float = CELL_TIMEOUT) -> None:
-        """Wait until the cell's prompt shows an execution count (``[3]:``, not ``[*]:``)."""
-        cell.locator(".jp-InputPrompt").filter(has_text=__import__("re").compile(r"\[\d+\]")).wait_for(
-            timeout=timeout)
+    def wait_executed(self, index: int, timeout: float = CELL_TIMEOUT) -> None:
+        """Wait until cell ``index`` has an execution count (its reply arrived)."""
+        self.page.wait_for_function(
+            "(i) => { const c = window.jupyterapp.shell.currentWidget.content.widgets[i];"
+            " return !!c && c.model.executionCount !== null && c.model.executionCount !== undefined"
+            " && !c.node.querySelector('.jp-InputPrompt').textContent.includes('*'); }",
+            arg=index, timeout=timeout)
+
+    def executed(self, index: int) -> bool:
+        return self.page.evaluate(
+            "(i) => { const c = window.jupyterapp.shell.currentWidget.content.widgets[i];"
+            " return c.model.executionCount !== null && !c.node.querySelector('.jp-InputPrompt')"
+            ".textContent.includes('*'); }", index)
+
+    def output_text(self, index: int) -> str:
+        """The text of a cell's outputs (plain text parts and streams)."""
+        return self.page.evaluate(
+            "(i) => window.jupyterapp.shell.currentWidget.content.widgets[i].model.outputs.toJSON()"
+            ".map(o => o.text || (o.data && o.data['text/plain']) || (o.ename ? o.ename + ': ' + o.evalue : ''))"
+            ".map(t => Array.isArray(t) ? t.join('') : t).join('\\n')", index)
+
+    def set_theme(self, name: str) -> None:
+        """Switch the JupyterLab theme ("JupyterLab Light" or "JupyterLab Dark") as the menu does."""
+        self.command("apputils:change-theme", {"theme": name})
+        self.page.wait_for_function("(n) => document.body.dataset.jpThemeName === n", arg=name,
+                                    timeout=30_000)

@@ -181,7 +181,15 @@ def test_result_tabs_call_explain_fairness_and_export(wizard, tmp_path):
         assert checked["kind"] == "reply", checked
         assert wizard.wait_idle(IDLE)
         fair = part(rec, "fairness")
-        assert fair["sensitive"] == ["personal_status"] and fair["by_group"]["rows"]
+        assert fair["sensitive"] == ["personal_status"]
+        section = fair["sections"][0]
+        assert section["sensitive"] == "personal_status" and section["by_group"]["rows"][0][0] == "overall"
+        assert "demographic_parity_difference" in [r[0] for r in section["disparities"]["rows"]]
+        assert [p["name"] for p in section["plots"]] == ["plot_by_group", "plot_disparities"]
+        both = request(wizard, rec, "fairness", {"sensitive": ["personal_status", "age"]})
+        assert both["kind"] == "reply", both
+        assert wizard.wait_idle(IDLE)
+        assert [x["sensitive"] for x in part(rec, "fairness")["sections"]] == ["personal_status", "age"]
     else:
         assert checked["message"] == MSG_NOT_AVAILABLE.format(what="Checking fairness",
                                                                method="fairness")

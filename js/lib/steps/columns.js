@@ -43,7 +43,8 @@ export function createColumnsStep(el, { model, store }) {
     table.hidden = false;
     const excluded = new Set(model.get("excluded") || []);
     const sensitive = new Set(model.get("sensitive") || []);
-    const rows = part.columns;
+    // columns with a role to look at (leaks, identifiers, constants) come first
+    const rows = [...part.columns].sort((a, b) => (a.role === "feature") - (b.role === "feature"));
     const used = rows.filter((c) => c.used_by_engine && !excluded.has(c.name)).length;
     summary.textContent = `${used} of ${rows.length} columns will be used to predict ${part.target}` +
       (sensitive.size ? `; ${sensitive.size} marked sensitive (${[...sensitive].join(", ")})` : "") + ".";

@@ -105,7 +105,9 @@ export function createResultsStep(el, { model, store, request }) {
     if (part.importance?.length) {
       items.push(simpleTable({ columns: ["Column", "Mean |SHAP value|"], rows: part.importance.map((r) => [r.feature, Number(fmtScore(r.mean_abs_shap))]) }, { "data-testid": "importance" }));
     }
-    explainOut.replaceChildren(h("div", { class: "jaml-muted" }, `${part.n_rows} rows explained.`), ...items);
+    const what = part.output ? ` SHAP values of the ${part.output}, by ${part.method || "SHAP"}` : "";
+    explainOut.replaceChildren(h("div", { class: "jaml-muted" }, `${part.n_rows} rows explained.${what}`),
+      ...(part.notes || []).map((n) => h("div", { class: "jaml-note" }, n)), ...items);
   }
 
   function renderFairness(part, results) {
@@ -116,10 +118,16 @@ export function createResultsStep(el, { model, store, request }) {
     fairChoices.replaceChildren(...options.map((c) => h("label", {},
       h("input", { type: "checkbox", value: c, checked: chosen.has(c), "data-testid": `fair-${c}` }), c)));
     if (!part) return fairOut.replaceChildren();
-    const items = [h("div", { class: "jaml-muted" }, `By ${part.sensitive.join(" × ")}, on ${part.n_rows} rows${part.held_out ? " kept aside" : " (training rows: no rows were kept aside)"}.`)];
-    if (part.by_group) items.push(h("div", { class: "jaml-subtitle" }, "By group"), h("div", { class: "jaml-scroll" }, simpleTable(part.by_group, { "data-testid": "by-group" })));
-    if (part.disparities) items.push(h("div", { class: "jaml-subtitle" }, "Differences between groups"), h("div", { class: "jaml-scroll" }, simpleTable(part.disparities)));
-    if (part.plots?.length) items.push(h("div", { class: "jaml-plots" }, part.plots.map(plotFigure)));
+    const items = [h("div", { class: "jaml-muted" }, `On ${part.n_rows} rows${part.held_out ? " kept aside" : " (training rows: no rows were kept aside)"}.`)];
+    for (const section of part.sections || []) {
+      items.push(h("section", { class: "jaml-card", "data-testid": "fairness-section" },
+        h("div", { class: "jaml-title" }, `By ${section.sensitive}`),
+        ...(section.notes || []).map((n) => h("div", { class: "jaml-note" }, n)),
+        h("div", { class: "jaml-scroll" }, simpleTable(section.by_group, { "data-testid": "by-group" })),
+        h("div", { class: "jaml-subtitle" }, "Differences between groups"),
+        h("div", { class: "jaml-scroll" }, simpleTable(section.disparities)),
+        section.plots?.length ? h("div", { class: "jaml-plots" }, section.plots.map(plotFigure)) : null));
+    }
     fairOut.replaceChildren(...items);
   }
 

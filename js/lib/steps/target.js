@@ -57,7 +57,7 @@ export function createTargetStep(el, { model, store }) {
       { value: "multiclass", label: "Multiclass classification" },
       { value: "regression", label: "Regression (a quantity)" },
     ], model.get("task"));
-    task.row.hidden = false;
+    task.row.hidden = !current.task; // after an error the detected task only confuses
     task.help.textContent = current.task
       ? `${TASK_LABELS[current.task] || current.task}: ${current.task_reason}.`
       : detected ? `Detected ${TASK_LABELS[detected]}: ${current.detected_reason}.` : "";

@@ -1,0 +1,208 @@
+"""What a person does, in a real JupyterLab and a real Chromium.
+
+Open the quickstart notebook and run it; in the wizard choose a demo dataset and its target,
+start a 15 s search, watch points arrive in the chart and the leaderboard fill, run another cell
+meanwhile, stop, read the results. And a bad input: a target with one class shows the engine's
+message in the UI, and the wizard stays usable. Every step is saved as a screenshot under
+test-artifacts/browser/.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+WIZARD = "[data-testid=wizard]"
+READY_TIMEOUT = 120_000  # ms: the first cell imports scikit-learn, optuna... on a loaded machine
+STEP_TIMEOUT = 60_000
+SEARCH_TIMEOUT = 120_000
+RESULTS_TIMEOUT = 120_000
+
+
+def tid(name: str) -> str:
+    return f"{WIZARD} [data-testid={name}]"
+
+
+def chart_points(page) -> int:
+    return int(page.locator(tid("chart")).get_attribute("data-n-points") or 0)
+
+
+def wait_next_enabled(page):
+    page.wait_for_selector(f"{tid('next')}:not([disabled])", timeout=STEP_TIMEOUT)
+
+
+def test_a_person_runs_the_quickstart_and_a_search(open_notebook, page, shots):
+    nb = open_notebook("quickstart.ipynb")
+    nb.run_all()
+    wizard = page.locator(WIZARD)
+    page.wait_for_selector(f"{WIZARD}[data-ready=true]", timeout=READY_TIMEOUT)
+    wizard.scroll_into_view_if_needed()
+
+    # 1. Data: a demo dataset
+    page.select_option(tid("demo-select"), "german_credit")
+    page.wait_for_selector(f"{tid('data-summary')}:has-text('1,000 rows')", timeout=STEP_TIMEOUT)
+    page.wait_for_selector(f"{tid('profile')} tbody tr", timeout=STEP_TIMEOUT)
+    assert page.locator(f"{tid('profile')} tbody tr").count() == 21
+    wait_next_enabled(page)
+    shots(wizard, "data")
+
+    # 2. Target and task: preselected, with the reasons
+    page.click(tid("next"))
+    page.wait_for_selector(f"{tid('class-balance')} span", timeout=STEP_TIMEOUT)
+    assert page.locator(tid("target-select")).input_value() == "class"
+    assert "binary classification" in page.locator(tid("task-select")).inner_text()
+    assert "ROC AUC" in page.locator(tid("metric-select")).inner_text()
+    wait_next_enabled(page)
+    shots(wizard, "target")
+
+    # 3. Columns: roles and sensitive attributes
+    page.click(tid("next"))
+    page.wait_for_selector(f"{tid('columns-table')} tbody tr", timeout=STEP_TIMEOUT)
+    assert page.locator(tid("sensitive-age")).is_checked()
+    assert "20 of 20 columns" in page.locator(tid("columns-summary")).inner_text()
+    shots(wizard, "columns")
+
+    # 4. Search: the quick look preset (15 s), one core for this shared machine
+    page.click(tid("next"))
+    page.click(tid("preset-quick"))
+    page.select_option(tid("n-jobs"), "1")
+    page.wait_for_selector(f"{tid('search-summary')}:has-text('up to 15 s')", timeout=STEP_TIMEOUT)
+    wait_next_enabled(page)
+    shots(wizard, "search")
+
+    # 5. Run: start, watch points and leaderboard rows arrive
+    page.click(tid("next"))
+    page.click(tid("start"))
+    page.wait_for_selector(f"{tid('status')}:has-text('Searching')", timeout=STEP_TIMEOUT)
+    page.wait_for_function("(s) => +document.querySelector(s).dataset.nPoints >= 1",
+                           arg=tid("chart"), timeout=SEARCH_TIMEOUT)
+    page.wait_for_selector(f"{tid('leaderboard-row')}", timeout=SEARCH_TIMEOUT)
+    first_points = chart_points(page)
+    # the kernel stays usable while the search runs: another cell runs at once
+    started = time.monotonic()
+    cell = nb.add_cell_and_run("6 * 7", timeout=30_000)
+    assert nb.output_text(cell) == "42"
+    assert time.monotonic() - started < 20
+    status = page.locator(tid("status")).inner_text()
+    # more trials keep arriving, while it searches
+    if status == "Searching":
+        try:
+            page.wait_for_function("([s, n]) => +document.querySelector(s).dataset.nPoints > n",
+                                   arg=[tid("chart"), first_points], timeout=8_000)
+        except Exception:
+            pass  # a slow trial; the chart still shows the first ones
+    shots(wizard, "run")
+
+    # Stop works from the UI, even while another cell keeps the kernel busy
+    busy_cell = nb.add_cell_and_run("import time; time.sleep(12); 'slept'", wait=False)
+    page.wait_for_function("(i) => window.jupyterapp.shell.currentWidget.content.widgets[i]"
+                           ".node.querySelector('.jp-InputPrompt').textContent.includes('*')",
+                           arg=busy_cell, timeout=10_000)
+    stop = page.locator(tid("stop"))
+    if stop.is_visible():
+        stop.click()
+        page.wait_for_selector(f"{tid('status')}:has-text('Finished')", timeout=RESULTS_TIMEOUT)
+    else:  # the 15 s were over already
+        page.wait_for_selector(f"{tid('status')}:has-text('Finished')", timeout=RESULTS_TIMEOUT)
+    stopped_while_busy = not nb.executed(busy_cell)
+    page.wait_for_selector(f"{tid('see-results')}:not([hidden])", timeout=RESULTS_TIMEOUT)
+    assert page.locator(tid("n-finished")).inner_text().split()[0] != "0"
+    shots(wizard, "run-finished")
+
+    # 6. Results: the chosen model and why, scores, plots
+    page.click(tid("see-results"))
+    page.wait_for_selector(tid("chosen-model"), timeout=STEP_TIMEOUT)
+    assert page.locator(f"{tid('why')} li").count() >= 2
+    assert page.locator(f"{tid('holdout-roc_auc')}").count() == 1
+    page.wait_for_selector(f"{tid('panel-diagnostics')} img", timeout=STEP_TIMEOUT)
+    assert page.locator(f"{tid('panel-diagnostics')} img").count() == 3
+    shots(wizard, "results")
+    page.click(tid("tab-export"))
+    page.click(tid("export-model"))
+    page.wait_for_selector(f"{tid('export-output')} li", timeout=STEP_TIMEOUT)
+    assert "Saved" in page.locator(f"{tid('export-output')} li").first.inner_text()
+    shots(wizard, "results-export")
+    nb.wait_executed(busy_cell, timeout=60_000)
+    assert nb.output_text(busy_cell) == "'slept'"
+    assert stopped_while_busy, "Stop should take effect while another cell runs (kernel subshells)"
+
+
+def test_a_one_class_target_shows_the_error_and_the_wizard_stays_usable(open_notebook, page, shots):
+    nb = open_notebook("bad_input.ipynb")
+    nb.run_all()
+    wizard = page.locator(WIZARD)
+    page.wait_for_selector(f"{WIZARD}[data-ready=true]", timeout=READY_TIMEOUT)
+    page.click(tid("source-variable"))
+    page.wait_for_selector(f"{tid('frame-select')} option[value=one_class]", state="attached",
+                           timeout=STEP_TIMEOUT)
+    page.select_option(tid("frame-select"), "one_class")
+    page.wait_for_selector(f"{tid('data-summary')}:has-text('569 rows')", timeout=STEP_TIMEOUT)
+    wait_next_enabled(page)
+    page.click(tid("next"))
+    page.select_option(tid("target-select"), "outcome")
+    error = page.locator(tid("target-error"))
+    error.wait_for(state="visible", timeout=STEP_TIMEOUT)
+    assert "The target 'outcome' has a single class ('yes')" in error.inner_text()
+    assert "Pick another target column" in error.inner_text()
+    assert page.locator(tid("next")).is_disabled()
+    shots(wizard, "one-class-error")
+
+    page.select_option(tid("target-select"), "diagnosis")
+    error.wait_for(state="hidden", timeout=STEP_TIMEOUT)
+    wait_next_enabled(page)
+    page.click(tid("next"))
+    page.wait_for_selector(f"{tid('columns-table')} tbody tr", timeout=STEP_TIMEOUT)
+    assert "to predict diagnosis" in page.locator(tid("columns-summary")).inner_text()
+    shots(wizard, "recovered")
+
+
+def test_dark_theme_keyboard_and_a_reloaded_page(open_notebook, page, shots):
+    nb = open_notebook("bad_input.ipynb")
+    nb.run_all()
+    wizard = page.locator(WIZARD)
+    page.wait_for_selector(f"{WIZARD}[data-ready=true]", timeout=READY_TIMEOUT)
+    nb.set_theme("JupyterLab Dark")
+    # keyboard only: focus the demo list, choose with the arrow keys
+    page.focus(tid("demo-select"))
+    page.keyboard.press("ArrowDown")  # the first demo: adult
+    page.keyboard.press("ArrowDown")  # german_credit
+    page.wait_for_selector(f"{tid('data-summary')}:has-text('german_credit')", timeout=STEP_TIMEOUT)
+    wait_next_enabled(page)
+    page.focus(tid("step-data"))
+    page.keyboard.press("ArrowRight")  # the step tabs follow the arrow keys
+    page.wait_for_selector(f"{WIZARD}[data-step=target]", timeout=STEP_TIMEOUT)
+    page.wait_for_selector(f"{tid('class-balance')} span", timeout=STEP_TIMEOUT)
+    colors = page.evaluate("""(s) => {
+      const el = document.querySelector(s);
+      const fg = getComputedStyle(el).color.match(/\\d+/g).map(Number);
+      const bg = getComputedStyle(el.querySelector('.jaml-card')).backgroundColor.match(/\\d+/g).map(Number);
+      return {fg, bg};
+    }""", WIZARD)
+    luminance = lambda rgb: (0.2126 * rgb[0] + 0.7152 * rgb[1] + 0.0722 * rgb[2]) / 255  # noqa: E731
+    assert luminance(colors["fg"]) > 0.6 and luminance(colors["bg"]) < 0.3, colors
+    shots(wizard, "dark-target")
+    page.keyboard.press("ArrowRight")
+    page.wait_for_selector(f"{tid('columns-table')} tbody tr", timeout=STEP_TIMEOUT)
+    shots(wizard, "dark-columns")
+
+    # a second view of the same widget draws the same state (from the model-level store)
+    nb.add_cell_and_run("wizard")
+    second = page.locator(WIZARD).nth(1)
+    second.wait_for(timeout=STEP_TIMEOUT)
+    assert second.get_attribute("data-step") == "columns"
+    page.wait_for_selector(f"{WIZARD} >> nth=1 >> [data-testid=columns-table] tbody tr",
+                           timeout=STEP_TIMEOUT)
+
+    # a reloaded page asks the kernel for a snapshot and redraws where the person was
+    page.reload()
+    nb.wait_kernel_idle()
+    page.wait_for_selector(f"{WIZARD}[data-ready=true]", timeout=READY_TIMEOUT)
+    restored = page.locator(WIZARD).first
+    assert restored.get_attribute("data-step") == "columns"
+    page.wait_for_selector(f"{WIZARD} >> nth=0 >> [data-testid=columns-table] tbody tr",
+                           timeout=STEP_TIMEOUT)
+    shots(restored, "dark-reloaded")
+    nb.set_theme("JupyterLab Light")
