@@ -37,6 +37,9 @@ MSG_NOT_FITTED = ("This AutoML is not fitted yet. Call fit(X, y), or wait for fi
                   "(handle.wait()), before using {what}.")
 MSG_MISSING_COLUMNS = ("X is missing {n} column(s) the model uses: {names}. Pass the same columns as "
                        "in fit (extra columns are ignored).")
+MSG_UNSEEN = ("Column {name!r} has {n} value(s) not seen in fit, e.g. {examples}; the model treats "
+              "them as an unknown category.")
+MAX_SEEN_CATEGORIES = 10_000  # columns with more distinct labels are not checked for unseen ones
 MSG_PREDICT_TYPE = ("Column {name!r} held numbers in fit but now holds text such as {example!r}; "
                     "values that are not numbers are treated as missing.")
 
@@ -227,6 +230,10 @@ class AutoML(BaseEstimator):
                                   seed=self.seed, t_start=t_start)
         bus = EventBus()
         self._pending_problem = problem
+        self._pending_categories = {
+            c.name: sorted(set(X_clean[c.name].dropna().astype(str)))
+            for c in problem.used_columns
+            if c.kind in ("categorical", "boolean") and c.n_unique <= MAX_SEEN_CATEGORIES}
         coordinator = Coordinator(data=data, space=space, store=store, executor=executor, bus=bus,
                                   settings=settings, on_result=self._set_result)
         self._handle = SearchHandle(self, coordinator, bus)
@@ -268,6 +275,7 @@ class AutoML(BaseEstimator):
         self.study_name_ = self._coordinator.store.name
         self.feature_names_in_ = np.asarray(problem.feature_names_in, dtype=object)
         self.n_features_in_ = len(problem.feature_names_in)
+        self.seen_categories_ = self._pending_categories
         if problem.is_classification:
             self.classes_ = problem.classes
 
@@ -302,6 +310,13 @@ class AutoML(BaseEstimator):
                 if len(bad):
                     warnings.warn(MSG_PREDICT_TYPE.format(name=c.name, example=bad.iloc[0]),
                                   DataWarning, stacklevel=3)
+        for name, seen in getattr(self, "seen_categories_", {}).items():
+            values = X[name].dropna().astype(str)
+            unseen = values[~values.isin(seen)].unique()
+            if len(unseen):
+                examples = ", ".join(repr(v) for v in unseen[:3])
+                warnings.warn(MSG_UNSEEN.format(name=name, n=len(unseen), examples=examples),
+                              DataWarning, stacklevel=3)
         return X[used]
 
     def predict(self, X: Any) -> np.ndarray:
