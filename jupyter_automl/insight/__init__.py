@@ -6,10 +6,13 @@ manner of scikit-learn's Displays. This package never imports ipywidgets or IPyt
 
 from __future__ import annotations
 
+from ._estimators import ReductionClassifier, SensitiveGroups, ThresholdClassifier
 from ._explanation import Explanation
 from ._fairness import SmallGroupWarning, fairness, fairness_report
 from ._fairness_result import FairnessResult
+from ._mitigation import MitigationResult, mitigate
 from ._shap import explain
 
-__all__ = ["Explanation", "FairnessResult", "SmallGroupWarning", "explain", "fairness",
-           "fairness_report"]
+__all__ = ["Explanation", "FairnessResult", "MitigationResult", "ReductionClassifier",
+           "SensitiveGroups", "SmallGroupWarning", "ThresholdClassifier", "explain", "fairness",
+           "fairness_report", "mitigate"]

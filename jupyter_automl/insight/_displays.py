@@ -273,3 +273,52 @@ def disparity_bars(result: Any, ax: Any) -> Any:
     ax.set_title(title, fontsize=10)
     ax.spines[["top", "right"]].set_visible(False)
     return ax
+
+
+# -- mitigation -----------------------------------------------------------------------------------
+
+BEFORE = "#9aa5b1"
+AFTER = "#2a9d8f"
+
+
+def before_after_groups(before: Any, after: Any, metrics: list[str], ax: Any) -> Any:
+    frame_b, frame_a = before.by_group, after.by_group
+    n = len(frame_b)
+    ax = new_axes(ax, (6.4, 0.45 * n * len(metrics) + 1.6))
+    rows, labels = [], []
+    for metric in metrics:
+        for group in frame_b.index:
+            rows.append((float(frame_b.loc[group, metric]), float(frame_a.loc[group, metric])))
+            label = _group_labels(pd.Index([group]))[0]
+            labels.append(f"{label} ({_metric_label(metric)})" if len(metrics) > 1 else label)
+    y = np.arange(len(rows))[::-1]
+    b = np.array([r[0] for r in rows])
+    a = np.array([r[1] for r in rows])
+    ax.barh(y + 0.2, b, height=0.38, color=BEFORE, label="before")
+    ax.barh(y - 0.2, a, height=0.38, color=AFTER, label="after")
+    for yi, v in zip(y, a, strict=True):
+        ax.text(0 if np.isnan(v) else v, yi - 0.2, f" {v:.3f}", va="center", fontsize=7)
+    ax.set_yticks(y, labels, fontsize=8)
+    ax.set_xlim(0, max(1e-9, np.nanmax(np.concatenate([a, b]))) * 1.25)
+    ax.set_xlabel(" / ".join(_metric_label(m) for m in metrics))
+    ax.set_title(f"By {' & '.join(before.sensitive_features)}: before and after mitigation",
+                 fontsize=10)
+    ax.legend(fontsize=8, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2)
+    ax.spines[["top", "right"]].set_visible(False)
+    return ax
+
+
+def before_after_overall(comparison: pd.DataFrame, ax: Any) -> Any:
+    frame = comparison.dropna(subset=["before", "after"])
+    ax = new_axes(ax, (6.4, 0.5 * len(frame) + 1.6))
+    y = np.arange(len(frame))[::-1]
+    ax.barh(y + 0.2, frame["before"], height=0.38, color=BEFORE, label="before")
+    ax.barh(y - 0.2, frame["after"], height=0.38, color=AFTER, label="after")
+    for yi, (bv, av) in zip(y, frame[["before", "after"]].to_numpy(), strict=True):
+        ax.text(av, yi - 0.2, f" {av:.3f} ({av - bv:+.3f})", va="center", fontsize=7)
+    ax.set_yticks(y, [_metric_label(k).replace("_", " ") for k in frame.index], fontsize=8)
+    ax.set_xlim(0, 1.15)
+    ax.set_title("Overall metrics and disparities, before and after", fontsize=10)
+    ax.legend(fontsize=8, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=2)
+    ax.spines[["top", "right"]].set_visible(False)
+    return ax

@@ -17,14 +17,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from threadpoolctl import threadpool_limits
 
 from ..exceptions import DataWarning, InputError
 from ._fairness_result import FairnessResult
 from ._groups import sensitive_frame
+from ._threads import few_threads
 
 MIN_GROUP_SIZE = 30
-SINGLE_THREAD_ROWS = 100_000
 
 MSG_SMALL = ("{n} group(s) have fewer than {k} rows, too few to trust their rates: {groups}. "
              "They are shown but left out of the disparities.")
@@ -149,9 +148,7 @@ def fairness(model: Any, X: pd.DataFrame, y: Any, *, sensitive_features: Any, pr
     if len(y_true) != len(X):
         raise InputError(MSG_LENGTHS.format(ny=len(y_true), nx=len(X)))
     groups, notes = sensitive_frame(sensitive_features, X, len(X))
-    # one thread: OpenMP prediction (histogram gradient boosting) on a few thousand rows was 5x
-    # slower with a thread per core than with one on a loaded 2-core machine
-    with threadpool_limits(1 if len(X) < SINGLE_THREAD_ROWS else None):
+    with few_threads(len(X)):
         y_pred = np.asarray(model.predict(X))
     return fairness_report(y_true, y_pred, groups, problem=problem, min_group_size=min_group_size,
                            notes=notes, t0=t0)
