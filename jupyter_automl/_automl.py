@@ -409,6 +409,28 @@ class AutoML(BaseEstimator):
         params["fairness"] = type(self).__dict__["fairness"].value(self)
         return params
 
+    def pareto_front(self) -> pd.DataFrame:
+        """After a fairness-aware search: one row per Pareto-optimal trial, fairest first.
+
+        Columns in ``jupyter_automl.insight.FRONT_COLUMNS`` plus the disparity objective
+        (e.g. "demographic_parity_difference"); ``chosen`` marks the current model.
+        """
+        from .insight import pareto_frame
+
+        return pareto_frame(getattr(self, "_coordinator", None), getattr(self, "best_trial_", None))
+
+    def select_trial(self, number: int) -> AutoML:
+        """Make trial ``number`` (e.g. a point of ``pareto_front()``) the chosen model.
+
+        The trial's configuration is refit on every training row (this takes one fit). Returns
+        ``self``.
+        """
+        self._check_fitted("select_trial")
+        from .insight import select_trial
+
+        self._set_result(select_trial(getattr(self, "_coordinator", None), self.search_, number))
+        return self
+
     @property
     def handle_(self) -> SearchHandle:
         """The handle of the latest search (also while it runs)."""

@@ -11,8 +11,12 @@ from ._explanation import Explanation
 from ._fairness import SmallGroupWarning, fairness, fairness_report
 from ._fairness_result import FairnessResult
 from ._mitigation import MitigationResult, mitigate
+from ._pareto import FRONT_COLUMNS, pareto_frame, plot_pareto, select_trial
+from ._plugin import FairnessPlugin, FairnessSearchWarning, disparity, fairness_plugin
 from ._shap import explain
 
-__all__ = ["Explanation", "FairnessResult", "MitigationResult", "ReductionClassifier",
-           "SensitiveGroups", "SmallGroupWarning", "ThresholdClassifier", "explain", "fairness",
-           "fairness_report", "mitigate"]
+__all__ = ["FRONT_COLUMNS", "Explanation", "FairnessPlugin", "FairnessResult",
+           "FairnessSearchWarning", "MitigationResult", "ReductionClassifier", "SensitiveGroups",
+           "SmallGroupWarning", "ThresholdClassifier", "disparity", "explain", "fairness",
+           "fairness_plugin", "fairness_report", "mitigate", "pareto_frame", "plot_pareto",
+           "select_trial"]

@@ -322,3 +322,36 @@ def before_after_overall(comparison: pd.DataFrame, ax: Any) -> Any:
     ax.legend(fontsize=8, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.08), ncol=2)
     ax.spines[["top", "right"]].set_visible(False)
     return ax
+
+
+# -- fairness-aware search -------------------------------------------------------------------------
+
+
+def pareto(board: pd.DataFrame, front: pd.DataFrame, ax: Any) -> Any:
+    ax = new_axes(ax)
+    objective = [c for c in front.columns if c not in ("trial", "family", "score", "mitigation",
+                                                       "chosen", "fit_time", "params")][0]
+    metric = front.attrs.get("metric", "score")
+    done = board[(board["status"] == "finished")] if "status" in board else board
+    if objective in done:
+        ax.scatter(done[objective], done["score"], s=18, color=NEUTRAL, alpha=0.6,
+                   label="trials", linewidths=0)
+    line = front.sort_values(objective)
+    ax.plot(line[objective], line["score"], "-o", color=GROUP_COLOURS[0], ms=5, lw=1.2,
+            label="Pareto front")
+    for _, row in line.iterrows():
+        ax.annotate(f"#{row['trial']}", (row[objective], row["score"]), fontsize=7,
+                    xytext=(3, 3), textcoords="offset points")
+    limit = front.attrs.get("max_disparity")
+    if limit is not None:
+        ax.axvline(limit, color="#999999", ls="--", lw=0.8, label=f"max disparity {limit:g}")
+    chosen = front[front["chosen"]]
+    if not chosen.empty:
+        ax.scatter(chosen[objective], chosen["score"], s=140, facecolors="none",
+                   edgecolors=POSITIVE, linewidths=1.8, label="chosen model", zorder=3)
+    ax.set_xlabel(f"{objective.replace('_', ' ')} (lower is fairer)")
+    ax.set_ylabel(f"{metric} (out of fold)")
+    ax.set_title("Trade-off between the metric and fairness", fontsize=10)
+    ax.legend(fontsize=8, frameon=False, loc="best")
+    ax.spines[["top", "right"]].set_visible(False)
+    return ax

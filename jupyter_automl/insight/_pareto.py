@@ -1,0 +1,89 @@
+"""The Pareto front of a fairness-aware search, choosing a point on it, and its plot."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..exceptions import InputError, NotFittedError
+from . import _displays
+
+FRONT_COLUMNS = ["trial", "family", "score", "mitigation", "chosen", "fit_time", "params"]
+"""Columns of ``AutoML.pareto_front()``, plus one column per extra objective (after "score"):
+trial (Optuna trial number), family, score (the search metric, out of fold), the disparity
+(e.g. demographic_parity_difference, out of fold), mitigation ("none" or the thresholds'
+tolerance), chosen (the current model), fit_time (seconds, summed over folds), params.
+"""
+
+MSG_NOT_MULTI = ("pareto_front() and select_trial() are for a fairness-aware search: fit "
+                 "AutoML(fairness={{'sensitive_features': [...], 'constraint': ...}}). This search "
+                 "had one objective ({metric}); use leaderboard() to compare trials.")
+MSG_NO_SEARCH = ("The search is not in memory (this AutoML was loaded from a file, or never "
+                 "fitted), so its trials cannot be {what}. Fit it again.")
+MSG_RUNNING = "The search is still running; wait for it (handle.wait()) before choosing a trial."
+MSG_UNKNOWN = ("Trial {number} is not a finished trial of this search. Finished trials: {finished}; "
+               "the Pareto front is pareto_front()['trial'].")
+
+
+def _check(coordinator: Any, what: str) -> None:
+    if coordinator is None:
+        raise NotFittedError(MSG_NO_SEARCH.format(what=what))
+    if not getattr(coordinator, "multi_objective", False):
+        raise InputError(MSG_NOT_MULTI.format(metric=coordinator.metric.name))
+
+
+def pareto_frame(coordinator: Any, chosen: int | None) -> pd.DataFrame:
+    """One row per Pareto-optimal finished trial, fairest first (see ``FRONT_COLUMNS``)."""
+    _check(coordinator, "listed")
+    records = coordinator.pareto_front()
+    names = list(coordinator.plugin.objective_names)
+    rows = []
+    for r in records:
+        tolerance = r.params.get("plugin.tolerance", "none")
+        rows.append({
+            "trial": r.number, "family": r.family, "score": r.score,
+            **{n: r.objectives.get(n, np.nan) for n in names},
+            "mitigation": "none" if tolerance == "none" else f"group thresholds, tolerance {tolerance}",
+            "chosen": r.number == chosen, "fit_time": round(r.fit_time, 3),
+            "params": {k: v for k, v in r.params.items() if k != "family"},
+        })
+    columns = FRONT_COLUMNS[:3] + names + FRONT_COLUMNS[3:]
+    frame = pd.DataFrame(rows, columns=columns)
+    if not frame.empty:
+        frame = frame.sort_values([names[0], "trial"]).reset_index(drop=True)
+    frame.attrs["metric"] = coordinator.metric.name
+    frame.attrs["greater_is_better"] = coordinator.metric.greater_is_better
+    frame.attrs["max_disparity"] = getattr(coordinator.plugin, "max_disparity", None)
+    return frame
+
+
+def select_trial(coordinator: Any, result: Any, number: int) -> Any:
+    """Refit trial ``number`` on every training row; return the SearchResult that makes it the model."""
+    from ..search._objective import refit
+
+    _check(coordinator, "refit")
+    if not coordinator.done.is_set():
+        raise InputError(MSG_RUNNING)
+    record = coordinator.records.get(int(number))
+    if record is None or record.state != "finished":
+        finished = sorted(n for n, r in coordinator.records.items() if r.state == "finished")
+        raise InputError(MSG_UNKNOWN.format(number=number, finished=finished[:30]))
+    model = refit(coordinator.data, record.params, single_thread=True)
+    objectives = ", ".join(f"{k} {v:.3f}" for k, v in record.objectives.items())
+    description = (f"trial {record.number} ({record.family}), chosen on the Pareto front "
+                   f"({coordinator.metric.name} {record.score:.4f}; {objectives})")
+    return replace(result, model=model, best_trial=record.number, score=record.score,
+                   members=[record.number], weights=[1.0], description=description)
+
+
+def plot_pareto(automl: Any, *, ax: Any = None) -> Any:
+    """Every finished trial as (disparity, score), the Pareto front joined, the chosen one ringed.
+
+    Returns the matplotlib Axes.
+    """
+    front = automl.pareto_front()
+    board = automl.leaderboard()
+    return _displays.pareto(board, front, ax)
