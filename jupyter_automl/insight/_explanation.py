@@ -80,7 +80,8 @@ class Explanation:
         position = {c: i for i, c in enumerate(X.columns)}
         full = np.zeros((len(X), X.shape[1], attribution.values.shape[2]))
         full[:, [position[c] for c in columns], :] = attribution.values
-        class_list = None if classes is None else list(classes)
+        class_list = None if classes is None else [c.item() if isinstance(c, np.generic) else c
+                                                   for c in classes]
         result = cls(values=pd.DataFrame(), base_value=0.0, data=X, output="", space=attribution.space,
                      method=attribution.method, target_class=None, classes=class_list, notes=notes,
                      n_rows_requested=n_rows_requested, seconds=seconds, all_values=full,
@@ -89,6 +90,7 @@ class Explanation:
 
     def _select(self, target_class: Any) -> Explanation:
         k = 0 if self.classes is None else self.classes.index(target_class)
+        target_class = target_class.item() if isinstance(target_class, np.generic) else target_class
         self.values = pd.DataFrame(self._all_values[:, :, k], index=self.data.index,
                                    columns=self.data.columns)
         self.base_value = float(self._all_bases[k])
