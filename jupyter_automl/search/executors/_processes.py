@@ -189,6 +189,7 @@ class ProcessExecutor(BaseExecutor):
         try:
             task_id, ok, result = worker.conn.recv()
         except (EOFError, OSError):
+            worker.process.join(timeout=1)  # reap it, so that its exit code is known
             code = worker.process.exitcode
             self._fail(task, f"the worker process died (exit code {code}); "
                              "it may have run out of memory", "WorkerDied")
