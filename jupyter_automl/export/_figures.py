@@ -79,6 +79,9 @@ def search_history(board: pd.DataFrame, metric: str, greater_is_better: bool, ax
         bottom = ax.get_ylim()[0]
         ax.scatter(failed["trial"], np.full(len(failed), bottom), marker="x", color="#c44e52",
                    s=18, label="failed", zorder=3, clip_on=False)
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("trial (in the order they started)")
     ax.set_ylabel(metric)
     ax.set_title(f"Search history ({'higher' if greater_is_better else 'lower'} is better)")

@@ -36,7 +36,8 @@ table.t th, table.t td { border-bottom: 1px solid var(--line); padding: 4px 10px
                          vertical-align: top; }
 table.t th { background: var(--soft); font-weight: 600; }
 table.t td.num { text-align: right; font-variant-numeric: tabular-nums; }
-table.t td.small { font-size: 12px; color: var(--muted); min-width: 220px; }
+table.t td.small { font-size: 12px; color: var(--muted); min-width: 160px; max-width: 300px;
+                   overflow-wrap: anywhere; }
 table.t tr.chosen td { background: #eef4ff; }
 .scroll { overflow-x: auto; max-width: 100%; }
 figure { margin: 10px 0 16px; }

@@ -50,6 +50,18 @@ def uses_target_encoder(model) -> bool:
     return any(isinstance(e, TargetEncoder) for e in sub_estimators(model))
 
 
+def _small(pipeline):
+    """Fewer trees and iterations: the same classes and parameters, a fraction of the time."""
+    from jupyter_automl.export._source import sub_estimators
+
+    for est in [pipeline, *sub_estimators(pipeline)]:
+        params = est.get_params(deep=False)
+        small = {k: v for k, v in (("n_estimators", 5), ("max_iter", 15)) if k in params}
+        if small:
+            est.set_params(**small)
+    return pipeline
+
+
 def family_models(task: str) -> tuple[list, pd.DataFrame, np.ndarray]:
     rng = np.random.default_rng(1)
     y = {"binary": rng.choice(["no", "yes"], N_ROWS).astype(object),
@@ -63,7 +75,7 @@ def family_models(task: str) -> tuple[list, pd.DataFrame, np.ndarray]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # constant one-hot columns in tiny folds, convergence
         for config in configs + [_variants(c) for c in configs]:
-            models.append(build_pipeline(problem, config, seed=0).fit(X, y_arr))
+            models.append(_small(build_pipeline(problem, config, seed=0)).fit(X, y_arr))
         # members whose refit is deterministic (see test_target_encoder_is_seeded)
         members = [m for m in models if not uses_target_encoder(m)][:2]
         cls = WeightedEnsembleRegressor if task == "regression" else WeightedEnsembleClassifier
@@ -72,6 +84,6 @@ def family_models(task: str) -> tuple[list, pd.DataFrame, np.ndarray]:
     return models + [ensemble], X, y_arr
 
 
-@pytest.fixture(scope="module", params=["binary", "multiclass", "regression"])
+@pytest.fixture(scope="session", params=["binary", "multiclass", "regression"])
 def fitted_models(request):
     return family_models(request.param)

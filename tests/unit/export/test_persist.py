@@ -110,13 +110,13 @@ def test_unknown_types_in_a_skops_file_are_refused(fitted, tmp_path):
 
 def test_every_model_family_loads_without_trust(fitted_models):
     models, X, _ = fitted_models
-    for model in models:
-        buffer = io.BytesIO()
-        skops.io.dump(model, buffer)
-        names = skops.io.get_untrusted_types(data=buffer.getvalue())
-        assert [n for n in names if n not in TRUSTED_TYPES] == [], type(model).__name__
-        loaded = skops.io.loads(buffer.getvalue(), trusted=list(TRUSTED_TYPES))
-        np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+    buffer = io.BytesIO()
+    skops.io.dump(models, buffer)
+    names = skops.io.get_untrusted_types(data=buffer.getvalue())
+    assert [n for n in names if n not in TRUSTED_TYPES] == []
+    loaded = skops.io.loads(buffer.getvalue(), trusted=list(TRUSTED_TYPES))
+    for before, after in zip(models, loaded):
+        np.testing.assert_array_equal(after.predict(X), before.predict(X))
 
 
 def test_clear_errors(fitted, tmp_path):
@@ -128,5 +128,5 @@ def test_clear_errors(fitted, tmp_path):
     skops.io.dump(automl.best_pipeline_, tmp_path / "plain.skops")
     with pytest.raises(InputError, match="is not a saved AutoML") as info:
         AutoML.load(tmp_path / "plain.skops")
-    assert "Pipeline" in str(info.value)
+    assert type(automl.best_pipeline_).__name__ in str(info.value)
     assert "automl.save(path)" in MSG_NOT_AUTOML
