@@ -45,9 +45,10 @@ def demo_sources() -> list[dict[str, Any]]:
 
 def namespace_frames(namespace: dict[str, Any] | None) -> list[dict[str, Any]]:
     """The DataFrames in a notebook namespace (names not starting with ``_``), largest first."""
+    # dict() copies in one step: cells running meanwhile change the namespace
     frames = [
         {"name": name, "rows": int(value.shape[0]), "cols": int(value.shape[1])}
-        for name, value in (namespace or {}).items()
+        for name, value in dict(namespace or {}).items()
         if not name.startswith("_") and isinstance(value, pd.DataFrame)
     ]
     return sorted(frames, key=lambda f: (-f["rows"] * f["cols"], f["name"]))

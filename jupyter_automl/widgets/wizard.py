@@ -167,8 +167,13 @@ class Wizard(StreamWidget):
         return None if shell is None else shell.user_ns
 
     def _publish_sources(self) -> None:
+        try:
+            frames, error = namespace_frames(self._namespace_now()), None
+        except Exception as exc:  # the demos must still be offered
+            _log.exception("listing the notebook's DataFrames failed")
+            frames, error = [], f"The notebook's DataFrames could not be listed: {exc}"
         self._bridge.set_part("sources", {
-            "demos": demo_sources(), "frames": namespace_frames(self._namespace_now()),
+            "demos": demo_sources(), "frames": frames, "error": error,
             "given": self._given is not None, "given_name": GIVEN_NAME,
         })
 

@@ -100,7 +100,8 @@ class LabServer:
             return False
 
     def lab_url(self, path: str) -> str:
-        return f"{self.url}lab/tree/{path}?token={self.token}"
+        # ?reset: a fresh workspace, so notebooks of an earlier test do not open again
+        return f"{self.url}lab/tree/{path}?reset&token={self.token}"
 
     def log(self) -> str:
         try:
@@ -202,6 +203,12 @@ class Notebook:
             "(i) => window.jupyterapp.shell.currentWidget.content.widgets[i].model.outputs.toJSON()"
             ".map(o => o.text || (o.data && o.data['text/plain']) || (o.ename ? o.ename + ': ' + o.evalue : ''))"
             ".map(t => Array.isArray(t) ? t.join('') : t).join('\\n')", index)
+
+    def save(self) -> None:
+        """Save the notebook (outputs included), as Ctrl+S does."""
+        self.command("docmanager:save")
+        self.page.wait_for_function("() => !window.jupyterapp.shell.currentWidget.context.model.dirty",
+                                    timeout=30_000)
 
     def set_theme(self, name: str) -> None:
         """Switch the JupyterLab theme ("JupyterLab Light" or "JupyterLab Dark") as the menu does."""

@@ -165,14 +165,17 @@ def test_dark_theme_keyboard_and_a_reloaded_page(open_notebook, page, shots):
     wizard = page.locator(WIZARD)
     page.wait_for_selector(f"{WIZARD}[data-ready=true]", timeout=READY_TIMEOUT)
     nb.set_theme("JupyterLab Dark")
-    # keyboard only: focus the demo list, choose with the arrow keys
-    page.focus(tid("demo-select"))
-    page.keyboard.press("ArrowDown")  # the first demo: adult
-    page.keyboard.press("ArrowDown")  # german_credit
+    page.select_option(tid("demo-select"), "german_credit")
     page.wait_for_selector(f"{tid('data-summary')}:has-text('german_credit')", timeout=STEP_TIMEOUT)
     wait_next_enabled(page)
-    page.focus(tid("step-data"))
-    page.keyboard.press("ArrowRight")  # the step tabs follow the arrow keys
+    # keyboard: Enter on the focused Next button, then the arrow keys on the step tabs
+    page.focus(tid("next"))
+    page.keyboard.press("Enter")
+    page.wait_for_selector(f"{WIZARD}[data-step=target]", timeout=STEP_TIMEOUT)
+    page.focus(tid("step-target"))
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_selector(f"{WIZARD}[data-step=data]", timeout=STEP_TIMEOUT)
+    page.keyboard.press("ArrowRight")  # the focus follows the tabs
     page.wait_for_selector(f"{WIZARD}[data-step=target]", timeout=STEP_TIMEOUT)
     page.wait_for_selector(f"{tid('class-balance')} span", timeout=STEP_TIMEOUT)
     colors = page.evaluate("""(s) => {
@@ -196,7 +199,9 @@ def test_dark_theme_keyboard_and_a_reloaded_page(open_notebook, page, shots):
     page.wait_for_selector(f"{WIZARD} >> nth=1 >> [data-testid=columns-table] tbody tr",
                            timeout=STEP_TIMEOUT)
 
-    # a reloaded page asks the kernel for a snapshot and redraws where the person was
+    # a reopened notebook (saved, page reloaded, same kernel) asks the kernel for a snapshot
+    # and redraws where the person was
+    nb.save()
     page.reload()
     nb.wait_kernel_idle()
     page.wait_for_selector(f"{WIZARD}[data-ready=true]", timeout=READY_TIMEOUT)

@@ -96,6 +96,7 @@ export function createDataStep(el, { model, store, request }) {
 
     const data = store.parts.data;
     if (!data) {
+      showAlert(error, sources.error || "");
       loaded.hidden = true;
       return;
     }
