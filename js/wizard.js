@@ -122,6 +122,7 @@ export default () => {
         why.textContent = STEPS[step].why;
         back.disabled = step === 0;
         next.disabled = step >= max || step === STEPS.length - 1;
+        next.hidden = step === STEPS.length - 1;
         next.textContent = step < STEPS.length - 1 ? `Next: ${STEPS[step + 1].title} →` : "Next →";
         const text = model.get("busy");
         busy.replaceChildren(...(text ? [h("span", { class: "jaml-spinner", "aria-hidden": "true" }), text] : []));

@@ -119,3 +119,11 @@ export function updateTop(top, rows, direction, k = 10) {
   }
   return changed;
 }
+
+/** Tick labels with just enough decimals to tell neighbouring ticks apart. */
+export function tickLabel(value, step) {
+  if (!(step > 0) || !Number.isFinite(value)) return String(value);
+  const decimals = Math.max(0, Math.ceil(-Math.log10(step) - 1e-9) + (Math.abs(step / 10 ** Math.floor(Math.log10(step)) - 2.5) < 1e-9 ? 1 : 0));
+  if (Math.abs(value) >= 1e5 || (Math.abs(value) > 0 && decimals > 6)) return value.toExponential(2);
+  return value.toFixed(Math.min(decimals, 6));
+}

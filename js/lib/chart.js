@@ -3,7 +3,7 @@
 // Hover, or focus it and use the arrow keys, to read a trial's configuration.
 
 import { h } from "./dom.js";
-import { bestSoFar, familyColors, nearest, niceTicks, scoredRows, yRange } from "./chart-math.js";
+import { bestSoFar, familyColors, nearest, niceTicks, scoredRows, tickLabel, yRange } from "./chart-math.js";
 import { fmtParams, fmtScore, fmtSeconds, metricLabel } from "./format.js";
 import { perFrame } from "./throttle.js";
 
@@ -84,13 +84,15 @@ export function createChart(container, store, getMeta) {
     ctx.lineWidth = 1;
     ctx.textAlign = "right";
     ctx.textBaseline = "middle";
-    for (const v of niceTicks(lo, hi, 5)) {
+    const yTicks = niceTicks(lo, hi, 5);
+    const yStep = yTicks.length > 1 ? yTicks[1] - yTicks[0] : Math.abs(hi - lo);
+    for (const v of yTicks) {
       const y = Math.round(Y(v)) + 0.5;
       ctx.beginPath();
       ctx.moveTo(PAD.left, y);
       ctx.lineTo(width - PAD.right, y);
       ctx.stroke();
-      ctx.fillText(fmtScore(v, 3), PAD.left - 6, y);
+      ctx.fillText(tickLabel(v, yStep), PAD.left - 6, y);
     }
     ctx.textAlign = "center";
     ctx.textBaseline = "top";
@@ -245,7 +247,8 @@ export function createChart(container, store, getMeta) {
     if (params) lines.push(h("div", { class: "jaml-params" }, params));
     tooltip.replaceChildren(...lines);
     tooltip.hidden = false;
-    const left = Math.min(Math.max(8, x + 12), width - 260);
+    // beside the point, on the side with room, so that it never hides the point itself
+    const left = x > width / 2 ? Math.max(4, x - 14 - 250) : Math.min(x + 14, width - 254);
     tooltip.style.left = `${left}px`;
     tooltip.style.top = `${Math.max(4, y - 10)}px`;
     schedule();

@@ -27,7 +27,7 @@ def tid(name: str) -> str:
 
 
 def chart_points(page) -> int:
-    return int(page.locator(tid("chart")).get_attribute("data-n-points") or 0)
+    return int(page.locator(tid("chart")).first.get_attribute("data-n-points") or 0)
 
 
 def wait_next_enabled(page):
@@ -210,4 +210,29 @@ def test_dark_theme_keyboard_and_a_reloaded_page(open_notebook, page, shots):
     page.wait_for_selector(f"{WIZARD} >> nth=0 >> [data-testid=columns-table] tbody tr",
                            timeout=STEP_TIMEOUT)
     shots(restored, "dark-reloaded")
+
+    # a small search, to see the live chart and the results in the dark theme
+    page.click(f"{WIZARD} >> nth=0 >> [data-testid=next]")
+    for family in ("gradient_boosting", "random_forest", "extra_trees", "neural", "knn", "svm"):
+        page.uncheck(f"{WIZARD} >> nth=0 >> [data-testid=family-{family}]")
+    page.fill(f"{WIZARD} >> nth=0 >> [data-testid=n-trials]", "4")
+    page.fill(f"{WIZARD} >> nth=0 >> [data-testid=time-budget]", "")
+    page.keyboard.press("Tab")  # the number inputs apply on change
+    page.wait_for_selector(f"{WIZARD} >> nth=0 >> [data-testid=search-summary]:has-text('at most 4 trials')",
+                           timeout=STEP_TIMEOUT)
+    page.click(f"{WIZARD} >> nth=0 >> [data-testid=next]")
+    page.click(f"{WIZARD} >> nth=0 >> [data-testid=start]")
+    page.wait_for_selector(f"{WIZARD} >> nth=0 >> [data-testid=see-results]:not([hidden])",
+                           timeout=RESULTS_TIMEOUT)
+    assert chart_points(page) >= 1
+    # keyboard on the chart: focus it and step through the trials with the arrow keys
+    page.focus(f"{WIZARD} >> nth=0 >> [data-testid=chart]")
+    page.keyboard.press("End")
+    tooltip = page.locator(f"{WIZARD} >> nth=0 >> [data-testid=chart-tooltip]")
+    tooltip.wait_for(state="visible", timeout=STEP_TIMEOUT)
+    assert tooltip.inner_text().startswith("Trial ") and "Linear model" in tooltip.inner_text()
+    shots(restored, "dark-run")
+    page.click(f"{WIZARD} >> nth=0 >> [data-testid=see-results]")
+    page.wait_for_selector(f"{WIZARD} >> nth=0 >> [data-testid=panel-diagnostics] img", timeout=STEP_TIMEOUT)
+    shots(restored, "dark-results")
     nb.set_theme("JupyterLab Light")

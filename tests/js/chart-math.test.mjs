@@ -1,7 +1,7 @@
 // chart-math.js: the best-so-far line, the robust y range, ticks, hit testing, top-k.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { bestSoFar, nearest, niceTicks, updateTop, yRange } from "../../js/lib/chart-math.js";
+import { bestSoFar, nearest, niceTicks, tickLabel, updateTop, yRange } from "../../js/lib/chart-math.js";
 
 const r = (trial, t, score, status = "finished") => ({ trial, t, score, status });
 
@@ -45,4 +45,13 @@ test("top-k keeps the best finished rows in order, updating in place", () => {
   const low = [];
   updateTop(low, [r(0, 1, 0.5), r(1, 2, 0.2), r(2, 3, 0.9)], "minimize", 3);
   assert.deepEqual(low.map((x) => x.trial), [1, 0, 2]);
+});
+
+test("tick labels tell neighbouring ticks apart", () => {
+  const ticks = niceTicks(0.75952, 0.75985, 5);
+  const labels = ticks.map((v) => tickLabel(v, ticks[1] - ticks[0]));
+  assert.equal(new Set(labels).size, labels.length);
+  assert.equal(tickLabel(0.5, 0.1), "0.5");
+  assert.equal(tickLabel(7.5, 2.5), "7.5");
+  assert.equal(tickLabel(10, 5), "10");
 });

@@ -14,7 +14,7 @@ const TABS = [
 
 function plotFigure(p) {
   return h("figure", { class: "jaml-plot", "data-testid": "plot" },
-    h("img", { src: p.png, alt: p.title, width: "420" }),
+    h("img", { src: p.png, alt: p.title, width: "390" }),
     p.caption ? h("figcaption", {}, p.caption) : null);
 }
 
