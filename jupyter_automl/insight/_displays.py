@@ -126,9 +126,8 @@ def dependence(result: Any, column: str, color: str | None, ax: Any) -> Any:
     if _is_numeric(x):
         xs = x.to_numpy(dtype=float)
         ok = ~np.isnan(xs)
-        scatter = ax.scatter(xs[ok], v[ok], s=10, alpha=0.7, linewidths=0,
-                             c=None if c is None else c[ok], cmap="coolwarm",
-                             color=NEGATIVE if c is None else None)
+        style = {"color": NEGATIVE} if c is None else {"c": c[ok], "cmap": "coolwarm"}
+        scatter = ax.scatter(xs[ok], v[ok], s=10, alpha=0.7, linewidths=0, **style)
         if (~ok).any():
             ax.scatter(np.full((~ok).sum(), np.nanmin(xs) if ok.any() else 0.0), v[~ok], s=10,
                        marker="x", color=NEUTRAL, label="missing")
@@ -140,9 +139,8 @@ def dependence(result: Any, column: str, color: str | None, ax: Any) -> Any:
         cats = list(order) + (["other"] if (labels == "other").any() else [])
         pos = labels.map({k: i for i, k in enumerate(cats)}).to_numpy(dtype=float)
         jitter = np.random.default_rng(0).uniform(-0.25, 0.25, len(pos))
-        scatter = ax.scatter(pos + jitter, v, s=10, alpha=0.6, linewidths=0,
-                             c=None if c is None else c, cmap="coolwarm",
-                             color=NEGATIVE if c is None else None)
+        style = {"color": NEGATIVE} if c is None else {"c": c, "cmap": "coolwarm"}
+        scatter = ax.scatter(pos + jitter, v, s=10, alpha=0.6, linewidths=0, **style)
         ax.set_xticks(range(len(cats)), [_short(k) for k in cats], rotation=40, ha="right",
                       fontsize=8)
     if c is not None:
