@@ -152,7 +152,7 @@ def explain(model: Any, X: pd.DataFrame, *, problem: Any = None, target_class: A
                                                 budget - (time.perf_counter() - t0), order, rng, notes)
     n_keep = len(rows)
     if n_keep < len(X):
-        notes.insert(0, NOTE_ROWS.format(k=n_keep, n=len(X), seed=random_state, max_time=budget))
+        notes.insert(0, NOTE_ROWS.format(k=n_keep, n=len(X), seed=random_state, max_time=max_time))
     _log.debug("explained %d rows with %s in %.2f s", n_keep, attribution.method,
                time.perf_counter() - t0)
     return Explanation.build(

@@ -105,7 +105,7 @@ def test_time_bound_samples_rows_and_says_so():
     X = pd.concat([X] * 25, ignore_index=True)  # 2,000 rows: far more than 0.01 s of work
     result = automl.explain(X, max_time=0.01)
     assert result.sampled and len(result.values) < len(X)
-    assert result.notes[0].startswith(f"Explained {len(result.values)} of {len(X)} rows")
+    assert result.notes[0].startswith(f"Explained {len(result.values)} of {len(X):,} rows")
     assert result.values.index.is_monotonic_increasing
 
 
