@@ -196,6 +196,7 @@ export function createChart(container, store, getMeta) {
 
     const nFinished = rows.filter((r) => r.status === "finished").length;
     canvas.dataset.nPoints = String(points.length);
+    canvas.dataset.nRows = String(rows.length); // every ended trial, drawn or not (no score yet)
     canvas.setAttribute(
       "aria-label",
       `Chart of ${rows.length} trials (${nFinished} finished, ${failed.length} failed). ` +
