@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import AutoMLWarning
-from ..insight._diagnostics import diagnose
+from ..insight import diagnose
 from ..search.space import FAMILIES
 from ._protocol import jsonable
 
@@ -142,6 +142,7 @@ def results_part(automl: Any, X_holdout: pd.DataFrame | None, y_holdout: pd.Seri
         "tabs": tabs_available(automl), "holdout": None, "holdout_note": holdout_note,
         "plots": [],
     }
+    part["pareto"] = pareto_part(automl)
     if X_holdout is not None and y_holdout is not None and len(y_holdout):
         d = diagnose(automl, X_holdout, y_holdout)
         part["holdout"] = {
@@ -153,6 +154,25 @@ def results_part(automl: Any, X_holdout: pd.DataFrame | None, y_holdout: pd.Seri
                           "caption": PLOT_CAPTIONS.get(name, ""),
                           "png": figure_png(result.plot)} for name, result in d.plots.items()]
     return jsonable(part)
+
+
+def pareto_part(automl: Any) -> dict[str, Any] | None:
+    """After a fairness-aware search: the Pareto front (score against disparity) and its plot."""
+    front_fn = getattr(automl, "pareto_front", None)
+    if front_fn is None:
+        return None
+    try:
+        front = front_fn()
+    except Exception:  # a search with one objective has no front (InputError says so)
+        return None
+    from ..insight import FRONT_COLUMNS, plot_pareto
+
+    objectives = [c for c in front.columns if c not in FRONT_COLUMNS]
+    shown = front.drop(columns=["params"], errors="ignore")
+    return {"objective": objectives[0] if objectives else "", "table": _frame_table(shown.set_index("trial")),
+            "trials": [int(t) for t in front["trial"]],
+            "chosen": [int(t) for t, c in zip(front["trial"], front["chosen"]) if c],
+            "png": figure_png(lambda ax: plot_pareto(automl, ax=ax), size=(5.6, 4.0))}
 
 
 def _frame_table(frame: pd.DataFrame, max_rows: int = 30) -> dict[str, Any]:

@@ -70,7 +70,11 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "sampler": "tpe", "cv": "auto", "holdout": 0.2, "seed": 0, "n_jobs": -1,
     "storage": "runs", "resume": None, "ensemble": True, "fairness_constraint": "none",
 }
-FAIRNESS_CONSTRAINTS = ("none", "demographic_parity", "equalized_odds")
+FAIRNESS_CONSTRAINTS = {  # what AutoML(fairness={"constraint": ...}) accepts for each task
+    "binary": ("none", "demographic_parity", "equalized_odds"),
+    "multiclass": ("none", "demographic_parity", "equalized_odds"),
+    "regression": ("none", "bounded_group_loss"),
+}
 
 MSG_BUDGET = "Time budget must be a positive number of seconds, or empty for no limit. Got {got!r}."
 MSG_TRIALS = "Maximum trials must be a whole number of at least 1, or empty for no limit. Got {got!r}."
@@ -155,7 +159,7 @@ def columns_part(problem: Problem, excluded: list[str], sensitive: list[str]) ->
 
 
 def search_part(settings: dict[str, Any], *, n_rows: int, studies: list[dict[str, Any]],
-                fairness_available: bool) -> dict[str, Any]:
+                fairness_available: bool, task: str = "binary") -> dict[str, Any]:
     """The Search step's panel: the choices, presets, earlier studies and a one-line summary."""
     try:
         kwargs = automl_kwargs(settings, runs_dir="automl_runs")
@@ -167,7 +171,8 @@ def search_part(settings: dict[str, Any], *, n_rows: int, studies: list[dict[str
         "presets": [{"name": k, **v} for k, v in PRESETS.items()],
         "samplers": SAMPLERS, "validations": VALIDATIONS, "holdouts": HOLDOUTS,
         "n_cores": os.cpu_count() or 1, "studies": studies,
-        "fairness_available": fairness_available, "fairness_constraints": list(FAIRNESS_CONSTRAINTS),
+        "fairness_available": fairness_available,
+        "fairness_constraints": list(FAIRNESS_CONSTRAINTS.get(task, ("none",))),
         "summary": None if kwargs is None else summary_line(settings, n_rows), "error": error,
     })
 

@@ -302,8 +302,9 @@ class Wizard(StreamWidget):
         df = self._df
         n_rows = 0 if df is None else len(df)
         fairness = "fairness" in inspect.signature(AutoML.__init__).parameters
+        task = self._problem.task if self._problem is not None else "binary"
         self._bridge.set_part("search", search_part(self.settings, n_rows=n_rows, studies=self._studies,
-                                                    fairness_available=fairness))
+                                                    fairness_available=fairness, task=task))
         if self._problem is not None:
             top = 5 if self._results_ready else (4 if self._settings_valid() else 3)
             self._bridge.set_traits(max_step=top)
@@ -482,6 +483,19 @@ class Wizard(StreamWidget):
                                X=X, y=y, sensitive=sensitive)
         finally:
             self._set_busy("")
+
+    @action()
+    def select_trial(self, args: dict, buffers: list) -> dict[str, Any]:
+        """Make a trial of the Pareto front the chosen model (after a fairness-aware search)."""
+        automl = self._fitted()
+        number = int(args.get("trial"))
+        self._set_busy(f"Refitting trial {number} on every training row…")
+        try:
+            automl.select_trial(number)
+        finally:
+            self._set_busy("")
+        self._publish_results(self._handle)
+        return {"trial": number}
 
     # -- Pause / Stop ------------------------------------------------------------------------
 

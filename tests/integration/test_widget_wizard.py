@@ -253,3 +253,30 @@ def test_columns_left_out_are_not_given_to_the_search(wizard):
     used = list(wizard.automl.feature_names_in_)
     assert "purpose" not in used and "age" not in used and len(used) == 18
     assert isinstance(wizard.data, pd.DataFrame)
+
+
+def test_a_fairness_aware_search_shows_its_trade_offs_and_a_trial_can_be_chosen(wizard):
+    rec = wizard.comm
+    set_from_front(wizard, source={"kind": "demo", "name": "german_credit"})
+    assert wizard.wait_idle(IDLE)
+    set_from_front(wizard, metric_choice="accuracy", sensitive=["personal_status"],
+                   settings=wizard.settings | TINY | {"n_trials": 6, "fairness_constraint": "demographic_parity"})
+    assert wizard.wait_idle(IDLE)
+    assert part(rec, "search")["fairness_constraints"] == ["none", "demographic_parity", "equalized_odds"]
+    reply = request(wizard, rec, "start")
+    assert reply["kind"] == "reply", reply
+    assert wizard.automl.get_params()["fairness"] == {"sensitive_features": ["personal_status"],
+                                                      "constraint": "demographic_parity"}
+    assert wizard.handle.wait(SEARCH_TIMEOUT)
+    wait_for(lambda: part(rec, "results") is not None, what="results")
+    assert wizard.wait_idle(IDLE)
+    front = part(rec, "results")["pareto"]
+    assert front is not None and front["objective"] == "demographic_parity_difference"
+    assert front["chosen"] and set(front["chosen"]) <= set(front["trials"])
+    assert front["png"].startswith("data:image/png;base64,")
+    other = next((t for t in front["trials"] if t not in front["chosen"]), None)
+    if other is not None:  # a front of one trial leaves nothing to choose
+        assert request(wizard, rec, "select_trial", {"trial": other})["kind"] == "reply"
+        assert wizard.wait_idle(IDLE)
+        assert part(rec, "results")["pareto"]["chosen"] == [other]
+        assert wizard.automl.best_trial_ == other

@@ -44,7 +44,9 @@ export function createResultsStep(el, { model, store, request }) {
   const fairError = alertBox("", "fairness-error");
   const fairRun = h("button", { class: "jaml-button jaml-primary", type: "button", "data-testid": "fairness-run" }, "Check fairness");
   const fairOut = h("div", { "data-testid": "fairness-output" });
-  panels.fairness.append(h("p", { class: "jaml-why" }, "Does the model treat groups differently? Scores and selection rates by group of the sensitive columns."), fairChoices, h("div", { class: "jaml-buttons" }, fairRun), fairError, fairOut);
+  const pareto = h("div", { "data-testid": "pareto" });
+  const paretoError = alertBox("", "pareto-error");
+  panels.fairness.append(pareto, paretoError, h("p", { class: "jaml-why" }, "Does the model treat groups differently? Scores and selection rates by group of the sensitive columns."), fairChoices, h("div", { class: "jaml-buttons" }, fairRun), fairError, fairOut);
   const exportRows = h("div", {});
   const exportError = alertBox("", "export-error");
   const exportOut = h("ul", { "data-testid": "export-output" });
@@ -131,6 +133,24 @@ export function createResultsStep(el, { model, store, request }) {
     fairOut.replaceChildren(...items);
   }
 
+  function renderPareto(results) {
+    const front = results.pareto;
+    if (!front) return pareto.replaceChildren();
+    const objective = front.objective.replace(/_/g, " ");
+    pareto.replaceChildren(h("div", { class: "jaml-card" },
+      h("div", { class: "jaml-title" }, `Trade-off: ${results.metric_label} against ${objective}`),
+      h("p", { class: "jaml-why" }, "This search weighed the score against the disparity between groups. Each trial on the front below is best for some balance of the two; pick the one you can defend."),
+      h("div", { class: "jaml-plots" }, plotFigure({ png: front.png, title: "Pareto front" })),
+      h("div", { class: "jaml-scroll" }, simpleTable(front.table)),
+      h("div", { class: "jaml-buttons" }, front.trials.map((t) => {
+        const chosen = front.chosen.includes(t);
+        const b = h("button", { type: "button", class: `jaml-button ${chosen ? "jaml-primary" : ""}`, disabled: chosen, "data-testid": `select-trial-${t}` },
+          chosen ? `Trial ${t} is the model` : `Use trial ${t}`);
+        b.addEventListener("click", () => run(b, paretoError, () => request("select_trial", { trial: t })));
+        return b;
+      }))));
+  }
+
   function renderExport(results) {
     const paths = results.exports || {};
     const labels = { model: "The fitted model", code: "Python code", report: "HTML report" };
@@ -178,6 +198,7 @@ export function createResultsStep(el, { model, store, request }) {
     if (!tabs.export) showAlert(exportError, "Export is not available in this version of jupyter_automl.");
     renderExplain(store.parts.explain);
     renderFairness(store.parts.fairness, results);
+    renderPareto(results);
     renderExport(results);
   }
 
