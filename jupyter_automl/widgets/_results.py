@@ -175,8 +175,11 @@ def pareto_part(automl: Any) -> dict[str, Any] | None:
             "png": figure_png(lambda ax: plot_pareto(automl, ax=ax), size=(5.6, 4.0))}
 
 
-def _frame_table(frame: pd.DataFrame, max_rows: int = 30) -> dict[str, Any]:
-    shown = frame.head(max_rows).reset_index()
+def _frame_table(frame: pd.DataFrame, max_rows: int = 30, index_name: str | None = None) -> dict[str, Any]:
+    shown = frame.head(max_rows)
+    if index_name is not None or shown.index.name is None:
+        shown = shown.rename_axis(index_name or "")
+    shown = shown.reset_index()
     return {"columns": [str(c) for c in shown.columns],
             "rows": [[jsonable(_round(v)) for v in row] for row in shown.itertuples(index=False, name=None)]}
 
@@ -246,8 +249,8 @@ def fairness_part(automl: Any, X: pd.DataFrame, y: pd.Series,
         if isinstance(disparities, dict):
             disparities = pd.Series(disparities, dtype=object).to_frame("value")
         sections.append({
-            "sensitive": str(name), "by_group": _frame_table(table),
-            "disparities": _frame_table(disparities),
+            "sensitive": str(name), "by_group": _frame_table(table, index_name=str(name)),
+            "disparities": _frame_table(disparities, index_name="measure"),
             "notes": list(getattr(result, "notes", [])),
             "plots": _plots_of(result, ("plot_by_group", "plot_disparities")),
         })

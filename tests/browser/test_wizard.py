@@ -120,6 +120,17 @@ def test_a_person_runs_the_quickstart_and_a_search(open_notebook, page, shots):
     page.wait_for_selector(f"{tid('panel-diagnostics')} img", timeout=STEP_TIMEOUT)
     assert page.locator(f"{tid('panel-diagnostics')} img").count() == 3
     shots(wizard, "results")
+    page.click(tid("tab-explain"))
+    page.click(tid("explain-run"))
+    page.wait_for_selector(f"{tid('explain-output')} img", timeout=RESULTS_TIMEOUT)
+    assert page.locator(f"{tid('importance')} tbody tr").count() >= 5
+    shots(wizard, "results-explain")
+    page.click(tid("tab-fairness"))
+    assert page.locator(tid("fair-personal_status")).is_checked()  # marked in the Columns step
+    page.click(tid("fairness-run"))
+    page.wait_for_selector(f"{tid('fairness-section')} >> nth=1", timeout=RESULTS_TIMEOUT)
+    assert "By personal_status" in page.locator(tid("fairness-section")).first.inner_text()
+    shots(wizard, "results-fairness")
     page.click(tid("tab-export"))
     page.click(tid("export-model"))
     page.wait_for_selector(f"{tid('export-output')} li", timeout=STEP_TIMEOUT)

@@ -135,6 +135,11 @@ def test_start_stream_stop_and_results(wizard):
         assert again["kind"] == "error" and again["message"] == MSG_RUNNING
     wait_for(lambda: any(r["status"] == "finished" for m in rec.customs("trials") for r in m["rows"]),
              what="a finished trial streamed")
+    assert request(wizard, rec, "pause")["kind"] == "reply"
+    wait_for(lambda: wizard.status == "paused" and part(rec, "run")["phase"] == "paused",
+             what="paused")
+    assert request(wizard, rec, "resume")["kind"] == "reply"
+    wait_for(lambda: wizard.status in ("searching", "refitting", "finished"), what="resumed")
     assert request(wizard, rec, "stop")["kind"] == "reply"
     assert wizard.handle.wait(SEARCH_TIMEOUT)
     wait_for(lambda: part(rec, "results") is not None, what="results")
