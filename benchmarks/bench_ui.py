@@ -236,7 +236,7 @@ def main() -> None:
             cell_index = nb.add_cell_and_run("import json; print(json.dumps(sorted(finished_at.items())))")
             events = json.loads(nb.output_text(cell_index))
             latencies = []
-            for k, (_, (t_event, kind)) in enumerate(events, start=1):
+            for k, (_, (t_event, _kind)) in enumerate(events, start=1):
                 shown = next((t for t, n in nb_rows if n >= k), None)
                 if shown is not None and t_event is not None:
                     latencies.append(shown - 1000 * t_event)

@@ -189,7 +189,7 @@ class Diagnostics:
 
         fig, axes = plt.subplots(1, len(self.plots), figsize=(4.4 * len(self.plots), 3.8),
                                  squeeze=False)
-        for ax, result in zip(axes[0], self.plots.values()):
+        for ax, result in zip(axes[0], self.plots.values(), strict=False):
             result.plot(ax=ax)
         fig.tight_layout()
         return fig

@@ -125,7 +125,7 @@ def results_part(automl: Any, X_holdout: pd.DataFrame | None, y_holdout: pd.Seri
     board = automl.leaderboard()
     search = automl.search_
     members = []
-    for number, weight in zip(search.members, search.weights):
+    for number, weight in zip(search.members, search.weights, strict=False):
         row = board[board["trial"] == number]
         family = str(row["family"].iloc[0]) if len(row) else "?"
         params = row["params"].iloc[0] if len(row) else {}
@@ -171,7 +171,7 @@ def pareto_part(automl: Any) -> dict[str, Any] | None:
     shown = front.drop(columns=["params"], errors="ignore")
     return {"objective": objectives[0] if objectives else "", "table": _frame_table(shown.set_index("trial")),
             "trials": [int(t) for t in front["trial"]],
-            "chosen": [int(t) for t, c in zip(front["trial"], front["chosen"]) if c],
+            "chosen": [int(t) for t, c in zip(front["trial"], front["chosen"], strict=False) if c],
             "png": figure_png(lambda ax: plot_pareto(automl, ax=ax), size=(5.6, 4.0))}
 
 

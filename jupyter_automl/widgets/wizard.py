@@ -21,9 +21,23 @@ from .._logging import get_logger
 from ..exceptions import AutoMLWarning, InputError, NotFittedError
 from ..search import list_studies
 from ._base import StreamWidget, action, bundle
-from ._data import data_part, demo_sources, frame_from_namespace, load_demo_frame, namespace_frames, read_upload
+from ._data import (
+    data_part,
+    demo_sources,
+    frame_from_namespace,
+    load_demo_frame,
+    namespace_frames,
+    read_upload,
+)
 from ._results import default_export_paths, explain_part, export_file, fairness_part, results_part
-from ._setup import DEFAULT_SETTINGS, automl_kwargs, columns_part, search_part, split_holdout, target_part
+from ._setup import (
+    DEFAULT_SETTINGS,
+    automl_kwargs,
+    columns_part,
+    search_part,
+    split_holdout,
+    target_part,
+)
 from .live import family_labels
 
 __all__ = ["Wizard", "STEPS"]

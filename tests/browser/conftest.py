@@ -12,7 +12,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from lab import LabServer, Notebook, launch_chromium
 
 REPO = Path(__file__).resolve().parents[2]

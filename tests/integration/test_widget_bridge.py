@@ -226,7 +226,7 @@ def test_a_burst_is_throttled_and_every_row_is_sent_exactly_once(recording):
         rows = [r["trial"] for m in rec.customs("trials") for r in m["rows"]]
         assert sorted(rows) == list(range(n)) and len(rows) == n  # no resend, nothing lost
         starts = [t for t in rec.flush_starts() if t >= t0]
-        gaps = [b - a for a, b in zip(starts, starts[1:])]
+        gaps = [b - a for a, b in zip(starts, starts[1:], strict=False)]
         assert len(starts) >= 3 and min(gaps) >= 0.095, gaps  # at most 10 updates per second
         assert len(starts) <= elapsed * 10 + 2
         assert_contiguous(rec.stream())
