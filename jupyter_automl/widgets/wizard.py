@@ -18,7 +18,7 @@ import traitlets as t
 
 from .._automl import AutoML
 from .._logging import get_logger
-from ..exceptions import AutoMLWarning, InputError, NotFittedError
+from ..exceptions import AutoMLWarning, InputError
 from ..search import list_studies
 from ._base import StreamWidget, action, bundle
 from ._data import (
@@ -29,7 +29,8 @@ from ._data import (
     namespace_frames,
     read_upload,
 )
-from ._results import default_export_paths, explain_part, export_file, fairness_part, results_part
+from ._result_tabs import ResultTabs
+from ._results import default_export_paths, results_part
 from ._setup import (
     DEFAULT_SETTINGS,
     automl_kwargs,
@@ -49,11 +50,10 @@ GIVEN_NAME = "the DataFrame given to Wizard()"
 MSG_NO_DATA = "Pick a dataset first (step 1, Data)."
 MSG_NO_TARGET = "Pick a target that can be learned first (step 2, Target and task)."
 MSG_RUNNING = "A search is already running. Stop it (or wait for it to finish) before starting another."
-MSG_NO_MODEL = "There is no model yet: run a search to the end first."
 MSG_NO_FRAME = "Wizard(df) needs a pandas DataFrame. Got {type} instead."
 
 
-class Wizard(StreamWidget):
+class Wizard(ResultTabs, StreamWidget):
     """A step-by-step JupyterLab wizard: pick data, a target, columns and a search; watch it run;
     read the results (diagnostics, explanation, fairness, export).
 
@@ -431,85 +431,6 @@ class Wizard(StreamWidget):
         self._studies = self._matching_studies()
         self._publish_search()
         self._set_busy("")
-
-    # -- the result tabs -------------------------------------------------------------------
-
-    def _fitted(self) -> AutoML:
-        automl = self._automl
-        if automl is None or not hasattr(automl, "best_pipeline_"):
-            raise NotFittedError(MSG_NO_MODEL)
-        return automl
-
-    def _check_rows(self) -> tuple[pd.DataFrame, pd.Series, bool]:
-        """The rows kept aside, or (when there are none) the training rows."""
-        automl = self._fitted()
-        if self._holdout is not None and self._holdout[0] is not None:
-            return self._holdout[0], self._holdout[1], True
-        target = automl.problem_.target
-        df = self._df
-        features = [c for c in df.columns if c != target and c not in set(self.excluded)]
-        rows = df[df[target].notna()]
-        return rows[features], rows[target], False
-
-    @action()
-    def explain(self, args: dict, buffers: list) -> dict[str, Any]:
-        """The Explain tab: SHAP values of rows kept aside."""
-        automl = self._fitted()
-        X, _, held_out = self._check_rows()
-        self._set_busy("Computing SHAP values…")
-        try:
-            part = explain_part(automl, X)
-        finally:
-            self._set_busy("")
-        part["held_out"] = held_out
-        self._bridge.set_part("explain", part)
-        return {"n_rows": part.get("n_rows")}
-
-    @action()
-    def fairness(self, args: dict, buffers: list) -> dict[str, Any]:
-        """The Fairness tab: metrics by group of the chosen sensitive columns."""
-        automl = self._fitted()
-        X, y, held_out = self._check_rows()
-        names = [str(c) for c in (args.get("sensitive") or self.sensitive)]
-        missing = [c for c in names if c not in self._df.columns]
-        if missing:
-            raise InputError(f"Unknown column(s) {missing}; pick sensitive columns of the data.")
-        sensitive = self._df.loc[X.index, names]
-        self._set_busy("Checking fairness…")
-        try:
-            part = fairness_part(automl, X, y, sensitive)
-        finally:
-            self._set_busy("")
-        part["held_out"] = held_out
-        self._bridge.set_part("fairness", part)
-        return {"n_rows": part.get("n_rows")}
-
-    @action()
-    def export(self, args: dict, buffers: list) -> dict[str, Any]:
-        """The Export tab: save the model, its code or a report."""
-        automl = self._fitted()
-        X, y, _ = self._check_rows()
-        names = [c for c in self.sensitive if self._df is not None and c in self._df.columns]
-        sensitive = self._df.loc[X.index, names] if names else None
-        self._set_busy("Saving…")
-        try:
-            return export_file(automl, str(args.get("what", "")), str(args.get("path", "")),
-                               X=X, y=y, sensitive=sensitive)
-        finally:
-            self._set_busy("")
-
-    @action()
-    def select_trial(self, args: dict, buffers: list) -> dict[str, Any]:
-        """Make a trial of the Pareto front the chosen model (after a fairness-aware search)."""
-        automl = self._fitted()
-        number = int(args.get("trial"))
-        self._set_busy(f"Refitting trial {number} on every training row…")
-        try:
-            automl.select_trial(number)
-        finally:
-            self._set_busy("")
-        self._publish_results(self._handle)
-        return {"trial": number}
 
     # -- Pause / Stop ------------------------------------------------------------------------
 

@@ -1,0 +1,100 @@
+"""The Results step's tabs of the wizard: Explain, Fairness, Export, and choosing a trial of the
+Pareto front. Each is a request from the front-end that calls the public AutoML API on the rows
+kept aside; the panels go back through the bridge."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from .._automl import AutoML
+from ..exceptions import InputError, NotFittedError
+from ._base import action
+from ._results import explain_part, export_file, fairness_part
+
+__all__ = ["ResultTabs"]
+
+MSG_NO_MODEL = "There is no model yet: run a search to the end first."
+
+
+class ResultTabs:
+    """Mixed into ``Wizard``; uses its ``_automl``, ``_df``, ``_holdout``, ``_bridge``."""
+
+    def _fitted(self) -> AutoML:
+        automl = self._automl
+        if automl is None or not hasattr(automl, "best_pipeline_"):
+            raise NotFittedError(MSG_NO_MODEL)
+        return automl
+
+    def _check_rows(self) -> tuple[pd.DataFrame, pd.Series, bool]:
+        """The rows kept aside, or (when there are none) the training rows."""
+        automl = self._fitted()
+        if self._holdout is not None and self._holdout[0] is not None:
+            return self._holdout[0], self._holdout[1], True
+        target = automl.problem_.target
+        df = self._df
+        features = [c for c in df.columns if c != target and c not in set(self.excluded)]
+        rows = df[df[target].notna()]
+        return rows[features], rows[target], False
+
+    @action()
+    def explain(self, args: dict, buffers: list) -> dict[str, Any]:
+        """The Explain tab: SHAP values of rows kept aside."""
+        automl = self._fitted()
+        X, _, held_out = self._check_rows()
+        self._set_busy("Computing SHAP values…")
+        try:
+            part = explain_part(automl, X)
+        finally:
+            self._set_busy("")
+        part["held_out"] = held_out
+        self._bridge.set_part("explain", part)
+        return {"n_rows": part.get("n_rows")}
+
+    @action()
+    def fairness(self, args: dict, buffers: list) -> dict[str, Any]:
+        """The Fairness tab: metrics by group of the chosen sensitive columns."""
+        automl = self._fitted()
+        X, y, held_out = self._check_rows()
+        names = [str(c) for c in (args.get("sensitive") or self.sensitive)]
+        missing = [c for c in names if c not in self._df.columns]
+        if missing:
+            raise InputError(f"Unknown column(s) {missing}; pick sensitive columns of the data.")
+        sensitive = self._df.loc[X.index, names]
+        self._set_busy("Checking fairness…")
+        try:
+            part = fairness_part(automl, X, y, sensitive)
+        finally:
+            self._set_busy("")
+        part["held_out"] = held_out
+        self._bridge.set_part("fairness", part)
+        return {"n_rows": part.get("n_rows")}
+
+    @action()
+    def export(self, args: dict, buffers: list) -> dict[str, Any]:
+        """The Export tab: save the model, its code or a report."""
+        automl = self._fitted()
+        X, y, _ = self._check_rows()
+        names = [c for c in self.sensitive if self._df is not None and c in self._df.columns]
+        sensitive = self._df.loc[X.index, names] if names else None
+        self._set_busy("Saving…")
+        try:
+            return export_file(automl, str(args.get("what", "")), str(args.get("path", "")),
+                               X=X, y=y, sensitive=sensitive)
+        finally:
+            self._set_busy("")
+
+    @action()
+    def select_trial(self, args: dict, buffers: list) -> dict[str, Any]:
+        """Make a trial of the Pareto front the chosen model (after a fairness-aware search)."""
+        automl = self._fitted()
+        number = int(args.get("trial"))
+        self._set_busy(f"Refitting trial {number} on every training row…")
+        try:
+            automl.select_trial(number)
+        finally:
+            self._set_busy("")
+        self._publish_results(self._handle)
+        return {"trial": number}
+
