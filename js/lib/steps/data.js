@@ -84,10 +84,9 @@ export function createDataStep(el, { model, store, request }) {
     renderRadios();
     for (const [k, node] of Object.entries(pickers)) node.hidden = k !== kind;
     setOptions(demoSelect, [{ value: "", label: "Choose a dataset…" },
-      ...(sources.demos || []).map((d) => ({ value: d.name, label: `${d.name} (${d.task})` }))],
+      ...(sources.demos || []).map((d) => ({ value: d.name, label: `${d.name}: ${d.description}` }))],
       source.kind === "demo" ? source.name : "");
-    const demo = (sources.demos || []).find((d) => d.name === demoSelect.value);
-    demoHelp.textContent = demo ? demo.description : "Small public datasets that ship with jupyter_automl.";
+    demoHelp.textContent = "Small public datasets that ship with jupyter_automl, for trying things out.";
     const frames = sources.frames || [];
     setOptions(frameSelect, [{ value: "", label: frames.length ? "Choose a DataFrame…" : "No DataFrame in the notebook yet" },
       ...frames.map((f) => ({ value: f.name, label: `${f.name} (${fmtCount(f.rows)} × ${f.cols})` }))],

@@ -33,7 +33,7 @@ export function createSearchStep(el, { model, store }) {
     jobs: field("Parallel jobs", jobs, ""),
     storage: field("Storage", storage, ""),
     resume: field("Study", resume, ""),
-    ensemble: field("Ensemble", h("label", {}, ensemble, " average the best models when that scores better out of fold"), null),
+    ensemble: field("Ensemble", h("label", { class: "jaml-inline" }, ensemble, " average the best models when that scores better out of fold"), null),
     fairness: field("Fairness constraint", fairness, "Train under a fairness constraint on the sensitive columns (Columns step)."),
   };
   const summary = h("div", { class: "jaml-title", "data-testid": "search-summary" });
