@@ -1,7 +1,7 @@
 """Fairness checks: per-group metrics with fairlearn's MetricFrame, disparities, small groups.
 
-Classification: count, selection rate, true and false positive rates, accuracy and balanced
-accuracy per group; disparities are demographic parity (selection rates) and equalized odds
+Classification: count, positives (rows of the positive class), selection rate, true and false
+positive rates, accuracy and balanced accuracy per group; disparities are demographic parity (selection rates) and equalized odds
 (TPR and FPR). Multiclass: the rates are one-vs-rest per class, and each disparity is the largest
 over the classes. Regression: count, MAE, RMSE, mean prediction and mean target per group.
 
@@ -24,6 +24,7 @@ from ._groups import sensitive_frame
 from ._threads import few_threads
 
 MIN_GROUP_SIZE = 30
+MIN_CLASS_ROWS = 10  # positives (negatives) a group needs for its TPR (FPR) to count in a spread
 
 MSG_SMALL = ("{n} group(s) have fewer than {k} rows, too few to trust their rates: {groups}. "
              "They are shown but left out of the disparities.")
@@ -99,8 +100,12 @@ def _mean_target(y_true, y_pred, sample_weight=None) -> float:
     return float(np.average(np.asarray(y_true, float), weights=sample_weight))
 
 
-BINARY_METRICS = {"count": _count, "selection_rate": _selection_rate, "true_positive_rate": _tpr,
-                  "false_positive_rate": _fpr, "accuracy": _accuracy,
+def _positives(y_true, y_pred, sample_weight=None) -> float:
+    return float(np.sum(_w(y_true, sample_weight) * (np.asarray(y_true) == 1)))
+
+
+BINARY_METRICS = {"count": _count, "positives": _positives, "selection_rate": _selection_rate,
+                  "true_positive_rate": _tpr, "false_positive_rate": _fpr, "accuracy": _accuracy,
                   "balanced_accuracy": _balanced_accuracy}
 REGRESSION_METRICS = {"count": _count, "mae": _mae, "rmse": _rmse,
                       "mean_prediction": _mean_prediction, "mean_target": _mean_target}
@@ -240,7 +245,9 @@ def _is(values: np.ndarray, cls: Any) -> np.ndarray:
 def _frame(by_group: Any) -> pd.DataFrame:
     frame = by_group if isinstance(by_group, pd.DataFrame) else by_group.to_frame()
     frame = frame.astype(float)
-    frame["count"] = frame["count"].astype(int)
+    for column in frame.columns:
+        if column == "count" or column.startswith("positives"):
+            frame[column] = frame[column].astype(int)
     return frame
 
 
@@ -256,7 +263,7 @@ def _multiclass_view(frames: dict, y_true, y_pred, groups) -> Any:
     by_group = base.by_group.copy()
     overall = base.overall.copy()
     for cls, frame in frames.items():
-        for metric in ("selection_rate", "true_positive_rate", "false_positive_rate"):
+        for metric in ("positives", "selection_rate", "true_positive_rate", "false_positive_rate"):
             by_group[f"{metric}[{cls}]"] = frame.by_group[metric]
             overall[f"{metric}[{cls}]"] = frame.overall[metric]
     return _View(by_group, overall)
@@ -289,8 +296,12 @@ def _disparities(frames: dict, by_group: pd.DataFrame, is_clf: bool, trusted: pd
             d, r = _spread(g["selection_rate"])
             dpd.append(d)
             dpr.append(r)
-            tpr_d, tpr_r = _spread(g["true_positive_rate"])
-            fpr_d, fpr_r = _spread(g["false_positive_rate"])
+            # a rate of a handful of positives (or negatives) says little: such groups are left
+            # out of that rate's spread, as small groups are left out of all of them
+            enough_pos = g["positives"] >= MIN_CLASS_ROWS
+            enough_neg = (g["count"] - g["positives"]) >= MIN_CLASS_ROWS
+            tpr_d, tpr_r = _spread(g.loc[enough_pos, "true_positive_rate"])
+            fpr_d, fpr_r = _spread(g.loc[enough_neg, "false_positive_rate"])
             eod.append(np.nanmax([tpr_d, fpr_d]) if not np.isnan([tpr_d, fpr_d]).all() else np.nan)
             eor.append(np.nanmin([tpr_r, fpr_r]) if not np.isnan([tpr_r, fpr_r]).all() else np.nan)
         out["demographic_parity_difference"] = _worst(dpd, max)

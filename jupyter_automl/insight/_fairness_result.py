@@ -24,8 +24,10 @@ class FairnessResult:
     by_group : DataFrame
         One row per group (the intersections when there are several sensitive features), one
         column per metric, plus ``small_group`` (fewer rows than ``min_group_size``).
-        Classification: count, selection_rate, true_positive_rate, false_positive_rate, accuracy,
-        balanced_accuracy (multiclass: the rates per class, as ``selection_rate[<class>]``).
+        Classification: count, positives, selection_rate, true_positive_rate,
+        false_positive_rate, accuracy, balanced_accuracy (multiclass: the rates per class, as
+        ``selection_rate[<class>]``). A group's TPR (FPR) counts in the equalized-odds spread only
+        when it has at least 10 positives (negatives).
         Regression: count, mae, rmse, mean_prediction, mean_target.
     overall : Series
         The same metrics over all rows.
@@ -72,7 +74,8 @@ class FairnessResult:
                                       names=self.by_group.index.names)
         overall["small_group"] = False
         table = pd.concat([overall, self.by_group])
-        return table.astype({"count": int, "small_group": bool})
+        ints = {c: int for c in table.columns if c == "count" or c.startswith("positives")}
+        return table.astype(ints | {"small_group": bool})
 
     def _metric(self, metric: str | None) -> str:
         metric = metric or self._default_metric()

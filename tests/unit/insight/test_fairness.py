@@ -147,3 +147,13 @@ def test_report_from_predictions_directly():
     groups, _ = sensitive_frame("group", X, len(X))
     result = fairness_report(y, X["pred"].to_numpy(), groups)
     assert result.disparities["demographic_parity_difference"] == pytest.approx(1 / 3)
+
+
+def test_a_rate_of_a_handful_of_positives_does_not_count_in_equalized_odds():
+    # group b: 100 rows but 4 positives, all missed (TPR 0); group a: TPR 1
+    y = np.r_[np.ones(50), np.zeros(50), np.ones(4), np.zeros(96)].astype(int)
+    pred = np.r_[np.ones(50), np.zeros(150)].astype(int)
+    X = pd.DataFrame({"group": ["a"] * 100 + ["b"] * 100, "pred": pred})
+    result = fairness(Lookup().fit(X, y), X, y, sensitive_features="group")
+    assert result.by_group.loc["b", "positives"] == 4 and result.by_group.loc["b", "true_positive_rate"] == 0
+    assert result.disparities["equalized_odds_difference"] == 0.0  # FPR 0 in both; TPR of b left out
