@@ -30,7 +30,6 @@ import warnings
 from datetime import datetime
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 HERE = Path(__file__).resolve().parent
@@ -44,7 +43,8 @@ TREES = ("HistGradientBoosting", "RandomForest", "ExtraTrees")
 
 
 def load() -> str:
-    return "load average %.2f %.2f %.2f on %d cores" % (*os.getloadavg(), os.cpu_count())
+    a, b, c = os.getloadavg()
+    return f"load average {a:.2f} {b:.2f} {c:.2f} on {os.cpu_count()} cores"
 
 
 def timed(fn, *args, **kwargs):
