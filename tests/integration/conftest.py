@@ -11,6 +11,7 @@ that need it, with its log.
 from __future__ import annotations
 
 import glob
+import importlib
 import os
 import pwd
 import shutil
@@ -152,6 +153,8 @@ def dask_client():
     cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                        dashboard_address=None, silence_logs=40)
     client = distributed.Client(cluster)
+    # workers import the engine once here, not inside the first test's time budget
+    client.run(importlib.import_module, "jupyter_automl.search")
     try:
         yield client
     finally:
