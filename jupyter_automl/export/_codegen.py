@@ -50,9 +50,13 @@ import sys
 from pathlib import Path
 
 {imports}
+from threadpoolctl import threadpool_limits  # installed with scikit-learn
 
 TARGET = {target!r}
 TASK = {task!r}
+# BLAS threads while fitting, as in the search's final refit ({blas_why}): multi-threaded
+# BLAS can change the last digit of a linear model's coefficients. None: the library default.
+BLAS_THREADS = {blas_threads!r}
 # the columns the model uses, in this order (others in the table are ignored)
 FEATURES = {features}
 
@@ -112,7 +116,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     X, y = training_data(read_table(args.data))
-    model = build_model().fit(X, y)
+    with threadpool_limits(limits=BLAS_THREADS, user_api="blas"):
+        model = build_model().fit(X, y)
     print(f"fitted on {{len(X)}} rows and {{len(FEATURES)}} columns")
     if args.save:
         with open(args.save, "wb") as f:
@@ -198,6 +203,21 @@ def model_source(automl: AutoML) -> tuple[str, str, Imports]:
     return "".join(text for _, text in used) + defs, build, imports
 
 
+def refit_blas_threads(automl: AutoML) -> int | None:
+    """BLAS threads of the search's final refit: 1 when units ran side by side, else None.
+
+    The thread executor limits BLAS to one thread process-wide while several units run (the
+    refit included), worker processes always use one; a single worker keeps the default.
+    """
+    if hasattr(automl, "_refit_blas_threads"):  # a loaded AutoML: recorded at save time
+        return automl._refit_blas_threads
+    executor = getattr(getattr(automl, "_coordinator", None), "executor", None)
+    kind = type(executor).__name__
+    if kind == "ProcessExecutor" or (kind == "ThreadExecutor" and executor.n_workers > 1):
+        return 1
+    return None
+
+
 def script_text(automl: AutoML, script_name: str = "train_model.py", data_path: str | None = None) -> str:
     """The text of the exported script."""
     import pandas as pd
@@ -206,6 +226,7 @@ def script_text(automl: AutoML, script_name: str = "train_model.py", data_path: 
     from .. import __version__
 
     problem = automl.problem_
+    blas = refit_blas_threads(automl)
     members, build, imports = model_source(automl)
     features = [c.name for c in problem.used_columns]
     summary = (f"Task: {problem.task} on the target {problem.target!r} ({problem.n_rows} rows). "
@@ -225,6 +246,8 @@ def script_text(automl: AutoML, script_name: str = "train_model.py", data_path: 
         features=feature_lines, members=members, description=automl.search_.description,
         model=build, what="values" if problem.task == "regression" else "labels",
         data_arg="" if data_path is None else f"nargs='?', default={data_path!r}, ",
+        blas_threads=blas, blas_why=("several fits ran side by side" if blas == 1
+                                     else "one fit at a time"),
     )
     compile(text, script_name, "exec")  # a syntax error here is a bug of ours, not the user's
     return text

@@ -22,6 +22,7 @@ import pandas as pd
 
 from .._logging import get_logger
 from ..exceptions import AutoMLWarning, InputError, NotFittedError, UntrustedTypesError
+from ._codegen import refit_blas_threads
 from ._plain import decode, encode
 
 if TYPE_CHECKING:
@@ -136,6 +137,7 @@ def payload(automl: AutoML) -> dict[str, Any]:
         "model": model,
         "fitted": encode(_fitted_state(automl), refs),
         "leaderboard": encode(automl.leaderboard()),
+        "refit_blas_threads": refit_blas_threads(automl),
     }
 
 
@@ -208,6 +210,7 @@ def load(cls: type[AutoML], path: str | Path, trusted: bool | list[str] = False)
     if "rank" in board:
         board["rank"] = pd.array(board["rank"], dtype="Int64")
     automl._saved_leaderboard = board
+    automl._refit_blas_threads = data.get("refit_blas_threads")
     automl.saved_versions_ = dict(data["versions"])
     return automl
 

@@ -54,12 +54,13 @@ def run_isolated(script: Path, *args: str) -> str:
     return proc.stdout
 
 
-def fit_from_csv(tmp_path: Path, frame: pd.DataFrame, target: str, **kwargs) -> tuple[AutoML, pd.DataFrame]:
+def fit_from_csv(tmp_path: Path, frame: pd.DataFrame, target: str, n_jobs: int = 1,
+                 **kwargs) -> tuple[AutoML, pd.DataFrame]:
     """Write ``frame`` to CSV and fit on the table read back, as the script will read it."""
     csv = tmp_path / "data.csv"
     frame.to_csv(csv, index=False)
     data = pd.read_csv(csv)
-    automl = AutoML(storage="memory", time_budget=None, seed=0, n_jobs=1, **kwargs)
+    automl = AutoML(storage="memory", time_budget=None, seed=0, n_jobs=n_jobs, **kwargs)
     return automl.fit(data, target), data
 
 
@@ -73,13 +74,15 @@ def test_ensemble_of_pipelines_is_reproduced_exactly(tmp_path):
     rng = np.random.default_rng(0)
     frame.loc[rng.random(len(frame)) < 0.05, "duration"] = np.nan  # imputers are exercised
     frame.loc[rng.random(len(frame)) < 0.05, "purpose"] = np.nan
-    automl, data = fit_from_csv(tmp_path, frame, info["target"], n_trials=5,
+    # two workers: the final refit runs with one BLAS thread, and so must the script
+    automl, data = fit_from_csv(tmp_path, frame, info["target"], n_jobs=2, n_trials=5,
                                 families=["linear", "knn"], cv=3)
     assert isinstance(automl.best_pipeline_, WeightedEnsembleClassifier), automl.search_.description
 
-    script = automl.export_code(tmp_path / "out" / "train_model.py")
+    script = AutoML.load(automl.save(tmp_path / "m.skops")).export_code(tmp_path / "out" / "train_model.py")
     assert (script.parent / "automl_estimators.py").is_file()
     text = script.read_text()
+    assert "BLAS_THREADS = 1\n" in text
     assert "jupyter_automl import" not in text and "import jupyter_automl" not in text
     (script.parent / "data.csv").write_bytes((tmp_path / "data.csv").read_bytes())
 
@@ -97,6 +100,7 @@ def test_regression_pipeline_is_reproduced_exactly(tmp_path):
     frame = X.assign(**{info["target"]: y})
     automl, data = fit_from_csv(tmp_path, frame, info["target"], n_trials=3, families=["linear"])
     script = automl.export_code(tmp_path / "train.py", data_path="data.csv")
+    assert "BLAS_THREADS = None\n" in script.read_text()
     run_isolated(script, "--predict", "data.csv", "--out", "pred.csv", "--save", "model.pkl")
     pred = read_predictions(tmp_path / "pred.csv")
     assert list(pred.columns) == ["prediction"]
