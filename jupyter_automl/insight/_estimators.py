@@ -87,7 +87,10 @@ class SensitiveGroups(BaseEstimator):
     def labels(self, X: pd.DataFrame) -> np.ndarray:
         """One label per row: the groups of every column joined (the intersection)."""
         frame = self.transform(X)
-        return frame.astype(str).agg(" & ".join, axis=1).to_numpy(dtype=object)
+        joined = frame.iloc[:, 0].to_numpy(dtype=object)
+        for name in frame.columns[1:]:  # vectorized: a row-wise join took 6 s on 24,000 rows
+            joined = joined + " & " + frame[name].to_numpy(dtype=object)
+        return joined
 
 
 class PositiveScore(BaseEstimator):
