@@ -84,6 +84,10 @@ MSG_NEWER = ("{path} was written in format version {got}, newer than this jupyte
              "({ours}). Upgrade jupyter_automl: pip install -U jupyter_automl")
 MSG_VERSIONS = ("{path} was saved with {name} {saved}; this environment has {now}. Predictions may "
                 "differ or fail; install {name}=={saved} to be sure.")
+MSG_SKOPS_CANNOT = (
+    "The safe format (skops) cannot store this model ({model}): {error}. Save it as a pickle "
+    "instead, automl.save({path!r}, format='joblib'), and load that with trusted=True."
+)
 MSG_RUNNING = "A search of this AutoML is still running. Call handle.stop() and handle.wait() before saving."
 
 # settings that hold live objects are not saved; the loaded AutoML gets their defaults
@@ -99,16 +103,24 @@ def _versions() -> dict[str, str]:
             "numpy": np.__version__, "pandas": pd.__version__, "python": platform.python_version()}
 
 
+def _is_data(value: Any) -> bool:
+    if value is None or isinstance(value, (str, bool, int, float, np.generic)):
+        return True
+    if isinstance(value, (list, tuple)):
+        return all(_is_data(v) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _is_data(v) for k, v in value.items())
+    return False
+
+
 def _params(automl: AutoML) -> dict[str, Any]:
     out = {}
     for key, value in automl.get_params(deep=False).items():
         if key in _LIVE_PARAMS:
             continue
-        if isinstance(value, (list, tuple)):
-            value = list(value)
-        elif not (value is None or isinstance(value, (str, bool, int, float, np.generic))):
-            value = None  # an Optuna storage or executor object: not data
-        out[key] = value
+        value = getattr(value, "value", value)  # a setting wrapped in a descriptor (fairness)
+        # an Optuna storage or executor object is not data: the loaded AutoML gets the default
+        out[key] = (list(value) if isinstance(value, tuple) else value) if _is_data(value) else None
     return out
 
 
@@ -153,7 +165,12 @@ def save(automl: AutoML, path: str | Path, format: str | None = None) -> Path:
     if format == "skops":
         import skops.io
 
-        skops.io.dump(data, path, compression=zipfile.ZIP_DEFLATED)
+        try:
+            skops.io.dump(data, path, compression=zipfile.ZIP_DEFLATED)
+        except (TypeError, ValueError, AttributeError, NotImplementedError) as exc:
+            path.unlink(missing_ok=True)
+            raise InputError(MSG_SKOPS_CANNOT.format(model=type(automl.best_pipeline_).__name__,
+                                                     error=exc, path=str(path))) from exc
     else:
         import joblib
 

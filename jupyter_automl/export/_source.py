@@ -25,8 +25,8 @@ INDENT = "    "
 MSG_CANNOT = ("Cannot write Python code for {what} (a {type}): export_code supports scikit-learn "
               "estimators, their parameters and the estimators of jupyter_automl.estimators.")
 MSG_OURS = ("The model contains {name} from {module}, which is not in jupyter_automl.estimators, "
-            "so a script cannot rebuild it without jupyter_automl. Save the model with "
-            "automl.save(path) instead.")
+            "so a script cannot rebuild it without jupyter_automl. Keep the fitted model with "
+            "automl.save(path) instead (format='joblib' if the safe format cannot store it).")
 
 
 class SourceError(TypeError):

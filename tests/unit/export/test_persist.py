@@ -130,3 +130,35 @@ def test_clear_errors(fitted, tmp_path):
         AutoML.load(tmp_path / "plain.skops")
     assert type(automl.best_pipeline_).__name__ in str(info.value)
     assert "automl.save(path)" in MSG_NOT_AUTOML
+
+
+def test_a_loaded_automl_explains_and_checks_fairness_like_the_original(tmp_path):
+    X, y, _ = load_demo("german_credit")
+    automl = AutoML(time_budget=None, n_trials=2, families=["linear"], storage="memory",
+                    executor="sync").fit(X, y)
+    loaded = AutoML.load(automl.save(tmp_path / "m.skops"))
+    np.testing.assert_array_equal(loaded.explain(X.head(25)).values.to_numpy(),
+                                  automl.explain(X.head(25)).values.to_numpy())
+    with pytest.warns(Warning, match="fewer than 30 rows"):
+        before = automl.fairness(X.head(300), y.head(300), sensitive_features="personal_status")
+    with pytest.warns(Warning, match="fewer than 30 rows"):
+        after = loaded.fairness(X.head(300), y.head(300), sensitive_features="personal_status")
+    pd.testing.assert_frame_equal(after.by_group, before.by_group)
+
+
+def test_a_fairness_aware_model_saves_as_joblib_with_its_settings(tmp_path):
+    X, y, _ = load_demo("german_credit")
+    settings = {"sensitive_features": ["personal_status"]}
+    with pytest.warns(Warning):  # small groups of personal_status
+        automl = AutoML(time_budget=None, n_trials=4, families=["linear"], storage="memory",
+                        executor="sync", fairness=settings).fit(X, y)
+    # the chosen model adds group thresholds; fairlearn's ThresholdOptimizer inside holds pandas
+    # internals that skops cannot store, and the message says what to do
+    assert type(automl.best_pipeline_).__name__ == "ThresholdClassifier"
+    with pytest.raises(InputError, match="format='joblib'"):
+        automl.save(tmp_path / "m.skops")
+    assert not (tmp_path / "m.skops").exists()
+    loaded = AutoML.load(automl.save(tmp_path / "m.joblib"), trusted=True)
+    assert loaded.get_params()["fairness"] == settings
+    np.testing.assert_array_equal(loaded.predict(X), automl.predict(X))
+    pd.testing.assert_frame_equal(loaded.leaderboard(), automl.leaderboard())
