@@ -508,6 +508,15 @@ class AutoML(BaseEstimator):
         -------
         Path
             The script written.
+
+        Examples
+        --------
+        >>> from jupyter_automl.datasets import load_demo
+        >>> X, y, _ = load_demo("breast_cancer")
+        >>> automl = AutoML(time_budget=None, n_trials=2, families=["linear"], storage="memory")
+        >>> script = automl.fit(X, y).export_code(getfixture("tmp_path") / "train_model.py")
+        >>> "def build_model():" in script.read_text()
+        True
         """
         from .export import export_code
 
@@ -533,6 +542,16 @@ class AutoML(BaseEstimator):
         -------
         Path
             The file written.
+
+        Examples
+        --------
+        >>> from jupyter_automl.datasets import load_demo
+        >>> X, y, _ = load_demo("breast_cancer")
+        >>> automl = AutoML(time_budget=None, n_trials=2, families=["linear"], storage="memory")
+        >>> automl = automl.fit(X.iloc[:400], y.iloc[:400])
+        >>> path = automl.report(getfixture("tmp_path") / "report.html", X.iloc[400:], y.iloc[400:])
+        >>> "Model card" in path.read_text()
+        True
         """
         from .export import report
 
