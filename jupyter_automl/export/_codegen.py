@@ -185,7 +185,7 @@ def model_source(automl: AutoML) -> tuple[str, str, Imports]:
     defs = ""
     if _is_ensemble(model):
         calls = []
-        for (name, est), weight in zip(model.estimators, model.weights_):
+        for (name, est), weight in zip(model.estimators, model.weights_, strict=True):
             fname = name if name.isidentifier() else f"member_{len(calls)}"
             trial = int(name.split("_")[1]) if name.startswith("trial_") and name[6:].isdigit() else None
             defs += MEMBER.format(name=fname, doc=_member_doc(automl, trial, float(weight)),

@@ -91,9 +91,9 @@ def table(frame: pd.DataFrame, *, numeric: tuple[str, ...] = (), highlight: Any 
     if index:
         frame = frame.reset_index()
     head = "".join(f"<th>{esc(c)}</th>" for c in frame.columns)
-    marks = list(highlight) if highlight is not None else [False] * len(frame)
+    marks = list(highlight)[:len(frame)] if highlight is not None else [False] * len(frame)
     rows = []
-    for mark, (_, row) in zip(marks, frame.iterrows()):
+    for mark, (_, row) in zip(marks, frame.iterrows(), strict=True):
         cells = []
         for c in frame.columns:
             v = row[c]

@@ -68,7 +68,7 @@ def family_importance(board: pd.DataFrame, family: str, direction: str, seed: in
     finally:
         optuna.logging.set_verbosity(verbosity)
     trials = []
-    for (_, row), (_, values) in zip(rows.iterrows(), params.iterrows()):
+    for (_, row), (_, values) in zip(rows.iterrows(), params.iterrows(), strict=True):
         chosen = {k: (float(values[k]) if isinstance(d, optuna.distributions.FloatDistribution)
                       else _choice(values[k]))
                   for k, d in distributions.items() if pd.notna(values[k])}

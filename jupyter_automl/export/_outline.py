@@ -83,6 +83,6 @@ def outline(model: Any, members: list[tuple[str, float]] | None = None) -> str:
         weights = list(getattr(model, "weights_", [None] * len(estimators)))
         items = "".join(
             f"<li><b>{esc(name)}</b>{'' if w is None else f' (weight {w:.0%})'}: {_node(est)}</li>"
-            for (name, est), w in zip(estimators, weights))
+            for (name, est), w in zip(estimators, weights, strict=True))
         return f"<div class='outline'><code>{esc(type(model).__name__)}</code><ul>{items}</ul></div>"
     return f"<div class='outline'>{_node(model)}</div>"

@@ -80,7 +80,7 @@ def _column_values(col: pd.Series) -> Any:
 
 def _frame(value: dict, refs: dict[str, Any]) -> pd.DataFrame:
     columns = {}
-    for name, dtype, data in zip(value[TAG_FRAME], value["dtypes"], value["data"]):
+    for name, dtype, data in zip(value[TAG_FRAME], value["dtypes"], value["data"], strict=True):
         data = decode(data, refs)
         if isinstance(data, list):
             series = pd.Series(data, dtype=object, name=name)

@@ -253,7 +253,7 @@ def search_section(automl: AutoML, found: Findings) -> str:
     found_imp = importances(board, metric.direction)
     if found_imp:
         fig, axes = F.new_figure(5.5 * len(found_imp), 3.2, ncols=len(found_imp))
-        for ax, result in zip(np.atleast_1d(axes), found_imp):
+        for ax, result in zip(np.atleast_1d(axes), found_imp, strict=True):
             F.importance_bars(result, ax)
         body += figure(F.to_data_uri(fig), "Which settings made the biggest difference to the "
                        "score, within the best families (Optuna's fANOVA importance over their "
@@ -292,7 +292,7 @@ def model_section(automl: AutoML, found: Findings) -> str:
     result = automl.search_
     board = found.board.set_index("trial")
     rows = []
-    for trial, weight in zip(result.members, result.weights):
+    for trial, weight in zip(result.members, result.weights, strict=True):
         r = board.loc[trial] if trial in board.index else None
         rows.append({"trial": trial, "family": None if r is None else r["family"], "weight": f"{weight:.0%}",
                      "cv score": None if r is None else r["score"],
@@ -328,7 +328,7 @@ def diagnostics_section(automl: AutoML, found: Findings) -> str:
     n = len(d.plots)
     if n:
         fig, axes = F.new_figure(4.0 * n, 3.6, ncols=n)
-        for ax, plot in zip(np.atleast_1d(axes), d.plots.values()):
+        for ax, plot in zip(np.atleast_1d(axes), d.plots.values(), strict=True):
             plot.plot(ax=ax)
         body += figure(F.to_data_uri(fig), _diagnostics_caption(d), "diagnostic plots")
     body += _warned(found, "diagnostics")

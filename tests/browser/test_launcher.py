@@ -14,7 +14,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from lab import KERNEL_READY_TIMEOUT, Notebook
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

@@ -58,7 +58,7 @@ def test_skops_round_trip_keeps_everything_a_user_needs(fitted, tmp_path):
     assert loaded.score(X, load_demo("breast_cancer")[1]) == automl.score(X, load_demo("breast_cancer")[1])
     # the folds survive too, so the loaded object can say how it was validated
     for (a_train, a_valid), (b_train, b_valid) in zip(loaded.problem_.splits.folds,
-                                                      automl.problem_.splits.folds):
+                                                      automl.problem_.splits.folds, strict=True):
         np.testing.assert_array_equal(a_train, b_train)
         np.testing.assert_array_equal(a_valid, b_valid)
 
@@ -115,7 +115,7 @@ def test_every_model_family_loads_without_trust(fitted_models):
     names = skops.io.get_untrusted_types(data=buffer.getvalue())
     assert [n for n in names if n not in TRUSTED_TYPES] == []
     loaded = skops.io.loads(buffer.getvalue(), trusted=list(TRUSTED_TYPES))
-    for before, after in zip(models, loaded):
+    for before, after in zip(models, loaded, strict=True):
         np.testing.assert_array_equal(after.predict(X), before.predict(X))
 
 

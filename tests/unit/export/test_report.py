@@ -30,7 +30,7 @@ def credit():
 
 def sections(text: str) -> dict[str, str]:
     parts = re.split(r"<section id='([^']+)'>", text)[1:]
-    return dict(zip(parts[0::2], parts[1::2]))
+    return dict(zip(parts[0::2], parts[1::2], strict=True))
 
 
 def test_full_report_has_every_section_and_embedded_plots(credit, tmp_path):
