@@ -19,7 +19,9 @@ if TYPE_CHECKING:
 
     from ._importance import FamilyImportance
 
-DPI = 110
+DPI = 100
+# zlib level 1: the PNGs are ~10% larger, and writing them ~30% faster (most of a report's time)
+PNG_OPTIONS = {"compress_level": 1}
 FAMILY_ORDER = ("linear", "gradient_boosting", "random_forest", "extra_trees", "neural", "knn", "svm")
 PALETTE = ("#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860", "#da8bc3", "#8c8c8c")
 BEST = "#222222"
@@ -43,7 +45,7 @@ def new_figure(width: float = 6.4, height: float = 3.6, ncols: int = 1) -> tuple
 def to_data_uri(fig: Figure) -> str:
     """The figure as a ``data:image/png;base64,...`` URI (the figure is then closed)."""
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=DPI)
+    fig.savefig(buffer, format="png", dpi=DPI, pil_kwargs=PNG_OPTIONS)
     fig.clear()
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
