@@ -179,6 +179,10 @@ def bench_search(split, args, out_dir) -> dict:
     print("  Pareto front (cv = out of fold on the training part; test = the 25% test part):")
     print(front_table.to_string(index=False))
     n_trials = int((board["status"] == "finished").sum())
+    print("  all trials of the fairness-aware search:")
+    print(board[["trial", "family", "score", "status", "demographic_parity_difference", "fit_time",
+                 "reason"]].to_string(index=False, max_colwidth=70))
+    print(f"  the search ended: {fair.search_.reason}")
     goal = chosen["test_dpd"] <= 0.05 and chosen["test_accuracy"] >= base["test_accuracy"] - 0.03
     print(f"  {n_trials} finished trials. Goal (DPD <= 0.05 and accuracy >= "
           f"{base['test_accuracy'] - 0.03:.4f}): {'met' if goal else 'NOT met'} by the chosen model",

@@ -11,6 +11,7 @@ groups of each feature alone are in ``result.marginal``.
 
 from __future__ import annotations
 
+import sys
 import time
 import warnings
 from typing import Any
@@ -35,6 +36,14 @@ MSG_ONE_GROUP = ("Only one group ({group!r}) of {features} has at least {k} rows
 
 class SmallGroupWarning(DataWarning):
     """A sensitive group has too few rows for its metrics to be trusted."""
+
+
+def user_stacklevel() -> int:
+    """The ``stacklevel`` that points a warning at the first caller outside jupyter_automl."""
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_globals.get("__name__", "").startswith("jupyter_automl"):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 # -- metrics: NaN where undefined (fairlearn's rates are 0 for a group without the class) --------
@@ -186,7 +195,7 @@ def fairness_report(y_true: np.ndarray, y_pred: np.ndarray, groups: pd.DataFrame
         labels = [_label(g) for g in small[:10]]
         message = MSG_SMALL.format(n=len(small), k=min_group_size, groups=labels)
         notes.append(message)
-        warnings.warn(message, SmallGroupWarning, stacklevel=3)
+        warnings.warn(message, SmallGroupWarning, stacklevel=user_stacklevel())
     disparities = _disparities(frames, by_group, is_clf, trusted, list(groups.columns),
                                min_group_size)
     marginal = {}

@@ -22,7 +22,7 @@ from sklearn.base import clone
 from ..exceptions import InputError
 from . import _displays
 from ._estimators import ReductionClassifier, ThresholdClassifier
-from ._fairness import fairness
+from ._fairness import fairness, user_stacklevel
 from ._threads import few_threads
 
 METHODS = ("threshold", "reductions")
@@ -138,7 +138,7 @@ def mitigate(model: Any, X: pd.DataFrame, y: Any, *, sensitive_features: str | l
         before = fairness(estimator, X_test, y_test, sensitive_features=names, problem=problem)
         after = fairness(mitigated, X_test, y_test, sensitive_features=names, problem=problem)
     for w in caught[:1]:
-        warnings.warn(w.message, w.category, stacklevel=2)
+        warnings.warn(w.message, w.category, stacklevel=user_stacklevel())
     return MitigationResult(model=mitigated, method=method, constraint=constraint, before=before,
                             after=after, notes=notes, seconds=time.perf_counter() - t0)
 

@@ -23,6 +23,7 @@ import pandas as pd
 from ..exceptions import InputError, SearchWarning
 from ..search import SearchPlugin
 from ._estimators import SensitiveGroups, ThresholdClassifier
+from ._fairness import user_stacklevel
 
 TOLERANCES = ("none", 0.0, 0.01, 0.02, 0.05, 0.1, 0.2)
 STRICT_ONLY = ("none", 0.0)  # equalized odds cannot be relaxed in fairlearn
@@ -100,7 +101,7 @@ def fairness_plugin(fairness: Any, problem: Any, X_full: pd.DataFrame) -> Fairne
             raise InputError(MSG_NOT_USED.format(cols=unused, why=why))
         if problem.metric.name not in DECISION_METRICS:
             warnings.warn(MSG_SCORE_METRIC.format(metric=problem.metric.name), FairnessSearchWarning,
-                          stacklevel=5)
+                          stacklevel=user_stacklevel())
     encoder = SensitiveGroups(columns).fit(X_full)
     codes, labels = pd.factorize(encoder.labels(X_full))
     return FairnessPlugin(
