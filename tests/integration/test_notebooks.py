@@ -22,9 +22,7 @@ REQUIRED = ("quickstart.ipynb", "python_api.ipynb", "fairness.ipynb", "workshop.
 
 def test_the_example_notebooks_exist():
     names = {nb.name for nb in NOTEBOOKS}
-    missing = [name for name in REQUIRED if name not in names]
-    # fairness.ipynb comes with the fairness work (issue 4); the others must be here
-    assert [m for m in missing if m != "fairness.ipynb"] == [], missing
+    assert [name for name in REQUIRED if name not in names] == []
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[nb.name for nb in NOTEBOOKS])
