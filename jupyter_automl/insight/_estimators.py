@@ -7,8 +7,9 @@
   a weighted mix of models refit with reweighted rows. It needs the sensitive columns only to
   fit; predictions use the ordinary columns.
 
-Both need ``fairlearn`` installed to load and predict (``pip install fairlearn``) and are binary
-classifiers. Both are randomized, as in fairlearn: ``predict_proba`` gives the probability of a
+Fitting needs ``fairlearn``; a fitted model keeps plain numbers and scikit-learn models only, so it
+predicts without fairlearn and the safe format (skops) can store it (``TRUSTED_TYPES``). Both are
+binary classifiers. Both are randomized, as in fairlearn: ``predict_proba`` gives the probability of a
 positive decision, and ``predict`` draws the decision with that probability. The draw is seeded
 by ``random_state`` and by a hash of the row's own values, so a row gets the same decision in
 any batch, and the group rates meet the constraint on average.
@@ -25,6 +26,10 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils.validation import check_is_fitted, has_fit_parameter
 
 from ..exceptions import InputError
+
+TRUSTED_TYPES = tuple(f"jupyter_automl.insight._estimators.{name}" for name in (
+    "PositiveScore", "ReductionClassifier", "SensitiveGroups", "ThresholdClassifier", "WeightedFit"))
+"""Our fair estimators, for ``skops.io.load(..., trusted=...)`` (they hold plain data only)."""
 
 CONSTRAINTS = ("demographic_parity", "equalized_odds", "true_positive_rate_parity",
                "false_positive_rate_parity")
@@ -269,31 +274,60 @@ class ThresholdClassifier(_FairBase):
                                                   random_state=self.random_state)
             self.estimator_ = clone(self.estimator).fit(_rows(X, fit_rows), y[fit_rows])
         pos = int(np.flatnonzero(np.asarray(self.estimator_.classes_) == self.positive_class_)[0])
-        scorer = PositiveScore(self.estimator_, pos)
         tol = None if self.constraint == "equalized_odds" or not self.tolerance else float(self.tolerance)
-        self.optimizer_ = ThresholdOptimizer(
-            estimator=scorer, constraints=self.constraint, objective=self.objective, prefit=True,
-            predict_method="predict_proba", tol=tol)
+        optimizer = ThresholdOptimizer(
+            estimator=PositiveScore(self.estimator_, pos), constraints=self.constraint,
+            objective=self.objective, prefit=True, predict_method="predict_proba", tol=tol)
         X_rows = _rows(X, rows)
-        self.optimizer_.fit(X_rows, y01[rows], sensitive_features=self.groups_.labels(X_rows))
+        optimizer.fit(X_rows, y01[rows], sensitive_features=self.groups_.labels(X_rows))
+        # keep the thresholds as plain numbers: the optimizer holds pandas frames that the safe
+        # format (skops) cannot store, and plain numbers predict without fairlearn
+        self.thresholds_ = {str(group): _plain_rule(rule) for group, rule in
+                            optimizer.interpolated_thresholder_.interpolation_dict.items()}
         if not self.prefit and self.refit:  # the thresholds stay; the model learns from every row
             self.estimator_ = clone(self.estimator).fit(X, y)
-            scorer = PositiveScore(self.estimator_, pos)
-            thresholder = self.optimizer_.interpolated_thresholder_
-            self.optimizer_.estimator = self.optimizer_.estimator_ = scorer
-            thresholder.estimator = thresholder.estimator_ = scorer
+        self.positive_index_ = int(np.flatnonzero(np.asarray(self.estimator_.classes_)
+                                                  == self.positive_class_)[0])
         self.n_features_in_ = X.shape[1]
         return self
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
-        """Probability of a positive decision for each row, given its group and score."""
-        check_is_fitted(self)
+        """Probability of a positive decision for each row, given its group and score.
+
+        As fairlearn's ``InterpolatedThresholder``: with probability ``p0`` the first threshold
+        rule decides, with ``p1`` the second. Rows of a group not seen in ``fit`` keep the
+        model's own decision (score at least 0.5).
+        """
+        check_is_fitted(self, "thresholds_")
         groups = self.groups_.labels(X)
-        # fairlearn's ThresholdOptimizer has no public predict_proba; _pmf_predict is the
-        # probability its randomized predict uses
-        p = np.asarray(self.optimizer_.interpolated_thresholder_._pmf_predict(
-            X, sensitive_features=groups))[:, 1]
+        score = np.asarray(self.estimator_.predict_proba(X))[:, self.positive_index_]
+        p = (score >= 0.5).astype(float)
+        for group, rule in self.thresholds_.items():
+            rows = groups == group
+            if not rows.any():
+                continue
+            s = score[rows]
+            q = rule["p0"] * _apply(rule["operator0"], rule["threshold0"], s) + \
+                rule["p1"] * _apply(rule["operator1"], rule["threshold1"], s)
+            if "p_ignore" in rule:
+                q = rule["p_ignore"] * rule["prediction_constant"] + (1 - rule["p_ignore"]) * q
+            p[rows] = q
         return self._proba_from_positive(p)
+
+
+def _plain_rule(rule: Any) -> dict[str, Any]:
+    out = {"p0": float(rule["p0"]), "operator0": str(rule["operation0"].operator),
+           "threshold0": float(rule["operation0"].threshold), "p1": float(rule["p1"]),
+           "operator1": str(rule["operation1"].operator),
+           "threshold1": float(rule["operation1"].threshold)}
+    if "p_ignore" in rule:
+        out["p_ignore"] = float(rule["p_ignore"])
+        out["prediction_constant"] = float(rule["prediction_constant"])
+    return out
+
+
+def _apply(operator: str, threshold: float, score: np.ndarray) -> np.ndarray:
+    return (score > threshold if operator == ">" else score < threshold).astype(float)
 
 
 class ReductionClassifier(_FairBase):
@@ -349,15 +383,16 @@ class ReductionClassifier(_FairBase):
             raise InputError(MSG_NO_WEIGHTS.format(name=type(last).__name__))
         self.classes_, self.positive_class_, y01 = _binary_labels(y, self.positive_class)
         self.groups_ = SensitiveGroups(list(self.sensitive_features)).fit(X)
-        self.mitigator_ = ExponentiatedGradient(
+        mitigator = ExponentiatedGradient(
             WeightedFit(self.estimator), constraints=moments[self.constraint](), eps=self.eps,
             max_iter=self.max_iter)
         # ExponentiatedGradient draws nothing at fit time; seeding numpy's global state would
         # be the only lever, so the fits' own random_state carry the reproducibility
-        self.mitigator_.fit(X, y01, sensitive_features=self.groups_.labels(X))
-        predictors = self.mitigator_.predictors_
+        mitigator.fit(X, y01, sensitive_features=self.groups_.labels(X))
+        # keep the fitted models and their weights only (plain scikit-learn, storable by skops)
+        predictors = mitigator.predictors_
         self.predictors_ = list(predictors)
-        self.weights_ = self.mitigator_.weights_.reindex(predictors.index).fillna(0.0).to_numpy(dtype=float)
+        self.weights_ = mitigator.weights_.reindex(predictors.index).fillna(0.0).to_numpy(dtype=float)
         self.estimator_ = self.predictors_[int(np.argmax(self.weights_))].estimator_
         self.n_features_in_ = X.shape[1]
         return self

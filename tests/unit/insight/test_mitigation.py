@@ -132,3 +132,20 @@ def test_mitigate_compares_before_and_after():
         mitigate(model, X, y, sensitive_features=X["group"])
     with pytest.raises(InputError, match="method must be one of"):
         mitigate(model, X, y, sensitive_features="group", method="magic")
+
+
+def test_fair_models_are_stored_by_skops_and_predict_the_same(tmp_path):
+    import skops.io
+
+    from jupyter_automl.insight import TRUSTED_TYPES
+
+    X, y = _biased(800)
+    models = [ThresholdClassifier(_model(), sensitive_features=["group", "age"]).fit(X, y),
+              ReductionClassifier(_model(), sensitive_features=["group"], max_iter=4).fit(X, y)]
+    for model in models:
+        path = tmp_path / f"{type(model).__name__}.skops"
+        skops.io.dump(model, path)
+        untrusted = [t for t in skops.io.get_untrusted_types(file=path) if t not in TRUSTED_TYPES]
+        assert not [t for t in untrusted if "fairlearn" in t or "pandas" in t]
+        restored = skops.io.load(path, trusted=list(TRUSTED_TYPES) + untrusted)
+        np.testing.assert_array_equal(restored.predict(X), model.predict(X))
