@@ -43,6 +43,9 @@ def detect_task(y: pd.Series) -> tuple[str, str]:
     """Return ``(task, reason)`` with task one of "binary", "multiclass", "regression"."""
     values = y.dropna()
     n_unique = values.nunique()
+    if n_unique < 2:
+        return "binary", (f"the target has a single value ({values.iloc[0]!r}) - there is nothing "
+                          "to predict" if n_unique else "the target has no values")
     if n_unique <= 2 and not pd.api.types.is_float_dtype(values):
         return "binary", f"the target has {n_unique} distinct values"
     if pd.api.types.is_bool_dtype(values) or not pd.api.types.is_numeric_dtype(values):
