@@ -22,6 +22,7 @@ import pandas as pd
 
 from .._logging import get_logger
 from ..exceptions import AutoMLWarning, InputError, NotFittedError, UntrustedTypesError
+from ..insight._estimators import TRUSTED_TYPES as FAIR_TYPES
 from ._codegen import refit_blas_threads
 from ._plain import decode, encode
 
@@ -42,6 +43,8 @@ JOBLIB_SUFFIXES = (".joblib", ".pkl", ".pickle")
 # tests/unit/export/test_persist.py fits every model family and checks nothing else is needed.
 TRUSTED_TYPES = (
     "functools.partial",
+    "sklearn.model_selection._split.KFold",  # the seeded folds of TargetEncoder
+    "sklearn.model_selection._split.StratifiedKFold",
     "numpy.dtype",
     "sklearn.calibration._CalibratedClassifier",
     "sklearn.calibration._SigmoidCalibration",
@@ -64,7 +67,7 @@ TRUSTED_TYPES = (
     "jupyter_automl.estimators.TextColumn",
     "jupyter_automl.estimators.WeightedEnsembleClassifier",
     "jupyter_automl.estimators.WeightedEnsembleRegressor",
-)
+) + FAIR_TYPES  # the fairness-mitigated models hold only thresholds and fitted estimators
 
 MSG_FORMAT = "The 'format' of save must be one of {formats} or None. Got {got!r} instead."
 MSG_NO_FILE = "There is no file at {path}. Check the path (the working folder is {cwd})."

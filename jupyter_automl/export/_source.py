@@ -98,6 +98,8 @@ def same(a: Any, b: Any) -> bool:
         return type(a) is type(b) and same(export_params(a), export_params(b))
     if isinstance(a, dict) and isinstance(b, dict):
         return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    if hasattr(a, "get_n_splits") and hasattr(b, "get_n_splits"):  # CV splitters: by settings
+        return type(a) is type(b) and repr(a) == repr(b)
     if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
         return type(a) is type(b) and len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
     if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
@@ -265,6 +267,12 @@ def _scalar(obj: Any, imports: Imports, what: str) -> str:
     if isinstance(obj, type) and obj.__module__ == "numpy":
         imports.numpy = True
         return f"np.{obj.__name__}"
+    if type(obj).__module__.startswith("sklearn.model_selection") and hasattr(obj, "get_n_splits"):
+        # a CV splitter (e.g. the seeded folds of a TargetEncoder): its __init__ args are attributes
+        name = imports.add(public_module(type(obj)), type(obj).__qualname__)
+        params = [p for p in inspect.signature(type(obj)).parameters if p != "self"]
+        args = ", ".join(f"{p}={_scalar(getattr(obj, p), imports, f'{what}.{p}')}" for p in params)
+        return f"{name}({args})"
     if inspect.isfunction(obj) or inspect.isbuiltin(obj) or isinstance(obj, type):
         module = public_module(obj)
         if "<" in obj.__qualname__:

@@ -309,6 +309,7 @@ class Coordinator:
                 continue
             estimate = rec.mean_fold_seconds() or 0.0
             if estimate > self.search_time_left():
+                self._end_reason = self._end_reason or "time_budget"
                 self._end_trial(rec, "stopped", f"stopped after {len(rec.folds)} of {self._n_folds} "
                                 "folds: not enough time left in the budget")
                 continue
@@ -338,6 +339,7 @@ class Coordinator:
         if estimate is not None and estimate > self.search_time_left():
             # the sampler picked something too slow for the time left: start nothing new
             self._no_new_trials = True
+            self._end_reason = self._end_reason or "time_budget"
             self._end_trial(rec, "stopped", f"not started: a {rec.family} fit would take about "
                             f"{estimate:.0f} s, more than the {max(0.0, self.search_time_left()):.0f} s left")
             return None

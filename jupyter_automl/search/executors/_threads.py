@@ -24,8 +24,10 @@ class ThreadExecutor(BaseExecutor):
         self._pool = ThreadPoolExecutor(self.n_workers, thread_name_prefix="jupyter_automl-worker")
         self._refit_pool: ThreadPoolExecutor | None = None
         # BLAS thread pools are process-wide: with several units side by side, multi-threaded BLAS
-        # oversubscribes the cores and slows every fit down by several times. Restored at shutdown.
-        self._blas_limit = threadpool_limits(1, user_api="blas") if self.single_thread_units else None
+        # oversubscribes the cores and slows every fit down by several times. One thread also
+        # whatever n_jobs is, so results do not depend on it (BLAS sums differ in the last digit
+        # with the thread count). Restored at shutdown.
+        self._blas_limit = threadpool_limits(1, user_api="blas")
 
     def submit_fold(self, params: dict[str, Any], fold: int,
                     deadline: float | None = None) -> Future[FoldResult]:
@@ -43,5 +45,4 @@ class ThreadExecutor(BaseExecutor):
         self._pool.shutdown(wait=False, cancel_futures=True)
         if self._refit_pool is not None:
             self._refit_pool.shutdown(wait=False, cancel_futures=True)
-        if self._blas_limit is not None:
-            self._blas_limit.restore_original_limits()
+        self._blas_limit.restore_original_limits()

@@ -18,6 +18,7 @@ import numpy as np
 from sklearn.compose import ColumnTransformer
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.impute import SimpleImputer
+from sklearn.model_selection import KFold, StratifiedKFold
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import (
     OneHotEncoder,
@@ -41,12 +42,20 @@ def _scaler(numeric_transform: str, n_rows: int):
     return StandardScaler()
 
 
-def _categorical(style: str, high_cardinality: bool, cat_encoding: str, seed: int):
+def _target_encoder(seed: int, classification: bool) -> TargetEncoder:
+    # seeded cross-fitting folds: the same seed gives the same model (TargetEncoder's own
+    # shuffle/random_state are deprecated since scikit-learn 1.9 in favour of a cv splitter)
+    folds = (StratifiedKFold if classification else KFold)(5, shuffle=True, random_state=seed)
+    return TargetEncoder(cv=folds)
+
+
+def _categorical(style: str, high_cardinality: bool, cat_encoding: str, seed: int,
+                 classification: bool):
     if style == "native":
         encoder = OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=np.nan,
                                  encoded_missing_value=np.nan, max_categories=255)
     elif cat_encoding == "target" or (style == "scaled" and high_cardinality and cat_encoding == "auto"):
-        encoder = TargetEncoder()
+        encoder = _target_encoder(seed, classification)
         return Pipeline([("labels", AsLabels()),
                          ("impute", SimpleImputer(strategy="constant", fill_value="__missing__")),
                          ("encode", encoder)])
@@ -72,7 +81,8 @@ def build_preprocessor(
     for info in problem.used_columns:
         if info.kind in ("categorical", "boolean"):
             transformers.append((f"cat_{len(transformers)}",
-                                 _categorical(style, info.high_cardinality, cat_encoding, seed), [info.name]))
+                                 _categorical(style, info.high_cardinality, cat_encoding, seed,
+                                              problem.is_classification), [info.name]))
     numeric = problem.columns_of("numeric")
     if numeric:
         if style == "native":

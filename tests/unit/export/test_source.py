@@ -102,9 +102,6 @@ def test_repeated_parts_become_named_helpers():
     assert code.count("encode_column()") == 3
 
 
-@pytest.mark.xfail(strict=True, reason="search/space/_preprocessing.py builds TargetEncoder() without "
-                   "random_state, so its cross-fitting shuffle differs on every fit: the same seed "
-                   "does not give the same model, and an exported script cannot reproduce it exactly")
 def test_target_encoder_is_seeded():
     from sklearn.base import clone
 
