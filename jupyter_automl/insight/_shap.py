@@ -53,6 +53,8 @@ NOTE_PERMUTATIONS = ("Model-agnostic permutation SHAP with {p} antithetic permut
                      "exact for additive effects, an estimate where columns interact.")
 NOTE_WRAPPED = ("The model is {name} around a scikit-learn pipeline; the explanation is of that "
                 "pipeline's scores, before the fairness post-processing.")
+NOTE_MIXED = ("The model is a fairness-constrained mix of {n} fits (ReductionClassifier); the "
+              "explanation is of its main fit (weight {w:.2f}).")
 NOTE_SLOW_TREES = ("Exact TreeSHAP would take about {t:.0f} s on these trees, so a "
                    "model-agnostic explainer was used instead.")
 
@@ -112,7 +114,9 @@ def explain(model: Any, X: pd.DataFrame, *, problem: Any = None, target_class: A
     notes: list[str] = []
     inner = getattr(model, "explained_estimator_", None)
     if inner is not None:
-        notes.append(NOTE_WRAPPED.format(name=type(model).__name__))
+        weights = getattr(model, "weights_", None)
+        notes.append(NOTE_WRAPPED.format(name=type(model).__name__) if weights is None else
+                     NOTE_MIXED.format(n=int((weights > 0).sum()), w=float(weights.max())))
         model = inner
     columns = _model_columns(model, problem)
     missing = [c for c in columns if c not in X.columns]
