@@ -276,6 +276,7 @@ class AutoML(BaseEstimator):
         self.feature_names_in_ = np.asarray(problem.feature_names_in, dtype=object)
         self.n_features_in_ = len(problem.feature_names_in)
         self.seen_categories_ = self._pending_categories
+        self._warned_unseen: set[str] = set()
         if problem.is_classification:
             self.classes_ = problem.classes
 
@@ -310,10 +311,14 @@ class AutoML(BaseEstimator):
                 if len(bad):
                     warnings.warn(MSG_PREDICT_TYPE.format(name=c.name, example=bad.iloc[0]),
                                   DataWarning, stacklevel=3)
+        warned = getattr(self, "_warned_unseen", set())  # made by fit: predict keeps __dict__ as is
         for name, seen in getattr(self, "seen_categories_", {}).items():
+            if name in warned:
+                continue  # once per column: rare labels would otherwise warn on every call
             values = X[name].dropna().astype(str)
             unseen = values[~values.isin(seen)].unique()
             if len(unseen):
+                warned.add(name)
                 examples = ", ".join(repr(v) for v in unseen[:3])
                 warnings.warn(MSG_UNSEEN.format(name=name, n=len(unseen), examples=examples),
                               DataWarning, stacklevel=3)
@@ -350,7 +355,7 @@ class AutoML(BaseEstimator):
             if saved is not None:
                 return saved.copy()
             raise NotFittedError(MSG_NOT_FITTED.format(what="leaderboard"))
-        weights = dict(zip(self.search_.members, self.search_.weights)) if hasattr(self, "search_") else None
+        weights = dict(zip(self.search_.members, self.search_.weights, strict=True)) if hasattr(self, "search_") else None
         return leaderboard_frame(list(coordinator.records.values()), coordinator.metric, weights)
 
     # -- insight: explanations, fairness, the Pareto front (jupyter_automl.insight) ----------------

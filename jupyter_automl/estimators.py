@@ -234,7 +234,7 @@ class WeightedEnsembleClassifier(ClassifierMixin, _WeightedEnsemble):
     def predict_proba(self, X):
         check_is_fitted(self)
         total = np.zeros((_num_samples(X), len(self.classes_)))
-        for w, est in zip(self.weights_, self.estimators_):
+        for w, est in zip(self.weights_, self.estimators_, strict=True):
             cols = np.searchsorted(self.classes_, est.classes_)
             total[:, cols] += w * est.predict_proba(X)
         return total
@@ -254,4 +254,4 @@ class WeightedEnsembleRegressor(RegressorMixin, _WeightedEnsemble):
     def predict(self, X):
         check_is_fitted(self)
         return sum(w * np.asarray(est.predict(X), dtype=float)
-                   for w, est in zip(self.weights_, self.estimators_))
+                   for w, est in zip(self.weights_, self.estimators_, strict=True))

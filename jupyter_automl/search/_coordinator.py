@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import optuna
@@ -224,7 +225,7 @@ class Coordinator:
                               fit_time_total=attrs.get("fit_time", 0.0),
                               n_folds_done=len(attrs.get("fold_scores", [])))
             if state == "finished" and self.multi_objective:
-                rec.objectives = dict(zip(self.plugin.objective_names, t.values[1:]))
+                rec.objectives = dict(zip(self.plugin.objective_names, t.values[1:], strict=True))
             self.records[t.number] = rec
             self._emit_outcome(rec)
         return len(self.records)
@@ -407,7 +408,7 @@ class Coordinator:
         if self.multi_objective:
             covered = self.problem.splits.covered(self.problem.n_rows)
             extra = self.plugin.evaluate(self.data.y[covered], rec.oof[covered], np.flatnonzero(covered))
-            rec.objectives = {n: float(v) for n, v in zip(self.plugin.objective_names, extra)}
+            rec.objectives = {n: float(v) for n, v in zip(self.plugin.objective_names, extra, strict=True)}
             values += list(rec.objectives.values())
         self.study.tell(trial, values)
         self.store.save_oof(rec.number, rec.oof)
@@ -568,7 +569,7 @@ class Coordinator:
         kept = [members[i] for i in affordable]
         if len(kept) < len(members):
             preds_kept = [preds[selection.indices[i]] for i in affordable]
-            avg = sum(w * p.astype(np.float64) for w, p in zip(weights, preds_kept))
+            avg = sum(w * p.astype(np.float64) for w, p in zip(weights, preds_kept, strict=True))
             return kept, list(weights), self.metric.score(y, avg)
         return kept, list(weights), selection.score
 
@@ -581,7 +582,7 @@ class Coordinator:
         deadline = None if self.deadline is None else time.time() + self.time_left()
         futures = [self.executor.submit_refit(m.params, single_thread, deadline) for m in members]
         fitted, kept_w, kept = [], [], []
-        for m, w, f in zip(members, weights, futures):
+        for m, w, f in zip(members, weights, futures, strict=True):
             try:
                 fitted.append(f.result())
                 kept_w.append(w)
@@ -606,7 +607,7 @@ class Coordinator:
             total = sum(kept_w)
             kept_w = [w / total for w in kept_w]
             cls = WeightedEnsembleClassifier if self.problem.is_classification else WeightedEnsembleRegressor
-            estimators = [(f"trial_{m.number}", est) for m, est in zip(kept, fitted)]
+            estimators = [(f"trial_{m.number}", est) for m, est in zip(kept, fitted, strict=True)]
             model = cls(estimators, weights=kept_w, prefit=True).fit(self.data.X.iloc[:1], self.data.y[:1])
         return SearchResult(model, kept[0].number, float(score), [m.number for m in kept],
                             [float(w) for w in kept_w], _describe(kept, kept_w), self._end_reason, notes)
@@ -637,5 +638,5 @@ def _public(params: dict[str, Any]) -> dict[str, Any]:
 def _describe(members: list[TrialRecord], weights: list[float]) -> str:
     if len(members) == 1:
         return f"{members[0].family} (trial {members[0].number})"
-    parts = ", ".join(f"{m.family} #{m.number} ({w:.0%})" for m, w in zip(members, weights))
+    parts = ", ".join(f"{m.family} #{m.number} ({w:.0%})" for m, w in zip(members, weights, strict=True))
     return f"an ensemble of {len(members)} models: {parts}"

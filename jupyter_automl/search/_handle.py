@@ -119,7 +119,7 @@ class SearchHandle:
     def leaderboard(self) -> pd.DataFrame:
         """The live leaderboard (see ``AutoML.leaderboard``)."""
         c = self._coordinator
-        weights = dict(zip(c.result.members, c.result.weights)) if c.result else None
+        weights = dict(zip(c.result.members, c.result.weights, strict=True)) if c.result else None
         return leaderboard_frame(list(c.records.values()), c.metric, weights)
 
     @property

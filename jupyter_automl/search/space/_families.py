@@ -284,7 +284,7 @@ class Neural(Family):
 
     def cost_factor(self, v):
         widths = [v[f"units_{i}"] for i in range(1, v["n_layers"] + 1)]
-        weights = widths[0] * 20 + sum(a * b for a, b in zip(widths, widths[1:]))
+        weights = widths[0] * 20 + sum(a * b for a, b in zip(widths, widths[1:], strict=False))
         return (weights / (128 * 20 + 128 * 64)) ** 0.7 * (64 / v["batch_size"]) ** 0.5
 
 
