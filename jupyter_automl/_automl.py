@@ -221,7 +221,7 @@ class AutoML(BaseEstimator):
         store = open_study(storage=self.storage, study_name=self.study_name, runs_dir=self.runs_dir,
                            directions=[problem.metric.direction] + list(
                                plugin.objective_directions if plugin is not None else ()),
-                           sampler=make_sampler(self.sampler, self.seed),
+                           sampler=lambda n_done: make_sampler(self.sampler, self.seed + n_done),
                            pruner=make_pruner(self.pruner), summary=summary)
         used = [c.name for c in problem.used_columns]
         data = TrainingData(X_clean[used], _target_array(y_clean), problem, self.seed, plugin)

@@ -76,7 +76,7 @@ def fairness_plugin(fairness: Any, problem: Any, X_full: pd.DataFrame) -> Fairne
     >>> from jupyter_automl.datasets import load_demo
     >>> from jupyter_automl.problem import analyze
     >>> X, y, _ = load_demo("german_credit")
-    >>> problem, X_clean, _ = analyze(X, y, check_leakage=False)
+    >>> problem, X_clean, _ = analyze(X, y, metric="accuracy", check_leakage=False)
     >>> plugin = fairness_plugin({"sensitive_features": "personal_status"}, problem, X_clean)
     >>> plugin.objective_names
     ('demographic_parity_difference',)

@@ -173,11 +173,14 @@ class Coordinator:
         try:
             self.status = "searching"
             self.executor.start(self.data)
+            resumed = self._load_previous_trials()
             self.bus.emit(SearchStarted, study_name=self.store.name, task=self.problem.task,
                           metric=self.metric.name, direction=self.metric.direction,
                           time_budget=self.settings.time_budget, n_trials=self.settings.n_trials,
                           n_folds=self._n_folds, families=self.space.family_names,
-                          n_resumed_trials=self._load_previous_trials())
+                          n_resumed_trials=len(resumed))
+            for rec in resumed:  # replayed after SearchStarted, so that views rebuild them
+                self._emit_outcome(rec)
             self._enqueue_defaults()
             self._search()
             self.status = "refitting"
@@ -208,7 +211,8 @@ class Coordinator:
 
     # -- resume -------------------------------------------------------------------------------
 
-    def _load_previous_trials(self) -> int:
+    def _load_previous_trials(self) -> list[TrialRecord]:
+        """Records of the stored study's ended trials (a resumed search counts them)."""
         previous = self.study.get_trials(deepcopy=False)
         for t in previous:
             state = {TrialState.COMPLETE: "finished", TrialState.PRUNED: "pruned",
@@ -227,8 +231,7 @@ class Coordinator:
             if state == "finished" and self.multi_objective:
                 rec.objectives = dict(zip(self.plugin.objective_names, t.values[1:], strict=True))
             self.records[t.number] = rec
-            self._emit_outcome(rec)
-        return len(self.records)
+        return list(self.records.values())
 
     def _enqueue_defaults(self) -> None:
         tried = [r.params for r in self.records.values()]

@@ -14,6 +14,7 @@ import importlib
 import os
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -150,11 +151,15 @@ def open_study(
     study_name: str | None,
     runs_dir: str | os.PathLike,
     directions: list[str],
-    sampler: optuna.samplers.BaseSampler,
+    sampler: Callable[[int], optuna.samplers.BaseSampler],
     pruner: optuna.pruners.BasePruner,
     summary: dict[str, Any],
 ) -> StudyStore:
-    """Create the study, or load it by name and check it was made for the same problem."""
+    """Create the study, or load it by name and check it was made for the same problem.
+
+    ``sampler(n)`` makes the sampler for a study that has ``n`` trials already: a resumed search
+    seeds it differently so that it does not draw the first search's random configurations again.
+    """
     if optuna.logging.get_verbosity() == optuna.logging.INFO:
         # Optuna's default logs a line per trial; here the events and the UI report progress
         optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -164,7 +169,7 @@ def open_study(
     existing = [s.study_name for s in optuna.get_all_study_summaries(backend)] if study_name else []
     resumed = name in existing
     study = optuna.create_study(storage=backend, study_name=name, directions=directions,
-                                sampler=sampler, pruner=pruner, load_if_exists=True)
+                                sampler=sampler(0), pruner=pruner, load_if_exists=True)
     if resumed and [d.name.lower() for d in study.directions] != directions:
         raise InputError(MSG_STUDY_MISMATCH.format(
             name=name, url=url, field="directions",
@@ -172,6 +177,7 @@ def open_study(
     if resumed:
         _check_same_problem(study, summary, url)
         _close_orphans(study)
+        study.sampler = sampler(len(study.get_trials(deepcopy=False)))
     else:
         study.set_user_attr(ATTR, summary)
     return StudyStore(study, url, None if storage == "memory" else run_dir, resumed)

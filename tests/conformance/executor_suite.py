@@ -34,7 +34,8 @@ class ExecutorSuite:
         return AutoML(**(TINY | {"storage": "memory"} | automl_params | params))
 
     @pytest.fixture(scope="class")
-    def reference_scores(self):
+    @classmethod
+    def reference_scores(cls):
         """Fold scores of the first trials with the synchronous executor."""
         X, y = demo()
         board = AutoML(**(TINY | {"storage": "memory", "executor": "sync", "n_trials": 3})).fit(X, y).leaderboard()

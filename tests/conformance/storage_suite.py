@@ -80,9 +80,6 @@ class StorageSuite:
         assert second.best_trial_ == board.iloc[0]["trial"]
         assert len(self.open_optuna(storage, "study-1").get_trials()) == 4
 
-    @pytest.mark.xfail(strict=True, reason="Coordinator.run (owned by the lead) emits the resumed "
-                       "trials' TrialFinished/BestChanged events while building SearchStarted's "
-                       "n_resumed_trials argument, so they come before SearchStarted")
     def test_a_resumed_search_starts_with_search_started(self, storage, tmp_path):
         self.fit(storage, tmp_path)
         events = self.fit(storage, tmp_path).handle_.events()

@@ -18,9 +18,6 @@ def _fit(tmp_path, n_trials):
                              "study_name": "again", "n_trials": n_trials})).fit(X, y)
 
 
-@pytest.mark.xfail(strict=True, reason="the sampler is seeded with `seed` on every fit "
-                   "(search/_samplers.py, owned by the lead), so a resumed search draws the same "
-                   "random start-up configurations again: trials 4-6 repeat trials 1-3")
 def test_a_resumed_search_does_not_repeat_configurations(tmp_path):
     _fit(tmp_path, 4)
     board = _fit(tmp_path, 4).leaderboard()

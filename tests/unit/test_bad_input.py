@@ -7,6 +7,8 @@ names the problem and the fix.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -262,14 +264,12 @@ def test_extra_and_reordered_columns_at_predict(fitted):
     np.testing.assert_array_equal(automl.predict_proba(shuffled), automl.predict_proba(X))
 
 
-def test_unseen_categories_at_predict_are_reported(fitted):
+def test_unseen_categories_at_predict_are_reported_once_and_handled(fitted):
     automl, X = fitted
-    with pytest.warns(DataWarning, match="'colour'"):
-        automl.predict(X.head(3).assign(colour="purple"))
-
-
-def test_unseen_categories_at_predict_are_handled(fitted):
-    automl, X = fitted
-    with pytest.warns(DataWarning, match="not seen in fit"):
+    with pytest.warns(DataWarning, match="'colour' has 1 value.* not seen in fit, e.g. 'purple'"):
         proba = automl.predict_proba(X.head(3).assign(colour="purple"))
     assert proba.shape == (3, 2) and np.all(np.isfinite(proba))
+    with warnings.catch_warnings(record=True) as caught:  # a second call on the column stays quiet
+        warnings.simplefilter("always")
+        automl.predict(X.head(3).assign(colour="orange"))
+    assert [w for w in caught if issubclass(w.category, DataWarning)] == []

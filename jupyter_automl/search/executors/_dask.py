@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from concurrent.futures import Future
 from typing import Any
 
@@ -56,4 +57,10 @@ class DaskExecutor(BaseExecutor):
     def shutdown(self) -> None:
         if self._futures:
             self.client.cancel(list(self._futures))
+        key = self._data.key
         self.client.cancel([self._data])
+        # cancelling is asynchronous: wait (briefly) until the workers dropped the training data,
+        # so a finished fit leaves nothing behind on a shared cluster
+        deadline = time.monotonic() + 2.0
+        while self.client.who_has().get(key) and time.monotonic() < deadline:
+            time.sleep(0.05)

@@ -54,8 +54,8 @@ def test_regression_folds_cover_every_row():
 def test_same_seed_same_folds_other_seed_other_folds():
     y = _labels({"a": 50, "b": 50})
     first, again, other = (make_splits(y, "binary", 5, seed=s) for s in (0, 0, 1))
-    assert all(np.array_equal(a[1], b[1]) for a, b in zip(first.folds, again.folds))
-    assert not all(np.array_equal(a[1], b[1]) for a, b in zip(first.folds, other.folds))
+    assert all(np.array_equal(a[1], b[1]) for a, b in zip(first.folds, again.folds, strict=True))
+    assert not all(np.array_equal(a[1], b[1]) for a, b in zip(first.folds, other.folds, strict=True))
 
 
 def test_rare_class_reduces_the_folds_and_says_why():

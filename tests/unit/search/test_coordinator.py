@@ -58,7 +58,7 @@ def test_each_trial_starts_scores_its_folds_then_finishes(search):
     _, events = search
     trials = _by_trial(events)
     assert sorted(trials) == [0, 1, 2, 3]
-    for number, evs in trials.items():
+    for evs in trials.values():
         kinds = [e.kind for e in evs]
         assert kinds[0] == "trial_started"
         assert kinds[-1] in ("trial_finished", "trial_pruned", "trial_failed")

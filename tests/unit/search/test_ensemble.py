@@ -42,7 +42,7 @@ def test_independent_models_average_better_than_the_best_alone(name):
     assert selection.weights.sum() == pytest.approx(1.0)
     assert np.all(selection.weights > 0)
     assert selection.indices == sorted(selection.indices)
-    avg = sum(w * preds[i] for w, i in zip(selection.weights, selection.indices))
+    avg = sum(w * preds[i] for w, i in zip(selection.weights, selection.indices, strict=True))
     assert metric.score(Y, avg) == pytest.approx(selection.score)
 
 

@@ -8,7 +8,13 @@ from sklearn.dummy import DummyClassifier
 
 from jupyter_automl.problem import analyze
 from jupyter_automl.search import FoldResult, TrainingData
-from jupyter_automl.search._objective import MAX_REASON_CHARS, describe_error, predict_aligned, refit, run_fold
+from jupyter_automl.search._objective import (
+    MAX_REASON_CHARS,
+    describe_error,
+    predict_aligned,
+    refit,
+    run_fold,
+)
 from jupyter_automl.search.space import SearchSpace
 
 from .._data import binary_frame, multiclass_frame
