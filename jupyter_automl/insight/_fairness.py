@@ -254,6 +254,10 @@ def _is(values: np.ndarray, cls: Any) -> np.ndarray:
 def _frame(by_group: Any) -> pd.DataFrame:
     frame = by_group if isinstance(by_group, pd.DataFrame) else by_group.to_frame()
     frame = frame.astype(float)
+    if "count" in frame.columns:
+        # MetricFrame lists every combination of several sensitive features; the empty ones
+        # (no row) have no metrics at all
+        frame = frame[frame["count"].notna() & (frame["count"] > 0)]
     for column in frame.columns:
         if column == "count" or column.startswith("positives"):
             frame[column] = frame[column].astype(int)

@@ -89,6 +89,15 @@ def test_intersections_numeric_bins_and_small_groups():
     assert table.index[0] == ("overall", "overall") and table["count"].dtype == int
 
 
+def test_empty_intersections_are_left_out():
+    X, y = _binary()
+    X["region"] = np.where(X["group"] == "a", "north", "south")  # a & south, b & north: no rows
+    result = fairness(Lookup().fit(X, y), X, y, sensitive_features=["group", "region"])
+    assert list(result.by_group.index) == [("a", "north"), ("b", "south")]
+    assert result.by_group["count"].tolist() == [40, 60]
+    assert result.disparities["demographic_parity_difference"] == pytest.approx(0.5 - 1 / 6)
+
+
 def test_sensitive_features_as_values_and_bad_input():
     X, y = _binary()
     by_values = fairness(Lookup().fit(X, y), X, y, sensitive_features=X["group"].to_numpy(),
