@@ -2,7 +2,7 @@
 // plots; and the tabs where the explanation, fairness and export views plug in.
 
 import { h } from "../dom.js";
-import { fmtPercent, fmtScore } from "../format.js";
+import { fmtPercent, fmtScore, fmtValue } from "../format.js";
 import { alertBox, showAlert, simpleTable } from "../ui.js";
 
 const TABS = [
@@ -176,7 +176,7 @@ export function createResultsStep(el, { model, store, request }) {
     why.replaceChildren(...results.why.map((line) => h("li", {}, line)));
     members.replaceChildren(simpleTable({
       columns: ["Trial", "Model family", "Weight", "Configuration"],
-      rows: results.members.map((m) => [m.trial, m.label, fmtPercent(m.weight), Object.entries(m.params).map(([k, v]) => `${k.split(".").pop()}=${typeof v === "number" ? fmtScore(v, 3) : v}`).join(", ")]),
+      rows: results.members.map((m) => [m.trial, m.label, fmtPercent(m.weight), Object.entries(m.params).map(([k, v]) => `${k.split(".").pop()}=${fmtValue(v)}`).join(", ")]),
     }, { "data-testid": "members" }));
     const better = results.direction === "minimize" ? "lower is better" : "higher is better";
     const cards = [metricCard(`${results.metric_label}, cross-validated`, fmtScore(results.cv.value), `${better}; ${results.cv.validation}`, "cv-score")];
