@@ -154,9 +154,13 @@ class Coordinator:
         if not top:
             return margin + 0.05 * budget
         estimates = [r.mean_fit_seconds() * self._refit_scale for r in top]
-        n = self.executor.n_workers
-        parallel = max(max(estimates), sum(estimates) / n) if self.settings.ensemble else estimates[0]
-        return margin + 1.15 * parallel + 0.3
+        best = estimates[0]
+        if self.settings.ensemble:
+            # the best model must be refit; other members only if time is left (the ensemble
+            # is trimmed to what fits), so a slow runner-up counts at most twice the best's time
+            others = [min(e, 2.0 * best) for e in estimates[1:]]
+            best = max(best, (best + sum(others)) / self.executor.n_workers)
+        return margin + 1.15 * best + 0.3
 
     def search_time_left(self) -> float:
         return self.time_left() - self._refit_reserve()

@@ -14,7 +14,7 @@ from sklearn.pipeline import Pipeline
 
 from ...exceptions import InputError
 from ...problem import Problem
-from ._families import FAMILIES, Family
+from ._families import FAMILIES, LARGE_DATA_ROWS, Family
 from ._params import prefixed, suggest_all, unprefixed, with_defaults
 from ._preprocessing import build_preprocessor
 
@@ -84,11 +84,18 @@ class SearchSpace:
         return dict(trial.params)
 
     def default_configs(self) -> list[dict[str, Any]]:
-        """Known-good configurations, cheapest family first, to evaluate before sampling."""
-        ranked = []  # (rank within its family, cost, config): every family's first default comes first
+        """Known-good configurations, cheapest family first, to evaluate before sampling.
+
+        Every family's first default comes first; on large data the costly families (forests,
+        networks, k-NN, SVM) wait until the cheap ones have tried their second default too.
+        """
+        large = self.problem.n_rows > LARGE_DATA_ROWS
+        ranked = []  # (rank, cost, config)
         for family in self.families:
+            delay = 1 if large and family.cost >= 3 else 0
             for rank, values in enumerate(family.defaults(self.problem)):
-                ranked.append((rank, family.cost, {"family": family.name} | prefixed(family.name, values)))
+                ranked.append((rank + delay, family.cost,
+                               {"family": family.name} | prefixed(family.name, values)))
         extra = self.plugin.default_params() if self.plugin is not None else {}
         return [config | extra for _, _, config in sorted(ranked, key=lambda r: r[:2])]
 

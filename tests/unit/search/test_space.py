@@ -159,3 +159,18 @@ def test_families_subset_keeps_the_canonical_order():
 def test_unknown_families_are_refused(families):
     with pytest.raises(InputError, match=filled(MSG_FAMILIES, valid=list(FAMILIES), got=families)):
         resolve_families(families)
+
+
+def test_on_large_data_costly_families_wait_and_forests_start_cheaper():
+    from jupyter_automl.search.space._families import LARGE_DATA_ROWS
+
+    small_problem, _, _ = analyze(*FRAMES["binary"](200), check_leakage=False)
+    large_problem, _, _ = analyze(*FRAMES["binary"](LARGE_DATA_ROWS + 1), check_leakage=False)
+    small = [c["family"] for c in SearchSpace(small_problem).default_configs()]
+    large = [c["family"] for c in SearchSpace(large_problem).default_configs()]
+    assert sorted(small) == sorted(large)  # the same defaults, in another order
+    assert small.index("random_forest") < small.index("gradient_boosting", 2)  # 2nd boosting default
+    assert large[:3] == ["linear", "gradient_boosting", "gradient_boosting"]
+    [forest] = [c for c in SearchSpace(large_problem, ["random_forest"]).default_configs()]
+    assert forest["random_forest.n_estimators"] == 100
+    assert forest["random_forest.cat_encoding"] == "ordinal"
