@@ -52,6 +52,7 @@ _log = get_logger(__name__)
 _WAIT = 0.05  # seconds between checks of the stop/pause flags while units run
 MAX_OOF_IN_MEMORY = 40
 UNIT_DEADLINE_SLACK = 1.0  # seconds a unit may run past the end of the search phase
+MAX_TOO_SLOW_PICKS = 3  # sampled configurations too slow for the time left, before no new trial starts
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,7 @@ class Coordinator:
         self._paused_total = 0.0
         self._n_new_trials = 0
         self._no_new_trials = False
+        self._too_slow_picks = 0
         self._end_reason = ""
         self.done = threading.Event()
         self.plugin = data.plugin
@@ -345,12 +347,16 @@ class Coordinator:
         self.bus.emit(TrialStarted, trial_number=rec.number, family=rec.family, params=_public(rec.params))
         estimate = self._estimate_first_fold(rec)
         if estimate is not None and estimate > self.search_time_left():
-            # the sampler picked something too slow for the time left: start nothing new
-            self._no_new_trials = True
-            self._end_reason = self._end_reason or "time_budget"
+            # the sampler picked something too slow for the time left: ask again (a cheaper
+            # configuration may fit), and after a few such picks start nothing new
             self._end_trial(rec, "stopped", f"not started: a {rec.family} fit would take about "
                             f"{estimate:.0f} s, more than the {max(0.0, self.search_time_left()):.0f} s left")
-            return None
+            self._too_slow_picks += 1
+            if self._too_slow_picks >= MAX_TOO_SLOW_PICKS:
+                self._no_new_trials = True
+                self._end_reason = self._end_reason or "time_budget"
+                return None
+            return self._new_trial()
         return rec.number, 0
 
     def _estimate_first_fold(self, rec: TrialRecord) -> float | None:

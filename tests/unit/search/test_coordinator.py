@@ -154,3 +154,23 @@ def test_n_trials_counts_new_trials():
     automl = tiny_automl(n_trials=5).fit(X, y)
     assert len(automl.leaderboard()) == 5
     assert [e.kind for e in automl.handle_.events()].count("trial_started") == 5
+
+
+def test_a_pick_too_slow_for_the_time_left_is_asked_again_then_the_search_ends(monkeypatch):
+    from jupyter_automl.search._coordinator import MAX_TOO_SLOW_PICKS, Coordinator
+
+    from .._data import binary_frame
+
+    def estimate(self, rec):  # every trial after the first "would take" far longer than the budget
+        return 1e6 if rec.number > 0 else None
+
+    monkeypatch.setattr(Coordinator, "_estimate_first_fold", estimate)
+    X, y = binary_frame(90)
+    automl = tiny_automl(n_trials=None, time_budget=60, families=["linear"]).fit(X, y)
+    board = automl.leaderboard().set_index("trial")
+    assert board.loc[0, "status"] == "finished"
+    skipped = board.drop(index=0)
+    assert len(skipped) == MAX_TOO_SLOW_PICKS
+    assert (skipped["status"] == "stopped").all()
+    assert skipped["reason"].str.startswith("not started: a linear fit would take about").all()
+    assert automl.search_.reason == "time_budget"
