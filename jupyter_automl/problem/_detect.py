@@ -70,9 +70,10 @@ def profile_column(s: pd.Series) -> ColumnInfo:
     """Classify one column. ``s.name`` must be a string."""
     name = str(s.name)
     n = len(s)
-    n_missing = int(s.isna().sum())
-    values = s.dropna()
-    n_unique = int(values.nunique()) if len(values) else 0
+    missing = s.isna().to_numpy()  # once: on text columns each isna is a pass over Python objects
+    n_missing = int(missing.sum())
+    values = s[~missing]
+    n_unique = int(values.nunique(dropna=False)) if len(values) else 0
     dtype = str(s.dtype)
     base = dict(name=name, dtype=dtype, n_missing=n_missing, n_unique=n_unique)
     if n_unique == 0:

@@ -52,6 +52,7 @@ _log = get_logger(__name__)
 _WAIT = 0.05  # seconds between checks of the stop/pause flags while units run
 MAX_OOF_IN_MEMORY = 40
 UNIT_DEADLINE_SLACK = 1.0  # seconds a unit may run past the end of the search phase
+ENSEMBLE_REFIT_SHARE = 0.15  # of the time budget, kept at most to refit the runners-up of an ensemble
 MAX_TOO_SLOW_PICKS = 3  # sampled configurations too slow for the time left, before no new trial starts
 
 
@@ -155,14 +156,14 @@ class Coordinator:
         top = self._ranked_finished()[:3]
         if not top:
             return margin + 0.05 * budget
-        estimates = [r.mean_fit_seconds() * self._refit_scale for r in top]
-        best = estimates[0]
+        estimates = [self._refit_estimate(r) for r in top]
+        needed = estimates[0]
         if self.settings.ensemble:
-            # the best model must be refit; other members only if time is left (the ensemble
-            # is trimmed to what fits), so a slow runner-up counts at most twice the best's time
-            others = [min(e, 2.0 * best) for e in estimates[1:]]
-            best = max(best, (best + sum(others)) / self.executor.n_workers)
-        return margin + 1.15 * best + 0.3
+            # the best model must be refit; the runners-up are likely ensemble members, but the
+            # ensemble is chosen among what fits in the time left, so they get a share of the budget
+            together = refit_makespan(estimates, self.executor.n_workers)
+            needed = max(needed, min(together, ENSEMBLE_REFIT_SHARE * budget))
+        return margin + 1.15 * needed + 0.3
 
     def search_time_left(self) -> float:
         return self.time_left() - self._refit_reserve()
@@ -330,7 +331,7 @@ class Coordinator:
         if self.settings.n_trials is not None and self._n_new_trials >= self.settings.n_trials:
             self._end_reason = self._end_reason or "n_trials"
             return None
-        if self._no_new_trials:
+        if self._no_new_trials or self._first_result_pending():
             return None
         first_folds = [r.folds[0].fit_time + r.folds[0].predict_time
                        for r in self.records.values() if 0 in r.folds]
@@ -358,6 +359,16 @@ class Coordinator:
                 return None
             return self._new_trial()
         return rec.number, 0
+
+    def _first_result_pending(self) -> bool:
+        """Whether the search's first trial is still running: it gets every worker until it is
+        scored, so that a first result shows as early as possible (on large data a second trial's
+        fold in the other thread slowed its last fold down by 60 %: both need the GIL)."""
+        if self._n_folds < 2:
+            return False  # a single holdout fold would leave the other workers idle
+        if any(r.state == "finished" for r in self.records.values()):
+            return False
+        return any(r.state == "running" for r in self.records.values())
 
     def _estimate_first_fold(self, rec: TrialRecord) -> float | None:
         """Seconds the first fold of ``rec`` should take, from earlier trials of its family."""
@@ -546,45 +557,67 @@ class Coordinator:
     def _choose_ensemble(self, ranked: list[TrialRecord], notes: list[str]):
         covered = self.problem.splits.covered(self.problem.n_rows)
         y = self.data.y[covered]
-        candidates, preds, seen = [], [], []
+        candidates, preds = self._ensemble_candidates(ranked, covered, notes)
+        single = [ranked[0]], [1.0], ranked[0].score
+        if len(candidates) < 2:
+            return single
+        selection = select_ensemble(preds, y, self.metric, seed=self.settings.seed)
+        chosen = [candidates[i] for i in selection.indices]
+        kept = self._affordable(chosen, selection.weights, notes)
+        if len(kept) < len(chosen):
+            # some members cannot be refit in time: choose again among the ones that can
+            dropped = {m.number for m in chosen} - {m.number for m in kept}
+            pool = [i for i, c in enumerate(candidates) if c.number not in dropped]
+            selection = select_ensemble([preds[i] for i in pool], y, self.metric, seed=self.settings.seed)
+            chosen = [candidates[pool[i]] for i in selection.indices]
+            kept = self._affordable(chosen, selection.weights, notes)
+        if len(kept) < 2 or not self.metric.is_better(selection.score, selection.single_score):
+            return single
+        weight_of = {m.number: w for m, w in zip(chosen, selection.weights, strict=True)}
+        weights = np.array([weight_of[m.number] for m in kept])
+        weights = weights / weights.sum()
+        if len(kept) == len(chosen):
+            return kept, list(weights), selection.score
+        pred_of = {c.number: p for c, p in zip(candidates, preds, strict=True)}
+        avg = sum(w * pred_of[m.number].astype(np.float64) for w, m in zip(weights, kept, strict=True))
+        return kept, list(weights), self.metric.score(y, avg)
+
+    def _ensemble_candidates(self, ranked: list[TrialRecord], covered: np.ndarray, notes: list[str]):
+        """The top trials with out-of-fold predictions, whose refit alone fits in the time left
+        (the best trial always: it is the fallback model)."""
+        candidates, preds = [], []
         for rec in ranked:
             oof = self._oof(rec)
             if oof is None or oof.shape[0] != self.problem.n_rows:
                 continue
             p = oof[covered]
-            if any(np.array_equal(p, q) for q in seen):
+            if any(np.array_equal(p, q) for q in preds):
                 continue  # the same predictions twice add nothing
+            if candidates and self._refit_estimate(rec) > self.time_left() - 0.5:
+                notes.append(f"trial {rec.number} left out of the ensemble: no time left to refit it")
+                continue
             candidates.append(rec)
             preds.append(p)
-            seen.append(p)
             if len(candidates) >= MAX_CANDIDATES:
                 break
-        if len(candidates) < 2:
-            return [ranked[0]], [1.0], ranked[0].score
-        selection = select_ensemble(preds, y, self.metric, seed=self.settings.seed)
-        if len(selection.indices) < 2 or not self.metric.is_better(selection.score, selection.single_score):
-            return [candidates[0]], [1.0], candidates[0].score
-        members = [candidates[i] for i in selection.indices]
-        # keep only as many members as can be refit before the deadline (heaviest weight first)
-        order = np.argsort(-selection.weights, kind="stable")
-        affordable, total = [], 0.0
-        for i in order:
-            est = (members[i].mean_fit_seconds() or 0.0) * self._refit_scale
-            if affordable and (total + est) / self.executor.n_workers > self.time_left() - 0.5:
+        return candidates, preds
+
+    def _refit_estimate(self, rec: TrialRecord) -> float:
+        return (rec.mean_fit_seconds() or 0.0) * self._refit_scale
+
+    def _affordable(self, members: list[TrialRecord], weights: np.ndarray,
+                    notes: list[str]) -> list[TrialRecord]:
+        """The members (heaviest weight first) whose refits, shared among the workers, end before
+        the deadline; the heaviest is always kept."""
+        kept: list[TrialRecord] = []
+        for i in np.argsort(-np.asarray(weights), kind="stable"):
+            fits = [self._refit_estimate(m) for m in kept + [members[i]]]
+            if kept and refit_makespan(fits, self.executor.n_workers) > self.time_left() - 0.5:
                 notes.append(f"trial {members[i].number} left out of the ensemble: "
                              "no time left to refit it")
                 continue
-            affordable.append(i)
-            total += est
-        if len(affordable) < 2:  # no ensemble fits in the time left: the best single model
-            return [candidates[0]], [1.0], candidates[0].score
-        weights = selection.weights[affordable] / selection.weights[affordable].sum()
-        kept = [members[i] for i in affordable]
-        if len(kept) < len(members):
-            preds_kept = [preds[selection.indices[i]] for i in affordable]
-            avg = sum(w * p.astype(np.float64) for w, p in zip(weights, preds_kept, strict=True))
-            return kept, list(weights), self.metric.score(y, avg)
-        return kept, list(weights), selection.score
+            kept.append(members[i])
+        return kept
 
     def _refit(self, members, weights, score, ranked, notes) -> SearchResult:
         description = _describe(members, weights)
@@ -642,6 +675,14 @@ class Coordinator:
         return SearchError(
             f"No trial finished within the time budget of {budget:g} s ({len(self.records)} started). "
             f"Give the search more time, e.g. time_budget={int(2 * budget + 30)}, or use fewer rows.")
+
+
+def refit_makespan(seconds: list[float], n_workers: int) -> float:
+    """When the last of these refits ends, started in this order on ``n_workers`` workers."""
+    loads = [0.0] * max(1, n_workers)
+    for t in seconds:
+        loads[loads.index(min(loads))] += t
+    return max(loads)
 
 
 def _public(params: dict[str, Any]) -> dict[str, Any]:

@@ -174,3 +174,59 @@ def test_a_pick_too_slow_for_the_time_left_is_asked_again_then_the_search_ends(m
     assert (skipped["status"] == "stopped").all()
     assert skipped["reason"].str.startswith("not started: a linear fit would take about").all()
     assert automl.search_.reason == "time_budget"
+
+
+def test_refit_makespan_shares_the_refits_among_the_workers():
+    from jupyter_automl.search._coordinator import refit_makespan
+
+    assert refit_makespan([3.0, 1.0, 1.0], 2) == 3.0  # the long refit on one worker, two short on the other
+    assert refit_makespan([2.0, 2.0, 2.0], 2) == 4.0
+    assert refit_makespan([2.0, 2.0, 2.0], 1) == 6.0
+    assert refit_makespan([], 2) == 0.0
+
+
+ENSEMBLE = dict(n_trials=6, time_budget=600, ensemble=True, families=["linear", "knn", "gradient_boosting"])
+
+
+def _slow_refits_except(monkeypatch, affordable):
+    """Make every trial's refit "take" a day at the end of the search, except ``affordable(rec, best)``."""
+    from jupyter_automl.search._coordinator import Coordinator
+
+    finish = Coordinator._finish
+
+    def finish_with_slow_refits(self):
+        best = self._ranked_finished()[0]
+        self._refit_estimate = lambda rec: 0.0 if affordable(rec, best) else 86_400.0
+        return finish(self)
+
+    monkeypatch.setattr(Coordinator, "_finish", finish_with_slow_refits)
+
+
+def test_members_too_slow_to_refit_are_left_out_and_the_best_trial_stays(monkeypatch):
+    from .._data import multiclass_frame
+
+    _slow_refits_except(monkeypatch, lambda rec, best: rec.number == best.number)
+    X, y = multiclass_frame(120)
+    automl = tiny_automl(**ENSEMBLE).fit(X, y)
+    board = automl.leaderboard()
+    best = int(board.iloc[0]["trial"])
+    assert automl.search_.members == [best]
+    finished = board[(board["status"] == "finished") & (board["trial"] != best)]
+    for number in finished["trial"]:
+        assert f"trial {number} left out of the ensemble: no time left to refit it" in automl.search_.notes
+
+
+def test_the_ensemble_is_chosen_among_the_members_that_can_be_refit(monkeypatch):
+    from .._data import multiclass_frame
+
+    X, y = multiclass_frame(120)
+    free = tiny_automl(**ENSEMBLE).fit(X, y)
+    assert len(free.search_.members) >= 2, "this data and seed should give an ensemble"
+    slow = free.search_.members[1]  # a runner-up member, now "too slow" to refit
+
+    _slow_refits_except(monkeypatch, lambda rec, best: rec.number != slow)
+    automl = tiny_automl(**ENSEMBLE).fit(X, y)
+    assert slow not in automl.search_.members
+    assert f"trial {slow} left out of the ensemble: no time left to refit it" in automl.search_.notes
+    proba = automl.predict_proba(X)
+    assert np.allclose(proba.sum(axis=1), 1.0)
