@@ -59,6 +59,27 @@ class Metric:
             return float(_score_with_scorer(self.name, self.task, classes, self.positive, y, p))
         return float(_score_friendly(self.name, self.task, classes, self.positive, y, p))
 
+    def scorer_for(self, y_true: np.ndarray):
+        """``pred -> score`` for fixed ``y_true``, equal to ``score``: ensemble selection scores
+        hundreds of candidate averages, and scikit-learn's input checks made that take seconds
+        (log loss on 133 rows: 4 ms a call). Plain numpy for log loss and RMSE."""
+        y = np.asarray(y_true)
+        if not self.scorer and self.name == "log_loss" and self.classes is not None:
+            classes = np.asarray(self.classes, dtype=object if y.dtype == object else None)
+            order = np.argsort(classes)
+            idx = order[np.searchsorted(classes, y, sorter=order)]
+            rows = np.arange(len(y))
+
+            def log_loss(pred: np.ndarray) -> float:
+                p = _renorm(np.asarray(pred, dtype=np.float64))
+                eps = np.finfo(p.dtype).eps
+                return float(-np.mean(np.log(np.clip(p[rows, idx], eps, 1 - eps))))
+            return log_loss
+        if not self.scorer and self.name == "rmse":
+            target = y.astype(np.float64)
+            return lambda pred: float(np.sqrt(np.mean((target - np.asarray(pred, np.float64)) ** 2)))
+        return lambda pred: self.score(y, pred)
+
     def is_better(self, a: float, b: float | None) -> bool:
         """True when score ``a`` beats ``b`` (``None`` is beaten by anything)."""
         if b is None or np.isnan(b):

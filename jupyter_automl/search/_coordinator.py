@@ -153,9 +153,11 @@ class Coordinator:
         """Seconds to keep for the final refit: the likely ensemble members' fits, in parallel."""
         budget = self.settings.time_budget or 0.0
         margin = 0.2 + 0.01 * budget
-        top = self._ranked_finished()[:3]
-        if not top:
+        ranked = self._ranked_finished()
+        if not ranked:
             return margin + 0.05 * budget
+        # likely members: the top three and each family's best (see _ensemble_candidates)
+        top = ranked[:3] + [r for r in _best_of_each_family(ranked) if all(r is not t for t in ranked[:3])]
         estimates = [self._refit_estimate(r) for r in top]
         needed = estimates[0]
         if self.settings.ensemble:
@@ -583,10 +585,15 @@ class Coordinator:
         return kept, list(weights), self.metric.score(y, avg)
 
     def _ensemble_candidates(self, ranked: list[TrialRecord], covered: np.ndarray, notes: list[str]):
-        """The top trials with out-of-fold predictions, whose refit alone fits in the time left
-        (the best trial always: it is the fallback model)."""
+        """The best trial of each family, then the next best trials, with out-of-fold predictions
+        and a refit that alone fits in the time left (the best trial always: it is the fallback).
+
+        Each family's best is a candidate because the top of the ranking is often one family's
+        near-copies (wine: 250 logistic regressions), which an ensemble cannot improve on."""
+        diverse = _best_of_each_family(ranked)
+        chosen_first = {r.number for r in diverse}
         candidates, preds = [], []
-        for rec in ranked:
+        for rec in diverse + [r for r in ranked if r.number not in chosen_first]:
             oof = self._oof(rec)
             if oof is None or oof.shape[0] != self.problem.n_rows:
                 continue
@@ -675,6 +682,13 @@ class Coordinator:
         return SearchError(
             f"No trial finished within the time budget of {budget:g} s ({len(self.records)} started). "
             f"Give the search more time, e.g. time_budget={int(2 * budget + 30)}, or use fewer rows.")
+
+
+def _best_of_each_family(ranked: list[TrialRecord]) -> list[TrialRecord]:
+    best: dict[str, TrialRecord] = {}
+    for rec in ranked:
+        best.setdefault(rec.family, rec)
+    return list(best.values())
 
 
 def refit_makespan(seconds: list[float], n_workers: int) -> float:

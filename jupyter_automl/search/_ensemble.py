@@ -32,7 +32,8 @@ def select_ensemble(preds: list[np.ndarray], y: np.ndarray, metric: Metric,
         rows = np.random.default_rng(seed).choice(len(y), MAX_ROWS, replace=False)
         preds, y = [p[rows] for p in preds], y[rows]
     preds = [p.astype(np.float64) for p in preds]
-    singles = [metric.score(y, p) for p in preds]
+    score = metric.scorer_for(y)
+    singles = [score(p) for p in preds]
     order = sorted(range(len(preds)), key=lambda i: singles[i], reverse=metric.greater_is_better)
     best = order[0]
     counts = np.zeros(len(preds))
@@ -40,7 +41,7 @@ def select_ensemble(preds: list[np.ndarray], y: np.ndarray, metric: Metric,
     total = preds[best].copy()
     best_score, best_counts = singles[best], counts.copy()
     for step in range(2, n_rounds + 1):
-        scores = [metric.score(y, (total + p) / step) for p in preds]
+        scores = [score((total + p) / step) for p in preds]
         pick = int(np.argmax(scores) if metric.greater_is_better else np.argmin(scores))
         counts[pick] += 1
         total += preds[pick]

@@ -178,3 +178,25 @@ def test_metric_is_plain_data_that_pickles():
     clone = pickle.loads(pickle.dumps(metric))
     assert clone == metric and isinstance(clone, Metric)
     assert clone.score(Y_BIN, P_BIN) == metric.score(Y_BIN, P_BIN)
+
+
+@pytest.mark.parametrize("labels", [("a", "b", "c"), (0, 1, 2, 5)], ids=["text", "integers"])
+def test_the_ensemble_scorer_equals_score_for_log_loss(labels):
+    rng = np.random.default_rng(0)
+    y = rng.choice(np.array(labels, dtype=object if isinstance(labels[0], str) else None), 200)
+    metric, _ = resolve_metric("log_loss", "multiclass", np.array(sorted(labels), dtype=object
+                                                                  if isinstance(labels[0], str) else None))
+    score = metric.scorer_for(y)
+    p = rng.dirichlet(np.ones(len(labels)), 200)
+    p[0] = np.eye(len(labels))[0]  # a certain row: clipped exactly like scikit-learn
+    assert score(p) == pytest.approx(metric.score(y, p), rel=1e-12)
+    q = rng.dirichlet(np.ones(len(labels)), 200)
+    assert score(q) == pytest.approx(skm.log_loss(y, q, labels=sorted(labels)), rel=1e-9)
+
+
+@pytest.mark.parametrize("name", ["rmse", "mae", "r2"])
+def test_the_ensemble_scorer_equals_score_for_regression(name):
+    rng = np.random.default_rng(1)
+    y, p = rng.normal(size=50), rng.normal(size=50)
+    metric, _ = resolve_metric(name, "regression", None)
+    assert metric.scorer_for(y)(p) == pytest.approx(metric.score(y, p), rel=1e-12)
