@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.stats import rankdata
 from sklearn import metrics as skm
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 
@@ -62,7 +63,7 @@ class Metric:
     def scorer_for(self, y_true: np.ndarray):
         """``pred -> score`` for fixed ``y_true``, equal to ``score``: ensemble selection scores
         hundreds of candidate averages, and scikit-learn's input checks made that take seconds
-        (log loss on 133 rows: 4 ms a call). Plain numpy for log loss and RMSE."""
+        (log loss on 133 rows: 4 ms a call). Plain numpy for log loss, binary ROC AUC and RMSE."""
         y = np.asarray(y_true)
         if not self.scorer and self.name == "log_loss" and self.classes is not None:
             classes = np.asarray(self.classes, dtype=object if y.dtype == object else None)
@@ -75,6 +76,16 @@ class Metric:
                 eps = np.finfo(p.dtype).eps
                 return float(-np.mean(np.log(np.clip(p[rows, idx], eps, 1 - eps))))
             return log_loss
+        if not self.scorer and self.name == "roc_auc" and self.task == "binary":
+            classes = np.asarray(self.classes, dtype=object if y.dtype == object else None)
+            column = int(np.flatnonzero(classes == self.positive)[0])
+            positive = y == self.positive
+            n_pos, n_neg = int(positive.sum()), int((~positive).sum())
+            if n_pos and n_neg:
+                def roc_auc(pred: np.ndarray) -> float:  # Mann-Whitney U: ties count one half
+                    ranks = rankdata(np.asarray(pred)[:, column])
+                    return float((ranks[positive].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+                return roc_auc
         if not self.scorer and self.name == "rmse":
             target = y.astype(np.float64)
             return lambda pred: float(np.sqrt(np.mean((target - np.asarray(pred, np.float64)) ** 2)))

@@ -2,6 +2,11 @@
 
 Start from the best model; repeatedly add (with replacement) the model whose addition most
 improves the averaged predictions' score; keep the best prefix. Weights are the counts.
+
+On few rows the out-of-fold scores are noisy and the greedy steps fit that noise (wine, 133 rows:
+the weight went to near-identical logistic regressions that looked best out of fold only). There
+the selection is bagged (Caruana et al., 2006): it runs on bootstrap samples of the rows and the
+weights are averaged.
 """
 
 from __future__ import annotations
@@ -15,6 +20,8 @@ from ..problem import Metric
 MAX_CANDIDATES = 15
 N_ROUNDS = 25
 MAX_ROWS = 20_000  # rows scored per step on large data (a fixed random subset)
+BAGGED_MAX_ROWS = 2_000  # up to this many rows the selection is bagged
+N_BAGS = 20
 
 
 @dataclass(frozen=True)
@@ -26,16 +33,40 @@ class EnsembleSelection:
 
 
 def select_ensemble(preds: list[np.ndarray], y: np.ndarray, metric: Metric,
-                    seed: int = 0, n_rounds: int = N_ROUNDS) -> EnsembleSelection:
-    """Choose weights for ``preds`` (out-of-fold predictions, same rows) to optimise ``metric``."""
+                    seed: int = 0, n_rounds: int = N_ROUNDS, n_bags: int | None = None) -> EnsembleSelection:
+    """Choose weights for ``preds`` (out-of-fold predictions, same rows) to optimise ``metric``.
+
+    ``n_bags``: bootstrap samples to average the selection over (default: ``N_BAGS`` up to
+    ``BAGGED_MAX_ROWS`` rows, otherwise one selection on every row).
+    """
+    rng = np.random.default_rng(seed)
     if len(y) > MAX_ROWS:
-        rows = np.random.default_rng(seed).choice(len(y), MAX_ROWS, replace=False)
+        rows = rng.choice(len(y), MAX_ROWS, replace=False)
         preds, y = [p[rows] for p in preds], y[rows]
     preds = [p.astype(np.float64) for p in preds]
     score = metric.scorer_for(y)
     singles = [score(p) for p in preds]
-    order = sorted(range(len(preds)), key=lambda i: singles[i], reverse=metric.greater_is_better)
-    best = order[0]
+    best = int(np.argmax(singles) if metric.greater_is_better else np.argmin(singles))
+    if n_bags is None:
+        n_bags = N_BAGS if len(y) <= BAGGED_MAX_ROWS else 1
+    if n_bags <= 1:
+        counts = _greedy(preds, score, metric, n_rounds)
+    else:
+        counts = np.zeros(len(preds))
+        for _ in range(n_bags):
+            rows = rng.choice(len(y), len(y), replace=True)
+            bag = _greedy([p[rows] for p in preds], metric.scorer_for(y[rows]), metric, n_rounds)
+            counts += bag / bag.sum()
+    chosen = [i for i in range(len(preds)) if counts[i] > 0]
+    weights = counts[chosen] / counts.sum()
+    total = sum(w * preds[i] for w, i in zip(weights, chosen, strict=True))
+    return EnsembleSelection(chosen, weights, float(score(total)), float(singles[best]))
+
+
+def _greedy(preds: list[np.ndarray], score, metric: Metric, n_rounds: int) -> np.ndarray:
+    """Caruana's forward selection with replacement: how often each prediction is picked."""
+    singles = [score(p) for p in preds]
+    best = int(np.argmax(singles) if metric.greater_is_better else np.argmin(singles))
     counts = np.zeros(len(preds))
     counts[best] = 1
     total = preds[best].copy()
@@ -47,6 +78,4 @@ def select_ensemble(preds: list[np.ndarray], y: np.ndarray, metric: Metric,
         total += preds[pick]
         if metric.is_better(scores[pick], best_score):
             best_score, best_counts = scores[pick], counts.copy()
-    chosen = [i for i in range(len(preds)) if best_counts[i] > 0]
-    weights = best_counts[chosen] / best_counts.sum()
-    return EnsembleSelection(chosen, weights, float(best_score), float(singles[best]))
+    return best_counts

@@ -200,3 +200,13 @@ def test_the_ensemble_scorer_equals_score_for_regression(name):
     y, p = rng.normal(size=50), rng.normal(size=50)
     metric, _ = resolve_metric(name, "regression", None)
     assert metric.scorer_for(y)(p) == pytest.approx(metric.score(y, p), rel=1e-12)
+
+
+@pytest.mark.parametrize("positive", ["yes", "no"])
+def test_the_ensemble_scorer_equals_score_for_binary_roc_auc(positive):
+    rng = np.random.default_rng(2)
+    y = rng.choice(np.array(["no", "yes"], dtype=object), 300)
+    metric, _ = resolve_metric("roc_auc", "binary", np.array(["no", "yes"], dtype=object), positive)
+    p1 = np.round(rng.random(300), 2)  # rounded: many ties
+    p = np.column_stack([1 - p1, p1])
+    assert metric.scorer_for(y)(p) == pytest.approx(metric.score(y, p), rel=1e-12)
