@@ -601,7 +601,8 @@ class Coordinator:
             if any(np.array_equal(p, q) for q in preds):
                 continue  # the same predictions twice add nothing
             if candidates and self._refit_estimate(rec) > self.time_left() - 0.5:
-                notes.append(f"trial {rec.number} left out of the ensemble: no time left to refit it")
+                notes.append(f"trial {rec.number} not considered for the ensemble: "
+                             "no time left to refit it")
                 continue
             candidates.append(rec)
             preds.append(p)

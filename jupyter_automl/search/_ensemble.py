@@ -6,7 +6,8 @@ improves the averaged predictions' score; keep the best prefix. Weights are the 
 On few rows the out-of-fold scores are noisy and the greedy steps fit that noise (wine, 133 rows:
 the weight went to near-identical logistic regressions that looked best out of fold only). There
 the selection is bagged (Caruana et al., 2006): it runs on bootstrap samples of the rows and the
-weights are averaged.
+weights are averaged; when that average does not beat the best single model out of fold, the
+plain selection is used.
 """
 
 from __future__ import annotations
@@ -49,18 +50,25 @@ def select_ensemble(preds: list[np.ndarray], y: np.ndarray, metric: Metric,
     best = int(np.argmax(singles) if metric.greater_is_better else np.argmin(singles))
     if n_bags is None:
         n_bags = N_BAGS if len(y) <= BAGGED_MAX_ROWS else 1
+    plain = _selection(_greedy(preds, score, metric, n_rounds), preds, score, singles[best])
     if n_bags <= 1:
-        counts = _greedy(preds, score, metric, n_rounds)
-    else:
-        counts = np.zeros(len(preds))
-        for _ in range(n_bags):
-            rows = rng.choice(len(y), len(y), replace=True)
-            bag = _greedy([p[rows] for p in preds], metric.scorer_for(y[rows]), metric, n_rounds)
-            counts += bag / bag.sum()
+        return plain
+    counts = np.zeros(len(preds))
+    for _ in range(n_bags):
+        rows = rng.choice(len(y), len(y), replace=True)
+        bag = _greedy([p[rows] for p in preds], metric.scorer_for(y[rows]), metric, n_rounds)
+        counts += bag / bag.sum()
+    bagged = _selection(counts, preds, score, singles[best])
+    # the averaged weights are not fit to these rows, so they may score below the best single
+    # model here (which was picked on these rows): then the plain selection, which never does
+    return bagged if metric.is_better(bagged.score, bagged.single_score) else plain
+
+
+def _selection(counts: np.ndarray, preds: list[np.ndarray], score, single: float) -> EnsembleSelection:
     chosen = [i for i in range(len(preds)) if counts[i] > 0]
     weights = counts[chosen] / counts.sum()
     total = sum(w * preds[i] for w, i in zip(weights, chosen, strict=True))
-    return EnsembleSelection(chosen, weights, float(score(total)), float(singles[best]))
+    return EnsembleSelection(chosen, weights, float(score(total)), float(single))
 
 
 def _greedy(preds: list[np.ndarray], score, metric: Metric, n_rounds: int) -> np.ndarray:

@@ -213,7 +213,8 @@ def test_members_too_slow_to_refit_are_left_out_and_the_best_trial_stays(monkeyp
     assert automl.search_.members == [best]
     finished = board[(board["status"] == "finished") & (board["trial"] != best)]
     for number in finished["trial"]:
-        assert f"trial {number} left out of the ensemble: no time left to refit it" in automl.search_.notes
+        assert f"trial {number} not considered for the ensemble: no time left to refit it" \
+            in automl.search_.notes
 
 
 def test_the_ensemble_is_chosen_among_the_members_that_can_be_refit(monkeypatch):
@@ -227,6 +228,6 @@ def test_the_ensemble_is_chosen_among_the_members_that_can_be_refit(monkeypatch)
     _slow_refits_except(monkeypatch, lambda rec, best: rec.number != slow)
     automl = tiny_automl(**ENSEMBLE).fit(X, y)
     assert slow not in automl.search_.members
-    assert f"trial {slow} left out of the ensemble: no time left to refit it" in automl.search_.notes
+    assert f"trial {slow} not considered for the ensemble: no time left to refit it" in automl.search_.notes
     proba = automl.predict_proba(X)
     assert np.allclose(proba.sum(axis=1), 1.0)

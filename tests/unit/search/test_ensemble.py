@@ -80,3 +80,26 @@ def test_large_data_is_scored_on_a_subset():
              for s in range(2)]
     selection = select_ensemble(preds, y, _metric("log_loss"), seed=0)
     assert selection.weights.sum() == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("name", ["log_loss", "roc_auc"])
+def test_bagged_selection_beats_the_best_single_model_or_falls_back_to_the_plain_one(name):
+    metric = _metric(name)
+    for trial in range(4):
+        preds = [_noisy(10 * trial + s, 0.45) for s in range(5)]
+        bagged = select_ensemble(preds, Y, metric, seed=trial, n_bags=20)
+        plain = select_ensemble(preds, Y, metric, seed=trial, n_bags=1)
+        assert bagged.weights.sum() == pytest.approx(1.0)
+        if not metric.is_better(bagged.score, bagged.single_score):
+            assert bagged.indices == plain.indices and np.array_equal(bagged.weights, plain.weights)
+
+
+def test_few_rows_are_bagged_by_default_many_are_not():
+    from jupyter_automl.search._ensemble import BAGGED_MAX_ROWS
+
+    metric = _metric("log_loss")
+    preds = [_noisy(s, 0.45) for s in range(4)]
+    assert N <= BAGGED_MAX_ROWS
+    default = select_ensemble(preds, Y, metric, seed=0)
+    bagged = select_ensemble(preds, Y, metric, seed=0, n_bags=20)
+    assert default.indices == bagged.indices and np.array_equal(default.weights, bagged.weights)
