@@ -60,9 +60,10 @@ class Metric:
             return float(_score_with_scorer(self.name, self.task, classes, self.positive, y, p))
         return float(_score_friendly(self.name, self.task, classes, self.positive, y, p))
 
-    def scorer_for(self, y_true: np.ndarray):
-        """``pred -> score`` for fixed ``y_true``, equal to ``score``: ensemble selection scores
-        hundreds of candidate averages, and scikit-learn's input checks made that take seconds
+    def batch_scorer_for(self, y_true: np.ndarray):
+        """``preds -> scores`` for fixed ``y_true``: scores a stack of predictions (a first axis
+        over candidates) at once, each equal to ``score``. Ensemble selection scores thousands of
+        candidate averages; one at a time through scikit-learn's input checks that took seconds
         (log loss on 133 rows: 4 ms a call). Plain numpy for log loss, binary ROC AUC and RMSE."""
         y = np.asarray(y_true)
         if not self.scorer and self.name == "log_loss" and self.classes is not None:
@@ -71,10 +72,11 @@ class Metric:
             idx = order[np.searchsorted(classes, y, sorter=order)]
             rows = np.arange(len(y))
 
-            def log_loss(pred: np.ndarray) -> float:
-                p = _renorm(np.asarray(pred, dtype=np.float64))
-                eps = np.finfo(p.dtype).eps
-                return float(-np.mean(np.log(np.clip(p[rows, idx], eps, 1 - eps))))
+            def log_loss(preds: np.ndarray) -> np.ndarray:
+                p = np.clip(np.asarray(preds, dtype=np.float64), 1e-15, 1.0)  # as _renorm
+                p_true = p[:, rows, idx] / p.sum(axis=2)
+                eps = np.finfo(np.float64).eps
+                return -np.mean(np.log(np.clip(p_true, eps, 1 - eps)), axis=1)
             return log_loss
         if not self.scorer and self.name == "roc_auc" and self.task == "binary":
             classes = np.asarray(self.classes, dtype=object if y.dtype == object else None)
@@ -82,14 +84,14 @@ class Metric:
             positive = y == self.positive
             n_pos, n_neg = int(positive.sum()), int((~positive).sum())
             if n_pos and n_neg:
-                def roc_auc(pred: np.ndarray) -> float:  # Mann-Whitney U: ties count one half
-                    ranks = rankdata(np.asarray(pred)[:, column])
-                    return float((ranks[positive].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+                def roc_auc(preds: np.ndarray) -> np.ndarray:  # Mann-Whitney U: ties count one half
+                    ranks = rankdata(np.asarray(preds)[:, :, column], axis=1)
+                    return (ranks[:, positive].sum(axis=1) - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg)
                 return roc_auc
         if not self.scorer and self.name == "rmse":
             target = y.astype(np.float64)
-            return lambda pred: float(np.sqrt(np.mean((target - np.asarray(pred, np.float64)) ** 2)))
-        return lambda pred: self.score(y, pred)
+            return lambda preds: np.sqrt(np.mean((target - np.asarray(preds, np.float64)) ** 2, axis=1))
+        return lambda preds: np.array([self.score(y, p) for p in preds])
 
     def is_better(self, a: float, b: float | None) -> bool:
         """True when score ``a`` beats ``b`` (``None`` is beaten by anything)."""

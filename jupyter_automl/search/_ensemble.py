@@ -44,46 +44,46 @@ def select_ensemble(preds: list[np.ndarray], y: np.ndarray, metric: Metric,
     if len(y) > MAX_ROWS:
         rows = rng.choice(len(y), MAX_ROWS, replace=False)
         preds, y = [p[rows] for p in preds], y[rows]
-    preds = [p.astype(np.float64) for p in preds]
-    score = metric.scorer_for(y)
-    singles = [score(p) for p in preds]
+    stack = np.stack([p.astype(np.float64) for p in preds])  # candidates first
+    score = metric.batch_scorer_for(y)
+    singles = score(stack)
     best = int(np.argmax(singles) if metric.greater_is_better else np.argmin(singles))
     if n_bags is None:
         n_bags = N_BAGS if len(y) <= BAGGED_MAX_ROWS else 1
-    plain = _selection(_greedy(preds, score, metric, n_rounds), preds, score, singles[best])
+    plain = _selection(_greedy(stack, score, metric, n_rounds), stack, score, singles[best])
     if n_bags <= 1:
         return plain
-    counts = np.zeros(len(preds))
+    counts = np.zeros(len(stack))
     for _ in range(n_bags):
         rows = rng.choice(len(y), len(y), replace=True)
-        bag = _greedy([p[rows] for p in preds], metric.scorer_for(y[rows]), metric, n_rounds)
+        bag = _greedy(stack[:, rows], metric.batch_scorer_for(y[rows]), metric, n_rounds)
         counts += bag / bag.sum()
-    bagged = _selection(counts, preds, score, singles[best])
+    bagged = _selection(counts, stack, score, singles[best])
     # the averaged weights are not fit to these rows, so they may score below the best single
     # model here (which was picked on these rows): then the plain selection, which never does
     return bagged if metric.is_better(bagged.score, bagged.single_score) else plain
 
 
-def _selection(counts: np.ndarray, preds: list[np.ndarray], score, single: float) -> EnsembleSelection:
-    chosen = [i for i in range(len(preds)) if counts[i] > 0]
+def _selection(counts: np.ndarray, stack: np.ndarray, score, single: float) -> EnsembleSelection:
+    chosen = [i for i in range(len(stack)) if counts[i] > 0]
     weights = counts[chosen] / counts.sum()
-    total = sum(w * preds[i] for w, i in zip(weights, chosen, strict=True))
-    return EnsembleSelection(chosen, weights, float(score(total)), float(single))
+    total = np.tensordot(weights, stack[chosen], axes=1)
+    return EnsembleSelection(chosen, weights, float(score(total[None])[0]), float(single))
 
 
-def _greedy(preds: list[np.ndarray], score, metric: Metric, n_rounds: int) -> np.ndarray:
+def _greedy(stack: np.ndarray, score, metric: Metric, n_rounds: int) -> np.ndarray:
     """Caruana's forward selection with replacement: how often each prediction is picked."""
-    singles = [score(p) for p in preds]
+    singles = score(stack)
     best = int(np.argmax(singles) if metric.greater_is_better else np.argmin(singles))
-    counts = np.zeros(len(preds))
+    counts = np.zeros(len(stack))
     counts[best] = 1
-    total = preds[best].copy()
+    total = stack[best].copy()
     best_score, best_counts = singles[best], counts.copy()
     for step in range(2, n_rounds + 1):
-        scores = [score((total + p) / step) for p in preds]
+        scores = score((total[None] + stack) / step)  # every candidate added, scored at once
         pick = int(np.argmax(scores) if metric.greater_is_better else np.argmin(scores))
         counts[pick] += 1
-        total += preds[pick]
+        total += stack[pick]
         if metric.is_better(scores[pick], best_score):
             best_score, best_counts = scores[pick], counts.copy()
     return best_counts

@@ -180,13 +180,17 @@ def test_metric_is_plain_data_that_pickles():
     assert clone.score(Y_BIN, P_BIN) == metric.score(Y_BIN, P_BIN)
 
 
+def _one(batch_score):
+    return lambda p: float(batch_score(np.asarray(p)[None])[0])
+
+
 @pytest.mark.parametrize("labels", [("a", "b", "c"), (0, 1, 2, 5)], ids=["text", "integers"])
 def test_the_ensemble_scorer_equals_score_for_log_loss(labels):
     rng = np.random.default_rng(0)
     y = rng.choice(np.array(labels, dtype=object if isinstance(labels[0], str) else None), 200)
     metric, _ = resolve_metric("log_loss", "multiclass", np.array(sorted(labels), dtype=object
                                                                   if isinstance(labels[0], str) else None))
-    score = metric.scorer_for(y)
+    score = _one(metric.batch_scorer_for(y))
     p = rng.dirichlet(np.ones(len(labels)), 200)
     p[0] = np.eye(len(labels))[0]  # a certain row: clipped exactly like scikit-learn
     assert score(p) == pytest.approx(metric.score(y, p), rel=1e-12)
@@ -199,7 +203,7 @@ def test_the_ensemble_scorer_equals_score_for_regression(name):
     rng = np.random.default_rng(1)
     y, p = rng.normal(size=50), rng.normal(size=50)
     metric, _ = resolve_metric(name, "regression", None)
-    assert metric.scorer_for(y)(p) == pytest.approx(metric.score(y, p), rel=1e-12)
+    assert _one(metric.batch_scorer_for(y))(p) == pytest.approx(metric.score(y, p), rel=1e-12)
 
 
 @pytest.mark.parametrize("positive", ["yes", "no"])
@@ -209,4 +213,20 @@ def test_the_ensemble_scorer_equals_score_for_binary_roc_auc(positive):
     metric, _ = resolve_metric("roc_auc", "binary", np.array(["no", "yes"], dtype=object), positive)
     p1 = np.round(rng.random(300), 2)  # rounded: many ties
     p = np.column_stack([1 - p1, p1])
-    assert metric.scorer_for(y)(p) == pytest.approx(metric.score(y, p), rel=1e-12)
+    assert _one(metric.batch_scorer_for(y))(p) == pytest.approx(metric.score(y, p), rel=1e-12)
+
+
+@pytest.mark.parametrize("name, task", [("log_loss", "multiclass"), ("roc_auc", "binary"),
+                                        ("accuracy", "multiclass"), ("rmse", "regression")])
+def test_the_ensemble_scorer_scores_a_stack_of_candidates(name, task):
+    rng = np.random.default_rng(3)
+    if task == "regression":
+        y, stack, classes = rng.normal(size=80), rng.normal(size=(3, 80)), None
+    else:
+        classes = np.array([0, 1]) if task == "binary" else np.array([0, 1, 2])
+        y = rng.choice(classes, 80)
+        stack = rng.dirichlet(np.ones(len(classes)), (3, 80))
+    metric, _ = resolve_metric(name, task, classes, 1 if task == "binary" else None)
+    scores = metric.batch_scorer_for(y)(stack)
+    assert scores.shape == (3,)
+    assert scores == pytest.approx([metric.score(y, p) for p in stack], rel=1e-12)
