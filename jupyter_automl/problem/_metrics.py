@@ -73,8 +73,10 @@ class Metric:
             rows = np.arange(len(y))
 
             def log_loss(preds: np.ndarray) -> np.ndarray:
-                p = np.clip(np.asarray(preds, dtype=np.float64), 1e-15, 1.0)  # as _renorm
-                p_true = p[:, rows, idx] / p.sum(axis=2)
+                p = np.asarray(preds, dtype=np.float64)
+                # as _renorm, but only the true class's column is clipped: clipping the others
+                # (below 1e-15) moves the row sums by less than 1e-14, and took 3/4 of the time
+                p_true = np.maximum(p[:, rows, idx], 1e-15) / p.sum(axis=2)
                 eps = np.finfo(np.float64).eps
                 return -np.mean(np.log(np.clip(p_true, eps, 1 - eps)), axis=1)
             return log_loss
