@@ -7,6 +7,7 @@ Workers never touch the study. Stop and pause are flags checked between units.
 Budget: ``deadline = start + time_budget`` (paused time is added back). The search phase ends
 early enough to refit the final model before the deadline: the reserve is estimated from the
 measured fit times of the best trials. A unit is only started if its estimated duration fits.
+The first trial's folds get every worker before a second trial starts, for an early first result.
 """
 
 from __future__ import annotations
