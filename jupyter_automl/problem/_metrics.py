@@ -54,11 +54,16 @@ class Metric:
 
     def score(self, y_true: np.ndarray, pred: np.ndarray) -> float:
         y, p = np.asarray(y_true), np.asarray(pred)
-        classes = None if self.classes is None else np.asarray(self.classes, dtype=object if
-                                                               y.dtype == object else None)
+        classes = self._classes_like(y)
         if self.scorer:
             return float(_score_with_scorer(self.name, self.task, classes, self.positive, y, p))
         return float(_score_friendly(self.name, self.task, classes, self.positive, y, p))
+
+    def _classes_like(self, y: np.ndarray) -> np.ndarray | None:
+        """The classes as an array comparable with ``y`` (object dtype for text labels)."""
+        if self.classes is None:
+            return None
+        return np.asarray(self.classes, dtype=object if y.dtype == object else None)
 
     def batch_scorer_for(self, y_true: np.ndarray):
         """``preds -> scores`` for fixed ``y_true``: scores a stack of predictions (a first axis
@@ -67,7 +72,7 @@ class Metric:
         (log loss on 133 rows: 4 ms a call). Plain numpy for log loss, binary ROC AUC and RMSE."""
         y = np.asarray(y_true)
         if not self.scorer and self.name == "log_loss" and self.classes is not None:
-            classes = np.asarray(self.classes, dtype=object if y.dtype == object else None)
+            classes = self._classes_like(y)
             order = np.argsort(classes)
             idx = order[np.searchsorted(classes, y, sorter=order)]
             rows = np.arange(len(y))
@@ -81,7 +86,7 @@ class Metric:
                 return -np.mean(np.log(np.clip(p_true, eps, 1 - eps)), axis=1)
             return log_loss
         if not self.scorer and self.name == "roc_auc" and self.task == "binary":
-            classes = np.asarray(self.classes, dtype=object if y.dtype == object else None)
+            classes = self._classes_like(y)
             column = int(np.flatnonzero(classes == self.positive)[0])
             positive = y == self.positive
             n_pos, n_neg = int(positive.sum()), int((~positive).sum())

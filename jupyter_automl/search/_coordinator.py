@@ -158,7 +158,8 @@ class Coordinator:
         if not ranked:
             return margin + 0.05 * budget
         # likely members: the top three and each family's best (see _ensemble_candidates)
-        top = ranked[:3] + [r for r in _best_of_each_family(ranked) if all(r is not t for t in ranked[:3])]
+        top_numbers = {r.number for r in ranked[:3]}
+        top = ranked[:3] + [r for r in _best_of_each_family(ranked) if r.number not in top_numbers]
         estimates = [self._refit_estimate(r) for r in top]
         needed = estimates[0]
         if self.settings.ensemble:

@@ -29,7 +29,7 @@ from sklearn.preprocessing import (
 )
 
 from ...estimators import AsLabels, DatetimeFeatures, FiniteNumbers, TextColumn
-from ...problem import Problem
+from ...problem import ColumnInfo, Problem
 
 MAX_ONEHOT_CATEGORIES = 30
 TEXT_FEATURES = 200
@@ -49,7 +49,7 @@ def _target_encoder(seed: int, classification: bool) -> TargetEncoder:
     return TargetEncoder(cv=folds)
 
 
-def _categorical(style: str, info, cat_encoding: str, seed: int, classification: bool):
+def _categorical(style: str, info: ColumnInfo, cat_encoding: str, seed: int, classification: bool):
     high_cardinality = info.high_cardinality
     # max_categories and min_frequency make the encoders count values in Python (a Counter):
     # 0.2 s per fit on adult's 8 columns, so they are only set where they can change something
