@@ -111,6 +111,7 @@ class Coordinator:
         self._n_new_trials = 0
         self._no_new_trials = False
         self._too_slow_picks = 0
+        self._reserve: float | None = None  # the refit reserve; it changes only when a trial finishes
         self._end_reason = ""
         self.done = threading.Event()
         self.plugin = data.plugin
@@ -151,6 +152,12 @@ class Coordinator:
         return np.inf if self.deadline is None else self.deadline - self.now()
 
     def _refit_reserve(self) -> float:
+        """Seconds to keep for the final refit (cached: the search loop asks many times a step)."""
+        if self._reserve is None:
+            self._reserve = self._estimate_refit_reserve()
+        return self._reserve
+
+    def _estimate_refit_reserve(self) -> float:
         """Seconds to keep for the final refit: the likely ensemble members' fits, in parallel."""
         budget = self.settings.time_budget or 0.0
         margin = 0.2 + 0.01 * budget
@@ -242,6 +249,7 @@ class Coordinator:
             if state == "finished" and self.multi_objective:
                 rec.objectives = dict(zip(self.plugin.objective_names, t.values[1:], strict=True))
             self.records[t.number] = rec
+        self._reserve = None
         return list(self.records.values())
 
     def _enqueue_defaults(self) -> None:
@@ -426,6 +434,7 @@ class Coordinator:
         scores = rec.fold_scores
         rec.score, rec.score_std = float(np.mean(scores)), float(np.std(scores))
         rec.state = "finished"
+        self._reserve = None
         rec.duration = self.now() - rec.started
         rec.oof = self._assemble_oof(rec)
         trial = self._trials.pop(rec.number)

@@ -47,7 +47,7 @@ def select_ensemble(preds: list[np.ndarray], y: np.ndarray, metric: Metric,
     stack = np.stack([p.astype(np.float64) for p in preds])  # candidates first
     score = metric.batch_scorer_for(y)
     singles = score(stack)
-    best = int(np.argmax(singles) if metric.greater_is_better else np.argmin(singles))
+    best = _best_index(singles, metric)
     if n_bags is None:
         n_bags = N_BAGS if len(y) <= BAGGED_MAX_ROWS else 1
     plain = _selection(_greedy(stack, score, metric, n_rounds), stack, score, singles[best])
@@ -74,16 +74,21 @@ def _selection(counts: np.ndarray, stack: np.ndarray, score, single: float) -> E
 def _greedy(stack: np.ndarray, score, metric: Metric, n_rounds: int) -> np.ndarray:
     """Caruana's forward selection with replacement: how often each prediction is picked."""
     singles = score(stack)
-    best = int(np.argmax(singles) if metric.greater_is_better else np.argmin(singles))
+    best = _best_index(singles, metric)
     counts = np.zeros(len(stack))
     counts[best] = 1
     total = stack[best].copy()
     best_score, best_counts = singles[best], counts.copy()
     for step in range(2, n_rounds + 1):
         scores = score((total[None] + stack) / step)  # every candidate added, scored at once
-        pick = int(np.argmax(scores) if metric.greater_is_better else np.argmin(scores))
+        pick = _best_index(scores, metric)
         counts[pick] += 1
         total += stack[pick]
         if metric.is_better(scores[pick], best_score):
             best_score, best_counts = scores[pick], counts.copy()
     return best_counts
+
+
+def _best_index(scores: np.ndarray, metric: Metric) -> int:
+    """The index of the best score (the first on ties)."""
+    return int(np.argmax(scores) if metric.greater_is_better else np.argmin(scores))
