@@ -25,6 +25,11 @@ class Splits:
     def n_folds(self) -> int:
         return len(self.folds)
 
+    @property
+    def min_train_rows(self) -> int:
+        """Rows in the smallest training part (what a model is fit on during the search)."""
+        return min(len(train) for train, _ in self.folds)
+
     def covered(self, n_rows: int) -> np.ndarray:
         """Boolean mask of the rows that are in some validation part."""
         mask = np.zeros(n_rows, dtype=bool)

@@ -7,6 +7,7 @@ appears within seconds; then the sampler explores.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -119,8 +120,11 @@ class Linear(Family):
 
 class KNN(Family):
     def params(self, problem):
+        # no more neighbours than a training fold has rows (asking more fails the fit); the range
+        # keeps the default's 10, so on a table that tiny that trial fails with the reason
+        max_k = min(100, max(10, problem.splits.min_train_rows))
         return [
-            Param("n_neighbors", "int", 1, 100, log=True, default=10, help="neighbours that vote"),
+            Param("n_neighbors", "int", 1, max_k, log=True, default=10, help="neighbours that vote"),
             Param("weights", "categorical", choices=("uniform", "distance"), default="distance"),
             Param("p", "categorical", choices=(1, 2), default=2, help="1: Manhattan, 2: Euclidean"),
             _feature_fraction(),
@@ -132,6 +136,15 @@ class KNN(Family):
         if problem.n_rows > KNN_MAX_ROWS:
             model = SubsampledEstimator(model, max_rows=KNN_MAX_ROWS, random_state=seed)
         return model
+
+
+def _early_stopping_fits(problem) -> bool:
+    """Whether an MLP may hold out 10 % of a training fold to stop early: with fewer than 10
+    rows held out the stopping point is noise, and with fewer than one row per class the
+    stratified hold-out cannot be made and the fit fails."""
+    held_out = math.ceil(0.1 * problem.splits.min_train_rows)
+    n_classes = len(problem.classes) if problem.is_classification else 0
+    return held_out >= max(10, n_classes)
 
 
 class SVM(Family):
@@ -295,7 +308,8 @@ class Neural(Family):
         layers = tuple(v[f"units_{i}"] for i in range(1, v["n_layers"] + 1))
         kwargs = dict(hidden_layer_sizes=layers, activation=v["activation"], alpha=v["alpha"],
                       learning_rate_init=v["learning_rate_init"], batch_size=v["batch_size"],
-                      early_stopping=True, n_iter_no_change=10, max_iter=200, random_state=seed)
+                      early_stopping=_early_stopping_fits(problem), n_iter_no_change=10,
+                      max_iter=200, random_state=seed)
         if problem.is_classification:
             return MLPClassifier(**kwargs)
         return TransformedTargetRegressor(MLPRegressor(**kwargs), transformer=StandardScaler())

@@ -174,3 +174,35 @@ def test_on_large_data_costly_families_wait_and_forests_start_cheaper():
     [forest] = [c for c in SearchSpace(large_problem, ["random_forest"]).default_configs()]
     assert forest["random_forest.n_estimators"] == 100
     assert forest["random_forest.cat_encoding"] == "ordinal"
+
+
+def _small_problem(n_rows=120, cv=3):
+    X, y = FRAMES["multiclass"](n_rows)
+    problem, X, y = analyze(X, y, cv=cv, check_leakage=False)
+    return problem, X, y.to_numpy()
+
+
+def test_knn_never_asks_for_more_neighbours_than_a_training_fold_has():
+    problem, X, y = _small_problem()
+    n_train = problem.splits.min_train_rows
+    assert n_train == 80
+    space = SearchSpace(problem, ["knn"])
+    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
+    ks = [space.suggest(study.ask())["knn.n_neighbors"] for _ in range(300)]
+    assert max(ks) <= n_train and max(ks) > 60  # the range reaches up to the fold's rows
+    widest = space.default_configs()[0] | {"knn.n_neighbors": n_train}
+    train, valid = problem.splits.folds[0]
+    model = build_pipeline(problem, widest, seed=0).fit(X.iloc[train], y[train])
+    assert predict_aligned(model, X.iloc[valid], problem).shape == (len(valid), len(problem.classes))
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")  # tiny data: batch clipped, not converged
+@pytest.mark.parametrize(("n_rows", "stops_early"), [(24, False), (300, True)])
+def test_neural_stops_early_only_with_enough_rows_to_hold_out(n_rows, stops_early):
+    problem, X, y = _small_problem(n_rows, cv=2)
+    [config] = SearchSpace(problem, ["neural"]).default_configs()
+    model = build_pipeline(problem, config, seed=0)
+    mlp = model.named_steps["model"]
+    assert mlp.early_stopping is stops_early
+    train, _ = problem.splits.folds[0]
+    model.fit(X.iloc[train], y[train])  # 12 rows, 3 classes: a 10 % hold-out could not be stratified
