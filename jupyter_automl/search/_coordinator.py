@@ -43,6 +43,7 @@ from ..events import (
 from ..exceptions import AllTrialsFailedError, SearchError
 from ._ensemble import MAX_CANDIDATES, select_ensemble
 from ._objective import FoldResult, TrainingData, describe_error
+from ._quiet import search_warnings_logged
 from ._samplers import PRUNER_STARTUP_TRIALS
 from ._storage import INTERRUPTED, StudyStore
 from ._trials import TrialRecord, pareto_optimal
@@ -54,6 +55,7 @@ _WAIT = 0.05  # seconds between checks of the stop/pause flags while units run
 MAX_OOF_IN_MEMORY = 40
 UNIT_DEADLINE_SLACK = 1.0  # seconds a unit may run past the end of the search phase
 ENSEMBLE_REFIT_SHARE = 0.15  # of the time budget, kept at most to refit the runners-up of an ensemble
+PRICED_RESERVE_MIN_GAIN = 0.5  # seconds the priced ensemble must free for the search to go on
 MAX_TOO_SLOW_PICKS = 3  # sampled configurations too slow for the time left, before no new trial starts
 
 
@@ -112,6 +114,7 @@ class Coordinator:
         self._no_new_trials = False
         self._too_slow_picks = 0
         self._reserve: float | None = None  # the refit reserve; it changes only when a trial finishes
+        self._priced_reserve: float | None = None  # the reserve for the ensemble chosen once priced
         self._end_reason = ""
         self.done = threading.Event()
         self.plugin = data.plugin
@@ -155,15 +158,26 @@ class Coordinator:
         """Seconds to keep for the final refit (cached: the search loop asks many times a step)."""
         if self._reserve is None:
             self._reserve = self._estimate_refit_reserve()
+            if self._priced_reserve is not None:
+                # the ensemble was priced (see _price_the_ensemble); the best model, which may
+                # have changed since, must still fit
+                ranked = self._ranked_finished()
+                best_alone = self._reserve_for(self._refit_estimate(ranked[0])) if ranked else 0.0
+                self._reserve = min(self._reserve, max(self._priced_reserve, best_alone))
         return self._reserve
+
+    def _reserve_for(self, refit_seconds: float) -> float:
+        """The reserve for refits taking this long, with margins for the estimate and the rest
+        of the end (choosing the ensemble, storing the result)."""
+        margin = 0.2 + 0.01 * (self.settings.time_budget or 0.0)
+        return margin + 1.15 * refit_seconds + 0.3
 
     def _estimate_refit_reserve(self) -> float:
         """Seconds to keep for the final refit: the likely ensemble members' fits, in parallel."""
         budget = self.settings.time_budget or 0.0
-        margin = 0.2 + 0.01 * budget
         ranked = self._ranked_finished()
         if not ranked:
-            return margin + 0.05 * budget
+            return 0.2 + 0.06 * budget
         # likely members: the top three and each family's best (see _ensemble_candidates)
         top_numbers = {r.number for r in ranked[:3]}
         top = ranked[:3] + [r for r in _best_of_each_family(ranked) if r.number not in top_numbers]
@@ -174,7 +188,7 @@ class Coordinator:
             # ensemble is chosen among what fits in the time left, so they get a share of the budget
             together = refit_makespan(estimates, self.executor.n_workers)
             needed = max(needed, min(together, ENSEMBLE_REFIT_SHARE * budget))
-        return margin + 1.15 * needed + 0.3
+        return self._reserve_for(needed)
 
     def search_time_left(self) -> float:
         return self.time_left() - self._refit_reserve()
@@ -188,6 +202,10 @@ class Coordinator:
     # -- the thread ---------------------------------------------------------------------------
 
     def run(self) -> None:
+        with search_warnings_logged():  # fit warnings of hundreds of trials would flood the notebook
+            self._run()
+
+    def _run(self) -> None:
         try:
             self.status = "searching"
             self.executor.start(self.data)
@@ -270,14 +288,45 @@ class Coordinator:
                 continue
             self._fill_slots()
             if not self._running:
+                if self._price_the_ensemble():
+                    continue
                 break  # nothing could be started: budget, n_trials or the space is used up
             done, _ = wait(list(self._running), timeout=_WAIT, return_when=FIRST_COMPLETED)
             for future in done:
                 self._on_unit_done(future)
             if self.search_time_left() <= 0:
+                if self._price_the_ensemble():
+                    continue
                 self._end_reason = "time_budget"
                 break
         self._abandon_running()
+
+    def _price_the_ensemble(self) -> bool:
+        """When the search phase would end for time, once: choose the ensemble as it would be now
+        and replace the estimated reserve with what refitting that choice costs. Returns True
+        when that frees enough time for the search to go on.
+
+        The estimate keeps time for the top trials and each family's best, in case they are
+        chosen; usually fewer and cheaper ones are (digits: 11 s kept, a 4 s refit)."""
+        if (self._priced_reserve is not None or not self.settings.ensemble or self.multi_objective
+                or self.deadline is None or self._stop.is_set() or self._no_new_trials
+                or self._end_reason not in ("", "time_budget")):
+            return False
+        ranked = self._ranked_finished()
+        if len(ranked) < 2:
+            return False
+        t0 = self.now()
+        members, _, _ = self._choose_ensemble(ranked, notes=[])
+        choosing = self.now() - t0
+        # the final choice is made again, among more trials: keep that time and some slack for it
+        refits = refit_makespan([self._refit_estimate(m) for m in members], self.executor.n_workers)
+        self._priced_reserve = self._reserve_for(refits) + 2 * choosing
+        self._reserve = None
+        if self.search_time_left() < PRICED_RESERVE_MIN_GAIN:
+            return False
+        _log.debug("ensemble priced: reserve %.1f s, the search goes on for %.1f s",
+                   self._refit_reserve(), self.search_time_left())
+        return True
 
     def _paused_wait(self) -> None:
         self._paused_since = self.now()

@@ -231,3 +231,38 @@ def test_the_ensemble_is_chosen_among_the_members_that_can_be_refit(monkeypatch)
     assert f"trial {slow} not considered for the ensemble: no time left to refit it" in automl.search_.notes
     proba = automl.predict_proba(X)
     assert np.allclose(proba.sum(axis=1), 1.0)
+
+
+@pytest.mark.parametrize("priced", [True, False], ids=["priced", "estimate-only"])
+def test_the_search_goes_on_when_the_ensemble_it_would_choose_refits_fast(monkeypatch, priced):
+    """The reserve first keeps time for the top trials' refits; once the search would end, the
+    ensemble is chosen and the reserve shrinks to what refitting that choice takes."""
+    import time
+
+    from jupyter_automl.search import _coordinator
+    from jupyter_automl.search._coordinator import Coordinator
+
+    from .._data import multiclass_frame
+
+    # the best trial "refits" in 0.1 s, every other in 5 s: too slow for the ensemble at the end,
+    # but counted in the first estimate (15 % of the budget, 1.5 s, so a reserve of about 2.3 s)
+    def estimate(self, rec):
+        return 0.1 if rec.number == self._ranked_finished()[0].number else 5.0
+
+    monkeypatch.setattr(Coordinator, "_refit_estimate", estimate)
+    if not priced:
+        monkeypatch.setattr(_coordinator, "PRICED_RESERVE_MIN_GAIN", 1e9)
+    X, y = multiclass_frame(120)
+    budget = 10.0
+    t0 = time.monotonic()
+    automl = tiny_automl(n_trials=None, time_budget=budget, ensemble=True,
+                         families=["linear", "knn"]).fit(X, y)
+    elapsed = time.monotonic() - t0
+    last_start = max(e.t for e in automl.handle_.events() if e.kind == "trial_started")
+    assert automl.search_.reason == "time_budget"
+    assert elapsed <= budget + 0.5
+    if priced:
+        assert last_start > budget - 2.0, "new trials start in the time the estimate kept"
+        assert automl.search_.members == [int(automl.leaderboard().iloc[0]["trial"])]
+    else:
+        assert last_start < budget - 2.2
