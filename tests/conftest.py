@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
 from pathlib import Path
 
 # One OpenMP/BLAS thread per test process (and the worker processes it spawns), set before numpy
@@ -84,3 +85,13 @@ def pytest_terminal_summary(terminalreporter, exitstatus):
         else:
             terminalreporter.write_line("no test was collected: check the paths and the test "
                                         "layout; treated as a failure", red=True)
+
+
+@pytest.fixture
+def shown():
+    """Warnings that reach ``warnings.showwarning`` (what a notebook prints), in a list."""
+    seen: list[str] = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")
+        warnings.showwarning = lambda message, *args, **kwargs: seen.append(str(message))
+        yield seen

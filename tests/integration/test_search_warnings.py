@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import warnings
 
 import numpy as np
 import pandas as pd
@@ -13,16 +12,6 @@ from conformance._tiny import TINY
 from jupyter_automl import AutoML
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def shown():
-    """Warnings that reach ``warnings.showwarning`` (what a notebook prints), in a list."""
-    seen: list[str] = []
-    with warnings.catch_warnings():
-        warnings.simplefilter("always")
-        warnings.showwarning = lambda message, *args, **kwargs: seen.append(str(message))
-        yield seen
 
 
 def _tiny_table():

@@ -17,16 +17,6 @@ def _warn_in_thread(name: str, message: str) -> None:
     t.join()
 
 
-@pytest.fixture
-def shown():
-    """Warnings that reach ``warnings.showwarning`` (what a notebook prints), in a list."""
-    seen: list[str] = []
-    with warnings.catch_warnings():
-        warnings.simplefilter("always")
-        warnings.showwarning = lambda message, *args, **kwargs: seen.append(str(message))
-        yield seen
-
-
 def test_a_search_threads_warning_is_logged_and_not_shown(shown, caplog):
     with caplog.at_level(logging.DEBUG, logger="jupyter_automl"), search_warnings_logged():
         _warn_in_thread("jupyter_automl-worker_0", "lbfgs did not converge")
