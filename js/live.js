@@ -2,6 +2,7 @@
 
 import { connect } from "./lib/protocol.js";
 import { createStore } from "./lib/store.js";
+import { useMetricLabels } from "./lib/format.js";
 import { createRunView } from "./lib/run.js";
 import { h } from "./lib/dom.js";
 
@@ -13,7 +14,11 @@ export default () => {
       // model-level: one store per widget, fed before any view exists (see protocol.js)
       store = createStore();
       connection = connect(model, store);
-      return () => connection.dispose();
+      const stopLabels = useMetricLabels(model);
+      return () => {
+        stopLabels();
+        connection.dispose();
+      };
     },
     render({ model, el }) {
       const root = h("div", { class: "jaml-root jaml-live", "data-testid": "live-search" });

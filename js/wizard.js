@@ -3,6 +3,7 @@
 
 import { connect } from "./lib/protocol.js";
 import { createStore } from "./lib/store.js";
+import { useMetricLabels } from "./lib/format.js";
 import { h } from "./lib/dom.js";
 import { createRunView } from "./lib/run.js";
 import { createDataStep } from "./lib/steps/data.js";
@@ -61,7 +62,11 @@ export default () => {
     initialize({ model }) {
       store = createStore();
       connection = connect(model, store);
-      return () => connection.dispose();
+      const stopLabels = useMetricLabels(model);
+      return () => {
+        stopLabels();
+        connection.dispose();
+      };
     },
     render({ model, el }) {
       const root = h("div", { class: "jaml-root jaml-wizard", "data-testid": "wizard", "data-ready": "false" });

@@ -8,8 +8,8 @@ from __future__ import annotations
 from typing import Any
 
 from ._automl import AutoML
+from ._version import __version__
 
-__version__ = "0.1.0"
 __all__ = ["AutoML", "Wizard", "__version__"]
 
 

@@ -10,41 +10,30 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
 
-from .events import EventBus
+from ._automl_export import TakeAway
+from ._fairness_option import FairnessParameter
 from .exceptions import DataWarning, InputError, LeakageWarning, NotFittedError, SearchWarning
-from .insight._option import FairnessParameter
-from .problem import Problem, analyze
+from .problem import Problem, analyze, check_predict_frame, prepare_training, target_array
 from .search import (
-    Coordinator,
+    API_NAMES,
+    MSG_NO_SEARCH,
     SearchHandle,
+    SearchOptions,
     SearchResult,
-    SearchSettings,
-    TrainingData,
-    leaderboard_frame,
-    open_study,
+    check_limits,
+    start_search,
 )
-from .search._samplers import make_pruner, make_sampler
-from .search._storage import data_fingerprint
-from .search.executors import make_executor
-from .search.space import SearchSpace
 
-MSG_BUDGET = ("The 'time_budget' parameter of AutoML must be a positive number of seconds or None "
-              "(then n_trials must be set). Got {got!r} instead.")
-MSG_N_TRIALS = "The 'n_trials' parameter of AutoML must be a positive int or None. Got {got!r} instead."
-MSG_NO_LIMIT = "Set time_budget (seconds) or n_trials, or both: without either the search never ends."
+MSG_BUDGET, MSG_N_TRIALS, MSG_NO_LIMIT = API_NAMES.messages()
 MSG_RUNNING = "A search of this AutoML is still running. Call handle.stop() and handle.wait() first."
 MSG_NOT_FITTED = ("This AutoML is not fitted yet. Call fit(X, y), or wait for fit_async(X, y) to finish "
                   "(handle.wait()), before using {what}.")
-MSG_MISSING_COLUMNS = ("X is missing {n} column(s) the model uses: {names}. Pass the same columns as "
-                       "in fit (extra columns are ignored).")
-MSG_UNSEEN = ("Column {name!r} has {n} value(s) not seen in fit, e.g. {examples}; the model treats "
-              "them as an unknown category.")
-MAX_SEEN_CATEGORIES = 10_000  # columns with more distinct labels are not checked for unseen ones
-MSG_PREDICT_TYPE = ("Column {name!r} held numbers in fit but now holds text such as {example!r}; "
-                    "values that are not numbers are treated as missing.")
+SEARCH_OPTIONS = ("time_budget", "n_trials", "seed", "n_jobs", "families", "storage", "study_name",
+                  "ensemble", "sampler", "pruner", "executor", "dask_client", "trial_timeout",
+                  "memory_limit", "runs_dir")
 
 
-class AutoML(BaseEstimator):
+class AutoML(TakeAway, BaseEstimator):
     """Search models, hyperparameters and preprocessing with Optuna; return a scikit-learn model.
 
     Parameters
@@ -207,45 +196,18 @@ class AutoML(BaseEstimator):
         handle = getattr(self, "_handle", None)
         if handle is not None and not handle.done():
             raise InputError(MSG_RUNNING)
-        self._validate_limits()
+        check_limits(self.time_budget, self.n_trials)
         problem, X_clean, y_clean = analyze(
             X, y, task=self.task, metric=self.metric, cv=self.cv, seed=self.seed,
             positive_class=self.positive_class, check_leakage=self.check_leakage)
         self._warn_about(problem)
         plugin = self._make_plugin(problem, X_clean)
-        space = SearchSpace(problem, self.families, plugin=plugin)
-        executor = make_executor(self.executor, self.n_jobs, dask_client=self.dask_client,
-                                 unit_timeout=self.trial_timeout, memory_limit_mb=self.memory_limit)
-        X_clean = _labels_as_categories(X_clean, problem)
-        summary = problem.summary() | {"fingerprint": data_fingerprint(X_clean, y_clean),
-                                       "seed": self.seed, "families": space.family_names}
-        store = open_study(storage=self.storage, study_name=self.study_name, runs_dir=self.runs_dir,
-                           directions=[problem.metric.direction] + list(
-                               plugin.objective_directions if plugin is not None else ()),
-                           sampler=lambda n_done: make_sampler(self.sampler, self.seed + n_done),
-                           pruner=make_pruner(self.pruner), summary=summary)
-        used = [c.name for c in problem.used_columns]
-        data = TrainingData(X_clean[used], _target_array(y_clean), problem, self.seed, plugin)
-        settings = SearchSettings(time_budget=self.time_budget, n_trials=self.n_trials,
-                                  ensemble=bool(self.ensemble), prune=self.pruner != "none",
-                                  seed=self.seed, t_start=t_start)
-        bus = EventBus()
-        self._pending_problem = problem
-        self._pending_categories = _seen_categories(X_clean, problem)
-        coordinator = Coordinator(data=data, space=space, store=store, executor=executor, bus=bus,
-                                  settings=settings, on_result=self._set_result)
-        self._handle = SearchHandle(self, coordinator, bus)
-        self._coordinator = coordinator
-        return self._handle._start()
-
-    def _validate_limits(self) -> None:
-        b, n = self.time_budget, self.n_trials
-        if b is not None and (isinstance(b, bool) or not isinstance(b, (int, float)) or b <= 0):
-            raise InputError(MSG_BUDGET.format(got=b))
-        if n is not None and (isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1):
-            raise InputError(MSG_N_TRIALS.format(got=n))
-        if b is None and n is None:
-            raise InputError(MSG_NO_LIMIT)
+        data = prepare_training(X_clean, y_clean, problem)
+        self._pending = (problem, data.seen_categories)
+        options = SearchOptions(**{k: getattr(self, k) for k in SEARCH_OPTIONS})
+        self._handle = start_search(problem, data, options, owner=self, plugin=plugin,
+                                    on_result=self._set_result, t_start=t_start)
+        return self._handle
 
     def _make_plugin(self, problem: Problem, X: pd.DataFrame) -> Any:
         """The search plugin for the options that need one (fairness-aware search), or None."""
@@ -264,16 +226,16 @@ class AutoML(BaseEstimator):
 
     def _set_result(self, result: SearchResult) -> None:
         """Called on the coordinator thread when the final model is ready."""
-        problem = self._pending_problem
+        problem, seen_categories = self._pending
         self.problem_ = problem
         self.search_ = result
         self.best_pipeline_ = result.model
         self.best_trial_ = result.best_trial
         self.cv_score_ = result.score
-        self.study_name_ = self._coordinator.store.name
+        self.study_name_ = result.study_name
         self.feature_names_in_ = np.asarray(problem.feature_names_in, dtype=object)
         self.n_features_in_ = len(problem.feature_names_in)
-        self.seen_categories_ = self._pending_categories
+        self.seen_categories_ = seen_categories
         self._warned_unseen: set[str] = set()
         if problem.is_classification:
             self.classes_ = problem.classes
@@ -289,38 +251,10 @@ class AutoML(BaseEstimator):
 
     def _prepare(self, X: Any) -> pd.DataFrame:
         """Check X against what fit saw; return the used columns in order."""
-        if not isinstance(X, pd.DataFrame):
-            arr = np.asarray(X)
-            if arr.ndim != 2 or arr.shape[1] != self.n_features_in_:
-                raise InputError(f"X must be a DataFrame with the columns seen in fit "
-                                 f"({self.n_features_in_} columns). Got {type(X).__name__} "
-                                 f"with shape {arr.shape}.")
-            X = pd.DataFrame(arr, columns=self.feature_names_in_)
-        elif not all(isinstance(c, str) for c in X.columns):
-            X = X.set_axis([str(c) for c in X.columns], axis=1)
-        used = [c.name for c in self.problem_.used_columns]
-        missing = [c for c in used if c not in X.columns]
-        if missing:
-            raise InputError(MSG_MISSING_COLUMNS.format(n=len(missing), names=missing[:20]))
-        for c in self.problem_.used_columns:
-            if c.kind == "numeric" and not pd.api.types.is_numeric_dtype(X[c.name]):
-                values = X[c.name].dropna()
-                bad = values[pd.to_numeric(values, errors="coerce").isna()]
-                if len(bad):
-                    warnings.warn(MSG_PREDICT_TYPE.format(name=c.name, example=bad.iloc[0]),
-                                  DataWarning, stacklevel=3)
-        warned = getattr(self, "_warned_unseen", set())  # made by fit: predict keeps __dict__ as is
-        for name, seen in getattr(self, "seen_categories_", {}).items():
-            if name in warned:
-                continue  # once per column: rare labels would otherwise warn on every call
-            values = X[name].dropna().astype(str)
-            unseen = values[~values.isin(seen)].unique()
-            if len(unseen):
-                warned.add(name)
-                examples = ", ".join(repr(v) for v in unseen[:3])
-                warnings.warn(MSG_UNSEEN.format(name=name, n=len(unseen), examples=examples),
-                              DataWarning, stacklevel=3)
-        return X[used]
+        if not hasattr(self, "_warned_unseen"):
+            self._warned_unseen = set()  # a loaded AutoML
+        return check_predict_frame(X, self.problem_, getattr(self, "seen_categories_", {}),
+                                   self._warned_unseen, stacklevel=4)
 
     def predict(self, X: Any) -> np.ndarray:
         """Predicted labels (classification) or values (regression)."""
@@ -340,21 +274,20 @@ class AutoML(BaseEstimator):
         self._check_fitted("score")
         problem = self.problem_
         pred = self.predict_proba(X) if problem.is_classification else self.predict(X)
-        return problem.metric.score(_target_array(pd.Series(np.asarray(y))), pred)
+        return problem.metric.score(target_array(y), pred)
 
     def leaderboard(self) -> pd.DataFrame:
         """One row per trial, best first (columns in ``jupyter_automl.search.LEADERBOARD_COLUMNS``).
 
         Works during a search too (a live snapshot).
         """
-        coordinator = getattr(self, "_coordinator", None)
-        if coordinator is None:
+        handle = getattr(self, "_handle", None)
+        if handle is None:
             saved = getattr(self, "_saved_leaderboard", None)  # set by AutoML.load
             if saved is not None:
                 return saved.copy()
             raise NotFittedError(MSG_NOT_FITTED.format(what="leaderboard"))
-        weights = dict(zip(self.search_.members, self.search_.weights, strict=True)) if hasattr(self, "search_") else None
-        return leaderboard_frame(list(coordinator.records.values()), coordinator.metric, weights)
+        return handle.leaderboard(getattr(self, "search_", None))
 
     # -- insight: explanations, fairness, the Pareto front (jupyter_automl.insight) ----------------
 
@@ -403,7 +336,7 @@ class AutoML(BaseEstimator):
         return fairness(self, self._insight_frame(X, "fairness"), y,
                         sensitive_features=sensitive_features, min_group_size=min_group_size)
 
-    # the constructor parameter and the method share the name: see insight/_option.py
+    # the constructor parameter and the method share the name: see _fairness_option.py
     fairness = FairnessParameter(fairness)
 
     def get_params(self, deep: bool = True) -> dict[str, Any]:
@@ -418,9 +351,7 @@ class AutoML(BaseEstimator):
         Columns in ``jupyter_automl.insight.FRONT_COLUMNS`` plus the disparity objective
         (e.g. "demographic_parity_difference"); ``chosen`` marks the current model.
         """
-        from .insight import pareto_frame
-
-        return pareto_frame(getattr(self, "_coordinator", None), getattr(self, "best_trial_", None))
+        return self._search_handle("listed").pareto_front(getattr(self, "best_trial_", None))
 
     def select_trial(self, number: int) -> AutoML:
         """Make trial ``number`` (e.g. a point of ``pareto_front()``) the chosen model.
@@ -429,10 +360,14 @@ class AutoML(BaseEstimator):
         ``self``.
         """
         self._check_fitted("select_trial")
-        from .insight import select_trial
-
-        self._set_result(select_trial(getattr(self, "_coordinator", None), self.search_, number))
+        self._set_result(self._search_handle("refit").select_trial(number, self.search_))
         return self
+
+    def _search_handle(self, what: str) -> SearchHandle:
+        handle = getattr(self, "_handle", None)
+        if handle is None:
+            raise NotFittedError(MSG_NO_SEARCH.format(what=what))
+        return handle
 
     @property
     def handle_(self) -> SearchHandle:
@@ -442,125 +377,6 @@ class AutoML(BaseEstimator):
             raise NotFittedError(MSG_NOT_FITTED.format(what="handle_"))
         return handle
 
-    # -- take the result away (implemented in jupyter_automl.export) ----------------------------
-
-    def save(self, path: Any, format: str | None = None) -> Any:
-        """Save the fitted AutoML (model, problem, leaderboard, settings) to one file.
-
-        Parameters
-        ----------
-        path : str or Path
-        format : {"skops", "joblib"} or None, default=None
-            None: joblib for ``.joblib``/``.pkl`` paths, else skops. skops files load safely
-            (no code runs); joblib files are pickles and load only with ``trusted=True``.
-
-        Returns
-        -------
-        Path
-            The file written.
-
-        Examples
-        --------
-        >>> from jupyter_automl.datasets import load_demo
-        >>> X, y, _ = load_demo("breast_cancer")
-        >>> automl = AutoML(time_budget=None, n_trials=2, families=["linear"], storage="memory")
-        >>> path = automl.fit(X, y).save(getfixture("tmp_path") / "model.skops")
-        >>> AutoML.load(path).predict(X.head(3)).tolist() == automl.predict(X.head(3)).tolist()
-        True
-        """
-        from .export import save
-
-        return save(self, path, format)
-
-    @classmethod
-    def load(cls, path: Any, trusted: bool | list[str] = False) -> AutoML:
-        """Load an AutoML written by :meth:`save`; it predicts, explains and has a leaderboard.
-
-        Parameters
-        ----------
-        path : str or Path
-        trusted : bool or list of str, default=False
-            False: refuse a file with types outside the safe list (``UntrustedTypesError``) and
-            every joblib/pickle file. A list: also accept these type names. True: trust the
-            file completely; only for files from people you trust.
-
-        Raises
-        ------
-        UntrustedTypesError
-            The file holds types that could run code when loaded; the message lists them.
-        """
-        from .export import load
-
-        return load(cls, path, trusted)
-
-    def export_code(self, path: Any, data_path: str | None = None) -> Any:
-        """Write a standalone script that rebuilds and refits the chosen model.
-
-        The script imports only scikit-learn, pandas and numpy, plus ``automl_estimators.py``
-        (copied next to it) when the model uses our estimators; run
-        ``python script.py data.csv --predict new.csv``.
-
-        Parameters
-        ----------
-        path : str or Path
-            Where to write the script (``.py``).
-        data_path : str or None, default=None
-            The training table the script reads when no path is given on its command line.
-
-        Returns
-        -------
-        Path
-            The script written.
-
-        Examples
-        --------
-        >>> from jupyter_automl.datasets import load_demo
-        >>> X, y, _ = load_demo("breast_cancer")
-        >>> automl = AutoML(time_budget=None, n_trials=2, families=["linear"], storage="memory")
-        >>> script = automl.fit(X, y).export_code(getfixture("tmp_path") / "train_model.py")
-        >>> "def build_model():" in script.read_text()
-        True
-        """
-        from .export import export_code
-
-        return export_code(self, path, data_path)
-
-    def report(self, path: Any, X: Any = None, y: Any = None, *, sensitive_features: Any = None,
-               title: str | None = None, intended_use: str | None = None) -> Any:
-        """Write one self-contained HTML report: data, setup, search, model, diagnostics,
-        explanations, fairness and a model card.
-
-        Parameters
-        ----------
-        path : str or Path
-        X, y : DataFrame and array-like, optional
-            Data to evaluate the model on (best: rows held out from ``fit``). Without them the
-            report has no diagnostics, explanations or fairness sections.
-        sensitive_features : str, list of str or array-like, optional
-            Column names of ``X`` (or values) whose groups the fairness section compares.
-        title, intended_use : str, optional
-            The report's title and the model card's "intended use" text.
-
-        Returns
-        -------
-        Path
-            The file written.
-
-        Examples
-        --------
-        >>> from jupyter_automl.datasets import load_demo
-        >>> X, y, _ = load_demo("breast_cancer")
-        >>> automl = AutoML(time_budget=None, n_trials=2, families=["linear"], storage="memory")
-        >>> automl = automl.fit(X.iloc[:400], y.iloc[:400])
-        >>> path = automl.report(getfixture("tmp_path") / "report.html", X.iloc[400:], y.iloc[400:])
-        >>> "Model card" in path.read_text()
-        True
-        """
-        from .export import report
-
-        return report(self, path, X, y, sensitive_features=sensitive_features, title=title,
-                      intended_use=intended_use)
-
     def _repr_html_(self) -> str:
         from ._repr import automl_html
 
@@ -568,41 +384,7 @@ class AutoML(BaseEstimator):
 
     def __getstate__(self) -> dict:
         state = self.__dict__.copy()
-        for key in ("_handle", "_coordinator", "_pending_problem"):
+        for key in ("_handle", "_pending"):
             state.pop(key, None)
         return state
 
-
-def _labels_as_categories(X: pd.DataFrame, problem: Problem) -> pd.DataFrame:
-    """Text-valued categorical columns as pandas categoricals: the encoders then read each label
-    once per category instead of once per row (a linear fold on adult: 0.78 s -> 0.58 s), and
-    hashing the data for its fingerprint is 17 times faster (pandas hashes them alike).
-    The models see the same labels; predict takes plain text columns as before."""
-    out = X.copy(deep=False)
-    for info in problem.used_columns:
-        col = X[info.name]
-        if info.kind in ("categorical", "boolean") and not pd.api.types.is_numeric_dtype(col) \
-                and not isinstance(col.dtype, pd.CategoricalDtype):
-            out[info.name] = col.astype("category")
-    return out
-
-
-def _seen_categories(X: pd.DataFrame, problem: Problem) -> dict[str, list[str]]:
-    """The labels of each categorical column, as text (to name unseen ones at predict time)."""
-    seen = {}
-    for c in problem.used_columns:
-        if c.kind not in ("categorical", "boolean") or c.n_unique > MAX_SEEN_CATEGORIES:
-            continue
-        col = X[c.name]
-        values = col.cat.remove_unused_categories().cat.categories \
-            if isinstance(col.dtype, pd.CategoricalDtype) else col.dropna()
-        seen[c.name] = sorted(values.astype(str).unique())
-    return seen
-
-
-def _target_array(y: pd.Series) -> np.ndarray:
-    """The target as numpy: numbers as float for regression, labels as they are."""
-    values = y.to_numpy()
-    if values.dtype.kind in "OUS" or str(values.dtype).startswith("str"):
-        return values.astype(object)
-    return values

@@ -10,7 +10,6 @@ that says what kind of problem it was (see ``EXIT_CODES``).
 from __future__ import annotations
 
 import argparse
-import difflib
 import json
 import os
 import sys
@@ -22,11 +21,17 @@ from typing import Any, TextIO
 
 import pandas as pd
 
-from . import __version__
-from ._optional import MissingDependencyError, import_optional
-from .exceptions import InputError, SearchError, UntrustedTypesError
-from .problem import _checks
-from .problem import _problem as _problem_module
+from ._optional import MissingDependencyError
+from ._version import __version__
+from .exceptions import (
+    InputError,
+    SearchError,
+    TargetColumnError,
+    TargetError,
+    UntrustedTypesError,
+)
+from .problem import TableReadError, check_target, read_table
+from .search import LimitNames, check_limits
 
 EXIT_OK = 0
 EXIT_USAGE = 2  # argparse's own code for bad arguments
@@ -53,25 +58,10 @@ EXIT_CODES = {
     EXIT_INTERRUPTED: "interrupted before any model was found",
 }
 
-MSG_NO_FILE = "No file at {path}. Check the path (the working folder is {cwd})."
-MSG_UNREADABLE = "Could not read {path} as a {kind} table: {error}"
-MSG_NO_TARGET = "The table has no column {target!r}.{hint} Columns are: {columns}."
-MSG_ONE_VALUE = ("The target {target!r} has a single value ({value!r}) in every row with a target; "
-                 "there is nothing to learn. Pick another target column.")
-MSG_NO_TARGET_VALUES = "Every value of the target {target!r} is missing. Pick another target column."
 MSG_INTERRUPTED = "Interrupted: stopping the search and keeping the best model found so far..."
 MSG_TEST_SIZE = "--test-size must be at least 0 and below 1 (a share of the rows)."
-MSG_BUDGET = "--budget must be a positive number of seconds."
-MSG_TRIALS = "--trials must be a positive whole number."
 MSG_FAMILIES = "--families takes names separated by commas, e.g. linear,gradient_boosting."
-
-# messages of the engine's input checks that are about the target column
-_TARGET_MESSAGES = tuple(
-    m.split("{")[0] for m in (
-        _checks.MSG_TARGET_ALL_MISSING, _checks.MSG_TARGET_INF, _checks.MSG_ONE_CLASS,
-        _checks.MSG_RARE_CLASS, _problem_module.MSG_REGRESSION_TARGET, _problem_module.MSG_NOT_BINARY,
-        _problem_module.MSG_POSITIVE,
-    ))
+CLI_NAMES = LimitNames("--budget", "--trials", "--budget", "--trials")
 
 BAR_WIDTH = 28
 TICK = 0.5  # seconds between progress bar redraws on a terminal
@@ -86,50 +76,25 @@ class CliError(Exception):
         self.code = code
 
 
-# -- reading tables ---------------------------------------------------------------------------
+# -- errors to exit codes ------------------------------------------------------------------
+
+# the most specific type first: TargetColumnError is a TargetError is an InputError
+_EXIT_FOR = ((FileNotFoundError, EXIT_NO_FILE), (TableReadError, EXIT_UNREADABLE),
+             (MissingDependencyError, EXIT_MISSING_DEPENDENCY),
+             (UntrustedTypesError, EXIT_UNTRUSTED), (TargetColumnError, EXIT_NO_TARGET),
+             (TargetError, EXIT_BAD_TARGET), (InputError, EXIT_BAD_DATA))
 
 
-def read_table(path: str | Path) -> pd.DataFrame:
-    """A CSV/TSV (optionally compressed) or Parquet file as a DataFrame."""
-    path = Path(path)
-    if not path.is_file():
-        raise CliError(MSG_NO_FILE.format(path=path, cwd=Path.cwd()), EXIT_NO_FILE)
-    suffixes = [s.lower() for s in path.suffixes]
+def exit_code(exc: BaseException) -> int:
+    """The exit code for an error the engine raised, by its type."""
+    return next(code for kind, code in _EXIT_FOR if isinstance(exc, kind))
+
+
+def read_input(path: str | Path) -> pd.DataFrame:
     try:
-        if suffixes and suffixes[-1] in (".parquet", ".pq"):
-            try:
-                import_optional("pyarrow")
-            except MissingDependencyError as exc:
-                raise CliError(str(exc), EXIT_MISSING_DEPENDENCY) from exc
-            return pd.read_parquet(path)
-        sep = "\t" if ".tsv" in suffixes or ".tab" in suffixes else ","
-        frame = pd.read_csv(path, sep=sep)
-    except CliError:
-        raise
-    except (ValueError, OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
-        kind = "Parquet" if suffixes and suffixes[-1] in (".parquet", ".pq") else "CSV"
-        raise CliError(MSG_UNREADABLE.format(path=path, kind=kind, error=exc), EXIT_UNREADABLE) from exc
-    if frame.shape[1] == 0:
-        raise CliError(MSG_UNREADABLE.format(path=path, kind="CSV", error="no columns"), EXIT_UNREADABLE)
-    return frame
-
-
-def check_target(frame: pd.DataFrame, target: str) -> None:
-    """Exit codes for the common target mistakes, before the search starts."""
-    if target not in frame.columns:
-        close = difflib.get_close_matches(target, [str(c) for c in frame.columns], n=3)
-        hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-        columns = [str(c) for c in frame.columns[:30]]
-        raise CliError(MSG_NO_TARGET.format(target=target, hint=hint, columns=columns), EXIT_NO_TARGET)
-    values = frame[target].dropna()
-    if values.empty:
-        raise CliError(MSG_NO_TARGET_VALUES.format(target=target), EXIT_BAD_TARGET)
-    if values.nunique() < 2:
-        raise CliError(MSG_ONE_VALUE.format(target=target, value=values.iloc[0]), EXIT_BAD_TARGET)
-
-
-def input_error_code(exc: InputError) -> int:
-    return EXIT_BAD_TARGET if str(exc).startswith(_TARGET_MESSAGES) else EXIT_BAD_DATA
+        return read_table(path)
+    except (FileNotFoundError, InputError, MissingDependencyError) as exc:
+        raise CliError(str(exc), exit_code(exc)) from exc
 
 
 # -- the progress bar -------------------------------------------------------------------------
@@ -256,8 +221,11 @@ def _families(text: str | None) -> list[str] | None:
 def run(args: argparse.Namespace, stderr: TextIO) -> int:
     from ._automl import AutoML
 
-    frame = read_table(args.data)
-    check_target(frame, args.target)
+    frame = read_input(args.data)
+    try:
+        check_target(frame, args.target)
+    except InputError as exc:
+        raise CliError(str(exc), exit_code(exc)) from exc
     train, test = _split(frame, args.target, args.test_size, args.seed, args.task)
     out = Path(args.out)
     automl = AutoML(task=args.task, metric=args.metric, time_budget=args.budget, n_trials=args.trials,
@@ -268,7 +236,7 @@ def run(args: argparse.Namespace, stderr: TextIO) -> int:
     try:
         handle = automl.fit_async(train, args.target)
     except InputError as exc:
-        raise CliError(str(exc), input_error_code(exc)) from exc
+        raise CliError(str(exc), exit_code(exc)) from exc
     handle.subscribe(bar)
     interrupted = False
     while not handle.done():
@@ -339,13 +307,13 @@ def write_outputs(automl: Any, args: argparse.Namespace, train: pd.DataFrame,
 def predict(args: argparse.Namespace, stderr: TextIO) -> int:
     from ._automl import AutoML
 
-    if not Path(args.model).is_file():
-        raise CliError(MSG_NO_FILE.format(path=args.model, cwd=Path.cwd()), EXIT_NO_FILE)
     try:
         automl = AutoML.load(args.model, trusted=args.trust)
     except UntrustedTypesError as exc:
         raise CliError(f"{exc} On the command line: --trust.", EXIT_UNTRUSTED) from exc
-    frame = read_table(args.data)
+    except (FileNotFoundError, InputError) as exc:
+        raise CliError(str(exc), exit_code(exc)) from exc
+    frame = read_input(args.data)
     try:
         labels = automl.predict(frame)
         out = pd.DataFrame({"prediction": labels}, index=frame.index)
@@ -414,11 +382,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     stderr = sys.stderr
     if args.command == "run":
-        problem = (MSG_TEST_SIZE if not 0 <= args.test_size < 1 else
-                   MSG_BUDGET if args.budget is not None and args.budget <= 0 else
-                   MSG_TRIALS if args.trials is not None and args.trials < 1 else None)
-        if problem:
-            stderr.write(f"error: {problem}\n")
+        try:
+            if not 0 <= args.test_size < 1:
+                raise InputError(MSG_TEST_SIZE)
+            check_limits(args.budget, args.trials, CLI_NAMES)
+        except InputError as exc:
+            stderr.write(f"error: {exc}\n")
             return EXIT_USAGE
     previous = warnings.showwarning
     warnings.showwarning = _warn_to(stderr)

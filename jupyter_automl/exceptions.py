@@ -8,6 +8,8 @@ from __future__ import annotations
 __all__ = [
     "AutoMLError",
     "InputError",
+    "TargetError",
+    "TargetColumnError",
     "SearchError",
     "AllTrialsFailedError",
     "NotFittedError",
@@ -27,6 +29,14 @@ class AutoMLError(Exception):
 
 class InputError(AutoMLError, ValueError):
     """The data or a parameter given by the user cannot be used as it is."""
+
+
+class TargetError(InputError):
+    """The target cannot be learned as it is (one class, all missing, infinite values...)."""
+
+
+class TargetColumnError(TargetError):
+    """The target was given as a column name that the table does not have."""
 
 
 class SearchError(AutoMLError, RuntimeError):

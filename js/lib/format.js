@@ -1,18 +1,22 @@
 // Formatting of scores, times and configurations for people.
 
-export const METRIC_LABELS = {
-  roc_auc: "ROC AUC",
-  log_loss: "log loss",
-  accuracy: "accuracy",
-  balanced_accuracy: "balanced accuracy",
-  f1: "F1",
-  rmse: "RMSE",
-  mae: "MAE",
-  r2: "R²",
-};
+// How people read metric names: the table lives in Python (jupyter_automl.problem.METRIC_LABELS)
+// and arrives in the widgets' `metric_labels` trait; useMetricLabels(model) installs it.
+let metricLabels = {};
+
+export function setMetricLabels(labels) {
+  metricLabels = labels || {};
+}
+
+export function useMetricLabels(model) {
+  const update = () => setMetricLabels(model.get("metric_labels"));
+  update();
+  model.on("change:metric_labels", update);
+  return () => model.off("change:metric_labels", update);
+}
 
 export function metricLabel(name) {
-  return METRIC_LABELS[name] || name || "score";
+  return metricLabels[name] || name || "score";
 }
 
 export function fmtScore(x, digits = 4) {

@@ -8,18 +8,17 @@ pipeline (or ensemble of pipelines) with the same seeds, and can predict another
 
 from __future__ import annotations
 
+import inspect
 import re
 import textwrap
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..estimators import WeightedEnsembleClassifier, WeightedEnsembleRegressor
 from ..exceptions import InputError, NotFittedError
+from ..problem import target_array
 from ._source import LOCAL_MODULE, Imports, SourceError, helper_name, repeated, same, to_source
-
-if TYPE_CHECKING:
-    from .._automl import AutoML
 
 MSG_NOT_FITTED = "This AutoML is not fitted yet, so there is no model to export. Call fit(X, y) first."
 MSG_SUFFIX = "export_code writes a Python script; give a path ending in .py. Got {path!r}."
@@ -82,10 +81,10 @@ def training_data(frame):
     y = frame.loc[known, TARGET]
     if y.dtype == object and len({{type(v) for v in y.iloc[:5000]}}) > 1:
         y = y.astype(str)  # labels of mixed types were read as text
-    y = y.to_numpy()
-    if y.dtype.kind in "OUS" or str(y.dtype).startswith("str"):
-        y = y.astype(object)
-    return X, y
+    return X, target_array(y)
+
+
+{target_array}
 
 
 def check_columns(frame, needed):
@@ -154,7 +153,7 @@ def _is_ensemble(model: Any) -> bool:
     return isinstance(model, (WeightedEnsembleClassifier, WeightedEnsembleRegressor))
 
 
-def _member_doc(automl: AutoML, trial: int | None, weight: float) -> str:
+def _member_doc(automl: Any, trial: int | None, weight: float) -> str:
     board = automl.leaderboard()
     rows = board[board["trial"] == trial] if trial is not None else board.iloc[:0]
     metric = automl.problem_.metric.name
@@ -165,7 +164,7 @@ def _member_doc(automl: AutoML, trial: int | None, weight: float) -> str:
     return f"A member of the ensemble (weight {weight:.0%})."
 
 
-def model_source(automl: AutoML) -> tuple[str, str, Imports]:
+def model_source(automl: Any) -> tuple[str, str, Imports]:
     """(function definitions, build expression, imports) for ``automl.best_pipeline_``.
 
     Parts written more than once (the same categorical encoding for many columns) become small
@@ -203,27 +202,19 @@ def model_source(automl: AutoML) -> tuple[str, str, Imports]:
     return "".join(text for _, text in used) + defs, build, imports
 
 
-def refit_blas_threads(automl: AutoML) -> int | None:
-    """BLAS threads of the search's final refit: 1 when units ran side by side, else None.
-
-    The thread executor limits BLAS to one thread process-wide while several units run (the
-    refit included), worker processes always use one; a single worker keeps the default.
-    """
-    if hasattr(automl, "_refit_blas_threads"):  # a loaded AutoML: recorded at save time
-        return automl._refit_blas_threads
-    executor = getattr(getattr(automl, "_coordinator", None), "executor", None)
-    kind = type(executor).__name__
-    if kind == "ProcessExecutor" or (kind == "ThreadExecutor" and executor.n_workers > 1):
-        return 1
-    return None
+def refit_blas_threads(automl: Any) -> int | None:
+    """BLAS threads of the search's final refit (``SearchResult.refit_blas_threads``): 1 when
+    units ran side by side (threads limit BLAS process-wide, worker processes use one), None
+    for the library default."""
+    return getattr(automl.search_, "refit_blas_threads", None)
 
 
-def script_text(automl: AutoML, script_name: str = "train_model.py", data_path: str | None = None) -> str:
+def script_text(automl: Any, script_name: str = "train_model.py", data_path: str | None = None) -> str:
     """The text of the exported script."""
     import pandas as pd
     import sklearn
 
-    from .. import __version__
+    from .._version import __version__
 
     problem = automl.problem_
     blas = refit_blas_threads(automl)
@@ -238,6 +229,7 @@ def script_text(automl: AutoML, script_name: str = "train_model.py", data_path: 
     local_note = (f" (plus {LOCAL_MODULE}.py, next to this file)" if imports.uses_local_module else "")
     feature_lines = "[\n" + "".join(f"    {f!r},\n" for f in features) + "]"
     text = SCRIPT.format(
+        target_array=inspect.getsource(target_array).rstrip(),
         summary="\n".join(textwrap.wrap(summary, 96)),
         sklearn=sklearn.__version__, pandas=pd.__version__, local_note=local_note,
         script=script_name, data_usage="data.csv" if data_path is None else "[data]",
@@ -262,7 +254,7 @@ def check_rebuilds(text: str, model: Any) -> None:
         raise SourceError(MSG_MISMATCH)
 
 
-def export_code(automl: AutoML, path: str | Path, data_path: str | None = None) -> Path:
+def export_code(automl: Any, path: str | Path, data_path: str | None = None) -> Path:
     """Write the script (and our estimators module when needed); see :meth:`AutoML.export_code`."""
     if not hasattr(automl, "best_pipeline_"):
         raise NotFittedError(MSG_NOT_FITTED)

@@ -13,25 +13,25 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from ..search.space import FAMILIES
+
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from ._importance import FamilyImportance
+    from ..insight import FamilyImportance
 
 DPI = 100
 # zlib level 1: the PNGs are ~10% larger, and writing them ~30% faster (most of a report's time)
 PNG_OPTIONS = {"compress_level": 1}
-FAMILY_ORDER = ("linear", "gradient_boosting", "random_forest", "extra_trees", "neural", "knn", "svm")
 PALETTE = ("#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860", "#da8bc3", "#8c8c8c")
 BEST = "#222222"
 MUTED = "#9a9a9a"
 
 
 def family_colour(family: str) -> str:
-    if family in FAMILY_ORDER:
-        return PALETTE[FAMILY_ORDER.index(family)]
-    return PALETTE[-1]
+    order = list(FAMILIES)  # one colour per family, in the order the search lists them
+    return PALETTE[order.index(family)] if family in order else PALETTE[-1]
 
 
 def new_figure(width: float = 6.4, height: float = 3.6, ncols: int = 1) -> tuple[Figure, Any]:
@@ -42,12 +42,24 @@ def new_figure(width: float = 6.4, height: float = 3.6, ncols: int = 1) -> tuple
     return fig, axes
 
 
-def to_data_uri(fig: Figure) -> str:
+def to_data_uri(fig: Figure, dpi: int = DPI) -> str:
     """The figure as a ``data:image/png;base64,...`` URI (the figure is then closed)."""
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=DPI, pil_kwargs=PNG_OPTIONS)
+    fig.savefig(buffer, format="png", dpi=dpi, pil_kwargs=PNG_OPTIONS)
     fig.clear()
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def figure_png(draw: Any, size: tuple[float, float] = (4.4, 3.7), dpi: int = 96) -> str:
+    """Draw on a fresh figure with ``draw(ax)`` and return it as a PNG data URL (no pyplot:
+    safe from any thread)."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=size, dpi=dpi)
+    ax = fig.add_subplot()
+    draw(ax)
+    fig.tight_layout()
+    return to_data_uri(fig, dpi)
 
 
 def _clean(ax: Axes) -> None:

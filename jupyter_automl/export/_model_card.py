@@ -15,7 +15,6 @@ import pandas as pd
 from ._html import bullets, esc, note, pairs, section, table
 
 if TYPE_CHECKING:
-    from .._automl import AutoML
     from ._report import Findings
 
 NO_INTENDED_USE = ("Not stated. Before this model is used, write down what decisions it supports, "
@@ -38,7 +37,7 @@ def _model_types(model: Any) -> str:
     return kind + ", ".join(dict.fromkeys(names))
 
 
-def limitations(automl: AutoML, found: Findings) -> list[str]:
+def limitations(automl: Any, found: Findings) -> list[str]:
     """Plain-language limitations, from the data, the search and the evaluation."""
     problem = automl.problem_
     board = found.board
@@ -115,10 +114,10 @@ def _metrics_by_group(found: Findings) -> str:
     return table(tab[cols], index=True)
 
 
-def model_card(automl: AutoML, found: Findings, intended_use: str | None) -> str:
+def model_card(automl: Any, found: Findings, intended_use: str | None) -> str:
     import sklearn
 
-    from .. import __version__
+    from .._version import __version__
 
     problem = automl.problem_
     versions = getattr(automl, "saved_versions_", None) or {}

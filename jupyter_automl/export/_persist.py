@@ -1,4 +1,4 @@
-"""Save and load a fitted AutoML: skops (safe loading) by default, joblib on request.
+"""Save and load a fitted Any: skops (safe loading) by default, joblib on request.
 
 The file holds the fitted model, the plain-data state (problem, search summary, leaderboard,
 settings) and the versions that wrote it. Loading a skops file builds only types that are known
@@ -13,21 +13,18 @@ from __future__ import annotations
 import platform
 import warnings
 import zipfile
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from .._logging import get_logger
 from ..exceptions import AutoMLWarning, InputError, NotFittedError, UntrustedTypesError
-from ..insight._estimators import TRUSTED_TYPES as FAIR_TYPES
-from ._codegen import refit_blas_threads
+from ..insight import TRUSTED_TYPES as FAIR_TYPES
 from ._plain import decode, encode
-
-if TYPE_CHECKING:
-    from .._automl import AutoML
 
 _log = get_logger(__name__)
 
@@ -100,7 +97,7 @@ _LIVE_PARAMS = ("dask_client",)
 def _versions() -> dict[str, str]:
     import sklearn
 
-    from .. import __version__
+    from .._version import __version__
 
     return {"jupyter_automl": __version__, "scikit-learn": sklearn.__version__,
             "numpy": np.__version__, "pandas": pd.__version__, "python": platform.python_version()}
@@ -116,7 +113,7 @@ def _is_data(value: Any) -> bool:
     return False
 
 
-def _params(automl: AutoML) -> dict[str, Any]:
+def _params(automl: Any) -> dict[str, Any]:
     out = {}
     for key, value in automl.get_params(deep=False).items():
         if key in _LIVE_PARAMS:
@@ -127,18 +124,21 @@ def _params(automl: AutoML) -> dict[str, Any]:
     return out
 
 
-def _fitted_state(automl: AutoML) -> dict[str, Any]:
+def _fitted_state(automl: Any) -> dict[str, Any]:
     """Public fitted attributes (``name_``) other than the model, which is stored on its own."""
     return {k: v for k, v in vars(automl).items()
             if k.endswith("_") and not k.startswith("_") and k != "best_pipeline_"}
 
 
-def payload(automl: AutoML) -> dict[str, Any]:
+def payload(automl: Any) -> dict[str, Any]:
     """Everything that is saved, as a dict of plain data plus the fitted model."""
     if not hasattr(automl, "best_pipeline_"):
         raise NotFittedError("This AutoML is not fitted yet, so there is nothing to save. "
                              "Call fit(X, y) first.")
-    handle = getattr(automl, "_handle", None)
+    try:
+        handle = automl.handle_
+    except NotFittedError:  # a loaded AutoML has no search
+        handle = None
     if handle is not None and not handle.done():
         raise InputError(MSG_RUNNING)
     model = automl.best_pipeline_
@@ -152,11 +152,11 @@ def payload(automl: AutoML) -> dict[str, Any]:
         "model": model,
         "fitted": encode(_fitted_state(automl), refs),
         "leaderboard": encode(automl.leaderboard()),
-        "refit_blas_threads": refit_blas_threads(automl),
+        "refit_blas_threads": getattr(automl.search_, "refit_blas_threads", None),
     }
 
 
-def save(automl: AutoML, path: str | Path, format: str | None = None) -> Path:
+def save(automl: Any, path: str | Path, format: str | None = None) -> Path:
     """Write ``automl`` to ``path``; see :meth:`jupyter_automl.AutoML.save`."""
     path = Path(path)
     if format is None:
@@ -216,23 +216,31 @@ def read(path: str | Path, trusted: bool | list[str] = False) -> dict[str, Any]:
     return data
 
 
-def load(cls: type[AutoML], path: str | Path, trusted: bool | list[str] = False) -> AutoML:
-    """Read a saved AutoML; see :meth:`jupyter_automl.AutoML.load`."""
+@dataclass(frozen=True)
+class SavedAutoML:
+    """What a saved file holds, checked and decoded; ``AutoML.load`` builds the object from it."""
+
+    params: dict[str, Any]  # constructor parameters
+    model: Any  # the fitted model (``best_pipeline_``)
+    fitted: dict[str, Any]  # the other public fitted attributes (``problem_``, ``search_``...)
+    leaderboard: pd.DataFrame
+    versions: dict[str, str]  # of the packages that wrote it
+
+
+def load(path: str | Path, trusted: bool | list[str] = False) -> SavedAutoML:
+    """Read a file written by ``save``; see :meth:`jupyter_automl.AutoML.load`."""
     data = read(path, trusted)
     _check_versions(path, data["versions"])
-    known = cls().get_params(deep=False)
-    automl = cls(**{k: v for k, v in data["params"].items() if k in known})
     model = data["model"]
-    automl.best_pipeline_ = model
-    for key, value in decode(data["fitted"], {"model": model}).items():
-        setattr(automl, key, value)
+    fitted = decode(data["fitted"], {"model": model})
+    search = fitted.get("search_")
+    blas = data.get("refit_blas_threads")
+    if search is not None and blas is not None and getattr(search, "refit_blas_threads", None) is None:
+        fitted["search_"] = replace(search, refit_blas_threads=blas)  # written by an older version
     board = decode(data["leaderboard"])
     if "rank" in board:
         board["rank"] = pd.array(board["rank"], dtype="Int64")
-    automl._saved_leaderboard = board
-    automl._refit_blas_threads = data.get("refit_blas_threads")
-    automl.saved_versions_ = dict(data["versions"])
-    return automl
+    return SavedAutoML(dict(data["params"]), model, fitted, board, dict(data["versions"]))
 
 
 def _check_versions(path: str | Path, saved: dict[str, str]) -> None:

@@ -36,7 +36,7 @@ def encode(value: Any, refs: dict[int, str] | None = None) -> Any:
         cls = type(value)
         fields = {f.name: encode(getattr(value, f.name), refs)
                   for f in dataclasses.fields(value) if f.init}
-        return {TAG_DATACLASS: f"{cls.__module__}:{cls.__qualname__}", "fields": fields}
+        return {TAG_DATACLASS: f"{_public_module(cls)}:{cls.__qualname__}", "fields": fields}
     if isinstance(value, pd.DataFrame):
         return {TAG_FRAME: [str(c) for c in value.columns],
                 "dtypes": [str(t) for t in value.dtypes],
@@ -95,16 +95,37 @@ def _frame(value: dict, refs: dict[str, Any]) -> pd.DataFrame:
     return pd.DataFrame(columns, columns=value[TAG_FRAME])
 
 
+def _public_module(cls: type) -> str:
+    """The shortest package that exports ``cls`` (``jupyter_automl.search`` rather than the
+    private module defining it), so that files survive modules being moved inside a package."""
+    parts = cls.__module__.split(".")
+    for i in range(2, len(parts)):
+        module = importlib.import_module(".".join(parts[:i]))
+        if getattr(module, cls.__qualname__.split(".")[0], None) is cls:
+            return module.__name__
+    return cls.__module__
+
+
+def _find(module_name: str, qualname: str) -> Any:
+    obj: Any = importlib.import_module(module_name)
+    for part in qualname.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
 def _dataclass(name: str) -> type:
     module_name, _, qualname = name.partition(":")
     if not module_name.startswith(_PACKAGE):
         raise TypeError(MSG_UNKNOWN_CLASS.format(name=name))
     try:
-        obj: Any = importlib.import_module(module_name)
-        for part in qualname.split("."):
-            obj = getattr(obj, part)
+        obj = _find(module_name, qualname)
     except (ImportError, AttributeError) as exc:
-        raise TypeError(MSG_UNKNOWN_CLASS.format(name=name)) from exc
+        # written before the class moved within its package (e.g. search._coordinator ->
+        # search._final_model): the package exports it
+        try:
+            obj = _find(".".join(module_name.split(".")[:2]), qualname)
+        except (ImportError, AttributeError):
+            raise TypeError(MSG_UNKNOWN_CLASS.format(name=name)) from exc
     if not (isinstance(obj, type) and dataclasses.is_dataclass(obj)):
         raise TypeError(MSG_UNKNOWN_CLASS.format(name=name))
     return obj

@@ -14,7 +14,7 @@ import warnings
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -22,14 +22,12 @@ from threadpoolctl import threadpool_limits
 
 from .._logging import get_logger
 from ..exceptions import InputError, NotFittedError
+from ..problem import target_array
+from ..search import end_reason_text
 from . import _figures as F
 from ._html import bullets, card, esc, figure, fmt, note, page, pairs, section, table
-from ._importance import importances
 from ._model_card import model_card
 from ._outline import outline
-
-if TYPE_CHECKING:
-    from .._automl import AutoML
 
 _log = get_logger(__name__)
 
@@ -42,12 +40,6 @@ MSG_Y = "Pass y (the targets of X's rows, or the name of the target column in X)
 MSG_SUFFIX = "report writes one HTML file; give a path ending in .html. Got {path!r}."
 NO_DATA = ("Pass evaluation rows to include this section: <code>automl.report(path, X_test, "
            "y_test)</code>, best rows that were held out from <code>fit</code>.")
-END_REASONS = {
-    "time_budget": "the time budget ran out",
-    "n_trials": "the maximum number of trials was reached",
-    "stopped": "it was stopped by hand",
-    "space_exhausted": "no more configurations could be tried",
-}
 TOC = [("summary", "Summary"), ("data", "Data"), ("setup", "Setup"), ("search", "Search"),
        ("model", "Chosen model"), ("diagnostics", "Diagnostics"), ("explanations", "Explanations"),
        ("fairness", "Fairness"), ("model-card", "Model card")]
@@ -101,22 +93,20 @@ def _split_xy(X: Any, y: Any) -> tuple[pd.DataFrame | None, np.ndarray | None]:
         raise InputError(MSG_Y)
     if isinstance(y, str) and y in X.columns:
         X, y = X.drop(columns=[y]), X[y]
-    values = y.to_numpy() if isinstance(y, pd.Series) else np.asarray(y)
-    if values.dtype.kind in "OUS" or str(values.dtype).startswith("str"):
-        values = values.astype(object)
+    values = target_array(y)
     known = ~pd.isna(values)
     if not known.all():  # rows without a target cannot be scored
         X, values = X.loc[known], values[known]
     return X, values
 
 
-def collect(automl: AutoML, X: Any, y: Any, sensitive_features: Any) -> Findings:
+def collect(automl: Any, X: Any, y: Any, sensitive_features: Any) -> Findings:
     found = Findings(board=automl.leaderboard())
     found.X, found.y = _split_xy(X, y)
     found.sensitive = sensitive_features
     if found.X is None:
         return found
-    from ..insight._diagnostics import diagnose
+    from ..insight import diagnose
 
     found.diagnostics = found.run("diagnostics", lambda: diagnose(automl, found.X, found.y))
     rows = found.X
@@ -133,12 +123,12 @@ def collect(automl: AutoML, X: Any, y: Any, sensitive_features: Any) -> Findings
 # -- sections ---------------------------------------------------------------------------------
 
 
-def _score_text(automl: AutoML) -> str:
+def _score_text(automl: Any) -> str:
     metric = automl.problem_.metric
     return f"{metric.name} {automl.cv_score_:.4f}"
 
 
-def summary_section(automl: AutoML, found: Findings) -> str:
+def summary_section(automl: Any, found: Findings) -> str:
     problem = automl.problem_
     board = found.board
     n_done = int((board["status"] == "finished").sum())
@@ -159,12 +149,11 @@ def summary_section(automl: AutoML, found: Findings) -> str:
     return section("summary", "Summary", f"<div class='cards'>{''.join(cards)}</div>{text}")
 
 
-def _end_reason(automl: AutoML) -> str:
-    reason = automl.search_.reason or ""
-    return END_REASONS.get(reason, reason or "the search finished")
+def _end_reason(automl: Any) -> str:
+    return end_reason_text(automl.search_.reason or "")
 
 
-def _short_model(automl: AutoML) -> str:
+def _short_model(automl: Any) -> str:
     members = automl.search_.members
     if len(members) > 1:
         return f"ensemble of {len(members)}"
@@ -173,7 +162,7 @@ def _short_model(automl: AutoML) -> str:
     return str(match["family"].iloc[0]) if len(match) else type(automl.best_pipeline_).__name__
 
 
-def data_section(automl: AutoML, found: Findings) -> str:
+def data_section(automl: Any, found: Findings) -> str:
     problem = automl.problem_
     s = problem.summary()
     facts: list[tuple[str, Any]] = [
@@ -202,7 +191,7 @@ def data_section(automl: AutoML, found: Findings) -> str:
     return section("data", "Data", body, "What the search was given, and what it made of each column.")
 
 
-def setup_section(automl: AutoML) -> str:
+def setup_section(automl: Any) -> str:
     from ..search.space import SearchSpace
 
     problem = automl.problem_
@@ -237,7 +226,7 @@ def setup_section(automl: AutoML) -> str:
     return section("setup", "Setup", body, "How the search was configured.")
 
 
-def search_section(automl: AutoML, found: Findings) -> str:
+def search_section(automl: Any, found: Findings) -> str:
     board = found.board
     metric = automl.problem_.metric
     counts = board["status"].value_counts()
@@ -250,6 +239,8 @@ def search_section(automl: AutoML, found: Findings) -> str:
     body += figure(F.to_data_uri(fig), "Left: every trial's cross-validated score; pruned trials "
                    "were stopped early because their first folds were weak. Right: the spread of "
                    "scores within each model family.", "search history")
+    from ..insight import importances
+
     found_imp = importances(board, metric.direction)
     if found_imp:
         fig, axes = F.new_figure(5.5 * len(found_imp), 3.2, ncols=len(found_imp))
@@ -286,7 +277,7 @@ def _short_params(params: Any, limit: int = 140) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
-def model_section(automl: AutoML, found: Findings) -> str:
+def model_section(automl: Any, found: Findings) -> str:
     from ._codegen import model_source
 
     result = automl.search_
@@ -313,7 +304,7 @@ def model_section(automl: AutoML, found: Findings) -> str:
     return section("model", "Chosen model", body)
 
 
-def diagnostics_section(automl: AutoML, found: Findings) -> str:
+def diagnostics_section(automl: Any, found: Findings) -> str:
     intro = "How the model does on the evaluation rows."
     if found.X is None:
         return section("diagnostics", "Diagnostics", note(NO_DATA), intro)
@@ -344,7 +335,7 @@ def _diagnostics_caption(d: Any) -> str:
             "rows are right, against how many positives are found.")
 
 
-def explanations_section(automl: AutoML, found: Findings) -> str:
+def explanations_section(automl: Any, found: Findings) -> str:
     intro = ("SHAP values split each prediction into one contribution per column: the base value "
              "(the average output) plus the contributions gives the model's output for that row. "
              "A large absolute value means the column moved the prediction a lot.")
@@ -370,7 +361,7 @@ def explanations_section(automl: AutoML, found: Findings) -> str:
 DP_WARN = 0.1  # demographic parity / equalized odds differences above this are called large
 
 
-def fairness_section(automl: AutoML, found: Findings) -> str:
+def fairness_section(automl: Any, found: Findings) -> str:
     intro = ("A fairness gap is a difference in how the model treats groups of people: how often "
              "it predicts the positive outcome for each group (demographic parity), or how its "
              "error rates differ between groups (equalized odds). A gap is not proof of unfairness, "
@@ -417,10 +408,10 @@ def _warned(found: Findings, name: str, skip: list[str] | None = None) -> str:
 # -- the file ---------------------------------------------------------------------------------
 
 
-def build(automl: AutoML, X: Any = None, y: Any = None, *, sensitive_features: Any = None,
+def build(automl: Any, X: Any = None, y: Any = None, *, sensitive_features: Any = None,
           title: str | None = None, intended_use: str | None = None) -> tuple[str, Findings]:
     """The report's HTML text and what was computed for it (with seconds per step)."""
-    from .. import __version__
+    from .._version import __version__
 
     t0 = time.perf_counter()
     if not hasattr(automl, "best_pipeline_"):
@@ -454,7 +445,7 @@ def build(automl: AutoML, X: Any = None, y: Any = None, *, sensitive_features: A
     return page(title, subtitle, TOC, "".join(parts), footer), found
 
 
-def report(automl: AutoML, path: str | Path, X: Any = None, y: Any = None, *,
+def report(automl: Any, path: str | Path, X: Any = None, y: Any = None, *,
            sensitive_features: Any = None, title: str | None = None,
            intended_use: str | None = None) -> Path:
     """Write the HTML report; see :meth:`jupyter_automl.AutoML.report`."""

@@ -1,4 +1,6 @@
-"""Insight into a fitted model: SHAP explanations, fairness checks and mitigation.
+"""Insight into a fitted model and its search, grouped by concept: ``explain`` (SHAP
+explanations), ``fairness`` (checks, mitigation, the fairness-aware search), ``diagnostics``
+(held-out scores and curves) and ``importance`` (which hyperparameters mattered).
 
 Results are plain data with matplotlib plots (``.plot(ax=None)``, ``ax_``, ``figure_``), in the
 manner of scikit-learn's Displays. This package never imports ipywidgets or IPython.
@@ -6,18 +8,30 @@ manner of scikit-learn's Displays. This package never imports ipywidgets or IPyt
 
 from __future__ import annotations
 
-from ._diagnostics import Diagnostics, diagnose
-from ._estimators import TRUSTED_TYPES, ReductionClassifier, SensitiveGroups, ThresholdClassifier
-from ._explanation import Explanation
-from ._fairness import SmallGroupWarning, fairness, fairness_report
-from ._fairness_result import FairnessResult
-from ._mitigation import MitigationResult, mitigate
-from ._pareto import FRONT_COLUMNS, pareto_frame, plot_pareto, select_trial
-from ._plugin import FairnessPlugin, FairnessSearchWarning, disparity, fairness_plugin
-from ._shap import explain
+from ..search import FRONT_COLUMNS
+from .diagnostics import Diagnostics, diagnose
+from .explain import Explanation, explain
+from .fairness import (
+    TRUSTED_TYPES,
+    FairnessPlugin,
+    FairnessResult,
+    FairnessSearchWarning,
+    MitigationResult,
+    ReductionClassifier,
+    SensitiveGroups,
+    SmallGroupWarning,
+    ThresholdClassifier,
+    disparity,
+    fairness,
+    fairness_plugin,
+    fairness_report,
+    mitigate,
+    plot_pareto,
+)
+from .importance import FamilyImportance, family_importance, importances
 
-__all__ = ["FRONT_COLUMNS", "TRUSTED_TYPES", "Diagnostics", "Explanation", "FairnessPlugin", "FairnessResult",
-           "FairnessSearchWarning", "MitigationResult", "ReductionClassifier", "SensitiveGroups",
-           "SmallGroupWarning", "ThresholdClassifier", "diagnose", "disparity", "explain", "fairness",
-           "fairness_plugin", "fairness_report", "mitigate", "pareto_frame", "plot_pareto",
-           "select_trial"]
+__all__ = ["FRONT_COLUMNS", "TRUSTED_TYPES", "Diagnostics", "Explanation", "FairnessPlugin",
+           "FairnessResult", "FairnessSearchWarning", "FamilyImportance", "MitigationResult",
+           "ReductionClassifier", "SensitiveGroups", "SmallGroupWarning", "ThresholdClassifier",
+           "diagnose", "disparity", "explain", "family_importance", "fairness", "fairness_plugin",
+           "fairness_report", "importances", "mitigate", "plot_pareto"]

@@ -1,25 +1,38 @@
-"""Data in -> Problem: task detection, column roles, input checks, metrics and folds.
+"""Data in -> Problem: task detection, column roles, input checks, metrics and folds; tables
+read from files, the training data as the search uses it, and the checks of data at predict time.
 
 No Optuna and no widgets here; the wizard's setup steps call these functions directly.
 """
 
+from ._checks import check_target
 from ._detect import KINDS, ColumnInfo, detect_task, profile, profile_column
 from ._metrics import FRIENDLY as FRIENDLY_METRICS
-from ._metrics import Metric, resolve_metric
+from ._metrics import METRIC_LABELS, Metric, metric_label, resolve_metric
+from ._prepare import TrainingFrame, check_predict_frame, prepare_training, target_array
 from ._problem import Problem, analyze
 from ._splits import Splits, make_splits
+from ._tables import TableReadError, read_table
 
 __all__ = [
     "FRIENDLY_METRICS",
     "KINDS",
+    "METRIC_LABELS",
     "ColumnInfo",
     "Metric",
     "Problem",
     "Splits",
+    "TableReadError",
+    "TrainingFrame",
     "analyze",
+    "check_predict_frame",
+    "check_target",
     "detect_task",
     "make_splits",
+    "metric_label",
+    "prepare_training",
     "profile",
     "profile_column",
+    "read_table",
     "resolve_metric",
+    "target_array",
 ]

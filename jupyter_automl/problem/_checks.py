@@ -3,12 +3,13 @@ with a message that says what is wrong, what we got, and what to do."""
 
 from __future__ import annotations
 
+import difflib
 from collections import Counter
 
 import numpy as np
 import pandas as pd
 
-from ..exceptions import InputError
+from ..exceptions import InputError, TargetColumnError, TargetError
 
 MIN_ROWS = 10
 
@@ -19,14 +20,15 @@ MSG_TOO_FEW_ROWS = ("X has only {n_rows} rows with a known target; AutoML needs 
                     f"{MIN_ROWS} to cross-validate. Add rows.")
 MSG_DUPLICATE_COLUMNS = ("X has duplicate column names: {names}. Rename them so every column is "
                          "unique, e.g. df.columns = [...] or df = df.loc[:, ~df.columns.duplicated()].")
-MSG_TARGET_COLUMN = ("y={y!r} is not a column of X. Columns are: {columns}. "
+MSG_TARGET_COLUMN = ("y={y!r} is not a column of X.{hint} Columns are: {columns}. "
                      "Pass the name of the target column, or the target values.")
 MSG_LENGTH = "X has {n_x} rows but y has {n_y} values. Pass a target value for every row of X."
 MSG_TARGET_ALL_MISSING = "Every value of the target {name!r} is missing. Pick another target column."
 MSG_TARGET_INF = ("The target {name!r} contains {n} infinite value(s) (rows {rows}). "
                   "Replace or drop them, e.g. df = df[np.isfinite(df[target])].")
-MSG_ONE_CLASS = ("The target {name!r} has a single class ({label!r}); there is nothing to learn. "
-                 "Pick another target column, or add rows of the other classes.")
+MSG_ONE_CLASS = ("The target {name!r} has a single class ({label!r}): one single value in every row "
+                 "with a target, so there is nothing to learn. Pick another target column, or add "
+                 "rows of the other classes.")
 MSG_RARE_CLASS = ("Class {labels} of the target {name!r} has fewer than 2 rows ({counts}); "
                   "cross-validation needs at least 2 per class. Drop those rows or merge the "
                   "rare classes into others.")
@@ -94,7 +96,10 @@ def split_target(X: pd.DataFrame, y: object) -> tuple[pd.DataFrame, pd.Series]:
     """Accept ``y`` as values or as the name of a column of ``X`` (which is then removed)."""
     if isinstance(y, str):
         if y not in X.columns:
-            raise InputError(MSG_TARGET_COLUMN.format(y=y, columns=list(X.columns)[:20]))
+            close = difflib.get_close_matches(y, [str(c) for c in X.columns], n=3)
+            hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+            raise TargetColumnError(MSG_TARGET_COLUMN.format(y=y, hint=hint,
+                                                             columns=list(X.columns)[:20]))
         return X.drop(columns=[y]), X[y].rename(y)
     if isinstance(y, pd.DataFrame) and y.shape[1] == 1:
         y = y.iloc[:, 0]
@@ -107,18 +112,30 @@ def split_target(X: pd.DataFrame, y: object) -> tuple[pd.DataFrame, pd.Series]:
     return X, series
 
 
+def check_target(frame: pd.DataFrame, target: str) -> pd.Series:
+    """The target column of ``frame``, after the checks that need no profiling: it exists, it has
+    values, and more than one (``TargetColumnError`` / ``TargetError`` otherwise)."""
+    _, y = split_target(frame, target)
+    known = y.dropna()
+    if known.empty:
+        raise TargetError(MSG_TARGET_ALL_MISSING.format(name=target))
+    if known.nunique() < 2:
+        raise TargetError(MSG_ONE_CLASS.format(name=target, label=plain(known.iloc[0])))
+    return y
+
+
 def clean_target(X: pd.DataFrame, y: pd.Series, task_hint: str) -> tuple[pd.DataFrame, pd.Series, list[str]]:
     """Drop rows whose target is missing (with a note); reject infinite targets."""
     notes: list[str] = []
     name = str(y.name) if y.name is not None else "target"
     missing = y.isna().to_numpy()
     if missing.all():
-        raise InputError(MSG_TARGET_ALL_MISSING.format(name=name))
+        raise TargetError(MSG_TARGET_ALL_MISSING.format(name=name))
     if pd.api.types.is_numeric_dtype(y) and not pd.api.types.is_bool_dtype(y):
         inf = np.isinf(y.to_numpy(dtype=float, na_value=np.nan))
         if inf.any():
             rows = list(y.index[inf][:5])
-            raise InputError(MSG_TARGET_INF.format(name=name, n=int(inf.sum()), rows=rows))
+            raise TargetError(MSG_TARGET_INF.format(name=name, n=int(inf.sum()), rows=rows))
     if missing.any():
         notes.append(f"{int(missing.sum())} row(s) with a missing target were left out")
         X, y = X.loc[~missing], y.loc[~missing]
@@ -139,10 +156,10 @@ def check_classes(y: pd.Series) -> np.ndarray:
     name = str(y.name) if y.name is not None else "target"
     counts = y.value_counts()
     if len(counts) < 2:
-        raise InputError(MSG_ONE_CLASS.format(name=name, label=plain(counts.index[0])))
+        raise TargetError(MSG_ONE_CLASS.format(name=name, label=plain(counts.index[0])))
     rare = counts[counts < 2]
     if len(rare):
-        raise InputError(MSG_RARE_CLASS.format(
+        raise TargetError(MSG_RARE_CLASS.format(
             labels=[plain(v) for v in rare.index], name=name,
             counts={plain(k): int(v) for k, v in rare.items()}))
     # the same order as the classes_ of every scikit-learn classifier

@@ -16,6 +16,16 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from ..exceptions import InputError
 
 FRIENDLY = ("roc_auc", "log_loss", "accuracy", "balanced_accuracy", "f1", "rmse", "mae", "r2")
+METRIC_LABELS = {"roc_auc": "ROC AUC", "log_loss": "log loss", "accuracy": "accuracy",
+                 "balanced_accuracy": "balanced accuracy", "f1": "F1", "rmse": "RMSE",
+                 "mae": "MAE", "r2": "R²"}
+"""How people read the metric names (the wizard's front-end receives this table too)."""
+
+
+def metric_label(name: str) -> str:
+    """"roc_auc" -> "ROC AUC"; other names as they are."""
+    return METRIC_LABELS.get(name, name)
+
 CLASSIFICATION_ONLY = {"roc_auc", "log_loss", "accuracy", "balanced_accuracy", "f1"}
 REGRESSION_ONLY = {"rmse", "mae", "r2"}
 ALIASES = {"auc": "roc_auc", "logloss": "log_loss", "neg_log_loss": "log_loss", "mse_root": "rmse",

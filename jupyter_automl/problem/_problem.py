@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..exceptions import InputError
+from ..exceptions import InputError, TargetError
 from ._checks import as_frame, check_cells, check_classes, clean_target, split_target
 from ._detect import HIGH_CARDINALITY, NOTE_NUMBERS_AS_TEXT, ColumnInfo, detect_task, profile
 from ._leakage import find_leaks
@@ -153,14 +153,14 @@ def analyze(
         task_reason = "chosen by you"
     if task == "regression" and not (pd.api.types.is_numeric_dtype(y_series)
                                      and not pd.api.types.is_bool_dtype(y_series)):
-        raise InputError(MSG_REGRESSION_TARGET.format(
+        raise TargetError(MSG_REGRESSION_TARGET.format(
             name=target, dtype=y_series.dtype, example=y_series.iloc[0]))
 
     classes, positive, positive_reason = None, None, ""
     if task != "regression":
         classes = check_classes(y_series)
         if task == "binary" and len(classes) != 2:
-            raise InputError(MSG_NOT_BINARY.format(name=target, n=len(classes),
+            raise TargetError(MSG_NOT_BINARY.format(name=target, n=len(classes),
                                                    labels=[_jsonable(c) for c in classes[:10]]))
         if task == "multiclass" and len(classes) == 2:
             task, task_reason = "binary", "the target has 2 classes"
@@ -210,7 +210,7 @@ def _positive_class(y: pd.Series, classes: np.ndarray, chosen: Any) -> tuple[Any
     if chosen is not None:
         matches = [c for c in classes if c == chosen or str(c) == str(chosen)]
         if not matches:
-            raise InputError(MSG_POSITIVE.format(got=chosen, classes=[_jsonable(c) for c in classes]))
+            raise TargetError(MSG_POSITIVE.format(got=chosen, classes=[_jsonable(c) for c in classes]))
         return matches[0], "chosen by you"
     as_set = {_jsonable(c) for c in classes}
     if as_set <= {0, 1} or as_set == {True, False}:

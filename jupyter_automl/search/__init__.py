@@ -1,13 +1,23 @@
-"""The search: space, objective, coordinator, executors, storage, ensembles and the handle."""
+"""The search: space, objective, coordinator, executors, storage, ensembles and the handle.
 
-from ._coordinator import Coordinator, SearchResult, SearchSettings
+``start_search`` assembles and starts one search; ``SearchHandle`` controls and observes it;
+``SearchResult`` is what it produced.
+"""
+
+from ._coordinator import Coordinator, SearchSettings
+from ._final_model import END_REASONS, SearchResult, end_reason_text
 from ._handle import SearchHandle
+from ._limits import API_NAMES, LimitNames, check_limits
 from ._objective import FoldResult, TrainingData
+from ._pareto import FRONT_COLUMNS, MSG_NO_SEARCH
 from ._plugins import SearchPlugin
 from ._runs import StudySummary, list_studies
+from ._start import SearchOptions, start_search
 from ._storage import StudyStore, open_study
 from ._trials import LEADERBOARD_COLUMNS, TrialRecord, leaderboard_frame
 
-__all__ = ["LEADERBOARD_COLUMNS", "Coordinator", "FoldResult", "SearchHandle", "SearchResult",
-           "SearchPlugin", "SearchSettings", "StudyStore", "StudySummary", "TrainingData", "TrialRecord", "leaderboard_frame",
-           "list_studies", "open_study"]
+__all__ = ["API_NAMES", "END_REASONS", "FRONT_COLUMNS", "LEADERBOARD_COLUMNS", "MSG_NO_SEARCH", "Coordinator",
+           "FoldResult", "LimitNames", "SearchHandle", "SearchOptions", "SearchPlugin",
+           "SearchResult", "SearchSettings", "StudyStore", "StudySummary", "TrainingData",
+           "TrialRecord", "check_limits", "end_reason_text", "leaderboard_frame", "list_studies",
+           "open_study", "start_search"]

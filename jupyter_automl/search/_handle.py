@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
 from ..events import Event, EventBus
 from ._coordinator import Coordinator
+from ._final_model import SearchResult
+from ._pareto import pareto_frame, refit_trial
 from ._trials import leaderboard_frame
-
-if TYPE_CHECKING:
-    from .._automl import AutoML
 
 STOP_GRACE = 2.0
 
@@ -25,14 +24,15 @@ class SearchHandle:
     then refits the best model found so far); ``wait()`` blocks until the model is ready.
     """
 
-    def __init__(self, automl: AutoML, coordinator: Coordinator, bus: EventBus):
-        self._automl = automl
+    def __init__(self, owner: Any, coordinator: Coordinator, bus: EventBus):
+        self._owner = owner
         self._coordinator = coordinator
         self._bus = bus
         self._thread = threading.Thread(target=coordinator.run, name="jupyter_automl-coordinator",
                                         daemon=True)
 
-    def _start(self) -> SearchHandle:
+    def start(self) -> SearchHandle:
+        """Start the coordinator thread (``start_search`` does)."""
         self._thread.start()
         return self
 
@@ -67,13 +67,18 @@ class SearchHandle:
             self.stop()
             return self._coordinator.done.wait()
 
-    def result(self, timeout: float | None = None) -> AutoML:
+    def result(self, timeout: float | None = None) -> Any:
         """The fitted AutoML; raises the search's error if it failed, TimeoutError if not done."""
         if not self.wait(timeout):
             raise TimeoutError(f"the search did not end within {timeout} s")
         if self._coordinator.error is not None:
             raise self._coordinator.error
-        return self._automl
+        return self._owner
+
+    @property
+    def search_result(self) -> SearchResult | None:
+        """The chosen model and how it was chosen, once the search has finished."""
+        return self._coordinator.result
 
     def exception(self, timeout: float | None = None) -> BaseException | None:
         if not self.wait(timeout):
@@ -116,11 +121,25 @@ class SearchHandle:
             "metric": c.metric.name,
         }
 
-    def leaderboard(self) -> pd.DataFrame:
-        """The live leaderboard (see ``AutoML.leaderboard``)."""
+    def leaderboard(self, result: SearchResult | None = None) -> pd.DataFrame:
+        """The live leaderboard (see ``AutoML.leaderboard``); ``ensemble_weight`` from ``result``
+        (default: the search's own result)."""
         c = self._coordinator
-        weights = dict(zip(c.result.members, c.result.weights, strict=True)) if c.result else None
+        result = result or c.result
+        weights = dict(zip(result.members, result.weights, strict=True)) if result else None
         return leaderboard_frame(list(c.records.values()), c.metric, weights)
+
+    # -- multi-objective searches ---------------------------------------------------------------
+
+    def pareto_front(self, chosen: int | None = None) -> pd.DataFrame:
+        """The Pareto-optimal trials of a fairness-aware search (``FRONT_COLUMNS``); ``chosen``
+        marks the trial that is the model."""
+        return pareto_frame(self._coordinator, chosen)
+
+    def select_trial(self, number: int, result: SearchResult | None = None) -> SearchResult:
+        """Refit trial ``number`` on every row; the SearchResult that makes it the model
+        (``result``, default the search's own, gives the rest: reason, notes...)."""
+        return refit_trial(self._coordinator, result or self._coordinator.result, number)
 
     @property
     def study(self):

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import time
 import traceback
-from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -111,20 +110,20 @@ def fit_within(model: Any, X: Any, y: np.ndarray, deadline: float | None) -> boo
     return grown < target
 
 
-def run_fold(data: TrainingData, params: dict[str, Any], fold: int, single_thread: bool = True,
+def run_fold(data: TrainingData, params: dict[str, Any], fold: int,
              deadline: float | None = None) -> FoldResult:
     """Fit ``params`` on fold ``fold``'s training rows; score it on its validation rows.
 
     ``deadline`` (``time.time()``) lets slow fits stop early; the result is then ``truncated``.
-    ``single_thread`` limits OpenMP (histogram gradient boosting) to one thread: units run one
-    per core, and OpenMP threads that wait for a busy core spin, which made fits up to 20 times
-    slower on a loaded machine.
+    OpenMP (histogram gradient boosting) gets one thread: units run one per core, and OpenMP
+    threads that wait for a busy core spin, which made fits up to 20 times slower on a loaded
+    machine.
     """
     train, valid = data.problem.splits.folds[fold]
     t0 = time.perf_counter()
     fit_time = 0.0
     try:
-        with threadpool_limits(1, user_api="openmp") if single_thread else nullcontext():
+        with threadpool_limits(1, user_api="openmp"):
             model = build_pipeline(data.problem, params, data.seed, data.plugin)
             truncated = fit_within(model, _rows(data.X, train), data.y[train], deadline)
             fit_time = time.perf_counter() - t0
@@ -144,13 +143,13 @@ def run_fold(data: TrainingData, params: dict[str, Any], fold: int, single_threa
     return FoldResult(fold, score, fit_time, predict_time, pred.astype(np.float32))
 
 
-def refit(data: TrainingData, params: dict[str, Any], single_thread: bool = True,
-          deadline: float | None = None) -> Any:
+def refit(data: TrainingData, params: dict[str, Any], deadline: float | None = None) -> Any:
     """Fit ``params`` on every training row; returns the fitted Pipeline (errors propagate).
 
-    A forest still growing at ``deadline`` keeps the trees it has (see ``fit_within``).
+    A forest still growing at ``deadline`` keeps the trees it has (see ``fit_within``). One
+    OpenMP thread, as in ``run_fold``: refits run side by side too.
     """
-    with threadpool_limits(1, user_api="openmp") if single_thread else nullcontext():
+    with threadpool_limits(1, user_api="openmp"):
         model = build_pipeline(data.problem, params, data.seed, data.plugin)
         fit_within(model, data.X, data.y, deadline)
         return model

@@ -11,6 +11,11 @@ from ..exceptions import InputError
 SAMPLERS = ("tpe", "random", "evolutionary", "cmaes")
 PRUNERS = ("auto", "median", "none")
 PRUNER_STARTUP_TRIALS = 10  # the first trials of a search are never pruned (they run folds in parallel)
+# Optuna's PercentilePruner(p) keeps the trials in the top p percent at a step and prunes the rest:
+# keeping the top two thirds prunes the worst third (the median pruner is p = 50)
+KEEP_PERCENTILE = 100.0 * 2 / 3
+PRUNED_MESSAGE = ("pruned after fold {fold}: its mean score so far is in the worst third of earlier "
+                  "trials at the same fold")
 MSG_SAMPLER = "The 'sampler' parameter of AutoML must be one of {valid}. Got {got!r} instead."
 MSG_PRUNER = "The 'pruner' parameter of AutoML must be one of {valid}. Got {got!r} instead."
 
@@ -41,7 +46,7 @@ def make_pruner(name: str) -> optuna.pruners.BasePruner:
     of earlier trials at the same fold: fold scores are noisy on small data, so this is gentler
     than the "median" rule."""
     if name == "auto":
-        return optuna.pruners.PercentilePruner(33.0, n_startup_trials=PRUNER_STARTUP_TRIALS,
+        return optuna.pruners.PercentilePruner(KEEP_PERCENTILE, n_startup_trials=PRUNER_STARTUP_TRIALS,
                                                n_warmup_steps=0)
     if name == "median":
         return optuna.pruners.MedianPruner(n_startup_trials=PRUNER_STARTUP_TRIALS, n_warmup_steps=0)

@@ -7,9 +7,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from optuna.trial import TrialState
 
 from ..problem import Metric
 from ._objective import FoldResult
+from ._storage import INTERRUPTED
 
 STATUSES = ("running", "finished", "pruned", "stopped", "failed")
 
@@ -73,6 +75,30 @@ class TrialRecord:
 
     def running_mean(self) -> float:
         return float(np.mean(self.fold_scores))
+
+
+def records_of_study(study: Any, objective_names: tuple[str, ...] = ()) -> list[TrialRecord]:
+    """Records of a stored study's ended trials (a resumed search starts from them)."""
+    records = []
+    for t in study.get_trials(deepcopy=False):
+        state = {TrialState.COMPLETE: "finished", TrialState.PRUNED: "pruned",
+                 TrialState.FAIL: "failed"}.get(t.state)
+        if state is None:
+            continue
+        attrs = t.user_attrs
+        duration = (t.datetime_complete - t.datetime_start).total_seconds() \
+            if t.datetime_complete and t.datetime_start else None
+        rec = TrialRecord(number=t.number, params=dict(t.params), started=0.0,
+                          state=attrs.get("status", state),
+                          score=t.values[0] if state == "finished" else None,
+                          score_std=attrs.get("score_std"), resumed=True, duration=duration,
+                          reason=attrs.get("reason", INTERRUPTED if state == "failed" else ""),
+                          fit_time_total=attrs.get("fit_time", 0.0),
+                          n_folds_done=len(attrs.get("fold_scores", [])))
+        if state == "finished" and objective_names:
+            rec.objectives = dict(zip(objective_names, t.values[1:], strict=True))
+        records.append(rec)
+    return records
 
 
 def pareto_optimal(records: list[TrialRecord], directions: list[str]) -> list[TrialRecord]:

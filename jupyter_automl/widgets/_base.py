@@ -21,6 +21,7 @@ import traitlets as t
 
 from .._logging import get_logger
 from ..exceptions import AutoMLError
+from ..problem import METRIC_LABELS
 from ._bridge import Bridge
 
 __all__ = ["StreamWidget", "action", "STATIC"]
@@ -73,6 +74,8 @@ class StreamWidget(anywidget.AnyWidget):
     best_score = t.Float(None, allow_none=True).tag(sync=True)
     best_trial = t.Int(None, allow_none=True).tag(sync=True)
     metric = t.Unicode("").tag(sync=True)
+    # how people read metric names: one table, in jupyter_automl.problem; the front-end reads it here
+    metric_labels = t.Dict(dict(METRIC_LABELS)).tag(sync=True)
     _seq = t.Int(0).tag(sync=True)
 
     def __init__(self, **kwargs: Any):

@@ -8,16 +8,14 @@ a small distribution sketch) built on ``jupyter_automl.problem.profile``.
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .._optional import import_optional
 from ..datasets import DEMOS, load_frame
 from ..exceptions import InputError
-from ..problem import profile
+from ..problem import profile, read_table
 from ._protocol import jsonable
 
 __all__ = ["data_part", "demo_sources", "namespace_frames", "read_upload"]
@@ -27,9 +25,6 @@ SKETCH_BINS = 12
 SKETCH_TOP = 5
 SKETCH_SAMPLE = 20_000
 MAX_TEXT = 40
-MSG_UPLOAD_TYPE = ("Cannot read {name!r}: upload a .csv, .tsv, .csv.gz or .parquet file. "
-                   "For other formats, read the file with pandas and pick the DataFrame instead.")
-MSG_UPLOAD_READ = "Could not read {name!r} as {kind}: {error}"
 MSG_NOT_FRAME = "{name!r} is not a pandas DataFrame (it is a {type}). Pick a DataFrame."
 MSG_NO_VARIABLE = "There is no variable {name!r} in the notebook (any more). Refresh the list."
 MSG_DUPLICATE = ("The DataFrame has duplicate column names: {names}. Rename them so every column "
@@ -74,27 +69,7 @@ def load_demo_frame(name: str) -> tuple[pd.DataFrame, dict[str, Any]]:
 
 def read_upload(name: str, data: bytes) -> pd.DataFrame:
     """Read an uploaded CSV, TSV (optionally gzipped) or Parquet file."""
-    lower = name.lower()
-    buffer = io.BytesIO(data)
-    try:
-        if lower.endswith(".parquet") or lower.endswith(".pq"):
-            import_optional("pyarrow")
-            kind = "Parquet"
-            return pd.read_parquet(buffer)
-        compression = "gzip" if lower.endswith(".gz") else None
-        base = lower.removesuffix(".gz")
-        if base.endswith((".tsv", ".tab")):
-            kind = "tab-separated text"
-            return pd.read_csv(buffer, sep="\t", compression=compression)
-        if base.endswith((".csv", ".txt")):
-            kind = "CSV"
-            # sep=None sniffs ";" or "," (CSV files written in many locales use ";")
-            return pd.read_csv(buffer, sep=None, engine="python", compression=compression)
-    except ImportError:
-        raise
-    except Exception as exc:
-        raise InputError(MSG_UPLOAD_READ.format(name=name, kind=kind, error=exc)) from exc
-    raise InputError(MSG_UPLOAD_TYPE.format(name=name))
+    return read_table(data, name)
 
 
 def _cell(value: Any) -> Any:

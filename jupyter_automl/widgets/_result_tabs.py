@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from .._automl import AutoML
+from .. import AutoML
 from ..exceptions import InputError, NotFittedError
 from ._base import action
 from ._results import explain_part, export_file, fairness_part

@@ -5,8 +5,6 @@ URLs drawn with matplotlib's Agg canvas (no pyplot: this runs on the widget's wo
 
 from __future__ import annotations
 
-import base64
-import io
 import math
 import warnings
 from pathlib import Path
@@ -16,22 +14,16 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import AutoMLWarning
+from ..export import figure_png
 from ..insight import diagnose
+from ..problem import metric_label
+from ..search import end_reason_text
 from ..search.space import FAMILIES
 from ._protocol import jsonable
 
-__all__ = ["explain_part", "export_file", "fairness_part", "figure_png", "results_part",
+__all__ = ["explain_part", "export_file", "fairness_part", "results_part",
            "tabs_available"]
 
-METRIC_LABELS = {"roc_auc": "ROC AUC", "log_loss": "log loss", "accuracy": "accuracy",
-                 "balanced_accuracy": "balanced accuracy", "f1": "F1", "rmse": "RMSE",
-                 "mae": "MAE", "r2": "R²"}
-END_REASONS = {
-    "time_budget": "the time budget ran out",
-    "n_trials": "the maximum number of trials was reached",
-    "stopped": "you stopped it",
-    "space_exhausted": "every configuration it could try was tried",
-}
 PLOT_TITLES = {"confusion_matrix": "Confusion matrix", "roc": "ROC curve",
                "precision_recall": "Precision-recall curve", "residuals": "Residuals",
                "predicted_vs_actual": "Predicted vs actual"}
@@ -44,7 +36,6 @@ PLOT_CAPTIONS = {
     "predicted_vs_actual": "A perfect model puts every point on the diagonal.",
 }
 EXPLAIN_ROWS = 300  # rows explained in the Explain tab (SHAP cost grows with rows)
-DPI = 96
 MSG_NOT_AVAILABLE = ("{what} is not available in this version of jupyter_automl "
                      "(AutoML.{method} is missing).")
 MSG_NO_SENSITIVE = ("Mark at least one sensitive column (e.g. sex, age) in the Columns step, "
@@ -56,25 +47,6 @@ EXPORTS = {
     "code": ("export_code", "train_model.py", "a Python script that rebuilds the model"),
     "report": ("report", "report.html", "an HTML report of the search and the model"),
 }
-
-
-def metric_label(name: str) -> str:
-    return METRIC_LABELS.get(name, name)
-
-
-def figure_png(draw: Any, size: tuple[float, float] = (4.4, 3.7)) -> str:
-    """Draw on a fresh Agg figure with ``draw(ax)`` and return it as a PNG data URL."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=size, dpi=DPI)
-    FigureCanvasAgg(fig)
-    ax = fig.add_subplot()
-    draw(ax)
-    fig.tight_layout()
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=DPI)
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
 def tabs_available(automl: Any) -> dict[str, bool]:
@@ -106,7 +78,7 @@ def _why(automl: Any, board: pd.DataFrame, metric: str) -> list[str]:
         of = "the only trial that finished" if n_finished == 1 else \
             f"the best cross-validated {label} of the {n_finished} trials that finished"
         lines.append(f"Trial {search.best_trial} had {of}: {label} {search.score:.4f}{std}.")
-    reason = END_REASONS.get(search.reason, search.reason)
+    reason = end_reason_text(search.reason)
     counts = board["status"].value_counts()
     n_done = int(counts.get("finished", 0))
     n_cut = int(counts.get("pruned", 0) + counts.get("stopped", 0))

@@ -16,6 +16,7 @@ from sklearn.model_selection import train_test_split
 
 from ..exceptions import InputError
 from ..problem import FRIENDLY_METRICS, Problem, analyze, detect_task
+from ..search import LimitNames, check_limits
 from ..search.space import FAMILIES
 from ._data import sketch
 from ._protocol import jsonable
@@ -76,9 +77,9 @@ FAIRNESS_CONSTRAINTS = {  # what AutoML(fairness={"constraint": ...}) accepts fo
     "regression": ("none", "bounded_group_loss"),
 }
 
-MSG_BUDGET = "Time budget must be a positive number of seconds, or empty for no limit. Got {got!r}."
-MSG_TRIALS = "Maximum trials must be a whole number of at least 1, or empty for no limit. Got {got!r}."
-MSG_NO_LIMIT = "Set a time budget or a maximum number of trials (or both): otherwise the search never ends."
+WIZARD_NAMES = LimitNames("Time budget", "Maximum trials", "a time budget", "a maximum number of trials",
+                          ", or empty for no limit")
+MSG_BUDGET, MSG_TRIALS, MSG_NO_LIMIT = WIZARD_NAMES.messages()
 MSG_FAMILIES = "Pick at least one model family."
 MSG_HOLDOUT = "The part kept aside must be between 0 and 0.5 of the rows. Got {got!r}."
 MSG_TARGET_MISSING = "Pick the column to predict (the target)."
@@ -208,16 +209,13 @@ def automl_kwargs(settings: dict[str, Any], *, runs_dir: str) -> dict[str, Any]:
         budget = _number(s["time_budget"])
     except (TypeError, ValueError):
         raise InputError(MSG_BUDGET.format(got=s["time_budget"])) from None
-    if budget is not None and budget <= 0:
-        raise InputError(MSG_BUDGET.format(got=s["time_budget"]))
     try:
         trials = _number(s["n_trials"])
     except (TypeError, ValueError):
         raise InputError(MSG_TRIALS.format(got=s["n_trials"])) from None
-    if trials is not None and (trials < 1 or trials != int(trials)):
-        raise InputError(MSG_TRIALS.format(got=s["n_trials"]))
-    if budget is None and trials is None:
-        raise InputError(MSG_NO_LIMIT)
+    if trials is not None and trials == int(trials):
+        trials = int(trials)  # a whole number typed in a field arrives as a float
+    check_limits(budget, trials, WIZARD_NAMES, shown=(s["time_budget"], s["n_trials"]))
     families = [f for f in s["families"] if f in FAMILIES]
     if not families:
         raise InputError(MSG_FAMILIES)

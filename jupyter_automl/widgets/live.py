@@ -7,11 +7,10 @@ from typing import Any
 import traitlets as t
 
 from ..search.space import FAMILIES
-from ._base import StreamWidget, action, bundle
+from ._base import StreamWidget, bundle
+from ._controls import MSG_NO_SEARCH, SearchControls
 
-__all__ = ["LiveSearch", "family_labels"]
-
-MSG_NO_SEARCH = "There is no search to {what}: start one first."
+__all__ = ["MSG_NO_SEARCH", "LiveSearch", "family_labels"]
 
 
 def family_labels() -> dict[str, str]:
@@ -19,7 +18,7 @@ def family_labels() -> dict[str, str]:
     return {name: family.label for name, family in FAMILIES.items()}
 
 
-class LiveSearch(StreamWidget):
+class LiveSearch(SearchControls, StreamWidget):
     """Watch and control a search started with ``AutoML.fit_async``.
 
     Trial scores stream into a chart (colour per model family, best-so-far line, hover or
@@ -71,26 +70,3 @@ class LiveSearch(StreamWidget):
     def handle(self) -> Any:
         """The SearchHandle being watched (None before ``attach``)."""
         return self._handle
-
-    def _require(self, what: str) -> Any:
-        if self._handle is None:
-            raise ValueError(MSG_NO_SEARCH.format(what=what))
-        return self._handle
-
-    @action(inline=True)
-    def stop(self, args: dict | None = None, buffers: list | None = None) -> dict[str, str]:
-        """Stop the search (the best model so far is refit)."""
-        self._require("stop").stop()
-        return {"status": "stopping"}
-
-    @action(inline=True)
-    def pause(self, args: dict | None = None, buffers: list | None = None) -> dict[str, str]:
-        """Pause the search: running trials finish, none start, the budget's clock stops."""
-        self._require("pause").pause()
-        return {"status": "pausing"}
-
-    @action(inline=True)
-    def resume(self, args: dict | None = None, buffers: list | None = None) -> dict[str, str]:
-        """Resume after ``pause``."""
-        self._require("resume").resume()
-        return {"status": "resuming"}

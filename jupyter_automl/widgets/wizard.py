@@ -16,11 +16,12 @@ from typing import Any
 import pandas as pd
 import traitlets as t
 
-from .._automl import AutoML
+from .. import AutoML
 from .._logging import get_logger
 from ..exceptions import AutoMLWarning, InputError
 from ..search import list_studies
 from ._base import StreamWidget, action, bundle
+from ._controls import SearchControls
 from ._data import (
     data_part,
     demo_sources,
@@ -53,7 +54,7 @@ MSG_RUNNING = "A search is already running. Stop it (or wait for it to finish) b
 MSG_NO_FRAME = "Wizard(df) needs a pandas DataFrame. Got {type} instead."
 
 
-class Wizard(ResultTabs, StreamWidget):
+class Wizard(ResultTabs, SearchControls, StreamWidget):
     """A step-by-step JupyterLab wizard: pick data, a target, columns and a search; watch it run;
     read the results (diagnostics, explanation, fairness, export).
 
@@ -431,29 +432,6 @@ class Wizard(ResultTabs, StreamWidget):
         self._studies = self._matching_studies()
         self._publish_search()
         self._set_busy("")
-
-    # -- Pause / Stop ------------------------------------------------------------------------
-
-    def _running_handle(self, what: str) -> Any:
-        if self._handle is None:
-            raise InputError(f"There is no search to {what}: start one first.")
-        return self._handle
-
-    @action(inline=True)
-    def stop(self, args: dict | None = None, buffers: list | None = None) -> dict[str, str]:
-        """Stop the search; the best model so far is refit (as the Stop button does)."""
-        self._running_handle("stop").stop()
-        return {"status": "stopping"}
-
-    @action(inline=True)
-    def pause(self, args: dict | None = None, buffers: list | None = None) -> dict[str, str]:
-        self._running_handle("pause").pause()
-        return {"status": "pausing"}
-
-    @action(inline=True)
-    def resume(self, args: dict | None = None, buffers: list | None = None) -> dict[str, str]:
-        self._running_handle("resume").resume()
-        return {"status": "resuming"}
 
     def close(self) -> None:
         """Stop a running search and close the widget."""

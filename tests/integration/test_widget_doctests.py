@@ -13,7 +13,7 @@ pytestmark = pytest.mark.integration
 @pytest.mark.parametrize("name", [
     "jupyter_automl.widgets.live",
     "jupyter_automl.widgets.wizard",
-    "jupyter_automl.insight._diagnostics",
+    "jupyter_automl.insight.diagnostics._diagnostics",
     "jupyter_automl.search._runs",
 ])
 def test_docstring_examples_run(name):

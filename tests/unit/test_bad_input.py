@@ -13,7 +13,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from jupyter_automl._automl import MSG_MISSING_COLUMNS, MSG_PREDICT_TYPE
 from jupyter_automl.exceptions import DataWarning, InputError, LeakageWarning
 from jupyter_automl.problem._checks import (
     MSG_DUPLICATE_COLUMNS,
@@ -29,6 +28,7 @@ from jupyter_automl.problem._checks import (
     MSG_TOO_FEW_ROWS,
     MSG_UNHASHABLE,
 )
+from jupyter_automl.problem._prepare import MSG_MISSING_COLUMNS, MSG_PREDICT_TYPE
 from jupyter_automl.problem._problem import MSG_NO_FEATURES
 
 from ._data import binary_frame, regression_frame

@@ -38,13 +38,17 @@ class BaseExecutor(ABC):
         """Fit and score one configuration on one fold; slow fits stop at ``deadline`` (time.time())."""
 
     @abstractmethod
-    def submit_refit(self, params: dict[str, Any], single_thread: bool,
-                     deadline: float | None = None) -> Future[Any]:
+    def submit_refit(self, params: dict[str, Any], deadline: float | None = None) -> Future[Any]:
         """Fit one configuration on all rows; the future's result is the fitted Pipeline."""
 
     @abstractmethod
     def shutdown(self) -> None:
         """Release the workers without waiting for running units (their results are dropped)."""
+
+    @property
+    def refit_blas_threads(self) -> int | None:
+        """BLAS threads a refit runs with (exported scripts use the same): None for the default."""
+        return None
 
     @property
     def single_thread_units(self) -> bool:

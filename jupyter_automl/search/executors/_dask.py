@@ -47,12 +47,10 @@ class DaskExecutor(BaseExecutor):
 
     def submit_fold(self, params: dict[str, Any], fold: int,
                     deadline: float | None = None) -> Future[FoldResult]:
-        return self._wrap(self.client.submit(run_fold, self._data, params, fold, True, deadline,
-                                             pure=False))
+        return self._wrap(self.client.submit(run_fold, self._data, params, fold, deadline, pure=False))
 
-    def submit_refit(self, params: dict[str, Any], single_thread: bool,
-                     deadline: float | None = None) -> Future[Any]:
-        return self._wrap(self.client.submit(refit, self._data, params, True, deadline, pure=False))
+    def submit_refit(self, params: dict[str, Any], deadline: float | None = None) -> Future[Any]:
+        return self._wrap(self.client.submit(refit, self._data, params, deadline, pure=False))
 
     def shutdown(self) -> None:
         if self._futures:

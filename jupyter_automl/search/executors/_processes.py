@@ -128,11 +128,14 @@ class ProcessExecutor(BaseExecutor):
 
     def submit_fold(self, params: dict[str, Any], fold: int,
                     deadline: float | None = None) -> Future[FoldResult]:
-        return self._submit("fold", (params, fold, True, deadline), fold)
+        return self._submit("fold", (params, fold, deadline), fold)
 
-    def submit_refit(self, params: dict[str, Any], single_thread: bool,
-                     deadline: float | None = None) -> Future[Any]:
-        return self._submit("refit", (params, single_thread, deadline))
+    def submit_refit(self, params: dict[str, Any], deadline: float | None = None) -> Future[Any]:
+        return self._submit("refit", (params, deadline))
+
+    @property
+    def refit_blas_threads(self) -> int | None:
+        return 1
 
     # -- the manager thread: assigns tasks, collects results, enforces limits ------------------
 

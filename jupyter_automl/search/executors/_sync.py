@@ -29,11 +29,10 @@ class SyncExecutor(BaseExecutor):
 
     def submit_fold(self, params: dict[str, Any], fold: int,
                     deadline: float | None = None) -> Future[FoldResult]:
-        return _done(run_fold, self._data, params, fold, True, deadline)
+        return _done(run_fold, self._data, params, fold, deadline)
 
-    def submit_refit(self, params: dict[str, Any], single_thread: bool,
-                     deadline: float | None = None) -> Future[Any]:
-        return _done(refit, self._data, params, True, deadline)
+    def submit_refit(self, params: dict[str, Any], deadline: float | None = None) -> Future[Any]:
+        return _done(refit, self._data, params, deadline)
 
     def shutdown(self) -> None:
         self._data = None

@@ -31,15 +31,18 @@ class ThreadExecutor(BaseExecutor):
 
     def submit_fold(self, params: dict[str, Any], fold: int,
                     deadline: float | None = None) -> Future[FoldResult]:
-        return self._pool.submit(run_fold, self._data, params, fold, True, deadline)
+        return self._pool.submit(run_fold, self._data, params, fold, deadline)
 
-    def submit_refit(self, params: dict[str, Any], single_thread: bool,
-                     deadline: float | None = None) -> Future[Any]:
+    def submit_refit(self, params: dict[str, Any], deadline: float | None = None) -> Future[Any]:
         # refits get their own threads: they must not queue behind folds still running from the
         # search (a running thread cannot be cancelled)
         if self._refit_pool is None:
             self._refit_pool = ThreadPoolExecutor(self.n_workers, thread_name_prefix="jupyter_automl-refit")
-        return self._refit_pool.submit(refit, self._data, params, single_thread, deadline)
+        return self._refit_pool.submit(refit, self._data, params, deadline)
+
+    @property
+    def refit_blas_threads(self) -> int | None:
+        return 1 if self.n_workers > 1 else None
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)

@@ -13,8 +13,8 @@ from jupyter_automl import AutoML
 from jupyter_automl.datasets import load_demo
 from jupyter_automl.exceptions import InputError, NotFittedError
 from jupyter_automl.export import _figures
-from jupyter_automl.export._importance import family_importance
 from jupyter_automl.export._report import NO_DATA, TOC, build
+from jupyter_automl.insight.importance._importance import family_importance
 
 IMG = re.compile(r"<img src='data:image/png;base64,[A-Za-z0-9+/=]{200,}'")
 

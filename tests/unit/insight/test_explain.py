@@ -11,7 +11,7 @@ from scipy.special import logit
 from jupyter_automl.estimators import WeightedEnsembleClassifier, WeightedEnsembleRegressor
 from jupyter_automl.exceptions import InputError
 from jupyter_automl.insight import Explanation, ThresholdClassifier, explain
-from jupyter_automl.insight._shap import MSG_MISSING, NOTE_WRAPPED
+from jupyter_automl.insight.explain._shap import MSG_MISSING, NOTE_WRAPPED
 
 from .._data import FRAMES
 from ..conftest import tiny_automl

@@ -10,7 +10,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 
 from jupyter_automl.exceptions import InputError
 from jupyter_automl.insight import FairnessResult, SmallGroupWarning, fairness, fairness_report
-from jupyter_automl.insight._groups import MSG_LENGTH, sensitive_frame
+from jupyter_automl.insight.fairness._groups import MSG_LENGTH, sensitive_frame
 
 
 class Lookup(ClassifierMixin, BaseEstimator):

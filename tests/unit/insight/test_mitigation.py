@@ -22,7 +22,7 @@ from jupyter_automl.insight import (
     ThresholdClassifier,
     mitigate,
 )
-from jupyter_automl.insight._estimators import MSG_NEEDS_SENSITIVE, WeightedFit
+from jupyter_automl.insight.fairness._estimators import MSG_NEEDS_SENSITIVE, WeightedFit
 
 
 def _biased(n=1500, seed=0):

@@ -8,7 +8,7 @@ from math import factorial
 
 import numpy as np
 
-from jupyter_automl.insight._permutation import permutation_values
+from jupyter_automl.insight.explain._permutation import permutation_values
 
 
 def _gather(data):

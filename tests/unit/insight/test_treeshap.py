@@ -20,7 +20,7 @@ from sklearn.ensemble import (
     RandomForestClassifier,
 )
 
-from jupyter_automl.insight._treeshap import TreeModel, forest_trees, tree_shap, tree_work
+from jupyter_automl.insight.explain._treeshap import TreeModel, forest_trees, tree_shap, tree_work
 
 
 def _numeric(n=400, seed=0):

@@ -157,14 +157,15 @@ def test_n_trials_counts_new_trials():
 
 
 def test_a_pick_too_slow_for_the_time_left_is_asked_again_then_the_search_ends(monkeypatch):
-    from jupyter_automl.search._coordinator import MAX_TOO_SLOW_PICKS, Coordinator
+    from jupyter_automl.search import _coordinator
+    from jupyter_automl.search._coordinator import MAX_TOO_SLOW_PICKS
 
     from .._data import binary_frame
 
-    def estimate(self, rec):  # every trial after the first "would take" far longer than the budget
+    def estimate(problem, rec, records):  # every trial after the first "would take" far longer than the budget
         return 1e6 if rec.number > 0 else None
 
-    monkeypatch.setattr(Coordinator, "_estimate_first_fold", estimate)
+    monkeypatch.setattr(_coordinator, "first_fold_estimate", estimate)
     X, y = binary_frame(90)
     automl = tiny_automl(n_trials=None, time_budget=60, families=["linear"]).fit(X, y)
     board = automl.leaderboard().set_index("trial")
@@ -177,7 +178,7 @@ def test_a_pick_too_slow_for_the_time_left_is_asked_again_then_the_search_ends(m
 
 
 def test_refit_makespan_shares_the_refits_among_the_workers():
-    from jupyter_automl.search._coordinator import refit_makespan
+    from jupyter_automl.search._budget import refit_makespan
 
     assert refit_makespan([3.0, 1.0, 1.0], 2) == 3.0  # the long refit on one worker, two short on the other
     assert refit_makespan([2.0, 2.0, 2.0], 2) == 4.0
@@ -195,8 +196,8 @@ def _slow_refits_except(monkeypatch, affordable):
     finish = Coordinator._finish
 
     def finish_with_slow_refits(self):
-        best = self._ranked_finished()[0]
-        self._refit_estimate = lambda rec: 0.0 if affordable(rec, best) else 86_400.0
+        best = self.ranked_finished()[0]
+        self.budget.refit_estimate = lambda rec: 0.0 if affordable(rec, best) else 86_400.0
         return finish(self)
 
     monkeypatch.setattr(Coordinator, "_finish", finish_with_slow_refits)
@@ -240,16 +241,16 @@ def test_the_search_goes_on_when_the_ensemble_it_would_choose_refits_fast(monkey
     import time
 
     from jupyter_automl.search import _coordinator
-    from jupyter_automl.search._coordinator import Coordinator
+    from jupyter_automl.search._budget import Budget
 
     from .._data import multiclass_frame
 
     # the best trial "refits" in 0.1 s, every other in 5 s: too slow for the ensemble at the end,
     # but counted in the first estimate (15 % of the budget, 1.5 s, so a reserve of about 2.3 s)
     def estimate(self, rec):
-        return 0.1 if rec.number == self._ranked_finished()[0].number else 5.0
+        return 0.1 if rec.number == self._ranking()[0].number else 5.0
 
-    monkeypatch.setattr(Coordinator, "_refit_estimate", estimate)
+    monkeypatch.setattr(Budget, "refit_estimate", estimate)
     if not priced:
         monkeypatch.setattr(_coordinator, "PRICED_RESERVE_MIN_GAIN", 1e9)
     X, y = multiclass_frame(120)

@@ -74,8 +74,8 @@ def test_sync_executor_runs_units_at_once():
     assert isinstance(fold.result(), FoldResult) and fold.result().fold == 1
     bad = executor.submit_fold(params | {"linear.C": -1.0}, 0)
     assert bad.done() and not bad.result().ok  # errors are results, not exceptions
-    model = executor.submit_refit(params, single_thread=False).result()
+    model = executor.submit_refit(params).result()
     assert model.predict(X).shape == (60,)
-    failed_refit = executor.submit_refit(params | {"linear.C": -1.0}, single_thread=False)
+    failed_refit = executor.submit_refit(params | {"linear.C": -1.0})
     assert isinstance(failed_refit.exception(), ValueError)
     executor.shutdown()

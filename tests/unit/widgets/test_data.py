@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 from jupyter_automl.exceptions import InputError
+from jupyter_automl.problem._tables import MSG_TABLE_TYPE as MSG_UPLOAD_TYPE
 from jupyter_automl.widgets._data import (
     MSG_DUPLICATE,
-    MSG_UPLOAD_TYPE,
     data_part,
     demo_sources,
     frame_from_namespace,

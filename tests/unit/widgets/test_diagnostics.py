@@ -12,7 +12,7 @@ from sklearn.model_selection import train_test_split
 from jupyter_automl import AutoML
 from jupyter_automl.datasets import load_demo
 from jupyter_automl.exceptions import InputError, NotFittedError
-from jupyter_automl.insight._diagnostics import MSG_LENGTH, MSG_NOT_FITTED, diagnose
+from jupyter_automl.insight.diagnostics._diagnostics import MSG_LENGTH, MSG_NOT_FITTED, diagnose
 
 
 def _fitted(name):

@@ -12,11 +12,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 from sklearn import metrics as skm
 
-from ..exceptions import InputError, NotFittedError
-from ..problem import resolve_metric
+from ...exceptions import InputError, NotFittedError
+from ...problem import resolve_metric, target_array
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -195,13 +194,6 @@ class Diagnostics:
         return fig
 
 
-def _target_values(y: Any) -> np.ndarray:
-    values = pd.Series(y).to_numpy() if not isinstance(y, np.ndarray) else y
-    if values.dtype.kind in "OUS" or str(values.dtype).startswith("str"):
-        return values.astype(object)
-    return values
-
-
 def diagnose(automl: Any, X: Any, y: Any) -> Diagnostics:
     """Score a fitted AutoML on held-out rows and build its diagnostic plots.
 
@@ -233,7 +225,7 @@ def diagnose(automl: Any, X: Any, y: Any) -> Diagnostics:
     """
     if not hasattr(automl, "best_pipeline_"):
         raise NotFittedError(MSG_NOT_FITTED)
-    y_true = _target_values(y)
+    y_true = target_array(y)
     if len(y_true) != len(X):
         raise InputError(MSG_LENGTH.format(n_x=len(X), n_y=len(y_true)))
     if len(y_true) == 0:

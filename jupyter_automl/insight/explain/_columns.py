@@ -17,7 +17,7 @@ import numpy as np
 from sklearn.compose import ColumnTransformer
 from sklearn.pipeline import Pipeline
 
-from ..exceptions import InputError
+from ...exceptions import InputError
 
 MSG_NOT_OURS = ("Cannot map the inputs of {what} back to original columns: expected a Pipeline "
                 "whose first step is a ColumnTransformer ('preprocess'), got {got}.")

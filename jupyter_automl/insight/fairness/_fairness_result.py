@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..exceptions import InputError
-from . import _displays
+from ...exceptions import InputError
+from .. import _displays
 
 MAIN_METRIC = {"classification": "selection_rate", "regression": "mae"}
 RATE_METRICS = ("selection_rate", "true_positive_rate", "false_positive_rate", "accuracy")

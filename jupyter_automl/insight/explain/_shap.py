@@ -23,8 +23,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._logging import get_logger
-from ..exceptions import InputError
+from ..._logging import get_logger
+from ...exceptions import InputError
 from ._explainers import Attribution, exact_member, member_kind, output_space, permutation
 from ._explanation import Explanation
 

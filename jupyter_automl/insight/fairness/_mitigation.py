@@ -19,11 +19,11 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
-from ..exceptions import InputError
-from . import _displays
+from ...exceptions import InputError
+from .. import _displays
+from .._threads import few_threads
 from ._estimators import ReductionClassifier, ThresholdClassifier
 from ._fairness import fairness, user_stacklevel
-from ._threads import few_threads
 
 METHODS = ("threshold", "reductions")
 CONSTRAINT_METRICS = {

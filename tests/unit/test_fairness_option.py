@@ -7,7 +7,7 @@ import pickle
 from sklearn.base import clone
 
 from jupyter_automl import AutoML
-from jupyter_automl.insight._option import FairnessOption
+from jupyter_automl._fairness_option import FairnessOption
 
 
 def test_the_setting_round_trips_through_sklearn_conventions():
@@ -27,7 +27,7 @@ def test_the_setting_round_trips_through_sklearn_conventions():
 
 
 def test_calling_it_runs_the_check(binary_data):
-    from ..conftest import tiny_automl
+    from .conftest import tiny_automl
 
     X, y = binary_data
     automl = tiny_automl().fit(X, y)

@@ -25,17 +25,15 @@ from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clo
 from sklearn.model_selection import train_test_split
 from sklearn.utils.validation import check_is_fitted, has_fit_parameter
 
-from ..exceptions import InputError
+from ...exceptions import InputError
+from ._groups import group_labels, quantile_edges
 
-TRUSTED_TYPES = tuple(f"jupyter_automl.insight._estimators.{name}" for name in (
+TRUSTED_TYPES = tuple(f"{__name__}.{name}" for name in (
     "PositiveScore", "ReductionClassifier", "SensitiveGroups", "ThresholdClassifier", "WeightedFit"))
 """Our fair estimators, for ``skops.io.load(..., trusted=...)`` (they hold plain data only)."""
 
 CONSTRAINTS = ("demographic_parity", "equalized_odds", "true_positive_rate_parity",
                "false_positive_rate_parity")
-MISSING_GROUP = "missing"
-MAX_CATEGORY_GROUPS = 10  # numeric sensitive columns with more values are cut into quantile bins
-N_BINS = 4
 
 MSG_NEEDS_SENSITIVE = (
     "This model was mitigated with group-specific thresholds, so it needs the sensitive column(s) "
@@ -54,7 +52,8 @@ class SensitiveGroups(BaseEstimator):
     """Turn sensitive columns into group labels, the same way at fit and predict time.
 
     Text and few-valued columns are their values; numbers with many values are cut at the
-    quantiles seen in ``fit``; missing values are their own group.
+    quantiles seen in ``fit``; missing values are their own group (``_groups`` holds the rule,
+    which the fairness checks use as well).
     """
 
     def __init__(self, columns: list[str] | tuple[str, ...] = ()):
@@ -63,10 +62,8 @@ class SensitiveGroups(BaseEstimator):
     def fit(self, X: pd.DataFrame, y: Any = None) -> SensitiveGroups:
         self.edges_ = {}
         for name in self.columns:
-            col = X[name]
-            if (pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col)
-                    and col.nunique() > MAX_CATEGORY_GROUPS):
-                edges = np.unique(np.nanquantile(col.to_numpy(dtype=float), np.linspace(0, 1, N_BINS + 1)))
+            edges = quantile_edges(X[name])
+            if edges is not None:
                 self.edges_[name] = edges
         return self
 
@@ -75,18 +72,7 @@ class SensitiveGroups(BaseEstimator):
         missing = [c for c in self.columns if c not in getattr(X, "columns", [])]
         if missing:
             raise InputError(MSG_NEEDS_SENSITIVE.format(needed=list(self.columns), missing=missing))
-        out = {}
-        for name in self.columns:
-            col = X[name]
-            if name in self.edges_:
-                edges = self.edges_[name]
-                pos = np.clip(np.searchsorted(edges, col.to_numpy(dtype=float), side="right") - 1,
-                              0, len(edges) - 2)
-                labels = np.array([f"{edges[i]:.4g}–{edges[i + 1]:.4g}" for i in range(len(edges) - 1)],
-                                  dtype=object)[pos]
-                out[name] = np.where(col.isna().to_numpy(), MISSING_GROUP, labels)
-            else:
-                out[name] = col.astype(object).where(col.notna(), MISSING_GROUP).astype(str).to_numpy()
+        out = {name: group_labels(X[name], self.edges_.get(name)) for name in self.columns}
         return pd.DataFrame(out, index=X.index)
 
     def labels(self, X: pd.DataFrame) -> np.ndarray:

@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..exceptions import InputError
-from . import _displays
+from ...exceptions import InputError
+from .. import _displays
 
 SPACES = {
     "log-odds": "log-odds of {target!r}",

@@ -19,10 +19,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..exceptions import DataWarning, InputError
+from ...exceptions import DataWarning, InputError
+from .._threads import few_threads
 from ._fairness_result import FairnessResult
 from ._groups import sensitive_frame
-from ._threads import few_threads
 
 MIN_GROUP_SIZE = 30
 MIN_CLASS_ROWS = 10  # positives (negatives) a group needs for its TPR (FPR) to count in a spread

@@ -1,4 +1,5 @@
-"""The Pareto front of a fairness-aware search, choosing a point on it, and its plot."""
+"""The Pareto front of a multi-objective (fairness-aware) search, and making one of its points
+the model. The plot lives in ``jupyter_automl.insight``; this module lists and refits."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import InputError, NotFittedError
-from . import _displays
+from ._final_model import SearchResult
+from ._objective import refit
 
 FRONT_COLUMNS = ["trial", "family", "score", "mitigation", "chosen", "fit_time", "params"]
 """Columns of ``AutoML.pareto_front()``, plus one column per extra objective (after "score"):
@@ -28,20 +30,20 @@ MSG_UNKNOWN = ("Trial {number} is not a finished trial of this search. Finished 
                "the Pareto front is pareto_front()['trial'].")
 
 
-def _check(coordinator: Any, what: str) -> None:
+def check_multi_objective(coordinator: Any, what: str) -> None:
+    """Raise unless ``coordinator`` ran a multi-objective search (``what``: "listed", "refit")."""
     if coordinator is None:
         raise NotFittedError(MSG_NO_SEARCH.format(what=what))
-    if not getattr(coordinator, "multi_objective", False):
+    if not coordinator.multi_objective:
         raise InputError(MSG_NOT_MULTI.format(metric=coordinator.metric.name))
 
 
 def pareto_frame(coordinator: Any, chosen: int | None) -> pd.DataFrame:
     """One row per Pareto-optimal finished trial, fairest first (see ``FRONT_COLUMNS``)."""
-    _check(coordinator, "listed")
-    records = coordinator.pareto_front()
+    check_multi_objective(coordinator, "listed")
     names = list(coordinator.plugin.objective_names)
     rows = []
-    for r in records:
+    for r in coordinator.pareto_front():
         tolerance = r.params.get("plugin.tolerance", "none")
         rows.append({
             "trial": r.number, "family": r.family, "score": r.score,
@@ -60,30 +62,18 @@ def pareto_frame(coordinator: Any, chosen: int | None) -> pd.DataFrame:
     return frame
 
 
-def select_trial(coordinator: Any, result: Any, number: int) -> Any:
-    """Refit trial ``number`` on every training row; return the SearchResult that makes it the model."""
-    from ..search._objective import refit
-
-    _check(coordinator, "refit")
+def refit_trial(coordinator: Any, result: SearchResult, number: int) -> SearchResult:
+    """Refit trial ``number`` on every training row; the SearchResult that makes it the model."""
+    check_multi_objective(coordinator, "refit")
     if not coordinator.done.is_set():
         raise InputError(MSG_RUNNING)
     record = coordinator.records.get(int(number))
     if record is None or record.state != "finished":
         finished = sorted(n for n, r in coordinator.records.items() if r.state == "finished")
         raise InputError(MSG_UNKNOWN.format(number=number, finished=finished[:30]))
-    model = refit(coordinator.data, record.params, single_thread=True)
     objectives = ", ".join(f"{k} {v:.3f}" for k, v in record.objectives.items())
     description = (f"trial {record.number} ({record.family}), chosen on the Pareto front "
                    f"({coordinator.metric.name} {record.score:.4f}; {objectives})")
+    model = refit(coordinator.data, record.params)
     return replace(result, model=model, best_trial=record.number, score=record.score,
                    members=[record.number], weights=[1.0], description=description)
-
-
-def plot_pareto(automl: Any, *, ax: Any = None) -> Any:
-    """Every finished trial as (disparity, score), the Pareto front joined, the chosen one ringed.
-
-    Returns the matplotlib Axes.
-    """
-    front = automl.pareto_front()
-    board = automl.leaderboard()
-    return _displays.pareto(board, front, ax)

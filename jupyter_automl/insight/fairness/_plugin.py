@@ -20,8 +20,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..exceptions import InputError, SearchWarning
-from ..search import SearchPlugin
+from ...exceptions import InputError, SearchWarning
+from ...search import SearchPlugin
 from ._estimators import SensitiveGroups, ThresholdClassifier
 from ._fairness import user_stacklevel
 

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..exceptions import InputError
+from ...exceptions import InputError
 
 MAX_NUMERIC_GROUPS = 10  # numbers with more distinct values are cut into quantile bins
 N_BINS = 4
@@ -32,22 +32,34 @@ def sensitive_frame(sensitive_features: Any, X: pd.DataFrame | None, n_rows: int
     out = {}
     for name in frame.columns:
         col = frame[name]
-        if (pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col)
-                and col.nunique() > MAX_NUMERIC_GROUPS):
-            binned = pd.qcut(col, N_BINS, duplicates="drop")
-            labels = binned.astype(object).map(_interval_label)
-            out[name] = labels.where(binned.notna(), MISSING).astype(str)
+        edges = quantile_edges(col)
+        if edges is not None:
             notes.append(f"{name!r} has {col.nunique()} distinct numbers: grouped into "
-                         f"{binned.cat.categories.size} quantile bins.")
-        else:
-            out[name] = col.astype(object).where(col.notna(), MISSING).astype(str)
+                         f"{len(edges) - 1} quantile bins.")
+        out[name] = group_labels(col, edges)
     return pd.DataFrame(out, index=frame.index), notes
 
 
-def _interval_label(interval: Any) -> str:
-    if not isinstance(interval, pd.Interval):
-        return MISSING
-    return f"{_num(interval.left)}–{_num(interval.right)}"
+def quantile_edges(col: pd.Series) -> np.ndarray | None:
+    """Bin edges for a column of numbers with many values; None when its values are the groups."""
+    if (pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col)
+            and col.nunique() > MAX_NUMERIC_GROUPS):
+        return np.unique(np.nanquantile(col.to_numpy(dtype=float), np.linspace(0, 1, N_BINS + 1)))
+    return None
+
+
+def group_labels(col: pd.Series, edges: np.ndarray | None) -> np.ndarray:
+    """The group of each value as text: the value itself, or its bin ("17–28") when ``edges``
+    are given (bins closed on the right, the lowest edge included); missing values are a group."""
+    missing = col.isna().to_numpy()
+    if edges is None:
+        labels = col.astype(object).astype(str).to_numpy(dtype=object)
+    else:
+        names = np.array([f"{_num(a)}–{_num(b)}" for a, b in zip(edges[:-1], edges[1:], strict=True)],
+                         dtype=object)
+        pos = np.searchsorted(edges, col.to_numpy(dtype=float), side="left") - 1
+        labels = names[np.clip(pos, 0, len(names) - 1)]
+    return np.where(missing, MISSING, labels).astype(object)
 
 
 def _num(v: float) -> str:

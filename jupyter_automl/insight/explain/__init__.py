@@ -1,0 +1,7 @@
+"""SHAP explanations of a fitted model in its original columns: exact TreeSHAP and linear SHAP
+where the model allows it, sampled permutation SHAP otherwise."""
+
+from ._explanation import Explanation
+from ._shap import explain
+
+__all__ = ["Explanation", "explain"]

@@ -1,0 +1,14 @@
+"""Fairness: checks across sensitive groups, mitigation (post-processing or reductions), the
+estimators they produce, and the plugin that makes a search fairness-aware."""
+
+from ._estimators import TRUSTED_TYPES, ReductionClassifier, SensitiveGroups, ThresholdClassifier
+from ._fairness import SmallGroupWarning, fairness, fairness_report
+from ._fairness_result import FairnessResult
+from ._mitigation import MitigationResult, mitigate
+from ._pareto import plot_pareto
+from ._plugin import FairnessPlugin, FairnessSearchWarning, disparity, fairness_plugin
+
+__all__ = ["TRUSTED_TYPES", "FairnessPlugin", "FairnessResult", "FairnessSearchWarning",
+           "MitigationResult", "ReductionClassifier", "SensitiveGroups", "SmallGroupWarning",
+           "ThresholdClassifier", "disparity", "fairness", "fairness_plugin", "fairness_report",
+           "mitigate", "plot_pareto"]

@@ -1,0 +1,187 @@
+"""The time budget of one search: its clock, its deadline and the reserve kept for the final refit.
+
+``deadline = start + time_budget + paused time``. The search phase ends early enough to refit the
+final model before the deadline: the reserve is estimated from the measured fit times of the
+trials most likely to be in the final model (the top three and each family's best), and, once
+the ensemble has been chosen as it stands ("priced"), from what refitting that choice costs.
+
+The budget reads the ranking of finished trials through a function given to it, and caches the
+reserve until ``invalidate`` is called (the coordinator does when a trial finishes): the search
+loop asks for the time left many times a step.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+
+import numpy as np
+
+from ..problem import Problem
+from ._trials import TrialRecord
+from .space import family_values
+
+ENSEMBLE_REFIT_SHARE = 0.15  # of the time budget, kept at most to refit the runners-up of an ensemble
+UNIT_DEADLINE_SLACK = 1.0  # seconds a unit may run past the end of the search phase
+
+
+class Budget:
+    """Clock, deadline and refit reserve of one search. Used from the coordinator thread only.
+
+    Parameters
+    ----------
+    time_budget : float or None
+        Seconds for the whole search, final refit included; None: no time limit.
+    t_start : float
+        ``time.monotonic()`` when the search was asked for (``fit_async``).
+    ranking : callable
+        Returns the finished trials, best first.
+    n_workers : int
+        Units that run side by side (refits share them too).
+    refit_scale : float
+        A refit on every row takes this many times a fold's fit.
+    ensemble : bool
+        Whether the final model may be an ensemble (its runners-up need refit time as well).
+    """
+
+    def __init__(self, time_budget: float | None, t_start: float, *,
+                 ranking: Callable[[], list[TrialRecord]], n_workers: int, refit_scale: float,
+                 ensemble: bool):
+        self.time_budget = time_budget
+        self.t_start = t_start
+        self.n_workers = n_workers
+        self.refit_scale = refit_scale
+        self.ensemble = ensemble
+        self._ranking = ranking
+        self._paused_since: float | None = None
+        self._paused_total = 0.0
+        self._reserve: float | None = None
+        self._priced: float | None = None  # the reserve for the ensemble chosen once, when priced
+
+    # -- the clock ------------------------------------------------------------------------------
+
+    @staticmethod
+    def now() -> float:
+        return time.monotonic()
+
+    def elapsed(self) -> float:
+        """Seconds since the start, paused time not counted."""
+        paused = self._paused_total + (self.now() - self._paused_since if self._paused_since else 0.0)
+        return self.now() - self.t_start - paused
+
+    def pause(self) -> None:
+        self._paused_since = self.now()
+
+    def resume(self) -> None:
+        if self._paused_since is not None:
+            self._paused_total += self.now() - self._paused_since
+            self._paused_since = None
+
+    @property
+    def deadline(self) -> float | None:
+        """``time.monotonic()`` by which the final model must be ready, or None."""
+        if self.time_budget is None:
+            return None
+        return self.t_start + self.time_budget + self._paused_total
+
+    def time_left(self) -> float:
+        return np.inf if self.deadline is None else self.deadline - self.now()
+
+    def wall_deadline(self) -> float | None:
+        """The deadline on the ``time.time()`` clock (what workers in other processes compare)."""
+        return None if self.deadline is None else time.time() + self.time_left()
+
+    # -- the refit reserve ----------------------------------------------------------------------
+
+    def refit_estimate(self, rec: TrialRecord) -> float:
+        """Seconds a refit of ``rec`` on every row should take."""
+        return (rec.mean_fit_seconds() or 0.0) * self.refit_scale
+
+    def reserve_for(self, refit_seconds: float) -> float:
+        """The reserve for refits taking this long, with margins for the estimate and the rest
+        of the end (choosing the ensemble, storing the result)."""
+        margin = 0.2 + 0.01 * (self.time_budget or 0.0)
+        return margin + 1.15 * refit_seconds + 0.3
+
+    def invalidate(self) -> None:
+        """The ranking changed (a trial finished, trials were loaded): estimate the reserve again."""
+        self._reserve = None
+
+    def refit_reserve(self) -> float:
+        """Seconds to keep for the final refit."""
+        if self._reserve is None:
+            self._reserve = self._estimate()
+            if self._priced is not None:
+                # the ensemble was priced; the best model, which may have changed since, must fit
+                ranked = self._ranking()
+                best_alone = self.reserve_for(self.refit_estimate(ranked[0])) if ranked else 0.0
+                self._reserve = min(self._reserve, max(self._priced, best_alone))
+        return self._reserve
+
+    def _estimate(self) -> float:
+        """The likely final members' refits (the top three and each family's best), in parallel."""
+        budget = self.time_budget or 0.0
+        ranked = self._ranking()
+        if not ranked:
+            return 0.2 + 0.06 * budget
+        top_numbers = {r.number for r in ranked[:3]}
+        top = ranked[:3] + [r for r in best_of_each_family(ranked) if r.number not in top_numbers]
+        estimates = [self.refit_estimate(r) for r in top]
+        needed = estimates[0]
+        if self.ensemble:
+            # the best model must be refit; the runners-up are likely ensemble members, but the
+            # ensemble is chosen among what fits in the time left, so they get a share of the budget
+            together = refit_makespan(estimates, self.n_workers)
+            needed = max(needed, min(together, ENSEMBLE_REFIT_SHARE * budget))
+        return self.reserve_for(needed)
+
+    @property
+    def priced(self) -> bool:
+        return self._priced is not None
+
+    def price(self, members: list[TrialRecord], choosing_seconds: float) -> None:
+        """Replace the estimate with what refitting these members costs (once per search)."""
+        refits = refit_makespan([self.refit_estimate(m) for m in members], self.n_workers)
+        # the final choice is made again, among more trials: keep that time and some slack for it
+        self._priced = self.reserve_for(refits) + 2 * choosing_seconds
+        self._reserve = None
+
+    def search_time_left(self) -> float:
+        """Seconds the search phase may still use."""
+        return self.time_left() - self.refit_reserve()
+
+    def unit_deadline(self) -> float | None:
+        """``time.time()`` at which a unit should give up (forests stop growing)."""
+        if self.deadline is None:
+            return None
+        return time.time() + max(0.0, self.search_time_left()) + UNIT_DEADLINE_SLACK
+
+
+def first_fold_estimate(problem: Problem, rec: TrialRecord,
+                        records: Iterable[TrialRecord]) -> float | None:
+    """Seconds the first fold of ``rec`` should take, from earlier trials of its family (their
+    times scaled by the family's cost factors), or None before any."""
+    family, values = family_values(problem, rec.params)
+    seen = []
+    for r in records:
+        if r.family == rec.family and 0 in r.folds:
+            f = r.folds[0]
+            factor = max(family.cost_factor(family_values(problem, r.params)[1]), 1e-3)
+            seen.append((f.fit_time + f.predict_time) / factor)
+    return float(np.median(seen)) * family.cost_factor(values) if seen else None
+
+
+def best_of_each_family(ranked: list[TrialRecord]) -> list[TrialRecord]:
+    """The first (best) trial of each family in ``ranked``."""
+    best: dict[str, TrialRecord] = {}
+    for rec in ranked:
+        best.setdefault(rec.family, rec)
+    return list(best.values())
+
+
+def refit_makespan(seconds: list[float], n_workers: int) -> float:
+    """When the last of these refits ends, started in this order on ``n_workers`` workers."""
+    loads = [0.0] * max(1, n_workers)
+    for t in seconds:
+        loads[loads.index(min(loads))] += t
+    return max(loads)

@@ -1,0 +1,220 @@
+"""The final model of a search: chosen among the finished trials (a weighted ensemble when it
+beats the best trial alone out of fold), then refit on every row before the deadline.
+
+Members whose refit cannot end before the deadline are left out, and the ensemble is chosen
+again among the ones that can; when no refit succeeds, the next best single trials are tried.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..estimators import WeightedEnsembleClassifier, WeightedEnsembleRegressor
+from ..events import EventBus, RefitStarted
+from ..exceptions import AllTrialsFailedError, SearchError
+from ._budget import Budget, best_of_each_family, refit_makespan
+from ._ensemble import MAX_CANDIDATES, select_ensemble
+from ._objective import TrainingData, describe_error
+from ._oof import OofCache
+from ._trials import TrialRecord
+from .executors import BaseExecutor
+
+END_REASONS = {
+    "time_budget": "the time budget ran out",
+    "n_trials": "the maximum number of trials was reached",
+    "stopped": "you stopped it",
+    "space_exhausted": "every configuration it could try was tried",
+}
+"""Why a search ended (``SearchResult.reason``) in words, for the wizard and the report."""
+
+
+def end_reason_text(reason: str) -> str:
+    """``SearchResult.reason`` as a phrase ("the time budget ran out")."""
+    return END_REASONS.get(reason, reason or "the search finished")
+
+
+@dataclass
+class SearchResult:
+    """The chosen model and how it was chosen."""
+
+    model: Any
+    best_trial: int
+    score: float  # out-of-fold score of the chosen model (the ensemble's when there is one)
+    members: list[int]
+    weights: list[float]
+    description: str
+    reason: str  # why the search ended (a key of END_REASONS)
+    notes: list[str] = field(default_factory=list)
+    study_name: str = ""
+    refit_blas_threads: int | None = None  # BLAS threads the refit ran with (None: the default)
+
+
+class FinalModel:
+    """Chooses and refits the final model. Used from the coordinator thread only."""
+
+    def __init__(self, *, data: TrainingData, budget: Budget, executor: BaseExecutor,
+                 oof: OofCache, bus: EventBus, ensemble: bool, seed: int, study_name: str):
+        self.data = data
+        self.problem = data.problem
+        self.metric = data.problem.metric
+        self.budget = budget
+        self.executor = executor
+        self.oof = oof
+        self.bus = bus
+        self.ensemble = ensemble
+        self.seed = seed
+        self.study_name = study_name
+
+    # -- choosing -------------------------------------------------------------------------------
+
+    def choose(self, ranked: list[TrialRecord], notes: list[str]):
+        """(members, weights, out-of-fold score): the best trial, or an ensemble that beats it."""
+        if not (self.ensemble and len(ranked) > 1):
+            return [ranked[0]], [1.0], ranked[0].score
+        return self.choose_ensemble(ranked, notes)
+
+    def choose_ensemble(self, ranked: list[TrialRecord], notes: list[str]):
+        covered = self.problem.splits.covered(self.problem.n_rows)
+        y = self.data.y[covered]
+        candidates, preds = self._candidates(ranked, covered, notes)
+        single = [ranked[0]], [1.0], ranked[0].score
+        if len(candidates) < 2:
+            return single
+        selection = select_ensemble(preds, y, self.metric, seed=self.seed)
+        chosen = [candidates[i] for i in selection.indices]
+        kept = self._affordable(chosen, selection.weights, notes)
+        if len(kept) < len(chosen):
+            # some members cannot be refit in time: choose again among the ones that can
+            dropped = {m.number for m in chosen} - {m.number for m in kept}
+            pool = [i for i, c in enumerate(candidates) if c.number not in dropped]
+            selection = select_ensemble([preds[i] for i in pool], y, self.metric, seed=self.seed)
+            chosen = [candidates[pool[i]] for i in selection.indices]
+            kept = self._affordable(chosen, selection.weights, notes)
+        if len(kept) < 2 or not self.metric.is_better(selection.score, selection.single_score):
+            return single
+        weight_of = {m.number: w for m, w in zip(chosen, selection.weights, strict=True)}
+        weights = np.array([weight_of[m.number] for m in kept])
+        weights = weights / weights.sum()
+        if len(kept) == len(chosen):
+            return kept, list(weights), selection.score
+        pred_of = {c.number: p for c, p in zip(candidates, preds, strict=True)}
+        avg = sum(w * pred_of[m.number].astype(np.float64) for w, m in zip(weights, kept, strict=True))
+        return kept, list(weights), self.metric.score(y, avg)
+
+    def _candidates(self, ranked: list[TrialRecord], covered: np.ndarray, notes: list[str]):
+        """The best trial of each family, then the next best trials, with out-of-fold predictions
+        and a refit that alone fits in the time left (the best trial always: it is the fallback).
+
+        Each family's best is a candidate because the top of the ranking is often one family's
+        near-copies (wine: 250 logistic regressions), which an ensemble cannot improve on."""
+        diverse = best_of_each_family(ranked)
+        chosen_first = {r.number for r in diverse}
+        candidates, preds = [], []
+        for rec in diverse + [r for r in ranked if r.number not in chosen_first]:
+            oof = self.oof.get(rec)
+            if oof is None or oof.shape[0] != self.problem.n_rows:
+                continue
+            p = oof[covered]
+            if any(np.array_equal(p, q) for q in preds):
+                continue  # the same predictions twice add nothing
+            if candidates and self.budget.refit_estimate(rec) > self.budget.time_left() - 0.5:
+                notes.append(f"trial {rec.number} not considered for the ensemble: "
+                             "no time left to refit it")
+                continue
+            candidates.append(rec)
+            preds.append(p)
+            if len(candidates) >= MAX_CANDIDATES:
+                break
+        return candidates, preds
+
+    def _affordable(self, members: list[TrialRecord], weights: np.ndarray,
+                    notes: list[str]) -> list[TrialRecord]:
+        """The members (heaviest weight first) whose refits, shared among the workers, end before
+        the deadline; the heaviest is always kept."""
+        kept: list[TrialRecord] = []
+        for i in np.argsort(-np.asarray(weights), kind="stable"):
+            fits = [self.budget.refit_estimate(m) for m in kept + [members[i]]]
+            if kept and refit_makespan(fits, self.executor.n_workers) > self.budget.time_left() - 0.5:
+                notes.append(f"trial {members[i].number} left out of the ensemble: "
+                             "no time left to refit it")
+                continue
+            kept.append(members[i])
+        return kept
+
+    # -- refitting ------------------------------------------------------------------------------
+
+    def refit(self, members: list[TrialRecord], weights: list[float], score: float,
+              ranked: list[TrialRecord], notes: list[str], reason: str) -> SearchResult:
+        """Refit the members on every row (side by side) and build the SearchResult."""
+        self.bus.emit(RefitStarted, description=f"refitting {describe(members, weights)} on all rows",
+                      trial_numbers=[m.number for m in members])
+        # forests still growing at the deadline keep the trees they have
+        deadline = self.budget.wall_deadline()
+        futures = [self.executor.submit_refit(m.params, deadline) for m in members]
+        fitted, kept_w, kept = [], [], []
+        for m, w, f in zip(members, weights, futures, strict=True):
+            try:
+                fitted.append(f.result())
+                kept_w.append(w)
+                kept.append(m)
+            except Exception as exc:
+                why, _ = describe_error(exc)
+                notes.append(f"trial {m.number} could not be refit ({why}); left out")
+        if not fitted:
+            return self._refit_a_runner_up(ranked, notes, reason)
+        if len(fitted) == 1:
+            model, kept_w = fitted[0], [1.0]
+            score = kept[0].score if len(members) > 1 else score
+        else:
+            total = sum(kept_w)
+            kept_w = [w / total for w in kept_w]
+            cls = WeightedEnsembleClassifier if self.problem.is_classification else WeightedEnsembleRegressor
+            estimators = [(f"trial_{m.number}", est) for m, est in zip(kept, fitted, strict=True)]
+            model = cls(estimators, weights=kept_w, prefit=True).fit(self.data.X.iloc[:1], self.data.y[:1])
+        return self._result(model, kept, kept_w, float(score), reason, notes)
+
+    def _refit_a_runner_up(self, ranked: list[TrialRecord], notes: list[str], reason: str) -> SearchResult:
+        for rec in ranked[1:4]:
+            try:
+                model = self.executor.submit_refit(rec.params).result()
+            except Exception:
+                continue
+            return self._result(model, [rec], [1.0], rec.score, reason, notes)
+        raise SearchError("The final model could not be refit on all rows: " + "; ".join(notes))
+
+    def _result(self, model: Any, members: list[TrialRecord], weights: list[float], score: float,
+                reason: str, notes: list[str]) -> SearchResult:
+        return SearchResult(model, members[0].number, float(score), [m.number for m in members],
+                            [float(w) for w in weights], describe(members, weights), reason, notes,
+                            study_name=self.study_name,
+                            refit_blas_threads=self.executor.refit_blas_threads)
+
+
+def no_model_error(records: list[TrialRecord], end_reason: str, time_budget: float | None) -> Exception:
+    """The error of a search that ended without a model, saying why and what to do."""
+    failed = [r for r in records if r.state == "failed"]
+    if failed and len(failed) == len(records):
+        reasons: dict[str, int] = {}
+        for r in failed:
+            reasons[r.reason] = reasons.get(r.reason, 0) + 1
+        common = sorted(reasons.items(), key=lambda kv: -kv[1])[:3]
+        lines = "; ".join(f"{n}x {why}" for why, n in common)
+        return AllTrialsFailedError(
+            f"All {len(failed)} trials failed, so there is no model. Most common reasons: {lines}. "
+            "Check the data, or leave the failing model families out with families=[...].")
+    if time_budget is None or end_reason == "stopped":
+        return SearchError("No trial finished before the search was stopped, so there is no model.")
+    return SearchError(
+        f"No trial finished within the time budget of {time_budget:g} s ({len(records)} started). "
+        f"Give the search more time, e.g. time_budget={int(2 * time_budget + 30)}, or use fewer rows.")
+
+
+def describe(members: list[TrialRecord], weights: list[float]) -> str:
+    """"gradient_boosting (trial 3)" or "an ensemble of 2 models: ..."."""
+    if len(members) == 1:
+        return f"{members[0].family} (trial {members[0].number})"
+    parts = ", ".join(f"{m.family} #{m.number} ({w:.0%})" for m, w in zip(members, weights, strict=True))
+    return f"an ensemble of {len(members)} models: {parts}"
