@@ -13,7 +13,14 @@ from sklearn.base import BaseEstimator
 from ._automl_export import TakeAway
 from ._fairness_option import FairnessParameter
 from .exceptions import DataWarning, InputError, LeakageWarning, NotFittedError, SearchWarning
-from .problem import Problem, analyze, check_predict_frame, prepare_training, target_array
+from .problem import (
+    Problem,
+    analyze,
+    check_predict_frame,
+    prepare_training,
+    score_at,
+    target_array,
+)
 from .search import (
     API_NAMES,
     MSG_NO_SEARCH,
@@ -21,16 +28,19 @@ from .search import (
     SearchOptions,
     SearchResult,
     check_limits,
+    rank_leaderboard,
     start_search,
 )
 
 MSG_BUDGET, MSG_N_TRIALS, MSG_NO_LIMIT = API_NAMES.messages()
+MSG_MAX_PREDICT_MS = ("The 'max_predict_ms' parameter of AutoML must be a positive number of "
+                      "milliseconds (to predict 1,000 rows) or None. Got {got!r} instead.")
 MSG_RUNNING = "A search of this AutoML is still running. Call handle.stop() and handle.wait() first."
 MSG_NOT_FITTED = ("This AutoML is not fitted yet. Call fit(X, y), or wait for fit_async(X, y) to finish "
                   "(handle.wait()), before using {what}.")
 SEARCH_OPTIONS = ("time_budget", "n_trials", "seed", "n_jobs", "families", "storage", "study_name",
                   "ensemble", "sampler", "pruner", "executor", "dask_client", "trial_timeout",
-                  "memory_limit", "runs_dir")
+                  "memory_limit", "runs_dir", "max_predict_ms")
 
 
 class AutoML(TakeAway, BaseEstimator):
@@ -41,8 +51,10 @@ class AutoML(TakeAway, BaseEstimator):
     task : {"auto", "binary", "multiclass", "classification", "regression"}, default="auto"
     metric : str, default="auto"
         A friendly name (``roc_auc``, ``log_loss``, ``accuracy``, ``balanced_accuracy``, ``f1``,
-        ``rmse``, ``mae``, ``r2``) or a scikit-learn scorer name. "auto": ROC AUC for binary, log
-        loss for multiclass, RMSE for regression.
+        ``average_precision``, ``rmse``, ``mae``, ``r2``, ``mape``) or a scikit-learn scorer name.
+        "auto": ROC AUC for binary (average precision when under 10 % of the rows are positive),
+        log loss for multiclass, RMSE for regression. Binary metrics of labels (F1, accuracy...)
+        are judged at a decision threshold tuned out of fold, which the final model keeps.
     time_budget : float or None, default=60
         Seconds of wall time for the whole ``fit``, final refit included.
     n_trials : int or None, default=None
@@ -89,6 +101,11 @@ class AutoML(TakeAway, BaseEstimator):
         :func:`jupyter_automl.insight.fairness_plugin`. ``automl.fairness`` is also the method
         that checks a model (``automl.fairness(X, y, sensitive_features=...)``); the setting
         itself is ``automl.fairness.value``.
+    max_predict_ms : float or None, default=None
+        Keep the final model fast: it must predict 1,000 rows within this many milliseconds
+        (as measured on the validation folds; an ensemble counts every member). Slower trials are
+        left out of the final choice, with a note. ``select_faster`` trades score for speed
+        after the search.
 
     Attributes
     ----------
@@ -134,6 +151,7 @@ class AutoML(TakeAway, BaseEstimator):
         positive_class: Any = None,
         check_leakage: bool = True,
         fairness: dict | None = None,
+        max_predict_ms: float | None = None,
     ):
         self.task = task
         self.metric = metric
@@ -156,6 +174,7 @@ class AutoML(TakeAway, BaseEstimator):
         self.positive_class = positive_class
         self.check_leakage = check_leakage
         self.fairness = fairness
+        self.max_predict_ms = max_predict_ms
 
     # -- fitting ------------------------------------------------------------------------------
 
@@ -197,6 +216,7 @@ class AutoML(TakeAway, BaseEstimator):
         if handle is not None and not handle.done():
             raise InputError(MSG_RUNNING)
         check_limits(self.time_budget, self.n_trials)
+        self._check_max_predict_ms()
         problem, X_clean, y_clean = analyze(
             X, y, task=self.task, metric=self.metric, cv=self.cv, seed=self.seed,
             positive_class=self.positive_class, check_leakage=self.check_leakage)
@@ -208,6 +228,12 @@ class AutoML(TakeAway, BaseEstimator):
         self._handle = start_search(problem, data, options, owner=self, plugin=plugin,
                                     on_result=self._set_result, t_start=t_start)
         return self._handle
+
+    def _check_max_predict_ms(self) -> None:
+        limit = self.max_predict_ms
+        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, (int, float))
+                                  or not limit > 0):
+            raise InputError(MSG_MAX_PREDICT_MS.format(got=limit))
 
     def _make_plugin(self, problem: Problem, X: pd.DataFrame) -> Any:
         """The search plugin for the options that need one (fairness-aware search), or None."""
@@ -270,24 +296,35 @@ class AutoML(TakeAway, BaseEstimator):
         return self.best_pipeline_.predict_proba(self._prepare(X))
 
     def score(self, X: Any, y: Any) -> float:
-        """The search metric on (X, y), in its own units (see ``problem_.metric.direction``)."""
+        """The search metric on (X, y), in its own units (see ``problem_.metric.direction``).
+
+        Label metrics (F1...) of a model with a tuned decision threshold are at that threshold.
+        """
         self._check_fitted("score")
         problem = self.problem_
         pred = self.predict_proba(X) if problem.is_classification else self.predict(X)
+        threshold = getattr(self.search_, "threshold", None)
+        if threshold is not None:
+            return score_at(target_array(y), pred, problem.metric, threshold)
         return problem.metric.score(target_array(y), pred)
 
-    def leaderboard(self) -> pd.DataFrame:
-        """One row per trial, best first (columns in ``jupyter_automl.search.LEADERBOARD_COLUMNS``).
+    def leaderboard(self, sort_by: str | None = None) -> pd.DataFrame:
+        """One row per trial, best first (columns in ``jupyter_automl.search.LEADERBOARD_COLUMNS``,
+        then the usual metrics out of fold). Works during a search too (a live snapshot).
 
-        Works during a search too (a live snapshot).
+        Parameters
+        ----------
+        sort_by : str, optional
+            Rank by this column instead of the search's score: another metric ("f1",
+            "average_precision", "mae"...), "predict_ms", "model_kb", "fit_time" or "duration".
         """
         handle = getattr(self, "_handle", None)
         if handle is None:
             saved = getattr(self, "_saved_leaderboard", None)  # set by AutoML.load
-            if saved is not None:
-                return saved.copy()
-            raise NotFittedError(MSG_NOT_FITTED.format(what="leaderboard"))
-        return handle.leaderboard(getattr(self, "search_", None))
+            if saved is None:
+                raise NotFittedError(MSG_NOT_FITTED.format(what="leaderboard"))
+            return rank_leaderboard(saved.copy(), self.problem_.metric, sort_by)
+        return handle.leaderboard(getattr(self, "search_", None), sort_by=sort_by)
 
     # -- insight: explanations, fairness, the Pareto front (jupyter_automl.insight) ----------------
 
@@ -361,6 +398,17 @@ class AutoML(TakeAway, BaseEstimator):
         """
         self._check_fitted("select_trial")
         self._set_result(self._search_handle("refit").select_trial(number, self.search_))
+        return self
+
+    def select_faster(self, tolerance: float = 0.01) -> AutoML:
+        """Make the fastest model within ``tolerance`` of the chosen one's score the model.
+
+        ``tolerance`` is a share of the score (0.01: within 1 %). Among the finished trials that
+        score that well, the one that predicts 1,000 rows fastest (``leaderboard()["predict_ms"]``)
+        is refit on every row (one fit). Returns ``self``.
+        """
+        self._check_fitted("select_faster")
+        self._set_result(self._search_handle("refit").select_faster(tolerance, self.search_))
         return self
 
     def _search_handle(self, what: str) -> SearchHandle:

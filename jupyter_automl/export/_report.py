@@ -23,7 +23,7 @@ from threadpoolctl import threadpool_limits
 from .._logging import get_logger
 from ..exceptions import InputError, NotFittedError
 from ..problem import target_array
-from ..search import end_reason_text
+from ..search import end_reason_text, threshold_text
 from . import _figures as F
 from ._html import bullets, card, esc, figure, fmt, note, page, pairs, section, table
 from ._model_card import model_card
@@ -277,6 +277,10 @@ def _short_params(params: Any, limit: int = 140) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
+def _plain(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def model_section(automl: Any, found: Findings) -> str:
     from ._codegen import model_source
 
@@ -292,6 +296,9 @@ def model_section(automl: Any, found: Findings) -> str:
             f" is {automl.cv_score_:.4f}. It was refit on all {automl.problem_.n_rows:,} rows; it is a "
             "plain scikit-learn model (<code>automl.best_pipeline_</code>), and "
             "<code>automl.export_code(path)</code> writes a script that rebuilds it.</p>")
+    decision = threshold_text(result, automl.problem_.metric.name, _plain(automl.problem_.positive_class))
+    if decision:
+        body += f"<p>{esc(decision)}</p>"
     body += table(pd.DataFrame(rows), small=("settings",))
     body += "<h3>How it is built</h3>" + outline(automl.best_pipeline_)
     try:

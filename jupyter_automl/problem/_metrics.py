@@ -15,10 +15,12 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 
 from ..exceptions import InputError
 
-FRIENDLY = ("roc_auc", "log_loss", "accuracy", "balanced_accuracy", "f1", "rmse", "mae", "r2")
+FRIENDLY = ("roc_auc", "log_loss", "accuracy", "balanced_accuracy", "f1", "average_precision",
+            "rmse", "mae", "r2", "mape")
 METRIC_LABELS = {"roc_auc": "ROC AUC", "log_loss": "log loss", "accuracy": "accuracy",
-                 "balanced_accuracy": "balanced accuracy", "f1": "F1", "rmse": "RMSE",
-                 "mae": "MAE", "r2": "R²"}
+                 "balanced_accuracy": "balanced accuracy", "f1": "F1",
+                 "average_precision": "average precision", "rmse": "RMSE", "mae": "MAE",
+                 "r2": "R²", "mape": "MAPE"}
 """How people read the metric names (the wizard's front-end receives this table too)."""
 
 
@@ -26,11 +28,16 @@ def metric_label(name: str) -> str:
     """"roc_auc" -> "ROC AUC"; other names as they are."""
     return METRIC_LABELS.get(name, name)
 
-CLASSIFICATION_ONLY = {"roc_auc", "log_loss", "accuracy", "balanced_accuracy", "f1"}
-REGRESSION_ONLY = {"rmse", "mae", "r2"}
+CLASSIFICATION_ONLY = {"roc_auc", "log_loss", "accuracy", "balanced_accuracy", "f1", "average_precision"}
+REGRESSION_ONLY = {"rmse", "mae", "r2", "mape"}
 ALIASES = {"auc": "roc_auc", "logloss": "log_loss", "neg_log_loss": "log_loss", "mse_root": "rmse",
-           "neg_root_mean_squared_error": "rmse", "neg_mean_absolute_error": "mae"}
+           "neg_root_mean_squared_error": "rmse", "neg_mean_absolute_error": "mae",
+           "neg_mean_absolute_percentage_error": "mape"}
 DEFAULTS = {"binary": "roc_auc", "multiclass": "log_loss", "regression": "rmse"}
+RARE_POSITIVE_SHARE = 0.10  # below this share of positives, "auto" is average precision
+RARE_POSITIVE_REASON = ("average precision suits rare positives ({share:.1%} of the rows are "
+                        "{positive!r}): it judges how well the model ranks them first, where ROC "
+                        "AUC stays high even when most flagged rows are false alarms")
 DEFAULT_REASONS = {
     "binary": "ROC AUC ranks how well the model separates the two classes, whatever the threshold",
     "multiclass": "log loss rewards calibrated probabilities over every class",
@@ -64,12 +71,12 @@ class Metric:
 
     def score(self, y_true: np.ndarray, pred: np.ndarray) -> float:
         y, p = np.asarray(y_true), np.asarray(pred)
-        classes = self._classes_like(y)
+        classes = self.classes_like(y)
         if self.scorer:
             return float(_score_with_scorer(self.name, self.task, classes, self.positive, y, p))
         return float(_score_friendly(self.name, self.task, classes, self.positive, y, p))
 
-    def _classes_like(self, y: np.ndarray) -> np.ndarray | None:
+    def classes_like(self, y: np.ndarray) -> np.ndarray | None:
         """The classes as an array comparable with ``y`` (object dtype for text labels)."""
         if self.classes is None:
             return None
@@ -82,7 +89,7 @@ class Metric:
         (log loss on 133 rows: 4 ms a call). Plain numpy for log loss, binary ROC AUC and RMSE."""
         y = np.asarray(y_true)
         if not self.scorer and self.name == "log_loss" and self.classes is not None:
-            classes = self._classes_like(y)
+            classes = self.classes_like(y)
             order = np.argsort(classes)
             idx = order[np.searchsorted(classes, y, sorter=order)]
             rows = np.arange(len(y))
@@ -96,7 +103,7 @@ class Metric:
                 return -np.mean(np.log(np.clip(p_true, eps, 1 - eps)), axis=1)
             return log_loss
         if not self.scorer and self.name == "roc_auc" and self.task == "binary":
-            classes = self._classes_like(y)
+            classes = self.classes_like(y)
             column = int(np.flatnonzero(classes == self.positive)[0])
             positive = y == self.positive
             n_pos, n_neg = int(positive.sum()), int((~positive).sum())
@@ -121,19 +128,29 @@ class Metric:
 
 
 GREATER_IS_BETTER = {"roc_auc": True, "log_loss": False, "accuracy": True, "balanced_accuracy": True,
-                     "f1": True, "rmse": False, "mae": False, "r2": True}
+                     "f1": True, "average_precision": True, "rmse": False, "mae": False, "r2": True,
+                     "mape": False}
 
 
 def resolve_metric(
-    metric: str, task: str, classes: np.ndarray | None, positive_class: object = None
+    metric: str, task: str, classes: np.ndarray | None, positive_class: object = None,
+    positive_share: float | None = None,
 ) -> tuple[Metric, str]:
-    """Return the Metric for ``metric`` ('auto', a friendly name or a scorer name) and why."""
+    """Return the Metric for ``metric`` ('auto', a friendly name or a scorer name) and why.
+
+    ``positive_share``: the share of rows in the positive class (binary); under
+    ``RARE_POSITIVE_SHARE`` the automatic choice is average precision.
+    """
     if not isinstance(metric, str):
         raise InputError(MSG_UNKNOWN.format(friendly=list(FRIENDLY), got=metric))
     reason = "chosen by you"
     name = ALIASES.get(metric, metric)
     if name == "auto":
         name, reason = DEFAULTS[task], DEFAULT_REASONS[task]
+        if task == "binary" and positive_share is not None and positive_share < RARE_POSITIVE_SHARE:
+            name = "average_precision"
+            positive = positive_class.item() if isinstance(positive_class, np.generic) else positive_class
+            reason = RARE_POSITIVE_REASON.format(share=positive_share, positive=positive)
     is_clf = task in ("binary", "multiclass")
     classes_t = None if classes is None else tuple(classes)
     if name in FRIENDLY:
@@ -166,6 +183,10 @@ def _score_friendly(name, task, classes, positive, y, p) -> float:
             return skm.root_mean_squared_error(y, p)
         if name == "mae":
             return skm.mean_absolute_error(y, p)
+        if name == "mape":
+            if np.any(np.asarray(y, dtype=float) == 0):
+                return float("nan")  # undefined: the relative error of a zero target
+            return skm.mean_absolute_percentage_error(y, p)
         return skm.r2_score(y, p)
     pos_idx = int(np.flatnonzero(classes == positive)[0]) if task == "binary" else None
     if name == "roc_auc":
@@ -174,6 +195,12 @@ def _score_friendly(name, task, classes, positive, y, p) -> float:
         return skm.roc_auc_score(y, _renorm(p), multi_class="ovr", labels=classes)
     if name == "log_loss":
         return skm.log_loss(y, _renorm(p), labels=classes)
+    if name == "average_precision":
+        if task == "binary":
+            return skm.average_precision_score(y == positive, p[:, pos_idx])
+        onehot = (y[:, None] == classes[None, :]).astype(int)
+        present = onehot.sum(axis=0) > 0  # a fold may lack a rare class
+        return skm.average_precision_score(onehot[:, present], p[:, present], average="macro")
     if name == "accuracy":
         return skm.accuracy_score(y, _labels(p, classes))
     if name == "balanced_accuracy":

@@ -43,6 +43,7 @@ class Problem:
     n_rows: int
     leaks: dict[str, float] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    class_counts: tuple[int, ...] | None = None  # rows of each class, in the order of ``classes``
 
     @property
     def is_classification(self) -> bool:
@@ -51,6 +52,13 @@ class Problem:
     @property
     def feature_names_in(self) -> list[str]:
         return [c.name for c in self.columns]
+
+    @property
+    def minority_share(self) -> float | None:
+        """The share of rows in the rarest class (classification), else None."""
+        if not self.class_counts:
+            return None
+        return min(self.class_counts) / sum(self.class_counts)
 
     @property
     def used_columns(self) -> list[ColumnInfo]:
@@ -166,7 +174,10 @@ def analyze(
             task, task_reason = "binary", "the target has 2 classes"
         if task == "binary":
             positive, positive_reason = _positive_class(y_series, classes, positive_class)
-    metric_obj, metric_reason = resolve_metric(metric, task, classes, positive)
+    share = None
+    if task == "binary":
+        share = float((y_series == positive).mean())
+    metric_obj, metric_reason = resolve_metric(metric, task, classes, positive, positive_share=share)
 
     columns = profile(X)
     used = [c for c in columns if c.used]
@@ -202,6 +213,8 @@ def analyze(
         task=task, task_reason=task_reason, metric=metric_obj, metric_reason=metric_reason,
         target=target, classes=classes, positive_class=positive, positive_reason=positive_reason,
         columns=tuple(columns), splits=splits, n_rows=len(X), leaks=leaks, notes=tuple(notes),
+        class_counts=None if classes is None else tuple(
+            int(n) for n in y_series.value_counts().reindex(classes, fill_value=0)),
     )
     return problem, X, y_series
 

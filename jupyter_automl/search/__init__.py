@@ -5,7 +5,7 @@
 """
 
 from ._coordinator import Coordinator, SearchSettings
-from ._final_model import END_REASONS, SearchResult, end_reason_text
+from ._final_model import END_REASONS, SearchResult, end_reason_text, threshold_text
 from ._handle import SearchHandle
 from ._limits import API_NAMES, LimitNames, check_limits
 from ._objective import FoldResult, TrainingData
@@ -14,10 +14,10 @@ from ._plugins import SearchPlugin
 from ._runs import StudySummary, list_studies
 from ._start import SearchOptions, start_search
 from ._storage import StudyStore, open_study
-from ._trials import LEADERBOARD_COLUMNS, TrialRecord, leaderboard_frame
+from ._trials import LEADERBOARD_COLUMNS, TrialRecord, leaderboard_frame, rank_leaderboard
 
 __all__ = ["API_NAMES", "END_REASONS", "FRONT_COLUMNS", "LEADERBOARD_COLUMNS", "MSG_NO_SEARCH", "Coordinator",
            "FoldResult", "LimitNames", "SearchHandle", "SearchOptions", "SearchPlugin",
            "SearchResult", "SearchSettings", "StudyStore", "StudySummary", "TrainingData",
-           "TrialRecord", "check_limits", "end_reason_text", "leaderboard_frame", "list_studies",
-           "open_study", "start_search"]
+           "TrialRecord", "check_limits", "end_reason_text", "leaderboard_frame", "list_studies", "rank_leaderboard",
+           "open_study", "start_search", "threshold_text"]

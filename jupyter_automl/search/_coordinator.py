@@ -44,7 +44,7 @@ from ._oof import OofCache
 from ._quiet import search_warnings_logged
 from ._samplers import PRUNED_MESSAGE, PRUNER_STARTUP_TRIALS
 from ._storage import StudyStore
-from ._trials import TrialRecord, pareto_optimal, records_of_study
+from ._trials import TrialRecord, describe_trial, pareto_optimal, records_of_study
 from .executors import BaseExecutor
 from .space import SearchSpace
 
@@ -62,6 +62,7 @@ class SearchSettings:
     prune: bool
     seed: int
     t_start: float  # time.monotonic() when fit_async was called
+    max_predict_ms: float | None = None  # the final model predicts 1,000 rows within this
 
 
 class Coordinator:
@@ -104,7 +105,7 @@ class Coordinator:
         self.oof = OofCache(self.problem, store)
         self.final = FinalModel(data=data, budget=self.budget, executor=executor, oof=self.oof,
                                 bus=bus, ensemble=settings.ensemble, seed=settings.seed,
-                                study_name=store.name)
+                                study_name=store.name, max_predict_ms=settings.max_predict_ms)
 
     # -- control, from any thread ------------------------------------------------------------
 
@@ -372,15 +373,21 @@ class Coordinator:
 
     def _complete_trial(self, rec: TrialRecord) -> None:
         scores = rec.fold_scores
-        rec.score, rec.score_std = float(np.mean(scores)), float(np.std(scores))
         rec.state = "finished"
         rec.duration = self.budget.now() - rec.started
         self.budget.invalidate()
         oof = self.oof.assemble(rec)
+        judged = describe_trial(rec, self.data.y, oof, self.problem,
+                                tune_threshold=self.plugin is None)
+        rec.score, rec.score_std = float(np.mean(judged)), float(np.std(judged))
         trial = self._trials.pop(rec.number)
         trial.set_user_attr("fold_scores", scores)
         trial.set_user_attr("score_std", rec.score_std)
         trial.set_user_attr("fit_time", round(rec.fit_time, 4))
+        for key, value in (("metrics", rec.metrics), ("predict_ms", rec.predict_ms),
+                           ("model_bytes", rec.model_bytes), ("threshold", rec.threshold)):
+            if value is not None:
+                trial.set_user_attr(key, value)
         values = [rec.score]
         if self.multi_objective:
             covered = self.problem.splits.covered(self.problem.n_rows)

@@ -11,12 +11,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from sklearn.model_selection import FixedThresholdClassifier
 
 from ..estimators import WeightedEnsembleClassifier, WeightedEnsembleRegressor
 from ..events import EventBus, RefitStarted
 from ..exceptions import AllTrialsFailedError, SearchError
+from ..problem import TunedMetric, best_threshold, cross_fitted_scores, needs_threshold
 from ._budget import Budget, best_of_each_family, refit_makespan
 from ._ensemble import MAX_CANDIDATES, select_ensemble
+from ._latency import trim_to_latency, within_latency
 from ._objective import TrainingData, describe_error
 from ._oof import OofCache
 from ._trials import TrialRecord
@@ -29,6 +32,15 @@ END_REASONS = {
     "space_exhausted": "every configuration it could try was tried",
 }
 """Why a search ended (``SearchResult.reason``) in words, for the wizard and the report."""
+
+
+def threshold_text(result: SearchResult, metric_name: str, positive: Any) -> str:
+    """One sentence on a tuned decision threshold, or '' when the model decides at 0.5."""
+    if getattr(result, "threshold", None) is None:
+        return ""
+    return (f"It predicts {positive!r} when that class's probability reaches {result.threshold:.3f}: "
+            f"the threshold that scored {metric_name} best on the out-of-fold predictions "
+            "(instead of 0.5), kept in the model.")
 
 
 def end_reason_text(reason: str) -> str:
@@ -50,13 +62,15 @@ class SearchResult:
     notes: list[str] = field(default_factory=list)
     study_name: str = ""
     refit_blas_threads: int | None = None  # BLAS threads the refit ran with (None: the default)
+    threshold: float | None = None  # decision threshold of a binary label metric, tuned out of fold
 
 
 class FinalModel:
     """Chooses and refits the final model. Used from the coordinator thread only."""
 
     def __init__(self, *, data: TrainingData, budget: Budget, executor: BaseExecutor,
-                 oof: OofCache, bus: EventBus, ensemble: bool, seed: int, study_name: str):
+                 oof: OofCache, bus: EventBus, ensemble: bool, seed: int, study_name: str,
+                 max_predict_ms: float | None = None):
         self.data = data
         self.problem = data.problem
         self.metric = data.problem.metric
@@ -67,14 +81,35 @@ class FinalModel:
         self.ensemble = ensemble
         self.seed = seed
         self.study_name = study_name
+        self.max_predict_ms = max_predict_ms
+        # a plugin (the fairness-aware search) decides its own thresholds
+        self.thresholded = needs_threshold(self.metric) and data.plugin is None
+        # candidates are compared as they will be used: each at its own best threshold
+        self.selection_metric = TunedMetric(self.metric) if self.thresholded else self.metric
 
     # -- choosing -------------------------------------------------------------------------------
 
     def choose(self, ranked: list[TrialRecord], notes: list[str]):
-        """(members, weights, out-of-fold score): the best trial, or an ensemble that beats it."""
+        """(members, weights, out-of-fold score): the best trial, or an ensemble that beats it,
+        predicting within ``max_predict_ms`` when that is set."""
+        limit = self.max_predict_ms
+        if limit is not None:
+            ranked = within_latency(ranked, limit, notes)
         if not (self.ensemble and len(ranked) > 1):
             return [ranked[0]], [1.0], ranked[0].score
-        return self.choose_ensemble(ranked, notes)
+        members, weights, score = self.choose_ensemble(ranked, notes)
+        if limit is not None and len(members) > 1:
+            kept, weights = trim_to_latency(members, weights, limit, notes)
+            if len(kept) < len(members):
+                score = self._blend_score(kept, weights) if len(kept) > 1 else kept[0].score
+                members = kept
+        return members, weights, score
+
+    def _blend_score(self, members: list[TrialRecord], weights: list[float]) -> float:
+        covered = self.problem.splits.covered(self.problem.n_rows)
+        blend = sum(w * self.oof.get(m)[covered].astype(np.float64)
+                    for w, m in zip(weights, members, strict=True))
+        return self.selection_metric.score(self.data.y[covered], blend)
 
     def choose_ensemble(self, ranked: list[TrialRecord], notes: list[str]):
         covered = self.problem.splits.covered(self.problem.n_rows)
@@ -83,14 +118,14 @@ class FinalModel:
         single = [ranked[0]], [1.0], ranked[0].score
         if len(candidates) < 2:
             return single
-        selection = select_ensemble(preds, y, self.metric, seed=self.seed)
+        selection = select_ensemble(preds, y, self.selection_metric, seed=self.seed)
         chosen = [candidates[i] for i in selection.indices]
         kept = self._affordable(chosen, selection.weights, notes)
         if len(kept) < len(chosen):
             # some members cannot be refit in time: choose again among the ones that can
             dropped = {m.number for m in chosen} - {m.number for m in kept}
             pool = [i for i, c in enumerate(candidates) if c.number not in dropped]
-            selection = select_ensemble([preds[i] for i in pool], y, self.metric, seed=self.seed)
+            selection = select_ensemble([preds[i] for i in pool], y, self.selection_metric, seed=self.seed)
             chosen = [candidates[pool[i]] for i in selection.indices]
             kept = self._affordable(chosen, selection.weights, notes)
         if len(kept) < 2 or not self.metric.is_better(selection.score, selection.single_score):
@@ -102,7 +137,7 @@ class FinalModel:
             return kept, list(weights), selection.score
         pred_of = {c.number: p for c, p in zip(candidates, preds, strict=True)}
         avg = sum(w * pred_of[m.number].astype(np.float64) for w, m in zip(weights, kept, strict=True))
-        return kept, list(weights), self.metric.score(y, avg)
+        return kept, list(weights), self.selection_metric.score(y, avg)
 
     def _candidates(self, ranked: list[TrialRecord], covered: np.ndarray, notes: list[str]):
         """The best trial of each family, then the next best trials, with out-of-fold predictions
@@ -174,7 +209,28 @@ class FinalModel:
             cls = WeightedEnsembleClassifier if self.problem.is_classification else WeightedEnsembleRegressor
             estimators = [(f"trial_{m.number}", est) for m, est in zip(kept, fitted, strict=True)]
             model = cls(estimators, weights=kept_w, prefit=True).fit(self.data.X.iloc[:1], self.data.y[:1])
-        return self._result(model, kept, kept_w, float(score), reason, notes)
+        threshold = None
+        if self.thresholded:
+            model, threshold, score = self._with_threshold(model, kept, kept_w, score)
+        result = self._result(model, kept, kept_w, float(score), reason, notes)
+        result.threshold = threshold
+        return result
+
+    def _with_threshold(self, model: Any, members: list[TrialRecord], weights: list[float],
+                        score: float) -> tuple[Any, float | None, float]:
+        """The model deciding at the threshold best for its out-of-fold predictions (scikit-learn's
+        FixedThresholdClassifier around it), the threshold, and the cross-fitted score."""
+        oofs = [self.oof.get(m) for m in members]
+        if any(o is None or o.shape[0] != self.problem.n_rows for o in oofs):
+            return model, None, score  # a member without predictions (e.g. cut short): keep 0.5
+        covered = self.problem.splits.covered(self.problem.n_rows)
+        blend = sum(w * o.astype(np.float64) for w, o in zip(weights, oofs, strict=True))
+        threshold, _ = best_threshold(self.data.y[covered], blend[covered], self.metric)
+        score = float(np.mean(cross_fitted_scores(self.data.y, blend, self.problem.splits.folds,
+                                                   self.metric)))
+        wrapped = FixedThresholdClassifier(model, threshold=threshold, pos_label=self.problem.positive_class,
+                                           response_method="predict_proba")
+        return wrapped, threshold, score
 
     def _refit_a_runner_up(self, ranked: list[TrialRecord], notes: list[str], reason: str) -> SearchResult:
         for rec in ranked[1:4]:

@@ -10,6 +10,7 @@ import pandas as pd
 
 from ..events import Event, EventBus
 from ._coordinator import Coordinator
+from ._faster import select_faster
 from ._final_model import SearchResult
 from ._pareto import pareto_frame, refit_trial
 from ._trials import leaderboard_frame
@@ -121,13 +122,13 @@ class SearchHandle:
             "metric": c.metric.name,
         }
 
-    def leaderboard(self, result: SearchResult | None = None) -> pd.DataFrame:
+    def leaderboard(self, result: SearchResult | None = None, sort_by: str | None = None) -> pd.DataFrame:
         """The live leaderboard (see ``AutoML.leaderboard``); ``ensemble_weight`` from ``result``
-        (default: the search's own result)."""
+        (default: the search's own result); ranked by ``sort_by`` (default: the score)."""
         c = self._coordinator
         result = result or c.result
         weights = dict(zip(result.members, result.weights, strict=True)) if result else None
-        return leaderboard_frame(list(c.records.values()), c.metric, weights)
+        return leaderboard_frame(list(c.records.values()), c.metric, weights, sort_by=sort_by)
 
     # -- multi-objective searches ---------------------------------------------------------------
 
@@ -140,6 +141,12 @@ class SearchHandle:
         """Refit trial ``number`` on every row; the SearchResult that makes it the model
         (``result``, default the search's own, gives the rest: reason, notes...)."""
         return refit_trial(self._coordinator, result or self._coordinator.result, number)
+
+    def select_faster(self, tolerance: float, result: SearchResult | None = None) -> SearchResult:
+        """Refit the trial that predicts fastest among those within ``tolerance`` (a share) of
+        ``result``'s score (default: the search's own result); the SearchResult that makes it
+        the model."""
+        return select_faster(self._coordinator, result or self._coordinator.result, tolerance)
 
     @property
     def study(self):

@@ -7,6 +7,7 @@ return plain results. Errors are returned as data, never raised, so a failing tr
 
 from __future__ import annotations
 
+import pickle
 import time
 import traceback
 from dataclasses import dataclass
@@ -47,6 +48,13 @@ class FoldResult:
     error: str | None = None
     error_type: str | None = None
     truncated: bool = False  # the unit stopped at its deadline before the fit was complete
+    n_predicted: int = 0  # validation rows predicted (predict_time covers them)
+    model_bytes: int | None = None  # size of the fitted model, pickled (measured on the first fold)
+
+    @property
+    def predict_ms_per_1k(self) -> float | None:
+        """Milliseconds to predict 1,000 rows, as measured on this fold."""
+        return None if not self.n_predicted else 1e6 * self.predict_time / self.n_predicted
 
     @property
     def ok(self) -> bool:
@@ -140,7 +148,16 @@ def run_fold(data: TrainingData, params: dict[str, Any], fold: int,
     except Exception as exc:  # failures are data: recorded, and the search goes on
         reason, kind = describe_error(exc)
         return FoldResult(fold, None, fit_time or time.perf_counter() - t0, 0.0, None, reason, kind)
-    return FoldResult(fold, score, fit_time, predict_time, pred.astype(np.float32))
+    return FoldResult(fold, score, fit_time, predict_time, pred.astype(np.float32),
+                      n_predicted=len(valid), model_bytes=model_size(model) if fold == 0 else None)
+
+
+def model_size(model: Any) -> int | None:
+    """Bytes of the fitted model, pickled (what saving it costs, roughly); None if it won't pickle."""
+    try:
+        return len(pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL))
+    except Exception:  # a model that cannot be pickled is still a model
+        return None
 
 
 def refit(data: TrainingData, params: dict[str, Any], deadline: float | None = None) -> Any:

@@ -3,15 +3,14 @@ the model. The plot lives in ``jupyter_automl.insight``; this module lists and r
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ..exceptions import InputError, NotFittedError
+from ._faster import refit_as_model
 from ._final_model import SearchResult
-from ._objective import refit
 
 FRONT_COLUMNS = ["trial", "family", "score", "mitigation", "chosen", "fit_time", "params"]
 """Columns of ``AutoML.pareto_front()``, plus one column per extra objective (after "score"):
@@ -66,7 +65,7 @@ def refit_trial(coordinator: Any, result: SearchResult, number: int) -> SearchRe
     """Refit trial ``number`` on every training row; the SearchResult that makes it the model."""
     check_multi_objective(coordinator, "refit")
     if not coordinator.done.is_set():
-        raise InputError(MSG_RUNNING)
+        raise InputError(MSG_RUNNING)  # before the check of the number: it may still finish
     record = coordinator.records.get(int(number))
     if record is None or record.state != "finished":
         finished = sorted(n for n, r in coordinator.records.items() if r.state == "finished")
@@ -74,6 +73,4 @@ def refit_trial(coordinator: Any, result: SearchResult, number: int) -> SearchRe
     objectives = ", ".join(f"{k} {v:.3f}" for k, v in record.objectives.items())
     description = (f"trial {record.number} ({record.family}), chosen on the Pareto front "
                    f"({coordinator.metric.name} {record.score:.4f}; {objectives})")
-    model = refit(coordinator.data, record.params)
-    return replace(result, model=model, best_trial=record.number, score=record.score,
-                   members=[record.number], weights=[1.0], description=description)
+    return refit_as_model(coordinator, result, record, description)

@@ -42,6 +42,7 @@ class SearchOptions:
     trial_timeout: float | None = None
     memory_limit: int | None = None
     runs_dir: str = "automl_runs"
+    max_predict_ms: float | None = None
 
 
 def start_search(problem: Problem, data: TrainingFrame, options: SearchOptions, *,
@@ -85,7 +86,8 @@ def start_search(problem: Problem, data: TrainingFrame, options: SearchOptions, 
                        pruner=make_pruner(options.pruner), summary=summary)
     settings = SearchSettings(time_budget=options.time_budget, n_trials=options.n_trials,
                               ensemble=bool(options.ensemble), prune=options.pruner != "none",
-                              seed=options.seed, t_start=t_start)
+                              seed=options.seed, t_start=t_start,
+                              max_predict_ms=options.max_predict_ms)
     bus = EventBus()
     coordinator = Coordinator(data=TrainingData(data.X, data.y_array, problem, options.seed, plugin),
                               space=space, store=store, executor=executor, bus=bus,

@@ -9,21 +9,39 @@ import numpy as np
 import pandas as pd
 from optuna.trial import TrialState
 
-from ..problem import Metric
+from ..exceptions import InputError
+from ..problem import (
+    SECONDARY,
+    Metric,
+    Problem,
+    best_threshold,
+    cross_fitted_scores,
+    metric_direction,
+    needs_threshold,
+    secondary_scores,
+)
 from ._objective import FoldResult
 from ._storage import INTERRUPTED
 
 STATUSES = ("running", "finished", "pruned", "stopped", "failed")
 
 LEADERBOARD_COLUMNS = ["rank", "trial", "family", "score", "score_std", "status", "n_folds",
-                       "fit_time", "duration", "ensemble_weight", "reason", "params"]
+                       "fit_time", "duration", "predict_ms", "model_kb", "ensemble_weight",
+                       "reason", "params"]
 """Columns of ``AutoML.leaderboard()``:
 
 rank (1 = best finished trial), trial (Optuna trial number), family, score (mean over folds),
 score_std, status (running / finished / pruned / stopped / failed), n_folds (folds scored),
 fit_time (seconds of fitting, summed over folds), duration (wall seconds of the trial),
+predict_ms (milliseconds to predict 1,000 rows, on the validation folds), model_kb (size of the
+fitted model, pickled, in kB),
 ensemble_weight (share in the final model, 0 if not in it), reason (why pruned, stopped or
 failed), params (the configuration, a dict).
+
+After these come the out-of-fold scores of the usual metrics (``jupyter_automl.problem.SECONDARY``:
+e.g. roc_auc, log_loss, accuracy, balanced_accuracy, f1, average_precision), the decision
+``threshold`` of binary label metrics (F1...) when one was tuned, and a fairness-aware search's
+extra objectives.
 """
 
 
@@ -46,6 +64,10 @@ class TrialRecord:
     fit_time_total: float | None = None  # for resumed trials, whose folds are not in memory
     n_folds_done: int | None = None
     objectives: dict[str, float] = field(default_factory=dict)  # extra objectives (SearchPlugin)
+    metrics: dict[str, float] = field(default_factory=dict)  # usual metrics, out of fold
+    predict_ms: float | None = None  # to predict 1,000 rows, mean over folds
+    model_bytes: int | None = None
+    threshold: float | None = None  # decision threshold tuned out of fold (binary label metrics)
 
     @property
     def family(self) -> str:
@@ -77,6 +99,25 @@ class TrialRecord:
         return float(np.mean(self.fold_scores))
 
 
+def describe_trial(rec: TrialRecord, y: np.ndarray, oof: np.ndarray, problem: Problem,
+                   tune_threshold: bool = True) -> list[float]:
+    """Fill in what a finished trial's out-of-fold predictions say beyond its fold scores (the
+    usual metrics, predict time, model size, a tuned decision threshold); return the fold scores
+    that judge it: the folds' own, or, for binary label metrics (F1...), each fold's score at the
+    threshold tuned on the other folds (cross-fitted, so not optimistic). A plugin that
+    decides thresholds itself (fairness) turns the tuning off: ``tune_threshold=False``."""
+    covered = problem.splits.covered(problem.n_rows)
+    folds = [rec.folds[k] for k in sorted(rec.folds)]
+    rec.metrics = secondary_scores(y[covered], oof[covered], problem.metric)
+    per_1k = [f.predict_ms_per_1k for f in folds if f.predict_ms_per_1k is not None]
+    rec.predict_ms = float(np.mean(per_1k)) if per_1k else None
+    rec.model_bytes = folds[0].model_bytes if folds else None
+    if not (tune_threshold and needs_threshold(problem.metric)):
+        return rec.fold_scores
+    rec.threshold, _ = best_threshold(y[covered], oof[covered], problem.metric)
+    return cross_fitted_scores(y, oof, problem.splits.folds, problem.metric)
+
+
 def records_of_study(study: Any, objective_names: tuple[str, ...] = ()) -> list[TrialRecord]:
     """Records of a stored study's ended trials (a resumed search starts from them)."""
     records = []
@@ -94,11 +135,28 @@ def records_of_study(study: Any, objective_names: tuple[str, ...] = ()) -> list[
                           score_std=attrs.get("score_std"), resumed=True, duration=duration,
                           reason=attrs.get("reason", INTERRUPTED if state == "failed" else ""),
                           fit_time_total=attrs.get("fit_time", 0.0),
-                          n_folds_done=len(attrs.get("fold_scores", [])))
+                          n_folds_done=len(attrs.get("fold_scores", [])),
+                          metrics=dict(attrs.get("metrics", {})), predict_ms=attrs.get("predict_ms"),
+                          model_bytes=attrs.get("model_bytes"), threshold=attrs.get("threshold"))
         if state == "finished" and objective_names:
             rec.objectives = dict(zip(objective_names, t.values[1:], strict=True))
         records.append(rec)
     return records
+
+
+MSG_SORT_BY = ("leaderboard(sort_by=...) takes a column to rank by: {valid}. Got {got!r} instead.")
+ASCENDING = ("predict_ms", "model_kb", "fit_time", "duration")  # less is better
+
+
+def _sort_key(frame: pd.DataFrame, metric: Metric, sort_by: str | None) -> pd.Series:
+    """Larger is better: the column to rank by, negated where lower is better."""
+    if sort_by is None or sort_by == "score":
+        return frame["score"] if metric.greater_is_better else -frame["score"]
+    valid = ["score", *ASCENDING, *(c for c in SECONDARY.get(metric.task, ()) if c in frame)]
+    if sort_by not in valid:
+        raise InputError(MSG_SORT_BY.format(valid=valid, got=sort_by))
+    values = frame[sort_by].astype(float)
+    return -values if sort_by in ASCENDING or metric_direction(sort_by) == "minimize" else values
 
 
 def pareto_optimal(records: list[TrialRecord], directions: list[str]) -> list[TrialRecord]:
@@ -117,8 +175,13 @@ def pareto_optimal(records: list[TrialRecord], directions: list[str]) -> list[Tr
 
 
 def leaderboard_frame(records: list[TrialRecord], metric: Metric,
-                      weights: dict[int, float] | None = None) -> pd.DataFrame:
-    """One row per trial, best first; unfinished trials after the finished ones."""
+                      weights: dict[int, float] | None = None,
+                      sort_by: str | None = None) -> pd.DataFrame:
+    """One row per trial, best first; unfinished trials after the finished ones.
+
+    ``sort_by``: rank by another column (a metric's name, "predict_ms", "model_kb", "fit_time"
+    or "duration"); ``rank`` then follows that column, best first.
+    """
     weights = weights or {}
     rows = []
     for r in records:
@@ -130,18 +193,32 @@ def leaderboard_frame(records: list[TrialRecord], metric: Metric,
             "status": r.state, "n_folds": r.n_folds_done if r.n_folds_done is not None else len(scores),
             "fit_time": round(r.fit_time, 3),
             "duration": np.nan if r.duration is None else round(r.duration, 3),
+            "predict_ms": np.nan if r.predict_ms is None else round(r.predict_ms, 3),
+            "model_kb": np.nan if r.model_bytes is None else round(r.model_bytes / 1024, 1),
             "ensemble_weight": float(weights.get(r.number, 0.0)), "reason": r.reason,
             "params": {k: v for k, v in r.params.items() if k != "family"},
+            **r.metrics, **({"threshold": r.threshold} if r.threshold is not None else {}),
             **r.objectives,
         })
-    extra = sorted({k for r in records for k in r.objectives})
+    named = {k for r in records for k in r.metrics}
+    extra = [m for m in SECONDARY.get(metric.task, ()) if m in named]
+    extra += ["threshold"] * any(r.threshold is not None for r in records)
+    extra += sorted({k for r in records for k in r.objectives})
     frame = pd.DataFrame(rows, columns=[c for c in LEADERBOARD_COLUMNS if c != "rank"] + extra)
     if frame.empty:
         return pd.DataFrame(columns=LEADERBOARD_COLUMNS)
+    return rank_leaderboard(frame, metric, sort_by)
+
+
+def rank_leaderboard(frame: pd.DataFrame, metric: Metric, sort_by: str | None = None) -> pd.DataFrame:
+    """The leaderboard's rows in order (finished trials first, the best first by ``sort_by``,
+    default the score) and their ``rank``; a ``rank`` column already there is replaced."""
+    frame = frame.drop(columns=["rank"], errors="ignore")
+    if frame.empty:
+        return frame.reindex(columns=["rank", *frame.columns])
     finished = frame["status"] == "finished"
-    key = frame["score"] if metric.greater_is_better else -frame["score"]
-    frame["_order"] = np.where(finished, 0, 1)
-    frame["_key"] = key.fillna(-np.inf)
+    key = _sort_key(frame, metric, sort_by)
+    frame = frame.assign(_order=np.where(finished, 0, 1), _key=key.fillna(-np.inf).to_numpy())
     frame = frame.sort_values(["_order", "_key", "trial"], ascending=[True, False, True])
     frame = frame.drop(columns=["_order", "_key"]).reset_index(drop=True)
     rank = np.full(len(frame), np.nan)

@@ -17,7 +17,7 @@ from ..exceptions import AutoMLWarning
 from ..export import figure_png
 from ..insight import diagnose
 from ..problem import metric_label
-from ..search import end_reason_text
+from ..search import end_reason_text, threshold_text
 from ..search.space import FAMILIES
 from ._protocol import jsonable
 
@@ -86,7 +86,9 @@ def _why(automl: Any, board: pd.DataFrame, metric: str) -> list[str]:
         f"The search ended because {reason}: {_trials(n_done)} finished, {n_cut} "
         f"{'was' if n_cut == 1 else 'were'} pruned or stopped early, "
         f"{int(counts.get('failed', 0))} failed.")
-    return lines + list(search.notes)
+    positive = automl.problem_.positive_class
+    decision = threshold_text(search, label, positive.item() if hasattr(positive, "item") else positive)
+    return lines + ([decision] if decision else []) + list(search.notes)
 
 
 def results_part(automl: Any, X_holdout: pd.DataFrame | None, y_holdout: pd.Series | None, *,

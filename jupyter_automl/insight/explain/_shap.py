@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from sklearn.model_selection import FixedThresholdClassifier
 
 from ..._logging import get_logger
 from ...exceptions import InputError
@@ -51,6 +52,8 @@ NOTE_BACKGROUND = ("Masked columns take values from {k} background rows{sampled}
                    "estimates relative to that background.")
 NOTE_PERMUTATIONS = ("Model-agnostic permutation SHAP with {p} antithetic permutation(s) per row: "
                      "exact for additive effects, an estimate where columns interact.")
+NOTE_THRESHOLD = ("The model decides at a tuned threshold ({threshold:.3g}); the values explain "
+                  "its probabilities, which the threshold does not change.")
 NOTE_WRAPPED = ("The model is {name} around a scikit-learn pipeline; the explanation is of that "
                 "pipeline's scores, before the fairness post-processing.")
 NOTE_MIXED = ("The model is a fairness-constrained mix of {n} fits (ReductionClassifier); the "
@@ -112,6 +115,10 @@ def explain(model: Any, X: pd.DataFrame, *, problem: Any = None, target_class: A
     if len(X) == 0:
         raise InputError(MSG_EMPTY)
     notes: list[str] = []
+    if isinstance(model, FixedThresholdClassifier):
+        # a tuned decision threshold changes the labels, not the probabilities explained
+        notes.append(NOTE_THRESHOLD.format(threshold=model.threshold))
+        model = model.estimator
     inner = getattr(model, "explained_estimator_", None)
     if inner is not None:
         weights = getattr(model, "weights_", None)

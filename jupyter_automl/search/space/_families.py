@@ -83,6 +83,52 @@ def encoded_width(problem: Problem) -> int:
     return width
 
 
+# Below this share of rows in the rarest class, class weights become a search choice: balanced
+# tables rarely gain from them, and every extra choice costs the sampler trials.
+IMBALANCED_SHARE = 0.2
+
+
+def _class_weight(problem: Problem) -> list[Param]:
+    """``class_weight`` (none or balanced) as a choice, on imbalanced classification tables."""
+    share = problem.minority_share
+    if share is None or share >= IMBALANCED_SHARE:
+        return []
+    return [Param("class_weight", "categorical", choices=("none", "balanced"), default="none",
+                  help="weigh each class by the inverse of its frequency (rare classes count more)")]
+
+
+def _weight(v: dict[str, Any]) -> str | None:
+    """The scikit-learn ``class_weight`` of a configuration."""
+    return "balanced" if v.get("class_weight") == "balanced" else None
+
+
+CALIBRATION_METRICS = ("log_loss",)  # metrics that judge the probabilities themselves
+
+
+def _calibration(problem: Problem) -> list[Param]:
+    """Probability calibration as a choice, when the metric judges probabilities: forests and
+    k-NN give coarse, shrunk probabilities that a sigmoid or isotonic map can fix."""
+    if not problem.is_classification or problem.metric.name not in CALIBRATION_METRICS:
+        return []
+    return [Param("calibration", "categorical", choices=("none", "sigmoid", "isotonic"),
+                  default="none", help="recalibrate the probabilities (cross-fitted on 3 folds)")]
+
+
+def calibrated(model: Any, v: dict[str, Any], seed: int) -> Any:
+    """``model`` wrapped in a cross-fitted calibration when the configuration asks for one."""
+    method = v.get("calibration", "none")
+    if method == "none":
+        return model
+    from sklearn.model_selection import StratifiedKFold
+
+    folds = StratifiedKFold(3, shuffle=True, random_state=seed)
+    return CalibratedClassifierCV(model, method=method, cv=folds)
+
+
+def _calibration_cost(v: dict[str, Any]) -> float:
+    return 2.2 if v.get("calibration", "none") != "none" else 1.0  # three fits on 2/3 of the rows
+
+
 def _feature_fraction() -> Param:
     return Param("feature_fraction", "categorical", choices=FEATURE_FRACTIONS, default=1.0,
                  help="share of columns kept, ranked by a univariate test (feature selection)")
@@ -103,13 +149,14 @@ class Linear(Family):
             Param("numeric_transform", "categorical", choices=("standard", "quantile"),
                   default="standard", help="scale numbers, or map them to a normal shape"),
             _feature_fraction(),
-        ]
+        ] + _class_weight(problem)
 
     def estimator(self, v, problem, seed):
         if problem.is_classification:
             # Newton-Cholesky converges in a few iterations when rows far outnumber encoded columns
             solver = "newton-cholesky" if encoded_width(problem) <= 300 else "lbfgs"
-            return LogisticRegression(C=v["C"], solver=solver, max_iter=1000)
+            return LogisticRegression(C=v["C"], solver=solver, max_iter=1000,
+                                      class_weight=_weight(v))
         if v["model"] == "elasticnet":
             return ElasticNet(alpha=v["alpha"], l1_ratio=v["l1_ratio"], max_iter=5000, random_state=seed)
         return Ridge(alpha=v["alpha"])
@@ -128,14 +175,17 @@ class KNN(Family):
             Param("weights", "categorical", choices=("uniform", "distance"), default="distance"),
             Param("p", "categorical", choices=(1, 2), default=2, help="1: Manhattan, 2: Euclidean"),
             _feature_fraction(),
-        ]
+        ] + _calibration(problem)
 
     def estimator(self, v, problem, seed):
         cls = KNeighborsClassifier if problem.is_classification else KNeighborsRegressor
         model = cls(n_neighbors=v["n_neighbors"], weights=v["weights"], p=v["p"])
         if problem.n_rows > KNN_MAX_ROWS:
             model = SubsampledEstimator(model, max_rows=KNN_MAX_ROWS, random_state=seed)
-        return model
+        return calibrated(model, v, seed)
+
+    def cost_factor(self, v):
+        return _calibration_cost(v)
 
 
 def _early_stopping_fits(problem) -> bool:
@@ -153,20 +203,22 @@ class SVM(Family):
               Param("gamma", "float", 1e-4, 1.0, log=True, default=0.01, help="RBF kernel width")]
         if not problem.is_classification:
             ps.append(Param("epsilon", "float", 1e-3, 1.0, log=True, default=0.1))
-        return ps + [_feature_fraction()]
+        return ps + [_feature_fraction()] + _class_weight(problem)
 
     def estimator(self, v, problem, seed):
         if problem.n_rows <= KERNEL_SVM_MAX_ROWS:
             if problem.is_classification:
                 # SVC(probability=True) is deprecated since scikit-learn 1.9; this is its replacement
-                return CalibratedClassifierCV(SVC(C=v["C"], gamma=v["gamma"], random_state=seed),
+                return CalibratedClassifierCV(SVC(C=v["C"], gamma=v["gamma"], random_state=seed,
+                                                  class_weight=_weight(v)),
                                               method="sigmoid", ensemble=False, cv=3)
             return TransformedTargetRegressor(SVR(C=v["C"], gamma=v["gamma"], epsilon=v["epsilon"]),
                                               transformer=StandardScaler())
         # kernel approximation: cost linear in rows
         kernel = Nystroem(gamma=v["gamma"], n_components=300, random_state=seed)
         if problem.is_classification:
-            return Pipeline([("kernel", kernel), ("linear", LogisticRegression(C=v["C"], max_iter=1000))])
+            return Pipeline([("kernel", kernel), ("linear", LogisticRegression(
+                C=v["C"], max_iter=1000, class_weight=_weight(v)))])
         return TransformedTargetRegressor(
             Pipeline([("kernel", kernel), ("linear", Ridge(alpha=1.0 / v["C"]))]),
             transformer=StandardScaler())
@@ -204,20 +256,25 @@ def _forest_cost(v: dict[str, Any], default_max_features: float) -> float:
 class RandomForest(Family):
     def params(self, problem):
         return _forest_params(problem) + [
-            Param("bootstrap", "categorical", choices=(True, False), default=True)]
+            Param("bootstrap", "categorical", choices=(True, False), default=True)] \
+            + _class_weight(problem) + _calibration(problem)
 
     def defaults(self, problem):
         base = super().defaults(problem)[0]
         return [_forest_default(problem, base, 0.3 if problem.is_classification else 1.0)]
 
     def estimator(self, v, problem, seed):
-        cls = RandomForestClassifier if problem.is_classification else RandomForestRegressor
-        return cls(n_estimators=v["n_estimators"], max_features=v["max_features"],
-                   min_samples_leaf=v["min_samples_leaf"], criterion=v["criterion"],
-                   bootstrap=v["bootstrap"], random_state=seed)
+        if not problem.is_classification:
+            return RandomForestRegressor(n_estimators=v["n_estimators"], max_features=v["max_features"],
+                                         min_samples_leaf=v["min_samples_leaf"], criterion=v["criterion"],
+                                         bootstrap=v["bootstrap"], random_state=seed)
+        return calibrated(RandomForestClassifier(
+            n_estimators=v["n_estimators"], max_features=v["max_features"],
+            min_samples_leaf=v["min_samples_leaf"], criterion=v["criterion"],
+            bootstrap=v["bootstrap"], class_weight=_weight(v), random_state=seed), v, seed)
 
     def cost_factor(self, v):
-        return _forest_cost(v, 0.3)
+        return _forest_cost(v, 0.3) * _calibration_cost(v)
 
     def preprocessing_options(self, v):
         return {"cat_encoding": v["cat_encoding"]}
@@ -225,19 +282,24 @@ class RandomForest(Family):
 
 class ExtraTrees(Family):
     def params(self, problem):
-        return _forest_params(problem)
+        return _forest_params(problem) + _class_weight(problem) + _calibration(problem)
 
     def defaults(self, problem):
         base = super().defaults(problem)[0]
         return [_forest_default(problem, base, 0.5 if problem.is_classification else 1.0)]
 
     def estimator(self, v, problem, seed):
-        cls = ExtraTreesClassifier if problem.is_classification else ExtraTreesRegressor
-        return cls(n_estimators=v["n_estimators"], max_features=v["max_features"],
-                   min_samples_leaf=v["min_samples_leaf"], criterion=v["criterion"], random_state=seed)
+        if not problem.is_classification:
+            return ExtraTreesRegressor(n_estimators=v["n_estimators"], max_features=v["max_features"],
+                                       min_samples_leaf=v["min_samples_leaf"], criterion=v["criterion"],
+                                       random_state=seed)
+        return calibrated(ExtraTreesClassifier(
+            n_estimators=v["n_estimators"], max_features=v["max_features"],
+            min_samples_leaf=v["min_samples_leaf"], criterion=v["criterion"],
+            class_weight=_weight(v), random_state=seed), v, seed)
 
     def cost_factor(self, v):
-        return _forest_cost(v, 0.5)
+        return _forest_cost(v, 0.5) * _calibration_cost(v)
 
     def preprocessing_options(self, v):
         return {"cat_encoding": v["cat_encoding"]}
@@ -259,7 +321,7 @@ class GradientBoosting(Family):
             Param("max_features", "float", 0.2, 1.0, default=1.0, help="share of columns per split"),
             Param("max_iter", "int", 50, 1000, log=True, default=200,
                   help="boosting rounds (at most; early stopping may end sooner)"),
-        ]
+        ] + _class_weight(problem)
 
     def defaults(self, problem):
         base = super().defaults(problem)[0]
@@ -270,13 +332,14 @@ class GradientBoosting(Family):
     def estimator(self, v, problem, seed):
         from ._preprocessing import native_categorical
 
-        cls = (HistGradientBoostingClassifier if problem.is_classification
-               else HistGradientBoostingRegressor)
-        return cls(learning_rate=v["learning_rate"], max_leaf_nodes=v["max_leaf_nodes"],
-                   min_samples_leaf=v["min_samples_leaf"], l2_regularization=v["l2_regularization"],
-                   max_features=v["max_features"], max_iter=v["max_iter"],
-                   early_stopping=problem.n_rows > HGB_EARLY_STOPPING_ROWS, n_iter_no_change=20,
-                   categorical_features=native_categorical(problem), random_state=seed)
+        kwargs = dict(learning_rate=v["learning_rate"], max_leaf_nodes=v["max_leaf_nodes"],
+                      min_samples_leaf=v["min_samples_leaf"], l2_regularization=v["l2_regularization"],
+                      max_features=v["max_features"], max_iter=v["max_iter"],
+                      early_stopping=problem.n_rows > HGB_EARLY_STOPPING_ROWS, n_iter_no_change=20,
+                      categorical_features=native_categorical(problem), random_state=seed)
+        if problem.is_classification:
+            return HistGradientBoostingClassifier(class_weight=_weight(v), **kwargs)
+        return HistGradientBoostingRegressor(**kwargs)
 
     def cost_factor(self, v):
         return v["max_iter"] / 200 * (v["max_leaf_nodes"] / 31) ** 0.4 * v["max_features"] ** 0.5

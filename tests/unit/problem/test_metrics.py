@@ -18,9 +18,9 @@ BIN = np.array(["bad", "good"], dtype=object)
 MULTI = np.array([0, 1, 2])
 DIRECTIONS = {"roc_auc": "maximize", "log_loss": "minimize", "accuracy": "maximize",
               "balanced_accuracy": "maximize", "f1": "maximize", "rmse": "minimize",
-              "mae": "minimize", "r2": "maximize"}
-CLASSIFICATION = ["roc_auc", "log_loss", "accuracy", "balanced_accuracy", "f1"]
-REGRESSION = ["rmse", "mae", "r2"]
+              "mae": "minimize", "r2": "maximize", "average_precision": "maximize", "mape": "minimize"}
+CLASSIFICATION = ["roc_auc", "log_loss", "accuracy", "balanced_accuracy", "f1", "average_precision"]
+REGRESSION = ["rmse", "mae", "r2", "mape"]
 
 
 def _resolve(name, task):

@@ -1,0 +1,47 @@
+"""Every usual metric of one set of out-of-fold predictions, beside the one the search optimises.
+
+A trial is judged on one metric, but people compare models on several: the leaderboard shows
+these for every trial and can rank by any of them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._metrics import GREATER_IS_BETTER, Metric
+
+SECONDARY = {
+    "binary": ("roc_auc", "log_loss", "accuracy", "balanced_accuracy", "f1", "average_precision"),
+    "multiclass": ("roc_auc", "log_loss", "accuracy", "balanced_accuracy", "f1", "average_precision"),
+    "regression": ("rmse", "mae", "r2", "mape"),
+}
+"""The metrics every trial records, per task."""
+
+MAX_ROWS = 200_000  # larger tables are scored on a fixed random sample of this many rows
+
+
+def metric_direction(name: str) -> str | None:
+    """"maximize" or "minimize" for a secondary metric's name, None for other names."""
+    if name not in GREATER_IS_BETTER:
+        return None
+    return "maximize" if GREATER_IS_BETTER[name] else "minimize"
+
+
+def secondary_scores(y: np.ndarray, pred: np.ndarray, metric: Metric) -> dict[str, float]:
+    """``{name: score}`` for the task's usual metrics (NaN where one is undefined, e.g. MAPE with
+    a zero target, or ROC AUC on a single class). Binary label metrics are at threshold 0.5."""
+    y, pred = np.asarray(y), np.asarray(pred)
+    if len(y) > MAX_ROWS:
+        keep = np.random.default_rng(0).choice(len(y), MAX_ROWS, replace=False)
+        y, pred = y[keep], pred[keep]
+    out = {}
+    for name in SECONDARY[metric.task]:
+        try:
+            out[name] = float(_score(name, y, pred, metric))
+        except ValueError:  # e.g. one class only in these rows
+            out[name] = float("nan")
+    return out
+
+
+def _score(name: str, y: np.ndarray, pred: np.ndarray, metric: Metric) -> float:
+    return Metric(name, GREATER_IS_BETTER[name], metric.task, metric.classes, metric.positive).score(y, pred)
