@@ -9,7 +9,7 @@ manner of scikit-learn's Displays. This package never imports ipywidgets or IPyt
 from __future__ import annotations
 
 from ..search import FRONT_COLUMNS
-from .diagnostics import Diagnostics, diagnose
+from .diagnostics import CostFront, Diagnostics, Reliability, cost_front_of, diagnose
 from .explain import Explanation, explain
 from .fairness import (
     TRUSTED_TYPES,
@@ -30,7 +30,7 @@ from .fairness import (
 )
 from .importance import FamilyImportance, family_importance, importances
 
-__all__ = ["FRONT_COLUMNS", "TRUSTED_TYPES", "Diagnostics", "Explanation", "FairnessPlugin",
+__all__ = ["FRONT_COLUMNS", "TRUSTED_TYPES", "CostFront", "Diagnostics", "Reliability", "cost_front_of", "Explanation", "FairnessPlugin",
            "FairnessResult", "FairnessSearchWarning", "FamilyImportance", "MitigationResult",
            "ReductionClassifier", "SensitiveGroups", "SmallGroupWarning", "ThresholdClassifier",
            "diagnose", "disparity", "explain", "family_importance", "fairness", "fairness_plugin",

@@ -13,11 +13,19 @@ from ._problem import Problem, analyze
 from ._scores import SECONDARY, metric_direction, secondary_scores
 from ._splits import Splits, make_splits
 from ._tables import TableReadError, read_table
-from ._thresholds import TunedMetric, best_threshold, cross_fitted_scores, needs_threshold, score_at
+from ._thresholds import (
+    LABEL_METRICS,
+    TunedMetric,
+    best_threshold,
+    cross_fitted_scores,
+    needs_threshold,
+    score_at,
+)
 
 __all__ = [
     "FRIENDLY_METRICS",
     "KINDS",
+    "LABEL_METRICS",
     "METRIC_LABELS",
     "SECONDARY",
     "ColumnInfo",

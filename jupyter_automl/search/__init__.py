@@ -7,6 +7,7 @@
 from ._coordinator import Coordinator, SearchSettings
 from ._final_model import END_REASONS, SearchResult, end_reason_text, threshold_text
 from ._handle import SearchHandle
+from ._latency import faster_in_leaderboard
 from ._limits import API_NAMES, LimitNames, check_limits
 from ._objective import FoldResult, TrainingData
 from ._pareto import FRONT_COLUMNS, MSG_NO_SEARCH
@@ -19,5 +20,5 @@ from ._trials import LEADERBOARD_COLUMNS, TrialRecord, leaderboard_frame, rank_l
 __all__ = ["API_NAMES", "END_REASONS", "FRONT_COLUMNS", "LEADERBOARD_COLUMNS", "MSG_NO_SEARCH", "Coordinator",
            "FoldResult", "LimitNames", "SearchHandle", "SearchOptions", "SearchPlugin",
            "SearchResult", "SearchSettings", "StudyStore", "StudySummary", "TrainingData",
-           "TrialRecord", "check_limits", "end_reason_text", "leaderboard_frame", "list_studies", "rank_leaderboard",
+           "TrialRecord", "check_limits", "end_reason_text", "faster_in_leaderboard", "leaderboard_frame", "list_studies", "rank_leaderboard",
            "open_study", "start_search", "threshold_text"]

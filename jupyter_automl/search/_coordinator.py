@@ -16,7 +16,6 @@ import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, replace
-from typing import Any
 
 import numpy as np
 import optuna
@@ -24,7 +23,6 @@ from optuna.trial import TrialState
 
 from .._logging import get_logger
 from ..events import (
-    BestChanged,
     EventBus,
     FoldScored,
     SearchErrored,
@@ -32,15 +30,13 @@ from ..events import (
     SearchPaused,
     SearchResumed,
     SearchStarted,
-    TrialFailed,
-    TrialFinished,
-    TrialPruned,
     TrialStarted,
 )
 from ._budget import Budget, first_fold_estimate
-from ._final_model import FinalModel, SearchResult, no_model_error
+from ._final_model import FinalModel, SearchResult, no_model_error, variability
 from ._objective import FoldResult, TrainingData, describe_error
 from ._oof import OofCache
+from ._outcomes import emit_outcome, public
 from ._quiet import search_warnings_logged
 from ._samplers import PRUNED_MESSAGE, PRUNER_STARTUP_TRIALS
 from ._storage import StudyStore
@@ -310,7 +306,7 @@ class Coordinator:
         rec = TrialRecord(number=trial.number, params=dict(trial.params), started=self.budget.now())
         self.records[trial.number] = rec
         self._trials[trial.number] = trial
-        self.bus.emit(TrialStarted, trial_number=rec.number, family=rec.family, params=_public(rec.params))
+        self.bus.emit(TrialStarted, trial_number=rec.number, family=rec.family, params=public(rec.params))
         estimate = first_fold_estimate(self.problem, rec, self.records.values())
         if estimate is not None and estimate > self.budget.search_time_left():
             # the sampler picked something too slow for the time left: ask again (a cheaper
@@ -412,25 +408,9 @@ class Coordinator:
         self._emit_outcome(rec, error_type)
 
     def _emit_outcome(self, rec: TrialRecord, error_type: str = "") -> None:
-        params = _public(rec.params)
-        if rec.state == "finished":
-            self.bus.emit(TrialFinished, trial_number=rec.number, family=rec.family, params=params,
-                          score=rec.score, score_std=rec.score_std or 0.0,
-                          fit_time=round(rec.fit_time, 4), duration=round(rec.duration or 0.0, 4),
-                          objectives=dict(rec.objectives))
-            best = self.records.get(self.best_number) if self.best_number is not None else None
-            if best is None or self.metric.is_better(rec.score, best.score):
-                self.best_number = rec.number
-                self.bus.emit(BestChanged, trial_number=rec.number, family=rec.family, score=rec.score,
-                              previous_score=None if best is None else best.score)
-        elif rec.state == "failed":
-            self.bus.emit(TrialFailed, trial_number=rec.number, family=rec.family, params=params,
-                          reason=rec.reason, error_type=error_type or "Error")
-        else:
-            scores = rec.fold_scores
-            self.bus.emit(TrialPruned, trial_number=rec.number, family=rec.family, params=params,
-                          fold=len(scores), score=float(np.mean(scores)) if scores else None,
-                          reason=rec.reason)
+        best = self.records.get(self.best_number) if self.best_number is not None else None
+        if emit_outcome(self.bus, rec, self.metric, best, error_type):
+            self.best_number = rec.number
 
     def _abandon_running(self) -> None:
         """Trials still running when the search ends are recorded as stopped."""
@@ -494,8 +474,8 @@ class Coordinator:
             members, weights, score = [best], [1.0], best.score
         else:
             members, weights, score = self.final.choose(ranked, notes)
-        return self.final.refit(members, weights, score, ranked, notes, self._end_reason)
+        result = self.final.refit(members, weights, score, ranked, notes, self._end_reason)
+        result.variability = variability(list(self.records.values()), self.executor.n_workers,
+                                         self.settings.time_budget, self._end_reason)
+        return result
 
-
-def _public(params: dict[str, Any]) -> dict[str, Any]:
-    return {k: (v.item() if isinstance(v, np.generic) else v) for k, v in params.items()}

@@ -63,6 +63,8 @@ class SearchResult:
     study_name: str = ""
     refit_blas_threads: int | None = None  # BLAS threads the refit ran with (None: the default)
     threshold: float | None = None  # decision threshold of a binary label metric, tuned out of fold
+    # why the same data, seed and settings could give another result ([]: they give this one)
+    variability: list[str] = field(default_factory=list)
 
 
 class FinalModel:
@@ -247,6 +249,24 @@ class FinalModel:
                             [float(w) for w in weights], describe(members, weights), reason, notes,
                             study_name=self.study_name,
                             refit_blas_threads=self.executor.refit_blas_threads)
+
+
+def variability(records: list[TrialRecord], n_workers: int, time_budget: float | None,
+                end_reason: str) -> list[str]:
+    """What could make the same data, seed and settings give another result: time (the budget
+    decides how many trials run and which are cut short) and parallel units (trials finish in
+    another order, and the sampler sees them in that order). Empty for a sequential search
+    limited by n_trials, which is reproducible exactly."""
+    reasons = []
+    cut = sum(1 for r in records if r.state == "stopped" and "time" in r.reason)
+    if time_budget is not None and (end_reason == "time_budget" or cut):
+        reasons.append(f"the time budget decided when the search ended ({len(records)} trials"
+                       + (f", {cut} cut short by time" if cut else "") + "); a faster or busier "
+                       "machine runs more or fewer")
+    if n_workers > 1:
+        reasons.append(f"{n_workers} units ran side by side, so trials could finish in another "
+                       "order, and the sampler learns from them in that order")
+    return reasons
 
 
 def no_model_error(records: list[TrialRecord], end_reason: str, time_budget: float | None) -> Exception:

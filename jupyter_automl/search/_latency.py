@@ -8,6 +8,8 @@ sum of its members'.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from ..exceptions import InputError
@@ -57,13 +59,32 @@ def faster_trial(records: list[TrialRecord], best_score: float, greater_is_bette
                  tolerance: float) -> TrialRecord:
     """The finished trial that predicts fastest among those scoring within ``tolerance`` (a share
     of the best score's size) of ``best_score``; ties go to the better score."""
+    finished = {r.number: r for r in records if r.state == "finished" and r.score is not None
+                and r.predict_ms is not None}
+    number = pick_faster([r.number for r in finished.values()], [r.score for r in finished.values()],
+                         [r.predict_ms for r in finished.values()], best_score, greater_is_better,
+                         tolerance)
+    return finished[number]
+
+
+def faster_in_leaderboard(board: Any, best_score: float, greater_is_better: bool,
+                          tolerance: float) -> int:
+    """``faster_trial`` over a leaderboard frame: the trial number."""
+    done = board[(board["status"] == "finished") & board["predict_ms"].notna() & board["score"].notna()]
+    return pick_faster(done["trial"].tolist(), done["score"].tolist(), done["predict_ms"].tolist(),
+                       best_score, greater_is_better, tolerance)
+
+
+def pick_faster(numbers: list[int], scores: list[float], predict_ms: list[float], best_score: float,
+                greater_is_better: bool, tolerance: float) -> int:
+    """The rule behind ``select_faster``: among the trials within ``tolerance`` of the best score,
+    the fastest to predict (ties: the better score, then the earlier trial)."""
     if isinstance(tolerance, bool) or not isinstance(tolerance, (int, float)) or not 0 <= tolerance <= 1:
         raise InputError(MSG_TOLERANCE.format(got=tolerance))
-    finished = [r for r in records if r.state == "finished" and r.score is not None
-                and r.predict_ms is not None]
-    if not finished:
+    if not numbers:
         raise InputError(MSG_NO_TIMES)
     margin = tolerance * abs(best_score)
     sign = 1.0 if greater_is_better else -1.0
-    close = [r for r in finished if sign * (r.score - best_score) >= -margin - 1e-12]
-    return min(close, key=lambda r: (r.predict_ms, -sign * r.score, r.number))
+    close = [(ms, -sign * s, n) for n, s, ms in zip(numbers, scores, predict_ms, strict=True)
+             if sign * (s - best_score) >= -margin - 1e-12]
+    return int(min(close)[2])

@@ -98,3 +98,16 @@ class ResultTabs:
         self._publish_results(self._handle)
         return {"trial": number}
 
+    @action()
+    def select_faster(self, args: dict, buffers: list) -> dict[str, Any]:
+        """Make the fastest model within a tolerance (a share, default 1 %) of the score the model."""
+        automl = self._fitted()
+        tolerance = float(args.get("tolerance", 0.01))
+        self._set_busy(f"Refitting the fastest model within {tolerance:.0%} of the best score…")
+        try:
+            automl.select_faster(tolerance)
+        finally:
+            self._set_busy("")
+        self._publish_results(self._handle)
+        return {"trial": int(automl.best_trial_)}
+

@@ -13,11 +13,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..exceptions import AutoMLWarning
+from ..exceptions import AutoMLWarning, InputError
 from ..export import figure_png
-from ..insight import diagnose
+from ..insight import cost_front_of, diagnose
 from ..problem import metric_label
-from ..search import end_reason_text, threshold_text
+from ..search import end_reason_text, faster_in_leaderboard, threshold_text
 from ..search.space import FAMILIES
 from ._protocol import jsonable
 
@@ -26,7 +26,8 @@ __all__ = ["explain_part", "export_file", "fairness_part", "results_part",
 
 PLOT_TITLES = {"confusion_matrix": "Confusion matrix", "roc": "ROC curve",
                "precision_recall": "Precision-recall curve", "residuals": "Residuals",
-               "predicted_vs_actual": "Predicted vs actual"}
+               "predicted_vs_actual": "Predicted vs actual", "reliability": "Reliability diagram",
+               "cost": "Score against predict time"}
 PLOT_CAPTIONS = {
     "confusion_matrix": "How often each true class (rows) was predicted as each class (columns).",
     "roc": "True against false positive rate over every threshold; the diagonal is guessing.",
@@ -34,6 +35,10 @@ PLOT_CAPTIONS = {
                         "the share of positives found (recall).",
     "residuals": "Errors against predictions: a good model scatters evenly around zero.",
     "predicted_vs_actual": "A perfect model puts every point on the diagonal.",
+    "reliability": "Of the rows given a probability near p, the share that were that class: a "
+                   "well-calibrated model follows the diagonal.",
+    "cost": "Every finished trial by its score and the time it takes to predict 1,000 rows; the "
+            "ringed point is the model. AutoML.select_faster(tolerance) picks a faster one.",
 }
 EXPLAIN_ROWS = 300  # rows explained in the Explain tab (SHAP cost grows with rows)
 MSG_NOT_AVAILABLE = ("{what} is not available in this version of jupyter_automl "
@@ -127,7 +132,40 @@ def results_part(automl: Any, X_holdout: pd.DataFrame | None, y_holdout: pd.Seri
         part["plots"] = [{"name": name, "title": PLOT_TITLES.get(name, name),
                           "caption": PLOT_CAPTIONS.get(name, ""),
                           "png": figure_png(result.plot)} for name, result in d.plots.items()]
+    # a fairness-aware search's model is chosen on its Pareto front instead
+    part["faster"] = None if part["pareto"] else faster_part(automl)
+    cost = cost_front_of(automl)
+    if cost is not None:  # over the search's trials: shown with or without held-out rows
+        part["plots"].append({"name": "cost", "title": PLOT_TITLES["cost"],
+                              "caption": PLOT_CAPTIONS["cost"], "png": figure_png(cost.plot)})
     return jsonable(part)
+
+
+FASTER_TOLERANCE = 0.01
+
+
+def faster_part(automl: Any, tolerance: float = FASTER_TOLERANCE) -> dict[str, Any] | None:
+    """What ``select_faster(tolerance)`` would pick, in words (None when nothing is timed)."""
+    board = automl.leaderboard()
+    timed = board[board["trial"].isin(automl.search_.members)]["predict_ms"]
+    if timed.isna().any() or board["predict_ms"].notna().sum() == 0:
+        return None
+    metric = automl.problem_.metric
+    try:
+        number = faster_in_leaderboard(board, automl.search_.score, metric.greater_is_better, tolerance)
+    except InputError:
+        return None
+    row = board.set_index("trial").loc[number]
+    now = float(timed.sum())
+    if number in automl.search_.members and len(automl.search_.members) == 1:
+        text = (f"The model is already the fastest within {tolerance:.0%} of its score: "
+                f"{now:.1f} ms to predict 1,000 rows.")
+    else:
+        text = (f"Within {tolerance:.0%} of the score, trial {number} ({row['family']}) predicts "
+                f"1,000 rows in {row['predict_ms']:.1f} ms instead of {now:.1f} ms; its "
+                f"{metric_label(metric.name)} out of fold is {row['score']:.4f} "
+                f"(the model's: {automl.search_.score:.4f}).")
+    return {"tolerance": tolerance, "trial": int(number), "text": text}
 
 
 def pareto_part(automl: Any) -> dict[str, Any] | None:

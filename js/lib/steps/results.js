@@ -3,7 +3,7 @@
 
 import { h } from "../dom.js";
 import { fmtPercent, fmtScore, fmtValue } from "../format.js";
-import { alertBox, showAlert, simpleTable } from "../ui.js";
+import { alertBox, select, showAlert, simpleTable } from "../ui.js";
 
 const TABS = [
   { name: "diagnostics", label: "Diagnostics" },
@@ -165,6 +165,21 @@ export function createResultsStep(el, { model, store, request }) {
     }));
   }
 
+  // A faster model within a tolerance of the score (AutoML.select_faster), in one click.
+  function fasterRow(results) {
+    const faster = results.faster;
+    if (!faster) return h("div", {});
+    const choice = select([0.005, 0.01, 0.02, 0.05].map((t) => ({ value: String(t), label: `${100 * t}%` })),
+      String(faster.tolerance), { "data-testid": "faster-tolerance", "aria-label": "Tolerance" });
+    const button = h("button", { type: "button", class: "jaml-button", "data-testid": "select-faster" },
+      "Use the fastest model within this tolerance");
+    const note = h("div", { class: "jaml-muted", "data-testid": "faster-note" }, faster.text);
+    const err = alertBox("", "faster-error");
+    button.addEventListener("click", () => run(button, err, () => request("select_faster", { tolerance: Number(choice.value) })));
+    return h("div", { class: "jaml-card" }, h("div", { class: "jaml-subtitle" }, "A faster model?"), note,
+      h("div", { class: "jaml-buttons" }, h("label", {}, "Within ", choice, " of the score "), button), err);
+  }
+
   function render() {
     const results = store.parts.results;
     empty.hidden = !!results;
@@ -187,9 +202,11 @@ export function createResultsStep(el, { model, store, request }) {
     }
     metrics.replaceChildren(...cards);
     holdoutNote.textContent = results.holdout ? `Held out: ${results.holdout_note}.` : `Not tested on held-out rows: ${results.holdout_note}.`;
-    panels.diagnostics.replaceChildren(results.plots.length
-      ? h("div", { class: "jaml-plots" }, results.plots.map(plotFigure))
-      : h("div", { class: "jaml-muted" }, "Diagnostic plots need rows kept aside (Search step)."));
+    panels.diagnostics.replaceChildren(
+      fasterRow(results),
+      results.plots.length
+        ? h("div", { class: "jaml-plots" }, results.plots.map(plotFigure))
+        : h("div", { class: "jaml-muted" }, "Diagnostic plots need rows kept aside (Search step)."));
     const tabs = results.tabs || {};
     explainRun.disabled = !tabs.explain;
     if (!tabs.explain) showAlert(explainError, "Explaining the model is not available in this version of jupyter_automl.");

@@ -15,7 +15,7 @@ import numpy as np
 from sklearn import metrics as skm
 
 from ...exceptions import InputError, NotFittedError
-from ...problem import resolve_metric, target_array
+from ...problem import LABEL_METRICS, SECONDARY, resolve_metric, score_at, target_array
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -26,6 +26,7 @@ __all__ = [
     "Diagnostics",
     "PrecisionRecall",
     "PredictedVsActual",
+    "Reliability",
     "Residuals",
     "RocCurve",
     "diagnose",
@@ -33,8 +34,7 @@ __all__ = [
 
 MAX_CURVES = 10  # one-vs-rest curves drawn for at most this many classes
 MAX_POINTS = 5000  # scatter plots draw a sample of at most this many rows
-CLASSIFICATION_SCORES = ("roc_auc", "log_loss", "accuracy", "balanced_accuracy", "f1")
-REGRESSION_SCORES = ("rmse", "mae", "r2")
+N_BINS = 10  # reliability diagram: bins of equal row counts
 MSG_LENGTH = "X has {n_x} rows but y has {n_y} values. Pass the held-out rows and their targets."
 MSG_EMPTY = "There are no rows to diagnose. Pass held-out rows (X, y) with at least one row."
 MSG_NOT_FITTED = "diagnose needs a fitted AutoML: call fit(X, y) (or wait for fit_async) first."
@@ -151,6 +151,54 @@ class PredictedVsActual:
         return ax
 
 
+@dataclass
+class Reliability:
+    """A reliability diagram: in bins of predicted probability (of ``label``, or of the predicted
+    class when there are more than two), the mean prediction against how often it was right."""
+
+    label: Any
+    predicted: np.ndarray
+    observed: np.ndarray
+    counts: np.ndarray
+    brier: float  # mean squared error of those probabilities
+
+    def plot(self, ax: Axes | None = None) -> Axes:
+        ax = _axes(ax)
+        ax.plot([0, 1], [0, 1], ls="--", lw=1, color="gray", label="perfectly calibrated")
+        ax.plot(self.predicted, self.observed, marker="o", lw=1.6, ms=4,
+                label=f"{self.label} (Brier {self.brier:.3f})")
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1)
+        ax.set_xlabel("predicted probability (mean of the bin)")
+        ax.set_ylabel("observed frequency")
+        ax.set_title("Reliability diagram")
+        ax.legend(loc="upper left", fontsize=8)
+        return ax
+
+
+def reliability(problem: Any, y: np.ndarray, proba: np.ndarray, n_bins: int = N_BINS) -> Reliability | None:
+    """The reliability diagram of class probabilities (binary: the positive class; otherwise
+    the predicted class's probability against being right); None with too few rows."""
+    from sklearn.calibration import calibration_curve
+
+    classes = np.asarray(problem.classes, dtype=object if y.dtype == object else None)
+    if problem.task == "binary":
+        label = problem.positive_class
+        k = int(np.flatnonzero(classes == label)[0])
+        truth, p = (y == label).astype(int), proba[:, k]
+    else:
+        label = "predicted class"
+        top = np.argmax(proba, axis=1)
+        truth, p = (classes[top] == y).astype(int), proba[np.arange(len(y)), top]
+    if len(y) < 2 * n_bins or truth.min() == truth.max():
+        return None
+    observed, predicted = calibration_curve(truth, p, n_bins=n_bins, strategy="quantile")
+    edges = np.unique(np.quantile(p, np.linspace(0, 1, n_bins + 1)))
+    counts = np.histogram(p, bins=edges)[0]
+    return Reliability(label, predicted, observed, counts[counts > 0][:len(predicted)],
+                       float(np.mean((p - truth) ** 2)))
+
+
 def _sample(n: int) -> np.ndarray:
     if n <= MAX_POINTS:
         return np.arange(n)
@@ -221,7 +269,7 @@ def diagnose(automl: Any, X: Any, y: Any) -> Diagnostics:
     ...                 n_jobs=1).fit(X_tr, y_tr)
     >>> d = diagnose(automl, X_te, y_te)
     >>> list(d.plots), d.metric, d.scores["roc_auc"] > 0.9
-    (['confusion_matrix', 'roc', 'precision_recall'], 'roc_auc', True)
+    (['confusion_matrix', 'roc', 'precision_recall', 'reliability'], 'roc_auc', True)
     """
     if not hasattr(automl, "best_pipeline_"):
         raise NotFittedError(MSG_NOT_FITTED)
@@ -232,32 +280,35 @@ def diagnose(automl: Any, X: Any, y: Any) -> Diagnostics:
         raise InputError(MSG_EMPTY)
     problem = automl.problem_
     search_metric = problem.metric
+    names = SECONDARY[problem.task]
+    # a model deciding at a tuned threshold is judged on the labels it gives
+    threshold = getattr(getattr(automl, "search_", None), "threshold", None)
     if problem.is_classification:
         pred = automl.predict_proba(X)
-        names = CLASSIFICATION_SCORES
     else:
         pred = np.asarray(automl.predict(X), dtype=float)
         y_true = y_true.astype(float)
-        names = REGRESSION_SCORES
     scores, directions = {}, {}
     for name in (search_metric.name, *[n for n in names if n != search_metric.name]):
         metric = search_metric if name == search_metric.name else resolve_metric(
             name, problem.task, problem.classes, problem.positive_class)[0]
         try:
-            scores[name] = float(metric.score(y_true, pred))
+            at_threshold = threshold is not None and (name in LABEL_METRICS or name == search_metric.name)
+            scores[name] = float(score_at(y_true, pred, metric, threshold) if at_threshold
+                                 else metric.score(y_true, pred))
         except ValueError:  # e.g. ROC AUC when the rows hold a single class
             scores[name] = float("nan")
         directions[name] = metric.direction
-    plots = (_classification_plots(problem, y_true, pred) if problem.is_classification
-             else _regression_plots(y_true, pred))
+    plots = (_classification_plots(problem, y_true, pred, automl.predict(X))
+             if problem.is_classification else _regression_plots(y_true, pred))
     return Diagnostics(task=problem.task, metric=search_metric.name, n_rows=len(y_true),
                        scores=scores, directions=directions, plots=plots)
 
 
-def _classification_plots(problem: Any, y: np.ndarray, proba: np.ndarray) -> dict[str, Any]:
+def _classification_plots(problem: Any, y: np.ndarray, proba: np.ndarray,
+                          labels: np.ndarray) -> dict[str, Any]:
     classes = np.asarray(problem.classes, dtype=object if y.dtype == object else None)
-    labels = classes[np.argmax(proba, axis=1)]
-    matrix = skm.confusion_matrix(y, labels, labels=classes)
+    matrix = skm.confusion_matrix(y, np.asarray(labels, dtype=classes.dtype), labels=classes)
     plots: dict[str, Any] = {"confusion_matrix": ConfusionMatrix(list(classes), matrix)}
     if problem.task == "binary":
         targets = [problem.positive_class]
@@ -277,6 +328,9 @@ def _classification_plots(problem: Any, y: np.ndarray, proba: np.ndarray) -> dic
     if roc:
         plots["roc"] = RocCurve(roc)
         plots["precision_recall"] = PrecisionRecall(pr)
+    calibration = reliability(problem, y, proba)
+    if calibration is not None:
+        plots["reliability"] = calibration
     return plots
 
 

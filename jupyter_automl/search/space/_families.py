@@ -179,7 +179,11 @@ class KNN(Family):
 
     def estimator(self, v, problem, seed):
         cls = KNeighborsClassifier if problem.is_classification else KNeighborsRegressor
-        model = cls(n_neighbors=v["n_neighbors"], weights=v["weights"], p=v["p"])
+        k = v["n_neighbors"]
+        if v.get("calibration", "none") != "none":
+            # calibration fits on 2/3 of a training fold: no more neighbours than those rows
+            k = max(1, min(k, (2 * problem.splits.min_train_rows) // 3 - 1))
+        model = cls(n_neighbors=k, weights=v["weights"], p=v["p"])
         if problem.n_rows > KNN_MAX_ROWS:
             model = SubsampledEstimator(model, max_rows=KNN_MAX_ROWS, random_state=seed)
         return calibrated(model, v, seed)
