@@ -139,6 +139,12 @@ def clean_target(X: pd.DataFrame, y: pd.Series, task_hint: str) -> tuple[pd.Data
     if missing.any():
         notes.append(f"{int(missing.sum())} row(s) with a missing target were left out")
         X, y = X.loc[~missing], y.loc[~missing]
+    if isinstance(y.dtype, pd.CategoricalDtype):
+        unused = [plain(c) for c in y.cat.categories if not (y == c).any()]
+        if unused:
+            # a Categorical keeps levels no row has (e.g. after filtering): they are not classes
+            notes.append(f"the target's categories with no rows were ignored: {unused[:10]}")
+            y = y.cat.remove_unused_categories()
     if y.dtype == object:
         # numbers held in an object column (e.g. from a list or astype(object)): scikit-learn
         # cannot tell their target type ("unknown"), so give them their numeric dtype back

@@ -9,6 +9,8 @@ import numpy as np
 import pandas as pd
 
 # A column kind decides the preprocessing. Kinds marked "dropped" are not used by models.
+NOTE_ONE_VALUE = ("one value apart from missing cells: kept, for what it says is whether a row "
+                  "has it (a missing-value indicator)")
 KINDS = ("numeric", "categorical", "boolean", "datetime", "text", "id", "constant", "empty")
 DROPPED_KINDS = ("id", "constant", "empty")
 
@@ -89,7 +91,7 @@ def profile_column(s: pd.Series) -> ColumnInfo:
     if pd.api.types.is_numeric_dtype(s):
         if _looks_like_numeric_id(name, values, n):
             return ColumnInfo(kind="id", note="dropped: looks like an identifier (unique integers)", **base)
-        return ColumnInfo(kind="numeric", **base)
+        return ColumnInfo(kind="numeric", note=NOTE_ONE_VALUE if n_unique == 1 else "", **base)
     numbers, note = numbers_in_text(values)
     if numbers is not None:
         if _looks_like_numeric_id(name, numbers, n):

@@ -23,6 +23,7 @@ from sklearn.ensemble import (
 )
 from sklearn.kernel_approximation import Nystroem
 from sklearn.linear_model import ElasticNet, LogisticRegression, Ridge
+from sklearn.model_selection import StratifiedKFold
 from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.pipeline import Pipeline
@@ -114,15 +115,28 @@ def _calibration(problem: Problem) -> list[Param]:
                   default="none", help="recalibrate the probabilities (cross-fitted on 3 folds)")]
 
 
-def calibrated(model: Any, v: dict[str, Any], seed: int) -> Any:
+def rarest_class_in_training(problem: Problem) -> int:
+    """About how many rows the rarest class has in a training fold (rounded down)."""
+    if not problem.class_counts:
+        return problem.splits.min_train_rows
+    k = problem.splits.n_folds
+    share = (k - 1) / k if k > 1 else 0.8
+    return int(min(problem.class_counts) * share)
+
+
+def calibration_folds(problem: Problem, seed: int, wanted: int = 3) -> StratifiedKFold:
+    """Folds for a calibration inside a training fold: at most as many as the rarest class
+    has rows there (a class with 2 rows in a 3-fold split failed the fit), and at least 2."""
+    return StratifiedKFold(max(2, min(wanted, rarest_class_in_training(problem))), shuffle=True,
+                           random_state=seed)
+
+
+def calibrated(model: Any, v: dict[str, Any], problem: Problem, seed: int) -> Any:
     """``model`` wrapped in a cross-fitted calibration when the configuration asks for one."""
     method = v.get("calibration", "none")
     if method == "none":
         return model
-    from sklearn.model_selection import StratifiedKFold
-
-    folds = StratifiedKFold(3, shuffle=True, random_state=seed)
-    return CalibratedClassifierCV(model, method=method, cv=folds)
+    return CalibratedClassifierCV(model, method=method, cv=calibration_folds(problem, seed))
 
 
 def _calibration_cost(v: dict[str, Any]) -> float:
@@ -181,12 +195,13 @@ class KNN(Family):
         cls = KNeighborsClassifier if problem.is_classification else KNeighborsRegressor
         k = v["n_neighbors"]
         if v.get("calibration", "none") != "none":
-            # calibration fits on 2/3 of a training fold: no more neighbours than those rows
-            k = max(1, min(k, (2 * problem.splits.min_train_rows) // 3 - 1))
+            # calibration fits on part of a training fold: no more neighbours than those rows
+            inner = calibration_folds(problem, seed).get_n_splits()
+            k = max(1, min(k, problem.splits.min_train_rows * (inner - 1) // inner - 1))
         model = cls(n_neighbors=k, weights=v["weights"], p=v["p"])
         if problem.n_rows > KNN_MAX_ROWS:
             model = SubsampledEstimator(model, max_rows=KNN_MAX_ROWS, random_state=seed)
-        return calibrated(model, v, seed)
+        return calibrated(model, v, problem, seed)
 
     def cost_factor(self, v):
         return _calibration_cost(v)
@@ -215,7 +230,8 @@ class SVM(Family):
                 # SVC(probability=True) is deprecated since scikit-learn 1.9; this is its replacement
                 return CalibratedClassifierCV(SVC(C=v["C"], gamma=v["gamma"], random_state=seed,
                                                   class_weight=_weight(v)),
-                                              method="sigmoid", ensemble=False, cv=3)
+                                              method="sigmoid", ensemble=False,
+                                              cv=calibration_folds(problem, seed))
             return TransformedTargetRegressor(SVR(C=v["C"], gamma=v["gamma"], epsilon=v["epsilon"]),
                                               transformer=StandardScaler())
         # kernel approximation: cost linear in rows
@@ -275,7 +291,7 @@ class RandomForest(Family):
         return calibrated(RandomForestClassifier(
             n_estimators=v["n_estimators"], max_features=v["max_features"],
             min_samples_leaf=v["min_samples_leaf"], criterion=v["criterion"],
-            bootstrap=v["bootstrap"], class_weight=_weight(v), random_state=seed), v, seed)
+            bootstrap=v["bootstrap"], class_weight=_weight(v), random_state=seed), v, problem, seed)
 
     def cost_factor(self, v):
         return _forest_cost(v, 0.3) * _calibration_cost(v)
@@ -300,7 +316,7 @@ class ExtraTrees(Family):
         return calibrated(ExtraTreesClassifier(
             n_estimators=v["n_estimators"], max_features=v["max_features"],
             min_samples_leaf=v["min_samples_leaf"], criterion=v["criterion"],
-            class_weight=_weight(v), random_state=seed), v, seed)
+            class_weight=_weight(v), random_state=seed), v, problem, seed)
 
     def cost_factor(self, v):
         return _forest_cost(v, 0.5) * _calibration_cost(v)
