@@ -33,6 +33,9 @@ LIGHT, DARK = "JupyterLab Light", "JupyterLab Dark"
 
 
 def test_every_wizard_step_passes_axe_in_light_and_dark_themes(open_notebook, page, shots, request):
+    # taller than the other tests' pages: the Results step with two fairness sections is ~2,700 px,
+    # and everything audited and screenshotted should be on screen
+    page.set_viewport_size({"width": 1280, "height": 3600})
     nb = open_notebook("bad_input.ipynb")  # a notebook whose last cell is Wizard()
     nb.run_all()
     wait_ready(page)
