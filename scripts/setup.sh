@@ -74,3 +74,10 @@ else
   [ -f jupyter_automl/static/live.js ] || { echo "the front-end bundle was not built" >&2; exit 1; }
   inputs_hash > "$stamp"
 fi
+
+# the browser tests inject axe-core (a devDependency in package.json) into the page; the build
+# above installs it with the other node packages, unless node_modules predates it
+if [ "$extras" = test ] && [ ! -f node_modules/axe-core/axe.min.js ]; then
+  say "installing the node packages (axe-core for the accessibility checks)"
+  npm install --no-audit --no-fund --loglevel=error
+fi

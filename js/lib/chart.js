@@ -33,6 +33,7 @@ export function createChart(container, store, getMeta) {
     class: "jaml-chart-canvas",
     tabindex: "0",
     role: "img",
+    "aria-label": "Chart of the trials' scores: no trial has ended yet.",
     "data-testid": "chart",
     "data-n-points": "0",
   });

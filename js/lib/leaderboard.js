@@ -3,6 +3,7 @@
 import { h } from "./dom.js";
 import { familyColors, updateTop } from "./chart-math.js";
 import { fmtCount, fmtParams, fmtScore, fmtSeconds, metricLabel } from "./format.js";
+import { scrollArea } from "./ui.js";
 
 export const TOP_K = 10;
 export const MAX_FAILURES_SHOWN = 20;
@@ -21,9 +22,9 @@ export function createLeaderboard(container, store, getMeta) {
       h("th", { scope: "col" }, "Configuration"))),
     body);
   const failTitle = h("div", { class: "jaml-subtitle" });
-  const failList = h("ul", { class: "jaml-failures", "data-testid": "failures" });
+  const failList = h("ul", { class: "jaml-failures", "data-testid": "failures", tabindex: "0", "aria-label": "Failed trials" });
   const failBox = h("div", { class: "jaml-failbox", hidden: true }, failTitle, failList);
-  container.append(h("div", { class: "jaml-scroll" }, table), failBox);
+  container.append(scrollArea("Leaderboard table", {}, table), failBox);
 
   let top = [];
   let direction = null;

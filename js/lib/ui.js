@@ -83,6 +83,18 @@ export function sketchSvg(sketch, width = 90, height = 22) {
   return svg;
 }
 
+/**
+ * A box that scrolls a wide or tall table: a named region the keyboard can reach and scroll
+ * (a person without a mouse could not read what is out of view otherwise; axe-core
+ * "scrollable-region-focusable"). `vertical` also limits its height.
+ */
+export function scrollArea(label, attrs = {}, ...children) {
+  const { vertical = false, ...rest } = attrs;
+  return h("div", {
+    class: `jaml-scroll${vertical ? " jaml-scroll-y" : ""}`, role: "region", "aria-label": label, tabindex: "0", ...rest,
+  }, ...children);
+}
+
 /** A table from {columns, rows}. */
 export function simpleTable({ columns, rows }, attrs = {}) {
   return h("table", { class: "jaml-table", ...attrs },

@@ -44,6 +44,7 @@ TRUSTED_TYPES = (
     "sklearn.model_selection._split.StratifiedKFold",
     "numpy.dtype",
     "sklearn.calibration._CalibratedClassifier",
+    "sklearn.compose._column_transformer._RemainderColsList",  # scikit-learn 1.6: a list of indices
     "sklearn.calibration._SigmoidCalibration",
     "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
     "sklearn.feature_selection._univariate_selection.f_classif",

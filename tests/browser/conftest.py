@@ -1,6 +1,7 @@
-"""Browser test fixtures: one JupyterLab server and one headless Chromium per session.
+"""Browser test fixtures: one JupyterLab server, one Jupyter Notebook 7 server (started only when
+a test asks for it) and one headless Chromium per session.
 
-The server serves a temporary folder holding a copy of the quickstart notebook and the
+Each server serves a temporary folder holding a copy of the quickstart notebook and the
 notebooks in ``tests/browser/notebooks/``; it is always terminated, and its log is attached to
 a failure. Screenshots go to ``test-artifacts/browser/`` (gitignored).
 """
@@ -20,18 +21,28 @@ NOTEBOOKS = Path(__file__).resolve().parent / "notebooks"
 VIEWPORT = {"width": 1280, "height": 2300}  # tall: the wizard fits, so element shots are whole
 
 
-@pytest.fixture(scope="session")
-def lab(tmp_path_factory):
-    root = tmp_path_factory.mktemp("lab-root")
+def _serve(tmp_path_factory, app: str):
+    root = tmp_path_factory.mktemp(f"{app}-root")
     shutil.copy(REPO / "example_notebooks" / "quickstart.ipynb", root)
     for nb in NOTEBOOKS.glob("*.ipynb"):
         shutil.copy(nb, root)
-    server = LabServer(root, tmp_path_factory.mktemp("lab-work"))
+    server = LabServer(root, tmp_path_factory.mktemp(f"{app}-work"), app=app)
     server.start()
     try:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def lab(tmp_path_factory):
+    yield from _serve(tmp_path_factory, "lab")
+
+
+@pytest.fixture(scope="session")
+def notebook7(tmp_path_factory):
+    """A Jupyter Notebook 7 server (the ``notebook`` package): ``/tree``, ``/notebooks/<path>``."""
+    yield from _serve(tmp_path_factory, "notebook")
 
 
 @pytest.fixture(scope="session")
@@ -47,7 +58,7 @@ def browser():
 
 
 @pytest.fixture
-def page(browser, lab, request):
+def page(browser, request):
     context = browser.new_context(viewport=VIEWPORT)
     page = context.new_page()
     errors: list[str] = []
@@ -58,7 +69,10 @@ def page(browser, lab, request):
     if failed is not None and failed.failed:
         shot = artifacts_dir(request.node.name) / "failure.png"
         page.screenshot(path=str(shot))
-        print(f"screenshot of the failure: {shot}\n--- jupyterlab log ---\n{lab.log()}")
+        print(f"screenshot of the failure: {shot}")
+        for name in ("lab", "notebook7"):  # the servers this test used
+            if name in request.fixturenames:
+                print(f"--- jupyter {name} log ---\n{request.getfixturevalue(name).log()}")
     context.close()
     assert not [e for e in errors if "jupyter_automl" in e], errors
 
@@ -96,5 +110,14 @@ def shots(request):
 def open_notebook(page, lab):
     def open_(path: str) -> Notebook:
         return Notebook(page, lab, path).open()
+
+    return open_
+
+
+@pytest.fixture
+def open_notebook7(page, notebook7):
+    """Open a notebook in Jupyter Notebook 7 (``/notebooks/<path>``)."""
+    def open_(path: str) -> Notebook:
+        return Notebook(page, notebook7, path).open()
 
     return open_

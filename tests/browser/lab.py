@@ -3,7 +3,9 @@
 ``LabServer`` starts ``jupyter lab`` on 127.0.0.1 on a free port (``--ServerApp.port=0``; the
 port is read from the server's runtime JSON file), with its own settings and runtime folders so
 that nothing of the person's set-up leaks in, and ``--LabApp.expose_app_in_browser`` so that a
-test can wait on the kernel through ``window.jupyterapp``. ``launch_chromium`` drives Debian's
+test can wait on the kernel through ``window.jupyterapp``. ``LabServer(..., app="notebook")``
+starts Jupyter Notebook 7 the same way (its pages are ``/tree`` and ``/notebooks/<path>``; it
+is built from JupyterLab's components, so ``window.jupyterapp`` and the commands are the same). ``launch_chromium`` drives Debian's
 ``chromium`` (Playwright cannot download browsers here). ``Notebook`` does what a person does in
 a notebook: open it, wait for the kernel, run cells, add a cell and run it.
 """
@@ -36,13 +38,16 @@ CELL_TIMEOUT = 120_000  # ms
 class LabServer:
     """``jupyter lab`` in a subprocess; ``start()``, then ``url``; always ``stop()``."""
 
-    def __init__(self, root_dir: Path, work_dir: Path):
+    def __init__(self, root_dir: Path, work_dir: Path, app: str = "lab"):
+        if app not in ("lab", "notebook"):
+            raise ValueError(f"app must be 'lab' or 'notebook'; got {app!r}")
+        self.app = app
         self.root_dir = Path(root_dir)
         self.work_dir = Path(work_dir)
         self.token = secrets.token_hex(16)
         self.proc: subprocess.Popen | None = None
         self.url = ""
-        self.log_path = self.work_dir / "jupyterlab.log"
+        self.log_path = self.work_dir / f"jupyter-{app}.log"
 
     def start(self) -> LabServer:
         runtime = self.work_dir / "runtime"
@@ -57,13 +62,16 @@ class LabServer:
             PYTHONUNBUFFERED="1",
         )
         cmd = [
-            sys.executable, "-m", "jupyterlab", "--no-browser",
+            sys.executable, "-m", "jupyterlab" if self.app == "lab" else "notebook", "--no-browser",
             "--ServerApp.ip=127.0.0.1", "--ServerApp.port=0", "--ServerApp.port_retries=0",
             f"--IdentityProvider.token={self.token}",
             f"--ServerApp.root_dir={self.root_dir}",
-            "--LabApp.expose_app_in_browser=True",
-            "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
         ]
+        if self.app == "lab":
+            cmd += ["--LabApp.expose_app_in_browser=True", "--LabApp.news_url=",
+                    "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+        else:
+            cmd += ["--JupyterNotebookApp.expose_app_in_browser=True"]
         if hasattr(os, "geteuid") and os.geteuid() == 0:
             cmd.append("--allow-root")
         # no "get notified about Jupyter news?" prompt over the page
@@ -77,7 +85,7 @@ class LabServer:
         info_file = None
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"jupyter lab exited with {self.proc.returncode}:\n{self.log()}")
+                raise RuntimeError(f"jupyter {self.app} exited with {self.proc.returncode}:\n{self.log()}")
             files = sorted(runtime.glob("jpserver-*.json"))
             if files:
                 info_file = files[0]
@@ -90,7 +98,7 @@ class LabServer:
                     pass
             time.sleep(0.25)
         self.stop()
-        raise RuntimeError(f"jupyter lab did not start within {SERVER_START_TIMEOUT} s:\n{self.log()}")
+        raise RuntimeError(f"jupyter {self.app} did not start within {SERVER_START_TIMEOUT} s:\n{self.log()}")
 
     def _ready(self) -> bool:
         try:
@@ -100,6 +108,8 @@ class LabServer:
             return False
 
     def lab_url(self, path: str) -> str:
+        if self.app == "notebook":  # Notebook 7: one document per page, no workspace to reset
+            return f"{self.url}notebooks/{path}?token={self.token}"
         # ?reset: a fresh workspace, so notebooks of an earlier test do not open again
         return f"{self.url}lab/tree/{path}?reset&token={self.token}"
 
@@ -135,6 +145,18 @@ _KERNEL_IDLE_JS = """() => {
   const w = app && app.shell && app.shell.currentWidget;
   const k = w && w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
   return !!k && k.connectionStatus === 'connected' && k.status === 'idle';
+}"""
+
+
+_THEME_APPLIED_JS = """() => {
+  const light = document.body.dataset.jpThemeLight === 'true';
+  const value = getComputedStyle(document.body).getPropertyValue('--jp-layout-color0').trim();
+  if (!value) return false;
+  const ctx = document.createElement('canvas').getContext('2d');
+  ctx.fillStyle = value;  // normalised to #rrggbb
+  const rgb = [1, 3, 5].map((i) => parseInt(ctx.fillStyle.slice(i, i + 2), 16) / 255);
+  const luminance = 0.2126 * rgb[0] + 0.7152 * rgb[1] + 0.0722 * rgb[2];
+  return light ? luminance > 0.5 : luminance < 0.5;
 }"""
 
 
@@ -215,3 +237,5 @@ class Notebook:
         self.command("apputils:change-theme", {"theme": name})
         self.page.wait_for_function("(n) => document.body.dataset.jpThemeName === n", arg=name,
                                     timeout=30_000)
+        # and the theme's colours are in force (its stylesheet has loaded)
+        self.page.wait_for_function(_THEME_APPLIED_JS, timeout=30_000)

@@ -21,7 +21,7 @@ export function createColumnsStep(el, { model, store }) {
   const empty = h("div", { class: "jaml-muted" }, "Pick a target that can be learned first (step 2).");
   el.append(h("div", { class: "jaml-card" }, summary,
     h("div", { class: "jaml-muted" }, "Sensitive columns (e.g. sex, age, origin) can stay in the model or not; either way the Fairness tab compares the model across their groups."),
-    h("div", { class: "jaml-scroll jaml-scroll-y" }, table), empty));
+    h("div", { class: "jaml-scroll jaml-scroll-y", role: "region", "aria-label": "Columns" }, table), empty));
 
   function toggle(name, listName, on) {
     const list = new Set(model.get(listName) || []);

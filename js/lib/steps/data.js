@@ -3,7 +3,7 @@
 
 import { h } from "../dom.js";
 import { KIND_LABELS, fmtCount, fmtPercent } from "../format.js";
-import { alertBox, select, setOptions, setTrait, showAlert, simpleTable, sketchSvg } from "../ui.js";
+import { alertBox, scrollArea, select, setOptions, setTrait, showAlert, simpleTable, sketchSvg } from "../ui.js";
 
 export const MAX_UPLOAD_BYTES = 200 * 1024 * 1024;
 
@@ -31,8 +31,8 @@ export function createDataStep(el, { model, store, request }) {
   const error = alertBox("", "data-error");
   const summary = h("div", { class: "jaml-title", "data-testid": "data-summary" });
   const description = h("div", { class: "jaml-muted" });
-  const preview = h("div", { class: "jaml-scroll", "data-testid": "preview" });
-  const profile = h("div", { class: "jaml-scroll jaml-scroll-y", "data-testid": "profile" });
+  const preview = scrollArea("The first rows", { "data-testid": "preview" });
+  const profile = scrollArea("Columns", { vertical: true, "data-testid": "profile" });
   const loaded = h("div", { hidden: true },
     h("div", { class: "jaml-card" }, summary, description),
     h("div", { class: "jaml-card" }, h("div", { class: "jaml-subtitle" }, "The first rows"), preview),

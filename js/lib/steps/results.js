@@ -3,7 +3,7 @@
 
 import { h } from "../dom.js";
 import { fmtPercent, fmtScore, fmtValue } from "../format.js";
-import { alertBox, select, showAlert, simpleTable } from "../ui.js";
+import { alertBox, scrollArea, select, showAlert, simpleTable } from "../ui.js";
 
 const TABS = [
   { name: "diagnostics", label: "Diagnostics" },
@@ -24,7 +24,7 @@ export function createResultsStep(el, { model, store, request }) {
   const error = alertBox("", "results-error");
   const model_ = h("div", { class: "jaml-title", "data-testid": "chosen-model" });
   const why = h("ul", { "data-testid": "why" });
-  const members = h("div", { class: "jaml-scroll" });
+  const members = scrollArea("Models in the chosen model");
   const metrics = h("div", { class: "jaml-metrics", "data-testid": "metrics" });
   const holdoutNote = h("div", { class: "jaml-muted", "data-testid": "holdout-note" });
   const tabList = h("div", { class: "jaml-tabs", role: "tablist", "aria-label": "Result views" });
@@ -125,9 +125,9 @@ export function createResultsStep(el, { model, store, request }) {
       items.push(h("section", { class: "jaml-card", "data-testid": "fairness-section" },
         h("div", { class: "jaml-title" }, `By ${section.sensitive}`),
         ...(section.notes || []).map((n) => h("div", { class: "jaml-note" }, n)),
-        h("div", { class: "jaml-scroll" }, simpleTable(section.by_group, { "data-testid": "by-group" })),
+        scrollArea(`Scores by ${section.sensitive}`, {}, simpleTable(section.by_group, { "data-testid": "by-group" })),
         h("div", { class: "jaml-subtitle" }, "Differences between groups"),
-        h("div", { class: "jaml-scroll" }, simpleTable(section.disparities)),
+        scrollArea(`Differences between groups of ${section.sensitive}`, {}, simpleTable(section.disparities)),
         section.plots?.length ? h("div", { class: "jaml-plots" }, section.plots.map(plotFigure)) : null));
     }
     fairOut.replaceChildren(...items);
@@ -141,7 +141,7 @@ export function createResultsStep(el, { model, store, request }) {
       h("div", { class: "jaml-title" }, `Trade-off: ${results.metric_label} against ${objective}`),
       h("p", { class: "jaml-why" }, "This search weighed the score against the disparity between groups. Each trial on the front below is best for some balance of the two; pick the one you can defend."),
       h("div", { class: "jaml-plots" }, plotFigure({ png: front.png, title: "Pareto front" })),
-      h("div", { class: "jaml-scroll" }, simpleTable(front.table)),
+      scrollArea("Trials on the front", {}, simpleTable(front.table)),
       h("div", { class: "jaml-buttons" }, front.trials.map((t) => {
         const chosen = front.chosen.includes(t);
         const b = h("button", { type: "button", class: `jaml-button ${chosen ? "jaml-primary" : ""}`, disabled: chosen, "data-testid": `select-trial-${t}` },

@@ -30,6 +30,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC, SVR
 
+from ..._compat import mlp_early_stopping_handles
 from ...estimators import SubsampledEstimator
 from ...problem import Problem
 from ._params import Param
@@ -213,6 +214,8 @@ def _early_stopping_fits(problem) -> bool:
     stratified hold-out cannot be made and the fit fails."""
     held_out = math.ceil(0.1 * problem.splits.min_train_rows)
     n_classes = len(problem.classes) if problem.is_classification else 0
+    if problem.is_classification and not mlp_early_stopping_handles(problem.classes):
+        return False  # older scikit-learn: see _compat
     return held_out >= max(10, n_classes)
 
 

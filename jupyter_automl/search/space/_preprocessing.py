@@ -28,6 +28,7 @@ from sklearn.preprocessing import (
     TargetEncoder,
 )
 
+from ..._compat import target_encoder
 from ...estimators import AsLabels, DatetimeFeatures, FiniteNumbers, TextColumn
 from ...problem import ColumnInfo, Problem
 
@@ -46,7 +47,7 @@ def _target_encoder(seed: int, classification: bool) -> TargetEncoder:
     # seeded cross-fitting folds: the same seed gives the same model (TargetEncoder's own
     # shuffle/random_state are deprecated since scikit-learn 1.9 in favour of a cv splitter)
     folds = (StratifiedKFold if classification else KFold)(5, shuffle=True, random_state=seed)
-    return TargetEncoder(cv=folds)
+    return target_encoder(folds)
 
 
 def _categorical(style: str, info: ColumnInfo, cat_encoding: str, seed: int, classification: bool):
