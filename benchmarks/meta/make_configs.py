@@ -73,7 +73,7 @@ def make_configs(families: list[str], per_family: int, seed: int) -> list[dict]:
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--families", nargs="+", default=DEFAULT_FAMILIES)
-    p.add_argument("--per-family", type=int, default=5)
+    p.add_argument("--per-family", type=int, default=3)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", type=Path, default=HERE / "configs.json")
     args = p.parse_args(argv)
