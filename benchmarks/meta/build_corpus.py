@@ -60,6 +60,7 @@ from _sources import (  # noqa: E402
 from jupyter_automl.problem import analyze  # noqa: E402
 from jupyter_automl.search import TrainingData  # noqa: E402
 from jupyter_automl.search.executors import make_executor  # noqa: E402
+from jupyter_automl.search.warmstart import constant_fold_scores  # noqa: E402
 
 CORPUS = HERE / "corpus"
 DEFAULT_DATASETS_DIR = REPO.parent / "shared" / "datasets"
@@ -118,19 +119,6 @@ def prepare(table, max_rows: int):
             "n_other": len(kinds) - kinds.count("numeric") - kinds.count("categorical")
             - kinds.count("boolean"), "dropped": ";".join(dropped), "metric": problem.metric.name}
     return problem, X_ready, _target_array(y_clean), info
-
-
-def constant_scores(problem, y: np.ndarray) -> list[float]:
-    """The class-prior (classification) or mean (regression) predictor's score on each fold."""
-    scores = []
-    for train, valid in problem.splits.folds:
-        if problem.is_classification:
-            prior = np.array([np.mean(y[train] == c) for c in problem.classes])
-            pred = np.tile(prior, (len(valid), 1))
-        else:
-            pred = np.full(len(valid), float(np.mean(y[train].astype(float))))
-        scores.append(problem.metric.score(y[valid], pred))
-    return scores
 
 
 def evaluate(problem, X, y, configs, n_jobs: int, unit_timeout: float) -> list[dict]:
@@ -199,7 +187,7 @@ def build(args) -> None:
             problem, X, y, info = prepare(table, args.max_rows)
             row.update(info)
             kind = "classification" if problem.is_classification else "regression"
-            const = constant_scores(problem, y)
+            const = constant_fold_scores(problem, y)
             results = [{"config": "constant", "fold": f, "status": "ok", "score": round(s, 6),
                         "fit_s": 0.0, "predict_s": 0.0, "error": ""} for f, s in enumerate(const)]
             results += evaluate(problem, X, y, by_kind[kind], args.n_jobs, args.unit_timeout)

@@ -11,7 +11,14 @@ The engine's use, at search start::
 """
 
 from ._encoding import ConfigEncoder, valid_for_space
-from ._history import METAFEATURES_ATTR, constant_score, metafeatures_attr, read_history, reset_history
+from ._history import (
+    METAFEATURES_ATTR,
+    constant_fold_scores,
+    constant_score,
+    metafeatures_attr,
+    read_history,
+    reset_history,
+)
 from ._knowledge import Knowledge, WarmStartConfig
 from ._metadata import MetaData
 from ._metafeatures import METAFEATURE_NAMES, compute_metafeatures
@@ -28,6 +35,7 @@ __all__ = [
     "PairwiseModel",
     "WarmStartConfig",
     "compute_metafeatures",
+    "constant_fold_scores",
     "constant_score",
     "greedy_portfolio",
     "metafeatures_attr",

@@ -42,8 +42,23 @@ MIN_TRIALS = 3  # a study with fewer finished trials says too little about its c
 SQLITE_TIMEOUT = 5
 
 
+def constant_fold_scores(problem: Any, y: object) -> list[float]:
+    """The score on each of the problem's folds of the constant predictor: the training part's
+    class shares (classification) or mean (regression)."""
+    y = np.asarray(y)
+    scores = []
+    for train, valid in problem.splits.folds:
+        if problem.is_classification:
+            prior = np.array([np.mean(y[train] == c) for c in problem.classes])
+            pred = np.tile(prior, (len(valid), 1))
+        else:
+            pred = np.full(len(valid), float(np.mean(y[train].astype(float))))
+        scores.append(float(problem.metric.score(y[valid], pred)))
+    return scores
+
+
 def constant_score(problem: Any, y: object) -> float:
-    """The mean score over the problem's folds of the constant predictor (class prior or mean).
+    """The mean of ``constant_fold_scores``: the zero of the normalised scale.
 
     Examples
     --------
@@ -54,16 +69,7 @@ def constant_score(problem: Any, y: object) -> float:
     >>> constant_score(problem, y)
     0.5
     """
-    y = np.asarray(y)
-    scores = []
-    for train, valid in problem.splits.folds:
-        if problem.is_classification:
-            prior = np.array([np.mean(y[train] == c) for c in problem.classes])
-            pred = np.tile(prior, (len(valid), 1))
-        else:
-            pred = np.full(len(valid), float(np.mean(y[train].astype(float))))
-        scores.append(problem.metric.score(y[valid], pred))
-    return float(np.mean(scores))
+    return float(np.mean(constant_fold_scores(problem, y)))
 
 
 def metafeatures_attr(problem: Any, X: Any, y: object, *, seed: int = 0,

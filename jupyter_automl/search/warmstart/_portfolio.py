@@ -69,7 +69,8 @@ def greedy_portfolio(ns: np.ndarray, size: int) -> tuple[list[int], list[float]]
     Returns
     -------
     picks : list of int
-        Column indices, in the order they were added (ties: the lower index).
+        Column indices, in the order they were added (ties: the higher mean score, then the
+        lower index).
     regret : list of float
         The mean regret of the best-so-far after each pick.
 
@@ -84,15 +85,16 @@ def greedy_portfolio(ns: np.ndarray, size: int) -> tuple[list[int], list[float]]
     if ns.shape[0] == 0:  # no dataset of this kind: nothing to choose by
         return [], []
     best = np.zeros(ns.shape[0])
+    mean = ns.mean(axis=0)
     picks: list[int] = []
     regret: list[float] = []
     for _ in range(min(size, ns.shape[1])):
-        # rounded: sums taken in another order differ in the last bits, and ties must go to the
-        # lower index whatever the row order
+        # rounded: sums taken in another order differ in the last bits; ties (once the regret
+        # is 0, every pick ties) go to the higher mean score, then to the lower index
         after = np.round(1.0 - np.maximum(best[:, None], ns).mean(axis=0), 12)
         after[picks] = np.inf
-        pick = int(np.argmin(after))
+        pick = int(np.lexsort((np.arange(len(after)), -mean, after))[0])
         picks.append(pick)
         best = np.maximum(best, ns[:, pick])
-        regret.append(round(float(after[pick]), 12))
+        regret.append(float(after[pick]))
     return picks, regret
