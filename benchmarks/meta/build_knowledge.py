@@ -4,10 +4,9 @@
 
 Writes ``jupyter_automl/search/warmstart/data/knowledge.json`` (configurations, encoding spec,
 meta-feature names, the greedy portfolio of each task kind, the meta-model's form and settings)
-and ``knowledge.npz`` (the datasets' meta-features and the normalised scores). Nothing fitted is
-stored: ``Knowledge`` fits the meta-model from these numbers when first needed (well under a
-second), so the files are plain data, loadable without pickle, and the same code adds the
-user's studies. ``--form`` defaults to the form with the lower top-1 regret in the grouped
+and ``knowledge.npz`` (the datasets' meta-features, the normalised scores and the fitted
+meta-model's trees as arrays). Plain data, loadable without pickle; the meta-data is shipped too
+so that ``Knowledge`` can refit the meta-model with the user's studies or without a dataset. ``--form`` defaults to the form with the lower top-1 regret in the grouped
 protocol of ``evaluation.json`` (written by ``evaluate_metamodels.py``).
 """
 
@@ -25,8 +24,9 @@ sys.path.insert(0, str(HERE.parents[1]))
 from _corpus import CORPUS, encoding_settings, load_corpus  # noqa: E402
 
 from jupyter_automl.search.warmstart._knowledge import DATA_DIR, Knowledge  # noqa: E402
-from jupyter_automl.search.warmstart._metadata import save  # noqa: E402
+from jupyter_automl.search.warmstart._metadata import load, save  # noqa: E402
 from jupyter_automl.search.warmstart._metafeatures import METAFEATURE_NAMES  # noqa: E402
+from jupyter_automl.search.warmstart._metamodel import model_arrays  # noqa: E402
 
 PORTFOLIO_SIZE = 12
 
@@ -55,7 +55,11 @@ def main(argv: list[str] | None = None) -> None:
     knowledge = Knowledge(meta, settings)
     settings["portfolio"] = {k: [meta.configs[i]["id"] for i in knowledge.portfolio(k)]
                              for k in ("classification", "regression")}
+    # saved once, read back, and the model fitted on what was read: the shipped model is then
+    # exactly what Knowledge.refit() fits from the shipped (rounded, float32) numbers
     save(meta, args.out, settings)
+    shipped, _ = load(args.out)
+    save(shipped, args.out, settings, model=model_arrays(Knowledge(shipped, settings).model))
     sizes = {f.name: f.stat().st_size for f in args.out.iterdir() if f.is_file()}
     print(f"{meta.n_datasets} datasets, form {form}, portfolio {settings['portfolio']}")
     print(f"files: {sizes} (total {sum(sizes.values()) / 1024:.0f} KiB)")

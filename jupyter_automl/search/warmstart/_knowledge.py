@@ -27,7 +27,7 @@ from ._encoding import ConfigEncoder, valid_for_space
 from ._history import read_history, reset_history
 from ._metadata import MetaData, load
 from ._metafeatures import compute_metafeatures, metafeature_vector
-from ._metamodel import make_model
+from ._metamodel import make_model, model_from_arrays
 from ._portfolio import greedy_portfolio
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -79,11 +79,12 @@ class Knowledge:
         encoding), ``form`` ("direct" or "pairwise"), ``portfolio_size``, ``portfolio``.
     """
 
-    def __init__(self, meta: MetaData, settings: dict[str, Any]):
+    def __init__(self, meta: MetaData, settings: dict[str, Any], prefit: Any = None):
         self.meta = meta
         self.settings = settings
         self.encoder = ConfigEncoder(settings["families"], settings["spec"])
         self._encoded: np.ndarray | None = None
+        self._prefit = prefit  # the shipped model, valid only for exactly the shipped meta-data
 
     @classmethod
     def load(cls, include_history: bool = True, runs_dir: str | os.PathLike = "automl_runs", *,
@@ -107,11 +108,13 @@ class Knowledge:
         0
         """
         meta, settings = _shipped(str(Path(data_dir or DATA_DIR).resolve()))
+        arrays = settings.get("model_arrays") or {}
+        prefit = model_from_arrays(settings["form"], arrays) if arrays else None
         if include_history:
             history = read_history(runs_dir, exclude=tuple(exclude_studies))
             if history.n_datasets:
-                meta = meta.merged(history)
-        return cls(meta, settings)
+                meta, prefit = meta.merged(history), None  # refit with the user's studies
+        return cls(meta, settings, prefit)
 
     def fit_excluding(self, dataset_ids: object) -> Knowledge:
         """Knowledge built without these datasets: their scores neither enter the portfolio nor
@@ -139,7 +142,10 @@ class Knowledge:
 
     @property
     def model(self) -> Any:
-        """The meta-model fitted on all the meta-data (fitted once per distinct meta-data)."""
+        """The meta-model fitted on all the meta-data: the shipped one when the meta-data is the
+        shipped corpus, else fitted once per distinct meta-data (and cached)."""
+        if self._prefit is not None:
+            return self._prefit
         m = self.meta
         key = (self.settings["form"], m.datasets, len(m.score), float(np.sum(m.score)))
         with _LOCK:
@@ -265,5 +271,9 @@ class Knowledge:
     def with_form(self, form: str) -> Knowledge:
         """The same knowledge with the other meta-model form (for comparisons)."""
         return Knowledge(self.meta, self.settings | {"form": form})
+
+    def refit(self) -> Knowledge:
+        """The same knowledge with its meta-model fitted afresh (not the shipped arrays)."""
+        return Knowledge(self.meta, self.settings)
 
 

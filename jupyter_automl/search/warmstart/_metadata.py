@@ -96,8 +96,13 @@ class MetaData:
             weights=np.concatenate([self.weights, other.weights]))
 
 
-def save(meta: MetaData, folder: Path, extra: dict[str, Any]) -> None:
-    """Write ``knowledge.json`` (with ``extra``: names, portfolio, settings) and ``knowledge.npz``."""
+MODEL_PREFIX = "model."
+
+
+def save(meta: MetaData, folder: Path, extra: dict[str, Any],
+         model: dict[str, np.ndarray] | None = None) -> None:
+    """Write ``knowledge.json`` (with ``extra``: names, portfolio, settings) and ``knowledge.npz``
+    (with the fitted meta-model's arrays, ``model``, when given)."""
     folder.mkdir(parents=True, exist_ok=True)
     doc = {"format_version": FORMAT_VERSION, **extra, "datasets": list(meta.datasets),
            "task_kinds": list(meta.task_kinds), "configs": list(meta.configs)}
@@ -105,11 +110,13 @@ def save(meta: MetaData, folder: Path, extra: dict[str, Any]) -> None:
     np.savez_compressed(folder / NPZ_FILE, features=meta.features.astype(np.float32),
                         dataset_idx=meta.dataset_idx.astype(np.int32),
                         config_idx=meta.config_idx.astype(np.int32),
-                        score=np.round(meta.score, 4).astype(np.float32))
+                        score=np.round(meta.score, 4).astype(np.float32),
+                        **{MODEL_PREFIX + k: v for k, v in (model or {}).items()})
 
 
 def load(folder: Path) -> tuple[MetaData, dict[str, Any]]:
-    """Read what ``save`` wrote; returns the meta-data and the rest of the JSON document."""
+    """Read what ``save`` wrote; returns the meta-data and the rest of the JSON document, where
+    ``"model_arrays"`` holds the fitted meta-model's arrays (empty if none were saved)."""
     doc = json.loads((Path(folder) / JSON_FILE).read_text())
     if doc.get("format_version") != FORMAT_VERSION:
         raise ValueError(f"{folder / JSON_FILE} has format {doc.get('format_version')!r}; this "
@@ -121,6 +128,8 @@ def load(folder: Path) -> tuple[MetaData, dict[str, Any]]:
                         dataset_idx=arrays["dataset_idx"].astype(int),
                         config_idx=arrays["config_idx"].astype(int),
                         score=arrays["score"].astype(float))
+        doc["model_arrays"] = {k[len(MODEL_PREFIX):]: arrays[k] for k in arrays.files
+                               if k.startswith(MODEL_PREFIX)}
     return meta, doc
 
 

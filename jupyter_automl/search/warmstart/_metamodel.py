@@ -7,10 +7,10 @@ scores) from the meta-features, both encodings and their difference; a candidate
 its mean predicted advantage over the other candidates. The pairwise target does not carry how
 hard a dataset is, only which configuration wins there, which is what a ranking needs.
 
-Both are gradient-boosted trees (scikit-learn's histogram boosting: missing values, here the
-parameters a configuration does not have, are handled natively). They are refit from the shipped
-meta-data in well under a second, so nothing fitted is ever stored: the shipped files are plain
-numbers, and the user's own studies join the training rows before a search.
+Both are gradient-boosted trees (scikit-learn's histogram boosting), fitted on the shipped
+meta-data and stored as plain arrays (``_trees``): a search without history of the user's starts
+with no fit at all; with the user's studies the model is refit from the meta-data (about a
+second) before the search.
 """
 
 from __future__ import annotations
@@ -19,15 +19,19 @@ import numpy as np
 from sklearn.ensemble import HistGradientBoostingRegressor
 from threadpoolctl import threadpool_limits
 
+from ._trees import TreeEnsemble, export
+
 FORMS = ("direct", "pairwise")
-PAIRS_PER_DATASET = 120  # pairs sampled per training dataset for the pairwise form
+PAIRS_PER_DATASET = 80  # pairs sampled per training dataset for the pairwise form
 
 
 def _booster(seed: int, max_iter: int) -> HistGradientBoostingRegressor:
-    # small trees, strong shrinkage: a few thousand rows from ~100 datasets overfit easily
+    # small trees, strong shrinkage: a few thousand rows from ~100 datasets overfit easily;
+    # 48 bins: encodings and meta-features need no finer splits, and binning ~200 columns
+    # dominated the pairwise fit
     return HistGradientBoostingRegressor(learning_rate=0.08, max_iter=max_iter, max_leaf_nodes=15,
                                          min_samples_leaf=20, l2_regularization=1.0,
-                                         early_stopping=False, random_state=seed)
+                                         max_bins=48, early_stopping=False, random_state=seed)
 
 
 def _dataset_weights(groups: np.ndarray, weights: np.ndarray | None) -> np.ndarray:
@@ -76,14 +80,12 @@ class DirectModel:
         X = np.hstack([F[dataset], C[config]])
         w = _dataset_weights(dataset, None if weights is None else weights[dataset])
         with threadpool_limits(1):  # fits run before a search; never spin threads on a busy box
-            self.model_ = _booster(self.seed, self.max_iter).fit(X, y, sample_weight=w)
+            self.trees_ = TreeEnsemble(export(_booster(self.seed, self.max_iter).fit(X, y, sample_weight=w)))
         return self
 
     def predict(self, f: np.ndarray, C: np.ndarray) -> np.ndarray:
         """Predicted normalised score of each configuration (rows of ``C``) on dataset ``f``."""
-        X = np.hstack([np.repeat(f[None, :], len(C), axis=0), C])
-        with threadpool_limits(1):
-            return self.model_.predict(X)
+        return self.trees_.predict(np.hstack([np.repeat(f[None, :], len(C), axis=0), C]))
 
     def rank(self, f: np.ndarray, C: np.ndarray) -> np.ndarray:
         """Row indices of ``C``, best predicted first (ties: the lower index)."""
@@ -98,7 +100,7 @@ class PairwiseModel:
     seed : int, default=0
         Seeds the sampling of training pairs and the booster.
     max_iter : int, default=150
-    pairs_per_dataset : int, default=120
+    pairs_per_dataset : int, default=80
 
     Examples
     --------
@@ -144,7 +146,8 @@ class PairwiseModel:
         X = self.pair_features(F[dataset[a]], C[config[a]], C[config[b]])
         w = _dataset_weights(dataset[a], None if weights is None else weights[dataset[a]])
         with threadpool_limits(1):
-            self.model_ = _booster(self.seed, self.max_iter).fit(X, y[b] - y[a], sample_weight=w)
+            booster = _booster(self.seed, self.max_iter).fit(X, y[b] - y[a], sample_weight=w)
+        self.trees_ = TreeEnsemble(export(booster))
         return self
 
     def predict(self, f: np.ndarray, C: np.ndarray) -> np.ndarray:
@@ -158,8 +161,7 @@ class PairwiseModel:
             return np.zeros(n)
         i, j = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
         i, j = i.ravel(), j.ravel()
-        with threadpool_limits(1):
-            gain = self.model_.predict(self.pair_features(f, C[i], C[j])).reshape(n, n)
+        gain = self.trees_.predict(self.pair_features(f, C[i], C[j])).reshape(n, n)
         advantage = (gain - gain.T) / 2.0  # [i, j]: how much j beats i
         np.fill_diagonal(advantage, 0.0)
         return advantage.sum(axis=0) / (n - 1)
@@ -176,3 +178,15 @@ def make_model(form: str, seed: int = 0) -> DirectModel | PairwiseModel:
     if form == "pairwise":
         return PairwiseModel(seed)
     raise ValueError(f"The meta-model form must be one of {FORMS}. Got {form!r} instead.")
+
+
+def model_arrays(model: DirectModel | PairwiseModel) -> dict[str, np.ndarray]:
+    """A fitted meta-model's trees as arrays (for ``knowledge.npz``)."""
+    return dict(model.trees_.arrays)
+
+
+def model_from_arrays(form: str, arrays: dict[str, np.ndarray]) -> DirectModel | PairwiseModel:
+    """A fitted meta-model of ``form`` from ``model_arrays``' output, without fitting."""
+    model = make_model(form)
+    model.trees_ = TreeEnsemble(arrays)
+    return model

@@ -82,3 +82,12 @@ def test_fit_excluding_never_sees_the_dataset(knowledge):
     assert smaller.meta.n_datasets == knowledge.meta.n_datasets - 1
     assert len(smaller.meta.score) < len(knowledge.meta.score)
     assert smaller.describe()["reference_datasets"] == knowledge.describe()["reference_datasets"] - 1
+
+
+def test_shipped_model_is_the_one_refit_from_the_shipped_data(knowledge):
+    problem, X, y = analyze(*binary_frame(80), cv=2, check_leakage=False)
+    from jupyter_automl.search.warmstart import compute_metafeatures
+
+    mf = compute_metafeatures(X, y, problem)
+    configs = [c["params"] for c in knowledge.meta.configs[:10]]
+    np.testing.assert_allclose(knowledge.predict(mf, configs), knowledge.refit().predict(mf, configs))
