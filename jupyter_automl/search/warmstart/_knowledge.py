@@ -4,8 +4,9 @@
     configs = knowledge.warm_start(problem, X, y, families=["linear", "gradient_boosting"], n=8)
     for c in configs: study.enqueue_trial(c.params)          # first trials of the search
 
-The first trials are chosen among the portfolio's configurations (and the best ones of the
-user's most similar earlier studies), then ordered for the dataset at hand by the meta-model.
+The first trials are chosen among the portfolio's configurations, the space's default
+configurations and the best trials of the user's most similar earlier studies, ordered for the
+dataset at hand by the meta-model.
 Loading reads two small files once per process; the meta-model is fitted lazily the first time
 it is needed and cached for as long as the meta-data is the same.
 """
@@ -22,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from ..space import FAMILIES
+from ..space import FAMILIES, SearchSpace
 from ._encoding import ConfigEncoder, valid_for_space
 from ._history import read_history, reset_history
 from ._metadata import MetaData, load
@@ -46,8 +47,9 @@ class WarmStartConfig:
     "<family>.<param>": ...}``, ready for ``study.enqueue_trial``); ``predicted_score`` the
     meta-model's estimate of its normalised score (1: as good as the best reference
     configuration on similar data, 0: no better than the constant predictor); ``source`` is
-    "portfolio" (the shipped reference configurations) or "history" (one of your studies);
-    ``config_id`` names it in the knowledge.
+    "portfolio" (the shipped reference configurations), "default" (one of the space's default
+    configurations, which a search without warm start tries first) or "history" (one of your
+    studies); ``config_id`` names it in the knowledge.
     """
 
     params: dict[str, Any]
@@ -206,18 +208,28 @@ class Knowledge:
                                 source=candidates[i][2], config_id=candidates[i][0]) for i in order]
 
     def _candidates(self, problem, kind, families, metafeatures, n) -> list[tuple[str, dict, str]]:
-        """(id, params, source) of the portfolio, the nearest studies' best trials and, when too
-        few of those fit the families, the other reference configurations of the task kind."""
+        """(id, params, source) of the portfolio, today's default configurations (so the warm
+        start can only reorder and add to what a cold start tries), the nearest studies' best
+        trials and, when too few of those fit the families, the other reference
+        configurations of the task kind."""
         m = self.meta
         found: list[tuple[str, dict, str]] = []
 
-        def add(index: int, source: str) -> None:
-            params = valid_for_space(m.configs[index]["params"], problem, families)
+        def add_params(config_id: str, stored: dict, source: str) -> None:
+            params = valid_for_space(stored, problem, families)
             if params is not None and all(params != f[1] for f in found):
-                found.append((m.configs[index]["id"], params, source))
+                found.append((config_id, params, source))
+
+        def add(index: int, source: str) -> None:
+            add_params(m.configs[index]["id"], m.configs[index]["params"], source)
 
         for i in self.portfolio(kind):
             add(i, "portfolio")
+        # only families the meta-model was trained on: it cannot rank the others' defaults
+        known = [f for f in families if f in self.encoder.families]
+        if known:
+            for k, params in enumerate(SearchSpace(problem, known).default_configs()):
+                add_params(f"default/{params['family']}/{k}", params, "default")
         for i in self._from_nearest_studies(kind, metafeatures):
             add(i, "history")
         if len(found) < n:

@@ -56,7 +56,7 @@ def test_knowledge_counts_them_and_offers_their_best_trials(runs):
     assert knowledge.describe()["your_studies"] == 2
     problem, X, y = analyze(*binary_frame(80, seed=1), cv=2, check_leakage=False)
     configs = knowledge.warm_start(problem, X, y, families=["linear"], n=20)
-    assert {c.source for c in configs} == {"portfolio", "history"}
+    assert "history" in {c.source for c in configs}
     assert all(c.params["family"] == "linear" for c in configs)
 
 

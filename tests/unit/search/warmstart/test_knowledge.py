@@ -59,13 +59,14 @@ def test_warm_start_gives_valid_configurations_best_first(knowledge, kind, frame
     problem, X, y = analyze(*frame(80), cv=2, check_leakage=False)
     configs = knowledge.warm_start(problem, X, y, n=5)
     assert len(configs) == 5
-    assert all(isinstance(c, WarmStartConfig) and c.source == "portfolio" for c in configs)
+    assert all(isinstance(c, WarmStartConfig) for c in configs)
+    assert {c.source for c in configs} <= {"portfolio", "default"}
     scores = [c.predicted_score for c in configs]
     assert scores == sorted(scores, reverse=True)
     families = SearchSpace(problem).family_names
     for c in configs:
         assert valid_for_space(c.params, problem, families) == c.params
-    assert all(c.config_id.startswith(kind[0] + ".") for c in configs)
+    assert all(c.config_id.startswith((kind[0] + ".", "default/")) for c in configs)
 
 
 def test_families_filter_and_fill_from_the_other_reference_configurations(knowledge):
