@@ -72,7 +72,7 @@ def child(args) -> None:
     proba = automl.predict_proba(split.X_test) if split.task != "regression" else None
     record = score(split, proba, automl.predict(split.X_test), getattr(automl, "classes_", None))
     board = automl.leaderboard()
-    n_warm = int(board["warm_start"].sum()) if "warm_start" in board else None
+    n_warm = int(board["warm_start"].fillna("").astype(bool).sum()) if "warm_start" in board else None
     print(json.dumps({"fit_s": round(fit_s, 3), "n_trials": len(board), "n_warm": n_warm, **record}))
 
 
