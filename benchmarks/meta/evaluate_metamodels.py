@@ -41,7 +41,11 @@ from _corpus import CORPUS, default_order, encoding_settings, load_corpus  # noq
 
 from jupyter_automl.search.warmstart._encoding import ConfigEncoder  # noqa: E402
 from jupyter_automl.search.warmstart._metamodel import make_model  # noqa: E402
-from jupyter_automl.search.warmstart._portfolio import greedy_portfolio  # noqa: E402
+from jupyter_automl.search.warmstart._portfolio import (  # noqa: E402
+    greedy_portfolio,
+    ordered_portfolio,
+    similarity_weights,
+)
 
 KS = (1, 3, 5, 10)
 PORTFOLIO_SIZE = 12
@@ -90,6 +94,19 @@ def evaluate_dataset(d, train, meta, C, models, configs, rng) -> dict:
         out["anytime"][f"portfolio & defaults + {name}"] = best_of_first(true, sorted(union, key=lambda i: -s[i]))
         out["anytime"][f"all ranked by {name}"] = best_of_first(true, np.argsort(-s, kind="stable"))
     out["anytime"]["portfolio (greedy order)"] = best_of_first(true, port_local)
+    # the similarity-weighted greedy with the meta-model's predictions as one more dataset
+    tr_rows, _, tr_cols = train.matrix(kind)
+    keep_rows = ~np.all(np.isnan(tr_rows), axis=1)
+    tr_feat = train.features[[i for i, k in enumerate(train.task_kinds) if k == kind]][keep_rows]
+    scale = np.nanstd(train.features, axis=0) + 1e-9
+    w = similarity_weights(tr_feat, f, scale)
+    col_idx = [tr_cols.index(c) for c in cand]
+    ns_c = tr_rows[keep_rows][:, col_idx]
+    for mw in (0.5, 1.0, 2.0):
+        for label, members in (("portfolio & defaults", union), ("all", list(range(len(cand))))):
+            sub = ordered_portfolio(ns_c[:, members], w, scores["direct"][members], mw, 10)
+            out["anytime"][f"{label}, weighted greedy + direct (w={mw})"] = best_of_first(
+                true, [members[i] for i in sub])
     rest = [i for i in range(len(cand)) if i not in defaults]
     random_tail = [best_of_first(true, defaults + list(rng.permutation(rest))) for _ in range(N_RANDOM // 4)]
     out["anytime"]["defaults, then random"] = {k: float(np.mean([r[k] for r in random_tail])) for k in KS}

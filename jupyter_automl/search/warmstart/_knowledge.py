@@ -14,6 +14,7 @@ it is needed and cached for as long as the meta-data is the same.
 from __future__ import annotations
 
 import functools
+import json
 import os
 import threading
 from collections import OrderedDict
@@ -29,7 +30,7 @@ from ._history import read_history, reset_history
 from ._metadata import MetaData, load
 from ._metafeatures import compute_metafeatures, metafeature_vector
 from ._metamodel import make_model, model_from_arrays
-from ._portfolio import greedy_portfolio
+from ._portfolio import greedy_portfolio, ordered_portfolio, similarity_weights
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 N_NEAREST_STUDIES = 3  # the user's studies most like this problem offer their best trials
@@ -56,6 +57,10 @@ class WarmStartConfig:
     predicted_score: float
     source: str
     config_id: str
+
+
+def _key(params: dict[str, Any]) -> str:
+    return json.dumps(params, sort_keys=True, default=str)
 
 
 @functools.lru_cache(maxsize=4)
@@ -203,7 +208,10 @@ class Knowledge:
         if not candidates:
             return []
         scores = self.predict(metafeatures, [c[1] for c in candidates])
-        order = np.argsort(-scores, kind="stable")[:n]
+        if self.settings.get("order") == "weighted_greedy" and self.settings["form"] == "direct":
+            order = self._weighted_greedy(candidates, scores, kind, metafeatures, n)
+        else:
+            order = list(np.argsort(-scores, kind="stable")[:n])
         return [WarmStartConfig(params=candidates[i][1], predicted_score=round(float(scores[i]), 4),
                                 source=candidates[i][2], config_id=candidates[i][0]) for i in order]
 
@@ -228,8 +236,12 @@ class Knowledge:
         # only families the meta-model was trained on: it cannot rank the others' defaults
         known = [f for f in families if f in self.encoder.families]
         if known:
+            # a default that is also a stored configuration keeps that id (and its scores)
+            stored = {_key(c["params"]): c["id"] for c in m.configs
+                      if c["task_kind"] == kind and c.get("source") != "history"}
             for k, params in enumerate(SearchSpace(problem, known).default_configs()):
-                add_params(f"default/{params['family']}/{k}", params, "default")
+                config_id = stored.get(_key(params), f"default/{params['family']}/{k}")
+                add_params(config_id, params, "default")
         for i in self._from_nearest_studies(kind, metafeatures):
             add(i, "history")
         if len(found) < n:
@@ -237,6 +249,26 @@ class Knowledge:
                 if c["task_kind"] == kind and c.get("source") != "history":
                     add(i, "portfolio")
         return found
+
+    def _weighted_greedy(self, candidates, scores, kind, metafeatures, n) -> list[int]:
+        """``ordered_portfolio`` over the candidates: the reference datasets and studies of the
+        task kind weighted by similarity, plus the meta-model's predictions as one more."""
+        m = self.meta
+        rows = [d for d, k in enumerate(m.task_kinds) if k == kind]
+        row_of = {d: r for r, d in enumerate(rows)}
+        index = {c["id"]: i for i, c in enumerate(m.configs)}
+        # a candidate whose id is a stored configuration has scores on the datasets that ran it
+        column = {index[cid]: j for j, (cid, _, _) in enumerate(candidates) if cid in index}
+        ns = np.full((len(rows), len(candidates)), np.nan)
+        for d, c, s in zip(m.dataset_idx, m.config_idx, m.score, strict=True):
+            if d in row_of and c in column:
+                ns[row_of[d], column[c]] = s
+        keep = ~np.all(np.isnan(ns), axis=1)
+        scale = np.nanstd(m.features, axis=0) + 1e-9
+        target = metafeature_vector(metafeatures)
+        weights = similarity_weights(m.features[rows][keep], target, scale) if keep.any() else np.zeros(0)
+        model_weight = float(self.settings.get("model_weight", 1.0))
+        return ordered_portfolio(ns[keep], weights, scores, model_weight, n)
 
     def _from_nearest_studies(self, kind: str, metafeatures: dict[str, float]) -> list[int]:
         m = self.meta

@@ -57,6 +57,52 @@ def normalised_scores(scores: np.ndarray, constant: np.ndarray, greater_is_bette
     return np.where(span > 0, out, np.nan)
 
 
+def similarity_weights(features: np.ndarray, target: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """Weights of reference datasets for one target dataset: a Gaussian kernel on the distance
+    of their standardised meta-features, its width the median distance (sums to 1).
+
+    Examples
+    --------
+    >>> w = similarity_weights(np.array([[0.0], [1.0], [5.0]]), np.array([0.0]), np.array([1.0]))
+    >>> [round(float(v), 3) for v in w]
+    [0.622, 0.378, 0.0]
+    """
+    d = np.sqrt(np.nansum(((features - target) / scale) ** 2, axis=1))
+    width = float(np.median(d)) or 1.0
+    w = np.exp(-0.5 * (d / width) ** 2)
+    return w / w.sum()
+
+
+def ordered_portfolio(ns: np.ndarray, weights: np.ndarray, predicted: np.ndarray,
+                      model_weight: float, size: int) -> list[int]:
+    """Order candidates for one dataset: greedy like ``greedy_portfolio``, but each reference
+    dataset counts by its similarity ``weights`` and the meta-model's ``predicted`` scores for
+    this dataset count as one more dataset of weight ``model_weight``.
+
+    The meta-model alone would put its favourites first, often near copies of each other; the
+    greedy gain over the best-so-far makes the second pick one that covers what the first may
+    miss on similar datasets.
+
+    Examples
+    --------
+    >>> ns = np.array([[1.0, 0.9, 0.0], [0.0, 0.1, 1.0]])
+    >>> ordered_portfolio(ns, np.array([0.5, 0.5]), np.array([1.0, 0.95, 0.2]), 1.0, 2)
+    [0, 2]
+    """
+    ns = np.nan_to_num(np.asarray(ns, dtype=float), nan=0.0)
+    rows = np.vstack([ns, np.clip(predicted, 0.0, 1.0)[None, :]])
+    w = np.append(np.asarray(weights, dtype=float), model_weight)
+    best = np.zeros(rows.shape[0])
+    picks: list[int] = []
+    for _ in range(min(size, rows.shape[1])):
+        gain = np.round(w @ np.maximum(best[:, None], rows), 12)
+        gain[picks] = -np.inf
+        pick = int(np.lexsort((np.arange(len(gain)), -predicted, -gain))[0])
+        picks.append(pick)
+        best = np.maximum(best, rows[:, pick])
+    return picks
+
+
 def greedy_portfolio(ns: np.ndarray, size: int) -> tuple[list[int], list[float]]:
     """Pick ``size`` columns of ``ns`` greedily (see the module docstring).
 

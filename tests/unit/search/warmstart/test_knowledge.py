@@ -114,3 +114,13 @@ def test_needs_none_of_the_corpus_packages():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "True"
+
+
+def test_weighted_greedy_order_gives_distinct_valid_configurations(knowledge):
+    problem, X, y = analyze(*binary_frame(80), cv=2, check_leakage=False)
+    other = Knowledge(knowledge.meta, knowledge.settings | {"form": "direct", "order": "weighted_greedy"})
+    configs = other.warm_start(problem, X, y, n=6)
+    assert len(configs) == 6
+    assert len({c.config_id for c in configs}) == 6
+    families = SearchSpace(problem).family_names
+    assert all(valid_for_space(c.params, problem, families) == c.params for c in configs)

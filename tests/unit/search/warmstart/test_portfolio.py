@@ -42,3 +42,16 @@ def test_greedy_ignores_empty_rows_and_counts_failures_as_zero():
     picks, _ = greedy_portfolio(ns, 2)
     assert picks == [2, 0]
     assert greedy_portfolio(np.full((2, 3), np.nan), 2) == ([], [])
+
+
+def test_ordered_portfolio_follows_the_similar_datasets_and_the_model():
+    from jupyter_automl.search.warmstart._portfolio import ordered_portfolio, similarity_weights
+
+    ns = np.array([[1.0, 0.0, 0.5],    # a dataset like the target: config 0 wins there
+                   [0.0, 1.0, 0.5]])   # an unlike one: config 1 wins there
+    w = similarity_weights(np.array([[0.0], [10.0]]), np.array([0.0]), np.array([1.0]))
+    assert w[0] > 0.99
+    # no model: the similar dataset decides the first pick
+    assert ordered_portfolio(ns, w, np.zeros(3), 0.0, 1) == [0]
+    # a confident model for config 2 outweighs the reference datasets
+    assert ordered_portfolio(ns, w, np.array([0.0, 0.0, 1.0]), 5.0, 1) == [2]
