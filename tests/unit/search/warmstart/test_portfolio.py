@@ -50,7 +50,7 @@ def test_ordered_portfolio_follows_the_similar_datasets_and_the_model():
     ns = np.array([[1.0, 0.0, 0.5],    # a dataset like the target: config 0 wins there
                    [0.0, 1.0, 0.5]])   # an unlike one: config 1 wins there
     w = similarity_weights(np.array([[0.0], [10.0]]), np.array([0.0]), np.array([1.0]))
-    assert w[0] > 0.99
+    assert w[0] > 0.8 > w[1]
     # no model: the similar dataset decides the first pick
     assert ordered_portfolio(ns, w, np.zeros(3), 0.0, 1) == [0]
     # a confident model for config 2 outweighs the reference datasets
