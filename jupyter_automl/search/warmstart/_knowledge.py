@@ -47,7 +47,8 @@ class WarmStartConfig:
     ``params`` is a complete configuration of today's search space (``{"family": ...,
     "<family>.<param>": ...}``, ready for ``study.enqueue_trial``); ``predicted_score`` the
     meta-model's estimate of its normalised score (1: as good as the best reference
-    configuration on similar data, 0: no better than the constant predictor); ``source`` is
+    configuration on similar data, 0: no better than the constant predictor; with the pairwise
+    form, its mean predicted advantage over the other candidates instead); ``source`` is
     "portfolio" (the shipped reference configurations), "default" (one of the space's default
     configurations, which a search without warm start tries first) or "history" (one of your
     studies); ``config_id`` names it in the knowledge.
@@ -212,6 +213,8 @@ class Knowledge:
             order = self._weighted_greedy(candidates, scores, kind, metafeatures, n)
         else:
             order = list(np.argsort(-scores, kind="stable")[:n])
+        if self.settings["form"] == "direct":  # the trees' estimate can stray past the 0-1 scale
+            scores = np.clip(scores, 0.0, 1.0)
         return [WarmStartConfig(params=candidates[i][1], predicted_score=round(float(scores[i]), 4),
                                 source=candidates[i][2], config_id=candidates[i][0]) for i in order]
 
