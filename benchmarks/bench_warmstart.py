@@ -1,0 +1,171 @@
+"""Warm start, measured end to end (issue 16, deliverable 7): leave-one-dataset-out on the public
+suite, normalised score reached at 5, 10, 30 and 60 s with and without warm start.
+
+    .venv/bin/python benchmarks/bench_warmstart.py                                 # everything
+    .venv/bin/python benchmarks/bench_warmstart.py --budgets 5 10 --seeds 0 --datasets wine glass
+
+Each run is ``AutoML(task, matched metric, time_budget=B, seed, storage="memory",
+warm_start=...)`` in a fresh process on the 75/25 split of ``_protocol``; with warm start the
+knowledge passed is ``Knowledge.load(include_history=False).fit_excluding(["public/<name>"])``,
+so the portfolio and the meta-model never saw the dataset being measured (the corpus holds no
+copy of a public dataset: see ``benchmarks/meta/_sources.py``).
+
+Needs the ``warm_start`` option of ``AutoML`` (the coordinator wiring of issue 16). Until it
+exists the script says so and exits; the offline evaluation that works today is
+``benchmarks/meta/evaluate_metamodels.py``.
+
+Normalised score per dataset: (score - constant) / (best - constant), ``best`` the best of the
+anchor systems and of every run here (as in ``_table.py``), so 1 is the best seen and 0 the
+constant predictor; a failed run counts 0. Results: ``--out``/results.jsonl (appended, resumable)
+and results.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import json
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from _anchors import read_anchors
+from _protocol import (
+    DEFAULT_ANCHORS,
+    DEFAULT_DATASETS_DIR,
+    GREATER_IS_BETTER,
+    PRIMARY,
+    dataset_names,
+)
+
+HERE = Path(__file__).resolve().parent
+BUDGETS = (5.0, 10.0, 30.0, 60.0)
+MSG_NO_OPTION = ("AutoML has no 'warm_start' option yet: the coordinator wiring of issue 16 adds it. "
+                 "Run benchmarks/meta/evaluate_metamodels.py for the offline evaluation meanwhile.")
+
+
+def has_warm_start_option() -> bool:
+    from jupyter_automl import AutoML
+
+    return "warm_start" in inspect.signature(AutoML.__init__).parameters
+
+
+def child(args) -> None:
+    """One fit in this fresh process; prints one JSON line."""
+    from _protocol import load_split, score
+
+    from jupyter_automl import AutoML
+    from jupyter_automl.search.warmstart import Knowledge
+
+    split = load_split(args.dataset, args.seed, args.datasets_dir)
+    kwargs = {"positive_class": split.meta["positive_class"]} if split.task == "binary" else {}
+    warm = False
+    if args.warm:
+        warm = Knowledge.load(include_history=False).fit_excluding([f"public/{args.dataset}"])
+    automl = AutoML(task=split.task, metric=PRIMARY[split.task], time_budget=args.budget,
+                    seed=args.seed, storage="memory", warm_start=warm, **kwargs)
+    t0 = time.monotonic()
+    automl.fit(split.X_train, split.y_train)
+    fit_s = time.monotonic() - t0
+    proba = automl.predict_proba(split.X_test) if split.task != "regression" else None
+    record = score(split, proba, automl.predict(split.X_test), getattr(automl, "classes_", None))
+    board = automl.leaderboard()
+    n_warm = int(board["warm_start"].fillna("").astype(bool).sum()) if "warm_start" in board else None
+    print(json.dumps({"fit_s": round(fit_s, 3), "n_trials": len(board), "n_warm": n_warm, **record}))
+
+
+def run_one(args, dataset: str, seed: int, budget: float, warm: bool) -> dict:
+    cmd = [sys.executable, __file__, "--child", "--dataset", dataset, "--seed", str(seed),
+           "--budget", str(budget), "--datasets-dir", str(args.datasets_dir)] + (["--warm"] if warm else [])
+    record = {"dataset": dataset, "seed": seed, "budget": budget, "warm_start": warm}
+    try:
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=3 * budget + 300)
+        lines = [ln for ln in done.stdout.splitlines() if ln.startswith("{")]
+        if done.returncode or not lines:
+            return record | {"status": "failed", "error": done.stderr[-2000:]}
+        return record | {"status": "ok"} | json.loads(lines[-1])
+    except subprocess.TimeoutExpired:
+        return record | {"status": "failed", "error": "timeout"}
+
+
+def report(records: list[dict], anchors_path: Path) -> str:
+    anchors = read_anchors(anchors_path)
+    by_dataset: dict[str, list[dict]] = {}
+    for r in records:
+        by_dataset.setdefault(r["dataset"], []).append(r)
+    norm: dict[tuple, list[float]] = {}
+    for dataset, runs in by_dataset.items():
+        metric = anchors.datasets[dataset]["metric"]
+        sign = 1.0 if GREATER_IS_BETTER[metric] else -1.0
+        constant = anchors.score(dataset, "constant")
+        seen = [v for v in anchors.scores.get(dataset, {}).values() if v is not None]
+        seen += [r["primary"] for r in runs if r["status"] == "ok"]
+        best = max(v * sign for v in seen)
+        for r in runs:
+            value = 0.0
+            if r["status"] == "ok":
+                value = (r["primary"] * sign - constant * sign) / (best - constant * sign)
+            norm.setdefault((dataset, r["budget"], r["warm_start"]), []).append(value)
+    budgets = sorted({k[1] for k in norm})
+    lines = ["| budget s | without warm start | with warm start | datasets |", "|---:|---:|---:|---:|"]
+    for b in budgets:
+        cols = []
+        for warm in (False, True):
+            medians = [statistics.median(v) for (d, bb, w), v in norm.items() if bb == b and w == warm]
+            cols.append(f"{statistics.mean(medians):.3f}" if medians else "-")
+        n = len({d for (d, bb, _) in norm if bb == b})
+        lines.append(f"| {b:g} | {cols[0]} | {cols[1]} | {n} |")
+    lines += ["", "Per dataset at the largest budget (median over seeds): without -> with", ""]
+    top = budgets[-1] if budgets else None
+    for dataset in sorted(by_dataset):
+        a, b = norm.get((dataset, top, False)), norm.get((dataset, top, True))
+        if a and b:
+            lines.append(f"- {dataset}: {statistics.median(a):.3f} -> {statistics.median(b):.3f}")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--budgets", type=float, nargs="+", default=list(BUDGETS))
+    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    p.add_argument("--datasets", nargs="+", default=None)
+    p.add_argument("--datasets-dir", type=Path, default=DEFAULT_DATASETS_DIR)
+    p.add_argument("--anchors", type=Path, default=DEFAULT_ANCHORS)
+    p.add_argument("--out", type=Path, default=HERE / "results" / "warmstart")
+    # one run, in the fresh process the parent starts
+    p.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--dataset", help=argparse.SUPPRESS)
+    p.add_argument("--seed", type=int, default=0, help=argparse.SUPPRESS)
+    p.add_argument("--budget", type=float, default=60.0, help=argparse.SUPPRESS)
+    p.add_argument("--warm", action="store_true", help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    if not has_warm_start_option():
+        raise SystemExit(MSG_NO_OPTION)
+    if args.child:
+        return child(args)
+    args.out.mkdir(parents=True, exist_ok=True)
+    path = args.out / "results.jsonl"
+    records = [json.loads(ln) for ln in path.read_text().splitlines()] if path.exists() else []
+    done = {(r["dataset"], r["seed"], r["budget"], r["warm_start"]) for r in records}
+    for dataset in args.datasets or dataset_names(args.datasets_dir):
+        for budget in args.budgets:
+            for seed in args.seeds:
+                for warm in (False, True):
+                    if (dataset, seed, budget, warm) in done:
+                        continue
+                    record = run_one(args, dataset, seed, budget, warm)
+                    records.append(record)
+                    with open(path, "a") as f:
+                        f.write(json.dumps(record) + "\n")
+                    print(f"{dataset} seed={seed} budget={budget:g} warm={warm}: "
+                          f"{record['status']} {record.get('primary', '')}", flush=True)
+    text = report(records, args.anchors)
+    (args.out / "results.md").write_text(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
