@@ -40,7 +40,7 @@ MSG_NOT_FITTED = ("This AutoML is not fitted yet. Call fit(X, y), or wait for fi
                   "(handle.wait()), before using {what}.")
 SEARCH_OPTIONS = ("time_budget", "n_trials", "seed", "n_jobs", "families", "storage", "study_name",
                   "ensemble", "sampler", "pruner", "executor", "dask_client", "trial_timeout",
-                  "memory_limit", "runs_dir", "max_predict_ms")
+                  "memory_limit", "runs_dir", "max_predict_ms", "warm_start")
 
 
 class AutoML(TakeAway, BaseEstimator):
@@ -106,6 +106,12 @@ class AutoML(TakeAway, BaseEstimator):
         (as measured on the validation folds; an ensemble counts every member). Slower trials are
         left out of the final choice, with a note. ``select_faster`` trades score for speed
         after the search.
+    warm_start : bool or Knowledge, default=True
+        Start where earlier searches learned to look: the first trials are configurations that
+        did well on the most similar of the reference datasets shipped with jupyter_automl and of
+        your own finished studies in ``runs_dir``, ordered by a meta-model (leaderboard columns
+        ``warm_start`` and ``predicted_score``). False: the search starts from fixed defaults.
+        A ``jupyter_automl.search.warmstart.Knowledge`` uses that knowledge instead.
 
     Attributes
     ----------
@@ -152,6 +158,7 @@ class AutoML(TakeAway, BaseEstimator):
         check_leakage: bool = True,
         fairness: dict | None = None,
         max_predict_ms: float | None = None,
+        warm_start: Any = True,
     ):
         self.task = task
         self.metric = metric
@@ -175,6 +182,7 @@ class AutoML(TakeAway, BaseEstimator):
         self.check_leakage = check_leakage
         self.fairness = fairness
         self.max_predict_ms = max_predict_ms
+        self.warm_start = warm_start
 
     # -- fitting ------------------------------------------------------------------------------
 

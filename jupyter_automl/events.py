@@ -64,6 +64,8 @@ class SearchStarted(Event):
     n_folds: int
     families: list[str]
     n_resumed_trials: int = 0
+    # the configurations tried first and why (see search._warm_plan.WarmPlan); None: cold start
+    warm_start: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

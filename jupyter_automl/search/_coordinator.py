@@ -41,6 +41,7 @@ from ._quiet import search_warnings_logged
 from ._samplers import PRUNED_MESSAGE, PRUNER_STARTUP_TRIALS
 from ._storage import StudyStore
 from ._trials import TrialRecord, describe_trial, pareto_optimal, records_of_study
+from ._warm_plan import WarmPlan
 from .executors import BaseExecutor
 from .space import SearchSpace
 
@@ -66,7 +67,8 @@ class Coordinator:
 
     def __init__(self, *, data: TrainingData, space: SearchSpace, store: StudyStore,
                  executor: BaseExecutor, bus: EventBus, settings: SearchSettings,
-                 on_result: Callable[[SearchResult], None]):
+                 on_result: Callable[[SearchResult], None],
+                 warm_start: Callable[[], WarmPlan | None] | None = None):
         self.data = data
         self.problem = data.problem
         self.metric = data.problem.metric
@@ -77,6 +79,8 @@ class Coordinator:
         self.bus = bus
         self.settings = settings
         self.on_result = on_result
+        self._plan_warm_start = warm_start
+        self.warm_plan: WarmPlan | None = None
         self.records: dict[int, TrialRecord] = {}
         self.status = "starting"
         self.result: SearchResult | None = None
@@ -130,11 +134,13 @@ class Coordinator:
             self.status = "searching"
             self.executor.start(self.data)
             resumed = self._load_previous_trials()
+            self.warm_plan = self._plan_warm_start() if self._plan_warm_start else None
             self.bus.emit(SearchStarted, study_name=self.store.name, task=self.problem.task,
                           metric=self.metric.name, direction=self.metric.direction,
                           time_budget=self.settings.time_budget, n_trials=self.settings.n_trials,
                           n_folds=self._n_folds, families=self.space.family_names,
-                          n_resumed_trials=len(resumed))
+                          n_resumed_trials=len(resumed),
+                          warm_start=None if self.warm_plan is None else self.warm_plan.as_event())
             for rec in resumed:  # replayed after SearchStarted, so that views rebuild them
                 self._emit_outcome(rec)
             self._enqueue_defaults()
@@ -176,7 +182,12 @@ class Coordinator:
         return list(self.records.values())
 
     def _enqueue_defaults(self) -> None:
+        """The first trials: the warm start's configurations, then the space's defaults."""
         tried = [r.params for r in self.records.values()]
+        for c in self.warm_plan.configs if self.warm_plan else []:
+            if c["params"] not in tried:
+                self.study.enqueue_trial(c["params"], skip_if_exists=True, user_attrs={
+                    "warm_start": c["source"], "predicted_score": c["predicted_score"]})
         for config in self.space.default_configs():
             if config not in tried:
                 self.study.enqueue_trial(config, skip_if_exists=True)
@@ -303,7 +314,9 @@ class Coordinator:
         trial = self.study.ask()
         self.space.suggest(trial)
         self._n_new_trials += 1
-        rec = TrialRecord(number=trial.number, params=dict(trial.params), started=self.budget.now())
+        rec = TrialRecord(number=trial.number, params=dict(trial.params), started=self.budget.now(),
+                          warm_start=trial.user_attrs.get("warm_start"),
+                          predicted_score=trial.user_attrs.get("predicted_score"))
         self.records[trial.number] = rec
         self._trials[trial.number] = trial
         self.bus.emit(TrialStarted, trial_number=rec.number, family=rec.family, params=public(rec.params))

@@ -19,6 +19,7 @@ from ._handle import SearchHandle
 from ._objective import TrainingData
 from ._samplers import make_pruner, make_sampler
 from ._storage import data_fingerprint, open_study
+from ._warm_plan import WarmPlan, plan_warm_start
 from .executors import make_executor
 from .space import SearchSpace
 
@@ -43,6 +44,7 @@ class SearchOptions:
     memory_limit: int | None = None
     runs_dir: str = "automl_runs"
     max_predict_ms: float | None = None
+    warm_start: Any = True  # True, False, or a warmstart.Knowledge
 
 
 def start_search(problem: Problem, data: TrainingFrame, options: SearchOptions, *,
@@ -89,9 +91,15 @@ def start_search(problem: Problem, data: TrainingFrame, options: SearchOptions, 
                               seed=options.seed, t_start=t_start,
                               max_predict_ms=options.max_predict_ms)
     bus = EventBus()
-    coordinator = Coordinator(data=TrainingData(data.X, data.y_array, problem, options.seed, plugin),
-                              space=space, store=store, executor=executor, bus=bus,
-                              settings=settings, on_result=on_result or (lambda result: None))
+    training = TrainingData(data.X, data.y_array, problem, options.seed, plugin)
+
+    def warm_start() -> WarmPlan | None:
+        return plan_warm_start(options.warm_start, training, space.family_names, store.study,
+                               options.runs_dir, options.study_name)
+
+    coordinator = Coordinator(data=training, space=space, store=store, executor=executor, bus=bus,
+                              settings=settings, on_result=on_result or (lambda result: None),
+                              warm_start=warm_start)
     handle = SearchHandle(owner, coordinator, bus)
     handle.start()
     return handle

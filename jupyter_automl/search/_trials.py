@@ -68,6 +68,8 @@ class TrialRecord:
     predict_ms: float | None = None  # to predict 1,000 rows, mean over folds
     model_bytes: int | None = None
     threshold: float | None = None  # decision threshold tuned out of fold (binary label metrics)
+    warm_start: str | None = None  # why it came first: "portfolio", "default", "history" (or None)
+    predicted_score: float | None = None  # the meta-model's normalised estimate, for warm starts
 
     @property
     def family(self) -> str:
@@ -137,7 +139,8 @@ def records_of_study(study: Any, objective_names: tuple[str, ...] = ()) -> list[
                           fit_time_total=attrs.get("fit_time", 0.0),
                           n_folds_done=len(attrs.get("fold_scores", [])),
                           metrics=dict(attrs.get("metrics", {})), predict_ms=attrs.get("predict_ms"),
-                          model_bytes=attrs.get("model_bytes"), threshold=attrs.get("threshold"))
+                          model_bytes=attrs.get("model_bytes"), threshold=attrs.get("threshold"),
+                          warm_start=attrs.get("warm_start"), predicted_score=attrs.get("predicted_score"))
         if state == "finished" and objective_names:
             rec.objectives = dict(zip(objective_names, t.values[1:], strict=True))
         records.append(rec)
@@ -198,11 +201,14 @@ def leaderboard_frame(records: list[TrialRecord], metric: Metric,
             "ensemble_weight": float(weights.get(r.number, 0.0)), "reason": r.reason,
             "params": {k: v for k, v in r.params.items() if k != "family"},
             **r.metrics, **({"threshold": r.threshold} if r.threshold is not None else {}),
+            **({"warm_start": r.warm_start, "predicted_score": r.predicted_score}
+               if r.warm_start is not None else {}),
             **r.objectives,
         })
     named = {k for r in records for k in r.metrics}
     extra = [m for m in SECONDARY.get(metric.task, ()) if m in named]
     extra += ["threshold"] * any(r.threshold is not None for r in records)
+    extra += ["warm_start", "predicted_score"] * any(r.warm_start is not None for r in records)
     extra += sorted({k for r in records for k in r.objectives})
     frame = pd.DataFrame(rows, columns=[c for c in LEADERBOARD_COLUMNS if c != "rank"] + extra)
     if frame.empty:

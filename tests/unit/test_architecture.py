@@ -17,7 +17,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[2] / "jupyter_automl"
 ENGINE = ("problem", "search", "insight", "export")
-SHARED = {"_logging", "_optional", "_version"}  # the root's utilities, for every package
+SHARED = {"_compat", "_logging", "_optional", "_version"}  # the root's utilities, for every package
 MAX_LINES = 500
 
 

@@ -1,9 +1,9 @@
 """The search space: model families, their preprocessing, hyperparameters and default configurations."""
 
-from ._families import FAMILIES, Family
+from ._families import FAMILIES, LARGE_DATA_ROWS, Family
 from ._params import Param
 from ._preprocessing import build_preprocessor
 from ._space import SearchSpace, build_pipeline, family_values, resolve_families
 
-__all__ = ["FAMILIES", "Family", "Param", "SearchSpace", "build_pipeline", "build_preprocessor",
+__all__ = ["FAMILIES", "LARGE_DATA_ROWS", "Family", "Param", "SearchSpace", "build_pipeline", "build_preprocessor",
            "family_values", "resolve_families"]

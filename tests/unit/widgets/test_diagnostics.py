@@ -51,8 +51,11 @@ def test_binary_plots_hold_the_confusion_matrix_and_positive_class_curves(binary
     assert auc == pytest.approx(d.scores["roc_auc"]) and fpr[0] == 0 and tpr[-1] == 1
     precision, recall, ap, prevalence = d.plots["precision_recall"].curves["malignant"]
     assert prevalence == pytest.approx((y == "malignant").mean())
+    rel = d.plots["reliability"]  # binned by predicted probability: observed share in [0, 1]
+    assert 0 <= min(rel.observed) and max(rel.observed) <= 1
     fig = d.plot()
-    assert len(fig.axes) == 3 and fig.axes[1].get_title() == "ROC curve"
+    assert len(fig.axes) == 4 and fig.axes[1].get_title() == "ROC curve"
+    assert fig.axes[3].get_title() == "Reliability diagram"
 
 
 def test_multiclass_draws_one_curve_per_class():
@@ -67,7 +70,8 @@ def test_regression_residuals_and_predicted_vs_actual():
     automl, X, y = _fitted("diabetes")
     d = diagnose(automl, X, y)
     pred = automl.predict(X)
-    assert set(d.scores) == {"rmse", "mae", "r2"}
+    assert set(d.scores) == {"rmse", "mae", "r2", "mape"}  # MAPE: diabetes has no zero target
+    assert d.scores["mape"] == pytest.approx(skm.mean_absolute_percentage_error(y, pred))
     assert d.scores["rmse"] == pytest.approx(skm.root_mean_squared_error(y, pred))
     np.testing.assert_allclose(d.plots["residuals"].residuals, y.to_numpy() - pred)
     np.testing.assert_allclose(d.plots["predicted_vs_actual"].actual, y.to_numpy())

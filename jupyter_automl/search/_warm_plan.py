@@ -1,0 +1,89 @@
+"""The warm start of one search: which configurations it tries first, and why, in words.
+
+Planned on the coordinator thread just before the first trial (so ``fit_async`` returns at
+once): meta-features of the training table, the shipped knowledge plus the user's finished
+studies, and the meta-model's order. The meta-features are stored with a new study, so later
+searches can learn from this one too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .._logging import get_logger
+from ..problem import Problem
+from ._objective import TrainingData
+from .space import LARGE_DATA_ROWS
+
+_log = get_logger(__name__)
+N_WARM_START = 8  # configurations tried first
+
+
+@dataclass
+class WarmPlan:
+    """What the warm start decided: configurations (params, predicted score, source) and a line
+    for people ("warm start from N reference datasets and M of your earlier studies")."""
+
+    configs: list[dict[str, Any]] = field(default_factory=list)
+    n_reference: int = 0
+    n_studies: int = 0
+    text: str = ""
+
+    def as_event(self) -> dict[str, Any]:
+        return {"configs": self.configs, "n_reference": self.n_reference,
+                "n_studies": self.n_studies, "text": self.text}
+
+
+def plan_warm_start(option: Any, data: TrainingData, families: list[str], study: Any,
+                    runs_dir: str, study_name: str | None) -> WarmPlan | None:
+    """The warm start for this search, or None when ``option`` is False.
+
+    ``option``: True (the shipped knowledge and the runs folder's studies) or a
+    ``warmstart.Knowledge`` (e.g. one that never saw this dataset, for a benchmark). The study
+    gets the table's meta-features (``METAFEATURES_ATTR``) whether or not warm start is on.
+    """
+    try:
+        return _plan(option, data, families, study, runs_dir, study_name)
+    except Exception:  # the search goes on cold: a warm start only orders the first trials
+        _log.exception("warm start failed; the search starts from its defaults")
+        return None
+
+
+def _plan(option: Any, data: TrainingData, families: list[str], study: Any, runs_dir: str,
+          study_name: str | None) -> WarmPlan | None:
+    from .warmstart import (
+        METAFEATURES_ATTR,
+        Knowledge,
+        compute_metafeatures,
+        metafeatures_attr,
+    )
+
+    problem, X, y = data.problem, data.X, data.y
+    features = compute_metafeatures(X, y, problem, seed=data.seed)
+    if METAFEATURES_ATTR not in study.user_attrs:
+        study.set_user_attr(METAFEATURES_ATTR, metafeatures_attr(problem, X, y, features=features,
+                                                                   seed=data.seed))
+    if option is False or option is None:
+        return None
+    knowledge = option if isinstance(option, Knowledge) else Knowledge.load(
+        runs_dir=runs_dir, exclude_studies=(study_name,) if study_name else ())
+    warm = knowledge.warm_start(problem, families=families, n=N_WARM_START, metafeatures=features,
+                                seed=data.seed)
+    configs = [{"params": c.params, "predicted_score": round(float(c.predicted_score), 4),
+                "source": c.source} for c in warm]
+    configs = _cheap_first(configs, problem)
+    info = knowledge.describe()
+    n_ref, n_studies = int(info.get("reference_datasets", 0)), int(info.get("your_studies", 0))
+    studies = f" and {n_studies} of your earlier studies" if n_studies else ""
+    text = (f"Warm start from {n_ref} reference datasets{studies}: the first {len(configs)} "
+            "configurations are the ones that did well on the most similar data.")
+    return WarmPlan(configs, n_ref, n_studies, text)
+
+
+def _cheap_first(configs: list[dict[str, Any]], problem: Problem) -> list[dict[str, Any]]:
+    """On large tables a cheap model comes first, so that a first result shows within seconds."""
+    if problem.n_rows <= LARGE_DATA_ROWS:
+        return configs
+    cheap = [c for c in configs if c["params"].get("family") in ("linear", "gradient_boosting")]
+    return cheap[:1] + [c for c in configs if c not in cheap[:1]]
