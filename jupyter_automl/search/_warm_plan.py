@@ -82,9 +82,15 @@ def _plan(option: Any, data: TrainingData, families: list[str], study: Any, runs
     return WarmPlan(configs, n_ref, n_studies, text)
 
 
+CHEAP_FAMILIES = ("linear", "knn", "gradient_boosting")  # cheapest first
+
+
 def _cheap_first(configs: list[dict[str, Any]], problem: Problem) -> list[dict[str, Any]]:
-    """On large tables a cheap model comes first, so that a first result shows within seconds."""
-    if problem.n_rows <= LARGE_DATA_ROWS:
-        return configs
-    cheap = [c for c in configs if c["params"].get("family") in ("linear", "gradient_boosting")]
-    return cheap[:1] + [c for c in configs if c not in cheap[:1]]
+    """A cheap model comes first, so that a first result shows within seconds (a forest of a
+    hundred trees on five folds takes seconds on a laptop's core, more on large tables)."""
+    cheap = CHEAP_FAMILIES[::2] if problem.n_rows > LARGE_DATA_ROWS else CHEAP_FAMILIES  # no k-NN
+    for family in cheap:
+        first = next((c for c in configs if c["params"].get("family") == family), None)
+        if first is not None:
+            return [first] + [c for c in configs if c is not first]
+    return configs
