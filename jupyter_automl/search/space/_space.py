@@ -9,9 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 import optuna
-from sklearn.feature_selection import SelectPercentile, f_classif, f_regression
 from sklearn.pipeline import Pipeline
 
+from ...estimators import SelectFraction
 from ...exceptions import InputError
 from ...problem import Problem
 from ._families import FAMILIES, LARGE_DATA_ROWS, Family
@@ -48,8 +48,7 @@ def build_pipeline(problem: Problem, params: dict[str, Any], seed: int = 0, plug
                                           **family.preprocessing_options(values)))]
     fraction = values.get("feature_fraction", 1.0)
     if fraction < 1.0:
-        test = f_classif if problem.is_classification else f_regression
-        steps.append(("select", SelectPercentile(test, percentile=int(round(100 * fraction)))))
+        steps.append(("select", SelectFraction(fraction, classification=problem.is_classification)))
     steps.append(("model", family.estimator(values, problem, seed)))
     pipeline = Pipeline(steps)
     return pipeline if plugin is None else plugin.wrap(pipeline, params, problem)
