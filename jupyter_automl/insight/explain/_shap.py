@@ -6,8 +6,10 @@ The path is the fastest faithful one for the model:
   TreeSHAP on the transformed matrix, each original column one player (``_treeshap``);
 - **linear** (logistic regression, ridge, elastic net): SHAP's ``LinearExplainer`` on the
   transformed matrix, summed back per original column;
-- **ensemble** of such members, when their values add up in the same space (regression; or
-  forests' probabilities): the members' exact values combined by weight;
+- **ensemble**: each member in the space the weights average (probabilities for classification:
+  interventional TreeSHAP for boosting, interventional linear SHAP for logistic regression,
+  the kernel family's own fast permutation path; ``_ensemble``), combined by weight; members
+  with no such route are explained together by permutation;
 - **permutation** otherwise (k-NN, SVM, neural networks, mixed ensembles): SHAP's
   ``PermutationExplainer`` masking whole original columns against a background sample.
 
@@ -26,7 +28,15 @@ from sklearn.model_selection import FixedThresholdClassifier
 
 from ..._logging import get_logger
 from ...exceptions import InputError
-from ._ensemble import Members, combine, member_values, route, seconds_per_row
+from ._ensemble import (
+    KERNEL_BACKGROUND,
+    KERNEL_PERMUTATIONS,
+    Members,
+    combine,
+    member_values,
+    route,
+    seconds_per_row,
+)
 from ._explainers import Attribution, exact_member, member_kind, output_space, permutation
 from ._explanation import Explanation
 
@@ -63,6 +73,9 @@ NOTE_MIXED = ("The model is a fairness-constrained mix of {n} fits (ReductionCla
               "explanation is of its main fit (weight {w:.2f}).")
 NOTE_ENSEMBLE = ("Members {names} (weight {w:.2f} in all): exact values of their probabilities "
                  "(interventional SHAP against {k} background rows{sampled}), combined by weight.")
+NOTE_KERNEL = ("Members {names} (weight {w:.2f} in all; RBF kernel expansions): permutation SHAP "
+               "with {p} antithetic permutation(s) per row and {k} background rows, computed through "
+               "the expansion: exact for additive effects, an estimate where columns interact.")
 NOTE_REST = "Members {names} (weight {w:.2f} in all) have no exact explainer; they were explained by:"
 NOTE_SLOW_TREES = ("Exact TreeSHAP would take about {t:.0f} s on these trees, so a "
                    "model-agnostic explainer was used instead.")
@@ -327,16 +340,31 @@ def _ensemble_within(members, routes, X, columns, classes, is_clf, background, b
         cost = per_row(len(narrow))
         n_keep = len(X) if cost == 0 else int(min(len(X), max(1, budget // cost)))
         rows, rest = np.sort(order[:n_keep]), None
+    small = narrow.iloc[np.sort(rng.choice(len(narrow), min(KERNEL_BACKGROUND, len(narrow)), replace=False))]
+    backgrounds = {"kernel": small, "exact": narrow, "interventional": narrow}
     parts = [(w, member_values(m, r, X.iloc[rows], columns, n_classes, is_clf,
-                               narrow if member_kind(m) == "tree" else wide)) for w, m, r in exact]
+                               wide if member_kind(m) == "linear" else backgrounds[r], rng))
+             for w, m, r in exact]
+    kernels = [(w, m) for w, m, r in exact if r == "kernel"]
+    if kernels:
+        notes.append(NOTE_KERNEL.format(names=_names(kernels), w=sum(w for w, _ in kernels),
+                                        p=KERNEL_PERMUTATIONS, k=len(small)))
+    exact = [(w, m, r) for w, m, r in exact if r != "kernel"]
     if any(r == "interventional" for _, _, r in exact):
         sampled = " given" if background is not None and len(narrow) == len(background) else \
             (" sampled from the given background" if background is not None else " sampled from X")
         notes.insert(0, NOTE_ENSEMBLE.format(names=_names([(w, m) for w, m, _ in exact]),
-                                             w=sum(w for w, _, _ in exact), k=len(narrow), sampled=sampled))
+                                             w=sum(w for w, _, _ in exact), sampled=sampled,
+                                             k=len(narrow) if any(member_kind(m) == "tree" for _, m, _ in exact)
+                                             else len(wide)))
     return rows, combine(parts, rest)
 
 
 def _names(pairs) -> str:
-    return ", ".join(type(m.steps[-1][1]).__name__ if hasattr(m, "steps") else type(m).__name__
-                     for _, m in pairs)
+    def name(m) -> str:
+        last = m.steps[-1][1] if hasattr(m, "steps") else m
+        if hasattr(last, "steps"):  # a model that is itself a pipeline (the kernel family)
+            return "+".join(type(s).__name__ for _, s in last.steps)
+        return type(last).__name__
+
+    return ", ".join(name(m) for _, m in pairs)
