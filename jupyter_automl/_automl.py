@@ -348,7 +348,8 @@ class AutoML(TakeAway, BaseEstimator):
         """SHAP values of the chosen model on the rows of ``X``, one per original column.
 
         The fastest faithful path: exact TreeSHAP for boosting and forests, linear SHAP for
-        linear models, sampled permutation SHAP otherwise (and for mixed ensembles). Rows and
+        linear models, each member of an ensemble in probability space combined by weight,
+        sampled permutation SHAP otherwise. Rows and
         background are sampled to stay within ``max_time`` seconds, with a note saying so.
         See :func:`jupyter_automl.insight.explain` for the parameters.
 
@@ -389,6 +390,35 @@ class AutoML(TakeAway, BaseEstimator):
         params = super().get_params(deep=deep)
         params["fairness"] = type(self).__dict__["fairness"].value(self)
         return params
+
+    def parameter_importance(self, evaluator: str = "fanova") -> Any:
+        """Which settings mattered: per model family (Optuna's ``evaluator`` over the family's
+        finished trials: "fanova", "mean_decrease_impurity" or "ped_anova") and the family choice
+        itself (share of the score variance between families). Works during a search too.
+
+        Returns
+        -------
+        jupyter_automl.insight.ParameterImportance
+            ``family_choice``, ``families``, ``family_scores``, ``notes``; ``to_frame()``.
+        """
+        from .insight import parameter_importance
+
+        board = self.leaderboard()
+        problem = getattr(self, "problem_", None)
+        if problem is not None:
+            direction = problem.metric.direction
+        else:  # a live search: the direction is in its first event
+            direction = next(e.direction for e in self._search_handle("ranked").events()
+                             if e.kind == "search_started")
+        return parameter_importance(board, direction, evaluator=evaluator, seed=self.seed)
+
+    def compare_trials(self, numbers: list[int]) -> pd.DataFrame:
+        """Two or more trials side by side: fold scores, out-of-fold metrics, fit and predict
+        times, size, and their configurations (settings that differ first, marked "yes")."""
+        from .insight import compare_trials
+
+        handle = getattr(self, "_handle", None)
+        return compare_trials(self.leaderboard(), numbers, handle.events() if handle is not None else ())
 
     def pareto_front(self) -> pd.DataFrame:
         """After a fairness-aware search: one row per Pareto-optimal trial, fairest first.

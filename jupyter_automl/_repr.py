@@ -36,7 +36,9 @@ def automl_html(automl: AutoML) -> str:
     body = "".join(
         "<tr>" + "".join(f"<td>{_fmt(r[c])}</td>" for c in ("rank", "trial", "family", "score", "status"))
         + "</tr>" for _, r in board.iterrows())
-    notes = "".join(f"<li>{html.escape(n)}</li>" for n in [*problem.notes, *automl.search_.notes])
+    from .insight import summarise_notes
+
+    notes = "".join(f"<li>{html.escape(n)}</li>" for n in [*problem.notes, *summarise_notes(list(automl.search_.notes))])
     return (
         f"{_STYLE}<div class='jam-repr'><b>AutoML</b> — {html.escape(problem.task)} on "
         f"<code>{html.escape(problem.target)}</code>, {problem.n_rows} rows<br>"

@@ -266,7 +266,9 @@ def search_section(automl: Any, found: Findings) -> str:
     if len(failed):
         reasons = failed["reason"].value_counts().head(5)
         body += "<h3>Failures</h3>" + bullets([f"{n}× {r}" for r, n in reasons.items()])
-    body += "".join(note(esc(n), "warn") for n in automl.search_.notes)
+    from ..insight import summarise_notes
+
+    body += "".join(note(esc(n), "warn") for n in summarise_notes(list(automl.search_.notes)))
     return section("search", "Search", body, "What was tried, in what order, and how it scored.")
 
 

@@ -70,7 +70,7 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "preset": "quick", "time_budget": 15, "n_trials": None, "families": list(FAMILIES),
     "sampler": "tpe", "cv": "auto", "holdout": 0.2, "seed": 0, "n_jobs": -1,
     "storage": "runs", "resume": None, "ensemble": True, "fairness_constraint": "none",
-    "warm_start": True,
+    "warm_start": True, "teaching": False,
 }
 FAIRNESS_CONSTRAINTS = {  # what AutoML(fairness={"constraint": ...}) accepts for each task
     "binary": ("none", "demographic_parity", "equalized_odds"),
@@ -137,8 +137,11 @@ def target_part(df: pd.DataFrame, target: str, *, task: str = "auto", metric: st
     return jsonable(part), problem
 
 
-def columns_part(problem: Problem, excluded: list[str], sensitive: list[str]) -> dict[str, Any]:
-    """The Columns step's panel: each column's detected role and why, and what is kept."""
+def columns_part(problem: Problem, excluded: list[str], sensitive: list[str],
+                 sensitive_reasons: dict[str, str] | None = None) -> dict[str, Any]:
+    """The Columns step's panel: each column's detected role and why, and what is kept;
+    ``sensitive_reasons``: why a column was suggested as sensitive (for the person to confirm)."""
+    reasons = sensitive_reasons or {}
     rows = []
     n = max(problem.n_rows, 1)
     for c in problem.columns:
@@ -154,7 +157,7 @@ def columns_part(problem: Problem, excluded: list[str], sensitive: list[str]) ->
         rows.append({"name": c.name, "kind": c.kind, "role": role, "why": why,
                      "used_by_engine": c.used, "missing": c.n_missing / n, "n_unique": c.n_unique,
                      "included": c.used and c.name not in excluded,
-                     "sensitive": c.name in sensitive})
+                     "sensitive": c.name in sensitive, "sensitive_reason": reasons.get(c.name, "")})
     n_used = sum(r["included"] for r in rows)
     return jsonable({"target": problem.target, "columns": rows, "n_used": n_used,
                      "n_columns": len(rows), "sensitive": list(sensitive)})

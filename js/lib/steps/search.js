@@ -23,6 +23,7 @@ export function createSearchStep(el, { model, store }) {
   const resume = select([], "", { "data-testid": "resume" });
   const ensemble = h("input", { type: "checkbox", "data-testid": "ensemble" });
   const warmStart = h("input", { type: "checkbox", "data-testid": "warm-start-choice" });
+  const teaching = h("input", { type: "checkbox", "data-testid": "teaching-choice" });
   const fairness = select([], "none", { "data-testid": "fairness-constraint" });
   const f = {
     budget: field("Time budget (s)", budget, "Wall time for the whole search, refitting the final model included."),
@@ -37,6 +38,7 @@ export function createSearchStep(el, { model, store }) {
     resume: field("Study", resume, ""),
     ensemble: field("Ensemble", h("label", { class: "jaml-inline" }, ensemble, " average the best models when that scores better out of fold"), null),
     warmStart: field("Warm start", h("label", { class: "jaml-inline" }, warmStart, " try first what did well on the most similar datasets and on your earlier studies"), null),
+    teaching: field("Teaching mode", h("label", { class: "jaml-inline" }, teaching, " explain what this search does while it runs, with its own numbers"), null),
     fairness: field("Fairness constraint", fairness, "Train under a fairness constraint on the sensitive columns (Columns step)."),
   };
   const summary = h("div", { class: "jaml-title", "data-testid": "search-summary" });
@@ -58,6 +60,7 @@ export function createSearchStep(el, { model, store }) {
   resume.addEventListener("change", () => updateSettings(model, { resume: resume.value || null }));
   ensemble.addEventListener("change", () => updateSettings(model, { ensemble: ensemble.checked }));
   warmStart.addEventListener("change", () => updateSettings(model, { warm_start: warmStart.checked }));
+  teaching.addEventListener("change", () => updateSettings(model, { teaching: teaching.checked }));
   fairness.addEventListener("change", () => updateSettings(model, { fairness_constraint: fairness.value }));
 
   function render() {
@@ -117,6 +120,7 @@ export function createSearchStep(el, { model, store }) {
       : "No earlier study of this target and metric in the runs folder.";
     ensemble.checked = s.ensemble !== false;
     warmStart.checked = s.warm_start !== false;
+    teaching.checked = s.teaching === true;
     f.fairness.row.hidden = !part.fairness_available;
     setOptions(fairness, (part.fairness_constraints || ["none"]).map((c) => ({ value: c, label: c === "none" ? "none" : c.replace(/_/g, " ") })), s.fairness_constraint || "none");
     summary.textContent = part.summary || "";
