@@ -40,7 +40,7 @@ MSG_NOT_FITTED = ("This AutoML is not fitted yet. Call fit(X, y), or wait for fi
                   "(handle.wait()), before using {what}.")
 SEARCH_OPTIONS = ("time_budget", "n_trials", "seed", "n_jobs", "families", "storage", "study_name",
                   "ensemble", "sampler", "pruner", "executor", "dask_client", "trial_timeout",
-                  "memory_limit", "runs_dir", "max_predict_ms", "warm_start")
+                  "memory_limit", "runs_dir", "max_predict_ms", "warm_start", "feature_search")
 
 
 class AutoML(TakeAway, BaseEstimator):
@@ -112,6 +112,11 @@ class AutoML(TakeAway, BaseEstimator):
         your own finished studies in ``runs_dir``, ordered by a meta-model (leaderboard columns
         ``warm_start`` and ``predicted_score``). False: the search starts from fixed defaults.
         A ``jupyter_automl.search.warmstart.Knowledge`` uses that knowledge instead.
+    feature_search : {"joint", "off"}, default="joint"
+        "joint": which original columns a model sees is searched together with the family and
+        its hyperparameters (``feature_fraction``: the share kept; ``selector``: F-test, mutual
+        information, extra-trees importances or L1 weights; whole columns, fitted inside each
+        fold). "off": every model sees every column.
 
     Attributes
     ----------
@@ -159,6 +164,7 @@ class AutoML(TakeAway, BaseEstimator):
         fairness: dict | None = None,
         max_predict_ms: float | None = None,
         warm_start: Any = True,
+        feature_search: str = "joint",
     ):
         self.task = task
         self.metric = metric
@@ -183,6 +189,7 @@ class AutoML(TakeAway, BaseEstimator):
         self.fairness = fairness
         self.max_predict_ms = max_predict_ms
         self.warm_start = warm_start
+        self.feature_search = feature_search
 
     # -- fitting ------------------------------------------------------------------------------
 
