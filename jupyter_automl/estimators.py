@@ -18,16 +18,23 @@ from sklearn.base import (
     clone,
     is_classifier,
 )
+from sklearn.feature_selection import SelectorMixin, f_classif, f_regression
 from sklearn.model_selection import train_test_split
 from sklearn.utils import _safe_indexing
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import _num_samples, check_consistent_length, check_is_fitted
+from sklearn.utils.validation import (
+    _num_samples,
+    check_consistent_length,
+    check_is_fitted,
+    validate_data,
+)
 
 __all__ = [
     "AsLabels",
     "FiniteNumbers",
     "DatetimeFeatures",
     "TextColumn",
+    "SelectFraction",
     "SubsampledEstimator",
     "SelectColumnGroups",
     "WeightedEnsembleClassifier",
@@ -405,3 +412,31 @@ class WeightedEnsembleRegressor(RegressorMixin, _WeightedEnsemble):
         check_is_fitted(self)
         return sum(w * np.asarray(est.predict(X), dtype=float)
                    for w, est in zip(self.weights_, self.estimators_, strict=True))
+
+
+class SelectFraction(SelectorMixin, BaseEstimator):
+    """Keep the best ``fraction`` of the columns by a univariate F-test, at least one column.
+
+    Unlike ``SelectPercentile``, a column that separates the target perfectly (an infinite F)
+    or a constant one (an undefined F) does not make the threshold undefined and every column
+    dropped: infinite scores rank first, undefined ones last.
+    """
+
+    def __init__(self, fraction: float = 1.0, classification: bool = True):
+        self.fraction = fraction
+        self.classification = classification
+
+    def fit(self, X, y):
+        X, y = validate_data(self, X, y)
+        test = f_classif if self.classification else f_regression
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scores = np.asarray(test(X, y)[0], dtype=float)
+        self.scores_ = np.nan_to_num(scores, nan=-1.0, posinf=np.finfo(float).max)
+        return self
+
+    def _get_support_mask(self):
+        check_is_fitted(self, "scores_")
+        k = max(1, int(round(self.fraction * len(self.scores_))))
+        mask = np.zeros(len(self.scores_), dtype=bool)
+        mask[np.argsort(-self.scores_, kind="stable")[:k]] = True
+        return mask

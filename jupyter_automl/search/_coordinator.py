@@ -91,6 +91,7 @@ class Coordinator:
         self._stop = threading.Event()
         self._pause = threading.Event()
         self._n_new_trials = 0
+        self._first: list[tuple[dict, dict]] = []  # configurations to try before sampling
         self._no_new_trials = False
         self._too_slow_picks = 0
         self._end_reason = ""
@@ -182,15 +183,16 @@ class Coordinator:
         return list(self.records.values())
 
     def _enqueue_defaults(self) -> None:
-        """The first trials: the warm start's configurations, then the space's defaults."""
+        """The first trials: the warm start's configurations, then the space's defaults. Each is
+        enqueued only when it is asked for, so a study never keeps trials that never ran."""
         tried = [r.params for r in self.records.values()]
-        for c in self.warm_plan.configs if self.warm_plan else []:
-            if c["params"] not in tried:
-                self.study.enqueue_trial(c["params"], skip_if_exists=True, user_attrs={
-                    "warm_start": c["source"], "predicted_score": c["predicted_score"]})
-        for config in self.space.default_configs():
-            if config not in tried:
-                self.study.enqueue_trial(config, skip_if_exists=True)
+        first = [(c["params"], {"warm_start": c["source"], "predicted_score": c["predicted_score"]})
+                 for c in (self.warm_plan.configs if self.warm_plan else [])]
+        first += [(config, {}) for config in self.space.default_configs()]
+        for params, attrs in first:
+            if params not in tried:  # tried: resumed trials, and the configurations queued already
+                tried.append(params)
+                self._first.append((params, attrs))
 
     # -- the search loop ----------------------------------------------------------------------
 
@@ -311,6 +313,9 @@ class Coordinator:
         if self.budget.search_time_left() <= max(0.5 * typical, 0.05):
             self._end_reason = self._end_reason or "time_budget"
             return None
+        if self._first:
+            params, attrs = self._first.pop(0)
+            self.study.enqueue_trial(params, user_attrs=attrs)
         trial = self.study.ask()
         self.space.suggest(trial)
         self._n_new_trials += 1

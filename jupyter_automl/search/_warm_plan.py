@@ -73,8 +73,9 @@ def _plan(option: Any, data: TrainingData, families: list[str], study: Any, runs
     configs = [{"params": c.params, "predicted_score": round(float(c.predicted_score), 4),
                 "source": c.source} for c in warm]
     configs = _cheap_first(configs, problem)
-    info = knowledge.describe()
-    n_ref, n_studies = int(info.get("reference_datasets", 0)), int(info.get("your_studies", 0))
+    kind = "regression" if problem.task == "regression" else "classification"
+    info = knowledge.describe()["by_task_kind"][kind]
+    n_ref, n_studies = int(info["reference_datasets"]), int(info["your_studies"])
     studies = f" and {n_studies} of your earlier studies" if n_studies else ""
     text = (f"Warm start from {n_ref} reference datasets{studies}: the first {len(configs)} "
             "configurations are the ones that did well on the most similar data.")

@@ -70,6 +70,7 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "preset": "quick", "time_budget": 15, "n_trials": None, "families": list(FAMILIES),
     "sampler": "tpe", "cv": "auto", "holdout": 0.2, "seed": 0, "n_jobs": -1,
     "storage": "runs", "resume": None, "ensemble": True, "fairness_constraint": "none",
+    "warm_start": True,
 }
 FAIRNESS_CONSTRAINTS = {  # what AutoML(fairness={"constraint": ...}) accepts for each task
     "binary": ("none", "demographic_parity", "equalized_odds"),
@@ -193,7 +194,8 @@ def summary_line(settings: dict[str, Any], n_rows: int) -> str:
     kept = (f"; {float(s['holdout']):.0%} of the rows ({held:,}) are kept aside to test the chosen "
             "model" if held else "; no rows kept aside (the results show cross-validated scores only)")
     resume = f", continuing study {s['resume']!r}" if s.get("resume") else ""
-    return (f"Search {which} {' and '.join(limits)} with {sampler}{resume}{kept}.")
+    warm = ", starting with what worked on similar data" if s.get("warm_start", True) else ""
+    return (f"Search {which} {' and '.join(limits)} with {sampler}{resume}{warm}{kept}.")
 
 
 def _number(value: Any) -> float | None:
@@ -229,6 +231,7 @@ def automl_kwargs(settings: dict[str, Any], *, runs_dir: str) -> dict[str, Any]:
         "time_budget": budget, "n_trials": None if trials is None else int(trials),
         "families": families, "sampler": s["sampler"], "cv": cv, "seed": int(s["seed"] or 0),
         "n_jobs": int(s["n_jobs"] or -1), "ensemble": bool(s["ensemble"]), "runs_dir": runs_dir,
+        "warm_start": s.get("warm_start") is not False,
     }
     if s["storage"] == "memory":
         kwargs["storage"] = "memory"

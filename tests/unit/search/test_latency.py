@@ -8,7 +8,12 @@ import pytest
 
 from jupyter_automl.exceptions import InputError
 from jupyter_automl.problem import SECONDARY
-from jupyter_automl.search._latency import MSG_TOLERANCE, faster_trial, trim_to_latency, within_latency
+from jupyter_automl.search._latency import (
+    MSG_TOLERANCE,
+    faster_trial,
+    trim_to_latency,
+    within_latency,
+)
 from jupyter_automl.search._trials import MSG_SORT_BY, TrialRecord
 
 from .._data import binary_frame, regression_frame

@@ -54,8 +54,15 @@ def test_storage_resume_and_validation_map_onto_automl():
 def test_summary_line_says_what_the_search_will_do():
     line = summary_line(DEFAULT_SETTINGS | {"families": ["linear", "neural"], "n_trials": 20}, 1000)
     assert line == ("Search linear model, neural network for up to 15 s and at most 20 trials with "
-                    "Bayesian (TPE); 20% of the rows (200) are kept aside to test the chosen model.")
+                    "Bayesian (TPE), starting with what worked on similar data; 20% of the rows (200) "
+                    "are kept aside to test the chosen model.")
     assert "no rows kept aside" in summary_line(DEFAULT_SETTINGS | {"holdout": 0}, 1000)
+    assert "similar data" not in summary_line(DEFAULT_SETTINGS | {"warm_start": False}, 1000)
+
+
+def test_warm_start_is_on_unless_switched_off():
+    assert automl_kwargs(DEFAULT_SETTINGS, runs_dir="r")["warm_start"] is True
+    assert automl_kwargs(DEFAULT_SETTINGS | {"warm_start": False}, runs_dir="r")["warm_start"] is False
 
 
 def test_search_part_lists_every_choice_and_reports_errors():
