@@ -31,6 +31,7 @@ from .search import (
     rank_leaderboard,
     start_search,
 )
+from .search.space import kept_columns
 
 MSG_BUDGET, MSG_N_TRIALS, MSG_NO_LIMIT = API_NAMES.messages()
 MSG_MAX_PREDICT_MS = ("The 'max_predict_ms' parameter of AutoML must be a positive number of "
@@ -127,6 +128,8 @@ class AutoML(TakeAway, BaseEstimator):
     feature_names_in_, n_features_in_
     cv_score_ : float
         Out-of-fold score of the final model.
+    selected_features_ : list of str
+        The original columns the final model reads (see ``feature_search``).
     best_trial_ : int
     study_name_ : str
 
@@ -431,6 +434,14 @@ class AutoML(TakeAway, BaseEstimator):
         if handle is None:
             raise NotFittedError(MSG_NO_SEARCH.format(what=what))
         return handle
+
+    @property
+    def selected_features_(self) -> list[str]:
+        """The original columns the final model reads: every used column unless the searched
+        feature selection dropped some (an ensemble: the columns any member reads)."""
+        self._check_fitted("selected_features_")
+        kept = kept_columns(self.best_pipeline_)
+        return list(kept) if kept is not None else [c.name for c in self.problem_.used_columns]
 
     @property
     def handle_(self) -> SearchHandle:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import optuna
 import pandas as pd
 import pytest
 from sklearn.compose import ColumnTransformer
@@ -11,12 +12,14 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 
 from jupyter_automl.estimators import SelectColumnGroups
+from jupyter_automl.exceptions import InputError
 from jupyter_automl.insight.explain._columns import column_map
 from jupyter_automl.problem import analyze
 from jupyter_automl.search._objective import TrainingData, run_fold
 from jupyter_automl.search.space import FAMILIES, SearchSpace, build_pipeline
 from jupyter_automl.search.space._selection import SELECTORS, kept_columns
 
+from ..conftest import tiny_automl
 from .test_space import rich_frame
 
 
@@ -165,3 +168,32 @@ def test_bad_selection_settings_are_clear_errors(cancer_with_noise):
         SelectColumnGroups(ct, method="chi2", keep=0.5).fit(X, y)
     with pytest.raises(ValueError, match="keep must be a share"):
         SelectColumnGroups(ct, keep=0.0).fit(X, y)
+
+
+def test_feature_search_off_never_samples_a_selection(cancer_with_noise):
+    problem, _, _ = cancer_with_noise
+    space = SearchSpace(problem, feature_search="off")
+    assert all(p["name"] not in ("feature_fraction", "selector")
+               for f in space.describe() for p in f["params"])
+    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
+    for _ in range(30):
+        params = space.suggest(study.ask())
+        assert not any(k.endswith((".feature_fraction", ".selector")) for k in params)
+    joint = SearchSpace(problem)
+    sampled = [joint.suggest(study.ask()) for _ in range(30)]
+    assert any(v < 1.0 for p in sampled for k, v in p.items() if k.endswith(".feature_fraction"))
+    with pytest.raises(InputError, match="'feature_search' parameter of AutoML must be one of"):
+        SearchSpace(problem, feature_search="sometimes")
+
+
+def test_automl_reports_the_columns_its_final_model_reads():
+    X, y = load_breast_cancer(return_X_y=True, as_frame=True)
+    X = with_noise(X.iloc[:, :8], 8)
+    automl = tiny_automl(n_trials=12, sampler="random", families=["linear"]).fit(X, y)
+    selected = automl.selected_features_
+    assert set(selected) <= set(X.columns)
+    assert selected == (kept_columns(automl.best_pipeline_) or list(X.columns))
+    fractions = [p.get("linear.feature_fraction") for p in automl.leaderboard()["params"]]
+    assert any(f is not None and f < 1.0 for f in fractions)  # the leaderboard shows the choice
+    with pytest.raises(InputError, match="feature_search"):
+        tiny_automl(feature_search="sometimes").fit(X, y)
