@@ -55,3 +55,12 @@ def test_bad_arguments_are_clear_errors(cancer):
         run_feature_strategy(X, y, "greedy")
     with pytest.raises(InputError, match="n_evaluations must be an integer of at least 6"):
         run_feature_strategy(X, y, "joint", n_evaluations=2)
+
+
+def test_an_elimination_step_may_cost_half_a_percent_and_no_more():
+    from jupyter_automl.search._feature_strategies import _worse_beyond
+
+    assert not _worse_beyond(0.8100, 0.8130, greater=True)  # AUC: 0.37 % lower, kept
+    assert _worse_beyond(0.8000, 0.8130, greater=True)  # 1.6 % lower: undone
+    assert not _worse_beyond(10.04, 10.0, greater=False)  # RMSE: 0.4 % higher, kept
+    assert _worse_beyond(10.2, 10.0, greater=False)
