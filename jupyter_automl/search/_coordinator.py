@@ -41,7 +41,7 @@ from ._quiet import search_warnings_logged
 from ._samplers import PRUNED_MESSAGE, PRUNER_STARTUP_TRIALS
 from ._storage import StudyStore
 from ._trials import TrialRecord, describe_trial, pareto_optimal, records_of_study
-from ._warm_plan import WarmPlan
+from ._warm_plan import WarmPlan, first_configs
 from .executors import BaseExecutor
 from .space import SearchSpace
 
@@ -183,16 +183,10 @@ class Coordinator:
         return list(self.records.values())
 
     def _enqueue_defaults(self) -> None:
-        """The first trials: the warm start's configurations, then the space's defaults. Each is
-        enqueued only when it is asked for, so a study never keeps trials that never ran."""
+        """Queue the first configurations (see ``first_configs``); each is enqueued only when it
+        is asked for, so a study never keeps trials that never ran."""
         tried = [r.params for r in self.records.values()]
-        first = [(c["params"], {"warm_start": c["source"], "predicted_score": c["predicted_score"]})
-                 for c in (self.warm_plan.configs if self.warm_plan else [])]
-        first += [(config, {}) for config in self.space.default_configs()]
-        for params, attrs in first:
-            if params not in tried:  # tried: resumed trials, and the configurations queued already
-                tried.append(params)
-                self._first.append((params, attrs))
+        self._first = first_configs(self.warm_plan, self.space.default_configs(), tried)
 
     # -- the search loop ----------------------------------------------------------------------
 
