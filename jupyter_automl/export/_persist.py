@@ -61,6 +61,7 @@ TRUSTED_TYPES = (
     "jupyter_automl.estimators.AsLabels",
     "jupyter_automl.estimators.DatetimeFeatures",
     "jupyter_automl.estimators.FiniteNumbers",
+    "jupyter_automl.estimators.SelectColumnGroups",
     "jupyter_automl.estimators.SelectFraction",
     "jupyter_automl.estimators.SubsampledEstimator",
     "jupyter_automl.estimators.TextColumn",

@@ -34,10 +34,10 @@ from ..._compat import mlp_early_stopping_handles
 from ...estimators import SubsampledEstimator
 from ...problem import Problem
 from ._params import Param
+from ._selection import selection_params
 
 KERNEL_SVM_MAX_ROWS = 5000  # above: a Nystroem kernel approximation with a linear model
 KNN_MAX_ROWS = 20000  # above: k-NN is fitted on a stratified sample of this many rows
-FEATURE_FRACTIONS = (1.0, 0.75, 0.5, 0.25)
 
 
 @dataclass(frozen=True)
@@ -144,11 +144,6 @@ def _calibration_cost(v: dict[str, Any]) -> float:
     return 2.2 if v.get("calibration", "none") != "none" else 1.0  # three fits on 2/3 of the rows
 
 
-def _feature_fraction() -> Param:
-    return Param("feature_fraction", "categorical", choices=FEATURE_FRACTIONS, default=1.0,
-                 help="share of columns kept, ranked by a univariate test (feature selection)")
-
-
 class Linear(Family):
     def params(self, problem):
         if problem.is_classification:
@@ -163,8 +158,7 @@ class Linear(Family):
         return core + [
             Param("numeric_transform", "categorical", choices=("standard", "quantile"),
                   default="standard", help="scale numbers, or map them to a normal shape"),
-            _feature_fraction(),
-        ] + _class_weight(problem)
+        ] + selection_params() + _class_weight(problem)
 
     def estimator(self, v, problem, seed):
         if problem.is_classification:
@@ -189,8 +183,7 @@ class KNN(Family):
             Param("n_neighbors", "int", 1, max_k, log=True, default=10, help="neighbours that vote"),
             Param("weights", "categorical", choices=("uniform", "distance"), default="distance"),
             Param("p", "categorical", choices=(1, 2), default=2, help="1: Manhattan, 2: Euclidean"),
-            _feature_fraction(),
-        ] + _calibration(problem)
+        ] + selection_params() + _calibration(problem)
 
     def estimator(self, v, problem, seed):
         cls = KNeighborsClassifier if problem.is_classification else KNeighborsRegressor
@@ -225,7 +218,7 @@ class SVM(Family):
               Param("gamma", "float", 1e-4, 1.0, log=True, default=0.01, help="RBF kernel width")]
         if not problem.is_classification:
             ps.append(Param("epsilon", "float", 1e-3, 1.0, log=True, default=0.1))
-        return ps + [_feature_fraction()] + _class_weight(problem)
+        return ps + selection_params() + _class_weight(problem)
 
     def estimator(self, v, problem, seed):
         if problem.n_rows <= KERNEL_SVM_MAX_ROWS:
@@ -256,7 +249,7 @@ def _forest_params(problem: Problem) -> list[Param]:
         Param("min_samples_leaf", "int", 1, 30, log=True, default=1, help="smallest leaf"),
         Param("criterion", "categorical", choices=criteria, default=criteria[0]),
         Param("cat_encoding", "categorical", choices=("onehot", "ordinal"), default="onehot"),
-    ]
+    ] + selection_params()
 
 
 # Above this many rows the forests' first configuration is made cheaper: deep forests over
@@ -344,7 +337,7 @@ class GradientBoosting(Family):
             Param("max_features", "float", 0.2, 1.0, default=1.0, help="share of columns per split"),
             Param("max_iter", "int", 50, 1000, log=True, default=200,
                   help="boosting rounds (at most; early stopping may end sooner)"),
-        ] + _class_weight(problem)
+        ] + selection_params() + _class_weight(problem)
 
     def defaults(self, problem):
         base = super().defaults(problem)[0]
@@ -383,8 +376,7 @@ class Neural(Family):
             Param("alpha", "float", 1e-6, 1e-1, log=True, default=1e-4, help="L2 penalty"),
             Param("learning_rate_init", "float", 1e-4, 1e-2, log=True, default=1e-3),
             Param("batch_size", "categorical", choices=(32, 64, 128, 256), default=64),
-            _feature_fraction(),
-        ]
+        ] + selection_params()
 
     def defaults(self, problem):
         base = super().defaults(problem)[0]

@@ -101,11 +101,15 @@ def test_each_categorical_date_and_text_column_has_its_own_transformer(problem_d
         assert used == {c.name for c in problem.used_columns}
 
 
-def test_feature_fraction_adds_a_selection_step(problem_data):
+def test_feature_fraction_wraps_the_preprocessing_in_a_selection(problem_data):
+    from jupyter_automl.estimators import SelectColumnGroups
+
     problem, X, y = problem_data
     config = SearchSpace(problem, ["linear"]).default_configs()[0] | {"linear.feature_fraction": 0.5}
     model = build_pipeline(problem, config)
-    assert [name for name, _ in model.steps] == ["preprocess", "select", "model"]
+    assert [name for name, _ in model.steps] == ["preprocess", "model"]
+    assert isinstance(model.steps[0][1], SelectColumnGroups)
+    assert model.steps[0][1].method == "f_test"  # what a configuration without a selector meant
     model.fit(X, y)
 
 
