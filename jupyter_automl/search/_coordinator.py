@@ -32,6 +32,7 @@ from ..events import (
     SearchStarted,
     TrialStarted,
 )
+from ..exceptions import ExecutorLostError
 from ._budget import Budget, first_fold_estimate
 from ._final_model import FinalModel, SearchResult, no_model_error, variability
 from ._objective import FoldResult, TrainingData, describe_error
@@ -350,6 +351,8 @@ class Coordinator:
         rec = self.records[number]
         try:
             result: FoldResult = future.result()
+        except ExecutorLostError:
+            raise  # no unit can run any more: the search ends with a clear error, the study is kept
         except Exception as exc:  # the executor itself failed (lost worker, cancelled...)
             reason, kind = describe_error(exc)
             result = FoldResult(fold, None, 0.0, 0.0, None, reason, kind)

@@ -29,6 +29,8 @@ from optuna.trial import TrialState
 from .._logging import get_logger
 from .._optional import import_optional
 from ..exceptions import InputError
+from ._heartbeat import Heartbeats, fail_interrupted, heartbeat_rdb
+from ._retry import RetryingStorage
 
 _log = get_logger(__name__)
 ATTR = "jupyter_automl"  # study user attr holding the problem summary
@@ -76,7 +78,10 @@ def make_storage(storage: object, run_dir: Path) -> tuple[BaseStorage, str]:
         if storage.startswith("sqlite"):
             # SQLite waits for a lock instead of failing when a reader (the dashboard) holds it
             return RDBStorage(storage, engine_kwargs={"connect_args": {"timeout": 30}}), shown
-        return RDBStorage(storage, heartbeat_interval=None), shown
+        # a database server: shared by several processes, restarted now and then (see _retry,
+        # _heartbeat); pre-ping replaces the connections a restart closed
+        rdb = heartbeat_rdb(storage, pool_pre_ping=True)
+        return RetryingStorage(optuna.storages.get_storage(rdb), shown, Heartbeats(rdb)), shown
     except Exception as exc:  # bad URL, unknown driver, server down, wrong password...
         reason = str(exc).strip().splitlines()[0].rstrip(".") if str(exc).strip() else type(exc).__name__
         raise InputError(MSG_STORAGE_OPEN.format(url=shown, reason=reason)) from exc
@@ -174,9 +179,14 @@ def open_study(
         raise InputError(MSG_STUDY_MISMATCH.format(
             name=name, url=url, field="directions",
             old=[d.name.lower() for d in study.directions], new=directions))
+    heartbeats = getattr(backend, "heartbeats", None)
+    if heartbeats is not None:  # other processes may be running trials of this study right now
+        heartbeats.studies.add(name)
+        fail_interrupted(name, heartbeats.rdb)
     if resumed:
         _check_same_problem(study, summary, url)
-        _close_orphans(study)
+        if heartbeats is None:
+            _close_orphans(study)
         study.sampler = sampler(len(study.get_trials(deepcopy=False)))
     else:
         study.set_user_attr(ATTR, summary)
