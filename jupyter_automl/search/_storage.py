@@ -80,11 +80,26 @@ def make_storage(storage: object, run_dir: Path) -> tuple[BaseStorage, str]:
             return RDBStorage(storage, engine_kwargs={"connect_args": {"timeout": 30}}), shown
         # a database server: shared by several processes, restarted now and then (see _retry,
         # _heartbeat); pre-ping replaces the connections a restart closed
-        rdb = heartbeat_rdb(storage, pool_pre_ping=True)
+        rdb = _create_tables_once(storage)
         return RetryingStorage(optuna.storages.get_storage(rdb), shown, Heartbeats(rdb)), shown
     except Exception as exc:  # bad URL, unknown driver, server down, wrong password...
         reason = str(exc).strip().splitlines()[0].rstrip(".") if str(exc).strip() else type(exc).__name__
         raise InputError(MSG_STORAGE_OPEN.format(url=shown, reason=reason)) from exc
+
+
+def _create_tables_once(url: str) -> RDBStorage:
+    """Open a database server's storage; processes starting together on an empty database both
+    create Optuna's tables, and one of them fails on the other's rows: it opens it again."""
+    from sqlalchemy.exc import IntegrityError
+
+    for attempt in range(3):
+        try:
+            return heartbeat_rdb(url, pool_pre_ping=True)
+        except IntegrityError:
+            if attempt == 2:
+                raise
+            time.sleep(0.5 + secrets.randbelow(500) / 1000)
+    raise AssertionError("unreachable")
 
 
 def _postgres_driver(url: str) -> str:
@@ -125,6 +140,7 @@ class StudyStore:
     url: str
     run_dir: Path | None  # None: nothing is written to disk (storage="memory")
     resumed: bool
+    shared: bool = False  # a database server that other processes may search the study on too
 
     @property
     def name(self) -> str:
@@ -190,7 +206,8 @@ def open_study(
         study.sampler = sampler(len(study.get_trials(deepcopy=False)))
     else:
         study.set_user_attr(ATTR, summary)
-    return StudyStore(study, url, None if storage == "memory" else run_dir, resumed)
+    return StudyStore(study, url, None if storage == "memory" else run_dir, resumed,
+                      shared=heartbeats is not None)
 
 
 def _check_same_problem(study: optuna.Study, summary: dict[str, Any], url: str) -> None:
