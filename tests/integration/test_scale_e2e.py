@@ -6,12 +6,17 @@ is run once more elsewhere (``allowed-failures`` 1), as the README advises for r
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import dask
 import psycopg2
 import pytest
 
 from conformance._tiny import TINY, demo
 from jupyter_automl import AutoML
+from jupyter_automl import cli as cli_module
 from jupyter_automl.exceptions import InputError, UnreachableError
 from jupyter_automl.search.executors import DaskExecutor, dask_cluster_info
 
@@ -75,7 +80,7 @@ def test_the_data_reaches_each_worker_once(cluster, tmp_path):
         assert all(n < executor.data_bytes / 10 for _, n in new), new
 
 
-def test_a_bad_address_is_a_clear_error():
+def test_a_bad_address_is_a_clear_error():  # the CLI exits with EXIT_UNREACHABLE (11) then
     with pytest.raises(UnreachableError, match=r"Could not connect to the Dask scheduler at "
                        r"tcp://127\.0\.0\.1:9 within 2 s"):
         from jupyter_automl.search.executors import connect_dask
@@ -88,3 +93,28 @@ def test_cluster_info(cluster):
     info = dask_cluster_info(cluster)
     assert info["n_workers"] == 2 and info["n_threads"] == 2
     assert info["address"].startswith("tcp://127.0.0.1:")
+
+
+def _cli(*args: str, cwd) -> subprocess.CompletedProcess:
+    # this checkout's package, whatever is installed
+    env = os.environ | {"PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+    return subprocess.run([sys.executable, "-m", "jupyter_automl", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_the_command_line_on_a_cluster(cluster, postgres_server, postgres_url, tmp_path, capsys,
+                                      monkeypatch):
+    X, y = demo(300)
+    X.assign(target=y).to_csv(tmp_path / "data.csv", index=False)
+    common = ["run", "data.csv", "--target", "target", "--families", "linear", "--trials", "3",
+              "--out", "out", "--quiet", "--no-report"]
+    proc = _cli(*common, "--scheduler", cluster.scheduler.address, "--storage", postgres_url,
+                "--study-name", "cli", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    rows = _finished_rows(postgres_server, postgres_url, "cli")
+    assert [s for _, s in rows].count("COMPLETE") == 3
+    # a usage error, in this process (an unreachable scheduler: test_a_bad_address_...)
+    monkeypatch.chdir(tmp_path)
+    assert cli_module.main([*common, "--executor", "dask"]) == cli_module.EXIT_USAGE
+    assert "--executor dask needs the scheduler's address: --scheduler tcp://host:8786" in \
+        capsys.readouterr().err
