@@ -4,7 +4,7 @@ Parts (run one at a time, each prints a small table and writes JSON under --out)
 
 ``throughput``  no-op units against a real PostgreSQL server: trials per second the coordinator
                 asks, dispatches and records (the search phase, SearchStarted -> RefitStarted),
-                then how long the background writes took to drain.
+                and the whole fit.
 ``simulate``    256 and 1,024 simulated workers whose units sleep ``--unit`` seconds (one timer
                 thread, no CPU), PostgreSQL storage: utilisation of the workers, overall and in
                 the steady state (after the first trial's folds, before the budget's end).
