@@ -14,18 +14,24 @@ import warnings
 from conformance._tiny import demo
 from jupyter_automl import AutoML
 
-url, study, n_trials, runs_dir, out = sys.argv[1:6]
-warnings.simplefilter("ignore")
-X, y = demo(300)
-automl = AutoML(time_budget=None, n_trials=int(n_trials), seed=os.getpid(), cv=3, ensemble=True,
-                families=["linear", "knn"], storage=url, study_name=study, runs_dir=runs_dir,
-                executor="threads", n_jobs=1, warm_start=False)
-handle = automl.fit_async(X, y)
-handle.result()
-started = [e.trial_number for e in handle.events() if e.kind == "trial_started"]
-board = automl.leaderboard()
-with open(out, "w") as f:
-    json.dump({"pid": os.getpid(), "started": started,
-               "board": {int(t): s for t, s in zip(board["trial"], board["status"], strict=True)},
-               "best_trial": [e.best_trial for e in handle.events()
-                              if e.kind == "search_finished"][0]}, f)
+
+def main() -> None:
+    url, study, n_trials, runs_dir, out = sys.argv[1:6]
+    warnings.simplefilter("ignore")
+    X, y = demo(300)
+    automl = AutoML(time_budget=None, n_trials=int(n_trials), seed=os.getpid(), cv=3, ensemble=True,
+                    families=["linear", "knn"], storage=url, study_name=study, runs_dir=runs_dir,
+                    executor="threads", n_jobs=1, warm_start=False)
+    handle = automl.fit_async(X, y)
+    handle.result()
+    started = [e.trial_number for e in handle.events() if e.kind == "trial_started"]
+    board = automl.leaderboard()
+    with open(out, "w") as f:
+        json.dump({"pid": os.getpid(), "started": started,
+                   "board": {int(t): s for t, s in zip(board["trial"], board["status"], strict=True)},
+                   "best_trial": [e.best_trial for e in handle.events()
+                                  if e.kind == "search_finished"][0]}, f)
+
+
+if __name__ == "__main__":  # pytest --doctest-modules imports this file too
+    main()

@@ -20,7 +20,7 @@ from jupyter_automl import cli as cli_module
 from jupyter_automl.exceptions import InputError, UnreachableError
 from jupyter_automl.search.executors import DaskExecutor, dask_cluster_info
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")

@@ -24,7 +24,7 @@ from conformance._tiny import TINY, demo
 from jupyter_automl import AutoML
 from jupyter_automl.exceptions import StorageUnavailableError
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 WAIT = 120  # seconds
 

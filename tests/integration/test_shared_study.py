@@ -24,7 +24,7 @@ import pytest
 from conformance._tiny import demo
 from jupyter_automl import AutoML
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 RUNNER = Path(__file__).with_name("_share_run.py")
 WAIT = 180  # seconds
