@@ -5,6 +5,9 @@ problem it was made for, so a later ``fit`` with the same ``study_name`` resumes
 optuna-dashboard can open it (``optuna-dashboard sqlite:///automl_runs/<name>/study.db``).
 Out-of-fold predictions, which the ensemble needs, are kept as .npy files next to it. Files are
 written to a temporary name and renamed, so an interrupted write never leaves a broken file.
+On a database server (PostgreSQL, MySQL) every call is retried while the server is unreachable
+(``_retry``) and running trials are kept alive by heartbeats (``_heartbeat``), so that several
+processes can search one study and a dead one's trials are found.
 """
 
 from __future__ import annotations
