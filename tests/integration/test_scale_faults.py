@@ -90,16 +90,9 @@ def test_a_dask_worker_killed_during_a_unit(cluster):
     cluster.wait_for_workers(2, timeout=60)  # the nanny replaced the worker
 
 
-@pytest.fixture(scope="module")
-def server(request):
-    from conftest import PostgresServer
-
-    pg = PostgresServer()
-    try:
-        pg.start()
-        yield pg
-    finally:
-        pg.stop()
+@pytest.fixture
+def server(private_postgres_server):
+    return private_postgres_server  # this module's own: the tests stop and restart it
 
 
 def _db_finished(server, url: str, study: str) -> int:
