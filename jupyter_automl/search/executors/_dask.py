@@ -193,7 +193,11 @@ class DaskExecutor(BaseExecutor):
             try:
                 future.set_result(f.result())
             except BaseException as exc:  # noqa: BLE001 - cancelled, killed or lost on the cluster
-                failure = self._failure(exc)
+                try:
+                    failure = self._failure(exc)
+                except Exception:  # never leave the coordinator waiting on a future nobody sets
+                    failure = (f"the Dask task failed: {type(exc).__name__}: {exc}"[:300],
+                               type(exc).__name__)
                 if isinstance(failure, ExecutorLostError):
                     future.set_exception(failure)
                 elif fold is None:
@@ -212,7 +216,7 @@ class DaskExecutor(BaseExecutor):
         if self.client.status != "running" or cancelled_reason == "scheduler-connection-lost":
             return ExecutorLostError(MSG_LOST.format(address=self._address,
                                                      reason=cancelled_reason or self.client.status))
-        if isinstance(exc, distributed.client.KilledWorker):
+        if isinstance(exc, distributed.KilledWorker):
             address = getattr(exc.last_worker, "address", "?")
             tries = exc.allowed_failures + 1
             memory = self._memory_restarts(address)
