@@ -86,12 +86,13 @@ def test_a_dask_worker_killed_during_a_unit(cluster):
     print(f"\nDask worker killed during {killed.get('key')}: {killed.get('before')} finished trials "
           f"before, {n_after} after")
     assert "key" in killed, "no unit was running when the test looked"
-    assert len(board) == 6 and n_after >= killed["before"]  # the search finished, nothing lost
+    shown = board[["trial", "status", "reason"]].to_string()
+    assert len(board) == 6 and n_after >= killed["before"], shown  # the search finished, nothing lost
     # the killed unit ran again on the other worker; or, when that one died too, its trial
     # failed with the reason
     failed = board[board["status"] != "finished"]
     assert failed["reason"].str.contains("the Dask worker running it died").all(), failed["reason"]
-    assert len(failed) <= 1
+    assert len(failed) <= 1, shown
     cluster.wait_for_workers(2, timeout=60)  # the nanny replaced the worker
 
 
