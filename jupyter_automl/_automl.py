@@ -71,7 +71,8 @@ class AutoML(TakeAway, BaseEstimator):
         None: a SQLite file in ``runs_dir/<study_name>/``; "memory": nothing on disk; an Optuna
         storage URL (``sqlite:///...``, ``postgresql://...``) or a journal file path (``*.log``).
     study_name : str or None, default=None
-        Resume this study if it exists in ``storage``; None: a new name with the date.
+        Resume this study if it exists in ``storage``; None: a new name with the date. Several
+        processes with the same name and a database ``storage`` search the study together.
     ensemble : bool, default=True
         Build a weighted ensemble of the best trials when it beats the best single model out of fold.
     sampler : {"tpe", "random", "evolutionary", "cmaes"}, default="tpe"
@@ -81,8 +82,10 @@ class AutoML(TakeAway, BaseEstimator):
     cv : "auto", "holdout" or int, default="auto"
         "auto": 5 folds up to 10,000 rows, 3 up to 100,000, a 20% holdout above.
     executor : {"threads", "processes", "dask", "sync"}, default="threads"
-    dask_client : dask.distributed.Client, default=None
-        Needed with ``executor="dask"``.
+    dask_client : dask.distributed.Client or str, default=None
+        Needed with ``executor="dask"``: a Client, or the scheduler's address
+        (``"tcp://10.0.0.5:8786"``). The data is sent to each worker once; the workers need the
+        same jupyter_automl installed (see the README, "Running on a cluster").
     trial_timeout : float or None, default=None
         Seconds allowed for one fit of one fold. Processes are killed at the limit; threads are
         marked failed when they end past it.

@@ -32,15 +32,18 @@ from ..events import (
     SearchStarted,
     TrialStarted,
 )
+from ..exceptions import ExecutorLostError
 from ._budget import Budget, first_fold_estimate
 from ._final_model import FinalModel, SearchResult, no_model_error, variability
 from ._objective import FoldResult, TrainingData, describe_error
 from ._oof import OofCache
 from ._outcomes import emit_outcome, public
 from ._quiet import search_warnings_logged
+from ._ranking import ranked_finished, ranked_partial
 from ._samplers import PRUNED_MESSAGE, PRUNER_STARTUP_TRIALS
+from ._shared import SharedStudy
 from ._storage import StudyStore
-from ._trials import TrialRecord, describe_trial, pareto_optimal, records_of_study
+from ._trials import TrialRecord, describe_trial, pareto_optimal
 from ._warm_plan import WarmPlan, first_configs
 from .executors import BaseExecutor
 from .space import SearchSpace
@@ -104,6 +107,8 @@ class Coordinator:
                              n_workers=executor.n_workers, ensemble=settings.ensemble,
                              refit_scale=(data.problem.n_rows / float(np.mean(train_sizes))) ** 1.15)
         self.oof = OofCache(self.problem, store)
+        self.shared = SharedStudy(self.study, self.records, self.plugin.objective_names
+                                  if self.multi_objective else (), shared=store.shared)
         self.final = FinalModel(data=data, budget=self.budget, executor=executor, oof=self.oof,
                                 bus=bus, ensemble=settings.ensemble, seed=settings.seed,
                                 study_name=store.name, max_predict_ms=settings.max_predict_ms)
@@ -176,11 +181,15 @@ class Coordinator:
 
     def _load_previous_trials(self) -> list[TrialRecord]:
         """Records of the stored study's ended trials (a resumed search counts them)."""
-        names = self.plugin.objective_names if self.multi_objective else ()
-        for rec in records_of_study(self.study, names):
-            self.records[rec.number] = rec
         self.budget.invalidate()
-        return list(self.records.values())
+        return self.shared.merge()
+
+    def _merge_others(self, new: list[TrialRecord]) -> None:
+        """Trials another process sharing the study ended meanwhile: shown and ranked here too."""
+        if new:
+            self.budget.invalidate()
+        for rec in new:
+            self._emit_outcome(rec)
 
     def _enqueue_defaults(self) -> None:
         """Queue the first configurations (see ``first_configs``); each is enqueued only when it
@@ -199,6 +208,7 @@ class Coordinator:
                 self._paused_wait()
                 continue
             self._fill_slots()
+            self._merge_others(self.shared.merge_if_due())
             if not self._running:
                 if self._price_the_ensemble():
                     continue
@@ -349,6 +359,8 @@ class Coordinator:
         rec = self.records[number]
         try:
             result: FoldResult = future.result()
+        except ExecutorLostError:
+            raise  # no unit can run any more: the search ends with a clear error, the study is kept
         except Exception as exc:  # the executor itself failed (lost worker, cancelled...)
             reason, kind = describe_error(exc)
             result = FoldResult(fold, None, 0.0, 0.0, None, reason, kind)
@@ -445,17 +457,7 @@ class Coordinator:
 
     def ranked_finished(self) -> list[TrialRecord]:
         """Finished trials, best score first (ties: the earlier trial)."""
-        done = [r for r in self.records.values() if r.state == "finished" and r.score is not None]
-        sign = -1.0 if self.metric.greater_is_better else 1.0
-        return sorted(done, key=lambda r: (sign * r.score, r.number))
-
-    def _ranked_partial(self) -> list[TrialRecord]:
-        """Trials cut short (stopped or pruned) ranked by the mean of the folds they scored."""
-        partial = [r for r in self.records.values() if r.state in ("stopped", "pruned") and r.folds]
-        for r in partial:
-            r.score = r.running_mean()
-        sign = -1.0 if self.metric.greater_is_better else 1.0
-        return sorted(partial, key=lambda r: (sign * r.score, r.number))
+        return ranked_finished(self.records.values(), self.metric)
 
     @property
     def directions(self) -> list[str]:
@@ -472,10 +474,11 @@ class Coordinator:
     # -- the final model ----------------------------------------------------------------------
 
     def _finish(self) -> SearchResult:
+        self._merge_others(self.shared.merge())  # the final model is chosen from every process's trials
         ranked = self.ranked_finished()
         notes: list[str] = []
         if not ranked:
-            ranked = self._ranked_partial()
+            ranked = ranked_partial(self.records.values(), self.metric)
             if not ranked:
                 raise no_model_error(list(self.records.values()), self._end_reason,
                                      self.settings.time_budget)
