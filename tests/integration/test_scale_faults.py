@@ -58,8 +58,10 @@ def cluster():
 
 def test_a_dask_worker_killed_during_a_unit(cluster):
     X, y = demo(569)
+    # no pruning: a trial that did not finish can only be the one whose worker was killed
     automl = AutoML(time_budget=None, n_trials=6, seed=0, families=["random_forest"], cv=3,
-                    ensemble=False, storage="memory", executor="dask", dask_client=cluster)
+                    ensemble=False, storage="memory", executor="dask", dask_client=cluster,
+                    pruner="none")
     handle = automl.fit_async(X, y)
     killed: dict[str, object] = {}
 
