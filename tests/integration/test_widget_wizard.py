@@ -153,7 +153,8 @@ def test_start_stream_stop_and_results(wizard):
     assert results["holdout"]["n_rows"] == len(y_hold) == 200
     scores = {s["name"]: s["value"] for s in results["holdout"]["scores"]}
     assert scores["roc_auc"] == pytest.approx(wizard.automl.score(X_hold, y_hold))
-    assert [p["name"] for p in results["plots"]] == ["confusion_matrix", "roc", "precision_recall"]
+    assert [p["name"] for p in results["plots"]] == ["confusion_matrix", "roc", "precision_recall",
+                                                     "reliability", "cost"]
     png = base64.b64decode(results["plots"][0]["png"].split(",", 1)[1])
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     assert wizard.max_step == 5 and wizard.status == "finished"
@@ -321,3 +322,16 @@ def test_teaching_mode_streams_lessons_with_this_runs_numbers(wizard):
     cv = [x for x in lessons if x["topic"] == "cross-validation"]
     assert cv and f"{finished[0].score:.4g}" in cv[0]["text"]
     assert all(any(ch.isdigit() for ch in x["text"]) and x["link"].startswith("workshop.ipynb#") for x in lessons)
+
+
+def test_a_teaching_search_publishes_its_results(wizard):
+    rec = wizard.comm
+    set_from_front(wizard, source={"kind": "demo", "name": "german_credit"})
+    assert wizard.wait_idle(IDLE)
+    set_from_front(wizard, settings=wizard.settings | TINY | {"n_trials": 6, "teaching": True})
+    assert wizard.wait_idle(IDLE)
+    assert request(wizard, rec, "start")["kind"] == "reply"
+    assert wizard.handle.wait(SEARCH_TIMEOUT)
+    wait_for(lambda: part(rec, "results") is not None, what="results")
+    assert "error" not in part(rec, "results")
+    assert part(rec, "lessons")["lessons"]
