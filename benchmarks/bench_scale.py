@@ -18,10 +18,10 @@ Parts (run one at a time, each prints a small table and writes JSON under --out)
 Usage (from the repo root; the PostgreSQL server is started in a temporary folder unless
 --storage is given)::
 
-    /work/bin/bench-lock .venv/bin/python benchmarks/bench_scale.py throughput --trials 2000
-    /work/bin/bench-lock .venv/bin/python benchmarks/bench_scale.py simulate --workers 256 1024
-    /work/bin/bench-lock .venv/bin/python benchmarks/bench_scale.py dask --budget 40
-    /work/bin/bench-lock .venv/bin/python benchmarks/bench_scale.py bytes
+    .venv/bin/python benchmarks/bench_scale.py throughput --trials 2000
+    .venv/bin/python benchmarks/bench_scale.py simulate --workers 256 1024
+    .venv/bin/python benchmarks/bench_scale.py dask --budget 40
+    .venv/bin/python benchmarks/bench_scale.py bytes
 
 The same script measures another checkout's coordinator (e.g. main, for a before/after):
 ``PYTHONPATH=<checkout> .venv/bin/python benchmarks/bench_scale.py throughput``.
