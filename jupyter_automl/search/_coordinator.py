@@ -168,6 +168,7 @@ class Coordinator:
         finally:
             try:
                 self.executor.shutdown()
+                self.store.close()
             finally:
                 self.done.set()
 

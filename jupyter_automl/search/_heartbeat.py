@@ -66,6 +66,12 @@ class Heartbeats:
         with self._lock:
             self._live.discard(trial_id)
 
+    def stop(self) -> None:
+        """No more heartbeats: trials still running here (a failed search) become interrupted."""
+        with self._lock:
+            self._live.clear()
+            self.studies.clear()
+
     def _beat(self, trial_id: int) -> None:
         try:
             self.rdb.record_heartbeat(trial_id)
@@ -91,4 +97,6 @@ def fail_interrupted(study_name: str, rdb: RDBStorage) -> None:
     try:
         fail_stale_trials(optuna.load_study(study_name=study_name, storage=rdb))
     except Exception as exc:  # never fatal: they are tried again at the next start
-        _log.warning("could not check %s for interrupted trials: %s", study_name, exc)
+        cause = exc.__cause__ or exc  # Optuna's wrapper says little; its cause says what
+        _log.warning("could not check %s for interrupted trials: %s", study_name,
+                     str(cause).strip().splitlines()[0] if str(cause).strip() else repr(cause))

@@ -13,6 +13,8 @@ samplers reading the history) gets this behaviour; with ``pool_pre_ping`` (set i
 
 from __future__ import annotations
 
+import copy
+
 import time
 from collections.abc import Callable, Container, Sequence
 from typing import Any, TypeVar
@@ -140,11 +142,17 @@ class RetryingStorage(BaseStorage):
     # -- trials --------------------------------------------------------------------------------
 
     def create_new_trial(self, study_id: int, template_trial: FrozenTrial | None = None) -> int:
-        trial_id = self._call("creating a trial", self.backend.create_new_trial, study_id, template_trial)
-        if self.heartbeats is not None and (template_trial is None
-                                            or template_trial.state == TrialState.RUNNING):
-            self.heartbeats.add(trial_id)
-        return trial_id
+        running = template_trial is None or template_trial.state == TrialState.RUNNING
+        if self.heartbeats is None or not running:
+            return self._call("creating a trial", self.backend.create_new_trial, study_id, template_trial)
+        # Created WAITING, then taken (with its first heartbeat, see set_trial_state_values): a
+        # process killed in between leaves a waiting trial that anyone runs, never a RUNNING one
+        # without a heartbeat, which no process could ever find interrupted.
+        while True:
+            trial_id = self._call("creating a trial", self.backend.create_new_trial, study_id,
+                                  _waiting(template_trial))
+            if self.set_trial_state_values(trial_id, TrialState.RUNNING):
+                return trial_id  # else another process sharing the study took it: a new one
 
     def set_trial_param(self, trial_id: int, param_name: str, param_value_internal: float,
                         distribution: Any) -> None:
@@ -170,11 +178,15 @@ class RetryingStorage(BaseStorage):
                     return True
                 raise
 
-        written = self._call("writing a trial's result", once)
-        if self.heartbeats is not None and written:
-            if state == TrialState.RUNNING:  # an enqueued trial this process took
-                self.heartbeats.add(trial_id)
-            elif state.is_finished():
+        taking = self.heartbeats is not None and state == TrialState.RUNNING
+        if taking:  # a waiting trial this process takes: beating first leaves no unbeaten RUNNING trial
+            self.heartbeats.add(trial_id)
+        written = False
+        try:
+            written = self._call("writing a trial's state", once)
+        finally:
+            if self.heartbeats is not None and (state.is_finished() and written
+                                                or taking and not written):
                 self.heartbeats.discard(trial_id)
         return written
 
@@ -203,3 +215,12 @@ class RetryingStorage(BaseStorage):
 
     def remove_session(self) -> None:
         self.backend.remove_session()
+
+
+def _waiting(template: FrozenTrial | None) -> FrozenTrial:
+    """``template`` (or a blank trial) in the WAITING state."""
+    if template is None:
+        return optuna.trial.create_trial(state=TrialState.WAITING)
+    waiting = copy.deepcopy(template)
+    waiting.state = TrialState.WAITING
+    return waiting

@@ -92,14 +92,16 @@ def make_storage(storage: object, run_dir: Path) -> tuple[BaseStorage, str]:
 
 def _create_tables_once(url: str) -> RDBStorage:
     """Open a database server's storage; processes starting together on an empty database both
-    create Optuna's tables, and one of them fails on the other's rows: it opens it again."""
-    from sqlalchemy.exc import IntegrityError
+    create Optuna's tables, and one of them fails on the other's rows or tables ("already
+    exists"): it opens it again."""
+    from sqlalchemy.exc import IntegrityError, ProgrammingError
 
     for attempt in range(3):
         try:
             return heartbeat_rdb(url, pool_pre_ping=True)
-        except IntegrityError:
-            if attempt == 2:
+        except (IntegrityError, ProgrammingError) as exc:
+            raced = isinstance(exc, IntegrityError) or "already exists" in str(exc)
+            if attempt == 2 or not raced:
                 raise
             time.sleep(0.5 + secrets.randbelow(500) / 1000)
     raise AssertionError("unreachable")
@@ -144,10 +146,16 @@ class StudyStore:
     run_dir: Path | None  # None: nothing is written to disk (storage="memory")
     resumed: bool
     shared: bool = False  # a database server that other processes may search the study on too
+    heartbeats: Heartbeats | None = None  # keeps this process's running trials alive (shared)
 
     @property
     def name(self) -> str:
         return self.study.study_name
+
+    def close(self) -> None:
+        """The search ended: this process stops keeping its trials alive (see ``_heartbeat``)."""
+        if self.heartbeats is not None:
+            self.heartbeats.stop()
 
     def save_oof(self, number: int, oof: np.ndarray) -> None:
         if self.run_dir is None:
@@ -210,7 +218,7 @@ def open_study(
     else:
         study.set_user_attr(ATTR, summary)
     return StudyStore(study, url, None if storage == "memory" else run_dir, resumed,
-                      shared=heartbeats is not None)
+                      shared=heartbeats is not None, heartbeats=heartbeats)
 
 
 def _check_same_problem(study: optuna.Study, summary: dict[str, Any], url: str) -> None:
