@@ -14,7 +14,6 @@ samplers reading the history) gets this behaviour; with ``pool_pre_ping`` (set i
 from __future__ import annotations
 
 import copy
-
 import time
 from collections.abc import Callable, Container, Sequence
 from typing import Any, TypeVar
