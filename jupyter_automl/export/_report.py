@@ -199,7 +199,7 @@ def setup_section(automl: Any) -> str:
     splits = problem.splits
     facts: list[tuple[str, Any]] = [
         ("metric", f"{problem.metric.name}, {problem.metric.direction}d ({problem.metric_reason})"),
-        ("validation", f"{splits.kind}, {splits.n_folds} fold(s): {splits.reason}"),
+        ("validation", f"{splits.label}: {splits.reason}"),
         ("time budget", "none" if params.get("time_budget") is None else f"{params['time_budget']} s"),
         ("trial limit", params.get("n_trials") or "none"),
         ("seed", params.get("seed")),

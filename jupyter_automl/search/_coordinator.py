@@ -40,7 +40,12 @@ from ._oof import OofCache
 from ._outcomes import emit_outcome, public
 from ._quiet import search_warnings_logged
 from ._ranking import ranked_finished, ranked_partial
-from ._samplers import PRUNED_MESSAGE, PRUNER_STARTUP_TRIALS
+from ._samplers import (
+    PRUNED_MESSAGE,
+    PRUNED_RUNG_MESSAGE,
+    PRUNER_STARTUP_TRIALS,
+    RUNG_STARTUP_TRIALS,
+)
 from ._shared import SharedStudy
 from ._storage import StudyStore
 from ._trials import TrialRecord, describe_trial, pareto_optimal
@@ -102,6 +107,7 @@ class Coordinator:
         self.plugin = data.plugin
         self.multi_objective = bool(self.plugin is not None and self.plugin.objective_names)
         self._n_folds = data.problem.splits.n_folds
+        self._row_rungs = data.problem.splits.kind == "rows"
         train_sizes = [len(tr) for tr, _ in data.problem.splits.folds]
         self.budget = Budget(settings.time_budget, settings.t_start, ranking=self.ranked_finished,
                              n_workers=executor.n_workers, ensemble=settings.ensemble,
@@ -283,7 +289,7 @@ class Coordinator:
 
     def _pruner_startup_done(self, rec: TrialRecord) -> bool:
         earlier = sum(1 for r in self.records.values() if r.number < rec.number and not r.resumed)
-        return earlier >= PRUNER_STARTUP_TRIALS
+        return earlier >= (RUNG_STARTUP_TRIALS if self._row_rungs else PRUNER_STARTUP_TRIALS)
 
     def _next_unit(self) -> tuple[int, int] | None:
         # depth first: continue the oldest running trial. A trial that may be pruned runs its folds
@@ -298,6 +304,10 @@ class Coordinator:
             if not pending:
                 continue
             estimate = rec.mean_fold_seconds() or 0.0
+            if self._row_rungs and rec.folds:  # a rung costs about its share of rows
+                splits = self.problem.splits
+                done = np.mean([splits.train_rows(k) for k in rec.folds])
+                estimate *= splits.train_rows(pending[0]) / done
             if estimate > self.budget.search_time_left():
                 self._end_reason = self._end_reason or "time_budget"
                 self._end_trial(rec, "stopped", f"stopped after {len(rec.folds)} of {self._n_folds} "
@@ -388,9 +398,14 @@ class Coordinator:
             return
         if not self._may_prune(rec):
             return
-        trial.report(rec.running_mean(), step=len(rec.folds) - 1)
+        if self._row_rungs:  # each rung is judged on its own rows, not averaged with smaller ones
+            trial.report(rec.fold_scores[-1], step=len(rec.folds) - 1)
+            message = PRUNED_RUNG_MESSAGE.format(rows=self.problem.splits.train_rows(fold))
+        else:
+            trial.report(rec.running_mean(), step=len(rec.folds) - 1)
+            message = PRUNED_MESSAGE.format(fold=fold + 1)
         if trial.should_prune():
-            self._end_trial(rec, "pruned", PRUNED_MESSAGE.format(fold=fold + 1))
+            self._end_trial(rec, "pruned", message)
 
     def _complete_trial(self, rec: TrialRecord) -> None:
         scores = rec.fold_scores

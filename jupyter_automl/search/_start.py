@@ -86,7 +86,8 @@ def start_search(problem: Problem, data: TrainingFrame, options: SearchOptions, 
     store = open_study(storage=options.storage, study_name=options.study_name,
                        runs_dir=options.runs_dir, directions=directions,
                        sampler=lambda n_done: make_sampler(options.sampler, options.seed + n_done),
-                       pruner=make_pruner(options.pruner), summary=summary)
+                       pruner=make_pruner(options.pruner, problem.splits.kind == "rows"),
+                       summary=summary)
     settings = SearchSettings(time_budget=options.time_budget, n_trials=options.n_trials,
                               ensemble=bool(options.ensemble), prune=options.pruner != "none",
                               seed=options.seed, t_start=t_start,

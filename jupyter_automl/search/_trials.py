@@ -115,9 +115,9 @@ def describe_trial(rec: TrialRecord, y: np.ndarray, oof: np.ndarray, problem: Pr
     rec.predict_ms = float(np.mean(per_1k)) if per_1k else None
     rec.model_bytes = folds[0].model_bytes if folds else None
     if not (tune_threshold and needs_threshold(problem.metric)):
-        return rec.fold_scores
+        return problem.splits.trial_scores(rec.fold_scores)
     rec.threshold, _ = best_threshold(y[covered], oof[covered], problem.metric)
-    return cross_fitted_scores(y, oof, problem.splits.folds, problem.metric)
+    return cross_fitted_scores(y, oof, problem.splits.scored_folds, problem.metric)
 
 
 def records_of_study(study: Any, objective_names: tuple[str, ...] = ()) -> list[TrialRecord]:
