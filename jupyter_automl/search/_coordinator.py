@@ -35,17 +35,12 @@ from ..events import (
 from ..exceptions import ExecutorLostError
 from ._budget import Budget, first_fold_estimate
 from ._final_model import FinalModel, SearchResult, no_model_error, variability
+from ._fold_pruning import FoldPruning
 from ._objective import FoldResult, TrainingData, describe_error
 from ._oof import OofCache
 from ._outcomes import emit_outcome, public
 from ._quiet import search_warnings_logged
 from ._ranking import ranked_finished, ranked_partial
-from ._samplers import (
-    PRUNED_MESSAGE,
-    PRUNED_RUNG_MESSAGE,
-    PRUNER_STARTUP_TRIALS,
-    RUNG_STARTUP_TRIALS,
-)
 from ._shared import SharedStudy
 from ._storage import StudyStore
 from ._trials import TrialRecord, describe_trial, pareto_optimal
@@ -107,7 +102,7 @@ class Coordinator:
         self.plugin = data.plugin
         self.multi_objective = bool(self.plugin is not None and self.plugin.objective_names)
         self._n_folds = data.problem.splits.n_folds
-        self._row_rungs = data.problem.splits.kind == "rows"
+        self.pruning = FoldPruning(data.problem.splits, settings.prune and not self.multi_objective)
         train_sizes = [len(tr) for tr, _ in data.problem.splits.folds]
         self.budget = Budget(settings.time_budget, settings.t_start, ranking=self.ranked_finished,
                              n_workers=executor.n_workers, ensemble=settings.ensemble,
@@ -283,13 +278,7 @@ class Coordinator:
         return {k for n, k in self._running.values() if n == number}
 
     def _may_prune(self, rec: TrialRecord) -> bool:
-        """Whether a trial can be pruned between folds (then its folds run one after another)."""
-        return (self.settings.prune and not self.multi_objective
-                and self._pruner_startup_done(rec))
-
-    def _pruner_startup_done(self, rec: TrialRecord) -> bool:
-        earlier = sum(1 for r in self.records.values() if r.number < rec.number and not r.resumed)
-        return earlier >= (RUNG_STARTUP_TRIALS if self._row_rungs else PRUNER_STARTUP_TRIALS)
+        return self.pruning.may_prune(rec, self.records.values())
 
     def _next_unit(self) -> tuple[int, int] | None:
         # depth first: continue the oldest running trial. A trial that may be pruned runs its folds
@@ -303,11 +292,7 @@ class Coordinator:
             pending = [k for k in range(self._n_folds) if k not in rec.folds and k not in in_flight]
             if not pending:
                 continue
-            estimate = rec.mean_fold_seconds() or 0.0
-            if self._row_rungs and rec.folds:  # a rung costs about its share of rows
-                splits = self.problem.splits
-                done = np.mean([splits.train_rows(k) for k in rec.folds])
-                estimate *= splits.train_rows(pending[0]) / done
+            estimate = self.pruning.next_fold_seconds(rec, pending[0])
             if estimate > self.budget.search_time_left():
                 self._end_reason = self._end_reason or "time_budget"
                 self._end_trial(rec, "stopped", f"stopped after {len(rec.folds)} of {self._n_folds} "
@@ -398,13 +383,8 @@ class Coordinator:
             return
         if not self._may_prune(rec):
             return
-        if self._row_rungs:  # each rung is judged on its own rows, not averaged with smaller ones
-            trial.report(rec.fold_scores[-1], step=len(rec.folds) - 1)
-            message = PRUNED_RUNG_MESSAGE.format(rows=self.problem.splits.train_rows(fold))
-        else:
-            trial.report(rec.running_mean(), step=len(rec.folds) - 1)
-            message = PRUNED_MESSAGE.format(fold=fold + 1)
-        if trial.should_prune():
+        message = self.pruning.should_stop(trial, rec, fold)
+        if message:
             self._end_trial(rec, "pruned", message)
 
     def _complete_trial(self, rec: TrialRecord) -> None:
