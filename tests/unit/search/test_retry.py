@@ -69,3 +69,51 @@ def test_other_errors_are_not_retried():
 
 
 # -- the writer -----------------------------------------------------------------------------------
+
+
+def _shared_sqlite(tmp_path):
+    from jupyter_automl.search._heartbeat import Heartbeats, heartbeat_rdb
+    from jupyter_automl.search._retry import RetryingStorage
+
+    rdb = heartbeat_rdb(f"sqlite:///{tmp_path / 'study.db'}")
+    storage = RetryingStorage(optuna.storages.get_storage(rdb), "sqlite", Heartbeats(rdb))
+    study = optuna.create_study(storage=storage, study_name="s")
+    return rdb, storage, study
+
+
+def test_a_new_trial_has_a_heartbeat_before_it_is_running(tmp_path):
+    from optuna.trial import TrialState
+
+    rdb, storage, study = _shared_sqlite(tmp_path)
+    states = []
+    take = storage.backend.set_trial_state_values
+
+    def watched(trial_id, state, values=None):
+        states.append((rdb.get_trial(trial_id).state, state))
+        assert trial_id in storage.heartbeats._live  # its first heartbeat is already recorded
+        return take(trial_id, state, values)
+
+    storage.backend.set_trial_state_values = watched
+    trial = study.ask()
+    assert states == [(TrialState.WAITING, TrialState.RUNNING)]  # created waiting, then taken
+    assert trial._trial_id in storage.heartbeats._live
+    study.tell(trial, 1.0)
+    assert trial._trial_id not in storage.heartbeats._live
+    storage.heartbeats.stop()
+
+
+def test_a_process_killed_between_creating_and_taking_a_trial_leaves_it_waiting(tmp_path):
+    from optuna.trial import TrialState
+
+    rdb, storage, study = _shared_sqlite(tmp_path)
+
+    def killed(trial_id, state, values=None):
+        raise KeyboardInterrupt  # stands for SIGKILL at that instant
+
+    storage.backend.set_trial_state_values = killed
+    with pytest.raises(KeyboardInterrupt):
+        study.ask()
+    (left,) = rdb.get_all_trials(study._study_id)
+    assert left.state == TrialState.WAITING  # anyone's next ask runs it; never RUNNING unbeaten
+    assert not storage.heartbeats._live
+    storage.heartbeats.stop()
