@@ -38,14 +38,16 @@ class Budget:
         Returns the finished trials, best first.
     n_workers : int
         Units that run side by side (refits share them too).
-    refit_scale : float
-        A refit on every row takes this many times a fold's fit.
+    refit_scale : callable
+        ``refit_scale(rec)``: a refit of ``rec`` on every row takes this many times its mean fold
+        fit (folds may differ in size: row rungs).
     ensemble : bool
         Whether the final model may be an ensemble (its runners-up need refit time as well).
     """
 
     def __init__(self, time_budget: float | None, t_start: float, *,
-                 ranking: Callable[[], list[TrialRecord]], n_workers: int, refit_scale: float,
+                 ranking: Callable[[], list[TrialRecord]], n_workers: int,
+                 refit_scale: Callable[[TrialRecord], float],
                  ensemble: bool):
         self.time_budget = time_budget
         self.t_start = t_start
@@ -95,7 +97,7 @@ class Budget:
 
     def refit_estimate(self, rec: TrialRecord) -> float:
         """Seconds a refit of ``rec`` on every row should take."""
-        return (rec.mean_fit_seconds() or 0.0) * self.refit_scale
+        return (rec.mean_fit_seconds() or 0.0) * self.refit_scale(rec)
 
     def reserve_for(self, refit_seconds: float) -> float:
         """The reserve for refits taking this long, with margins for the estimate and the rest

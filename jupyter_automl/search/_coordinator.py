@@ -103,10 +103,9 @@ class Coordinator:
         self.multi_objective = bool(self.plugin is not None and self.plugin.objective_names)
         self._n_folds = data.problem.splits.n_folds
         self.pruning = FoldPruning(data.problem.splits, settings.prune and not self.multi_objective)
-        train_sizes = [len(tr) for tr, _ in data.problem.splits.folds]
-        self.budget = Budget(settings.time_budget, settings.t_start, ranking=self.ranked_finished,
+        self.budget = Budget(settings.time_budget, settings.t_start, ranking=self._ranked_for_reserve,
                              n_workers=executor.n_workers, ensemble=settings.ensemble,
-                             refit_scale=(data.problem.n_rows / float(np.mean(train_sizes))) ** 1.15)
+                             refit_scale=self._refit_scale)
         self.oof = OofCache(self.problem, store)
         self.shared = SharedStudy(self.study, self.records, self.plugin.objective_names
                                   if self.multi_objective else (), shared=store.shared)
@@ -375,6 +374,8 @@ class Coordinator:
             return
         rec.folds[fold] = replace(result, valid_pred=None)
         rec.fold_preds[fold] = result.valid_pred
+        if self.best_number is None:  # the refit reserve is judged from partial trials until then
+            self.budget.invalidate()
         self.bus.emit(FoldScored, trial_number=number, fold=fold, score=result.score,
                       fit_time=round(result.fit_time, 4))
         trial = self._trials[number]
@@ -455,6 +456,19 @@ class Coordinator:
         """Finished trials, best score first (ties: the earlier trial)."""
         return ranked_finished(self.records.values(), self.metric)
 
+    def _ranked_for_reserve(self) -> list[TrialRecord]:
+        """What the final model would be chosen from now: the finished trials, else (a table so
+        large that nothing has finished yet) those that scored some folds, running ones too."""
+        return self.ranked_finished() or ranked_partial(self.records.values(), self.metric,
+                                                        self.problem.splits, running=True)
+
+    def _refit_scale(self, rec: TrialRecord) -> float:
+        """A refit on every row against the mean fold fit of ``rec`` (fit time grows a little
+        faster than the rows)."""
+        splits = self.problem.splits
+        rows = [splits.train_rows(k) for k in rec.folds] or [splits.train_rows(0)]
+        return (self.problem.n_rows / float(np.mean(rows))) ** 1.15
+
     @property
     def directions(self) -> list[str]:
         """The study's directions: the metric's, then the plugin's objectives'."""
@@ -474,7 +488,7 @@ class Coordinator:
         ranked = self.ranked_finished()
         notes: list[str] = []
         if not ranked:
-            ranked = ranked_partial(self.records.values(), self.metric)
+            ranked = ranked_partial(self.records.values(), self.metric, self.problem.splits)
             if not ranked:
                 raise no_model_error(list(self.records.values()), self._end_reason,
                                      self.settings.time_budget)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..problem import Metric
+from ..problem import Metric, Splits
 from ._trials import TrialRecord
 
 
@@ -15,10 +15,22 @@ def ranked_finished(records: Iterable[TrialRecord], metric: Metric) -> list[Tria
     return sorted(done, key=lambda r: (sign * r.score, r.number))
 
 
-def ranked_partial(records: Iterable[TrialRecord], metric: Metric) -> list[TrialRecord]:
-    """Trials cut short (stopped or pruned) ranked by the mean of the folds they scored."""
-    partial = [r for r in records if r.state in ("stopped", "pruned") and r.folds]
-    for r in partial:
-        r.score = r.running_mean()
+def ranked_partial(records: Iterable[TrialRecord], metric: Metric, splits: Splits,
+                   running: bool = False) -> list[TrialRecord]:
+    """Trials cut short (stopped or pruned; ``running`` ones too) ranked by the mean of the folds
+    they scored; between row rungs, by the largest rung reached, then its score there."""
+    states = ("stopped", "pruned", "running") if running else ("stopped", "pruned")
+    partial = [r for r in records if r.state in states and r.folds]
     sign = -1.0 if metric.greater_is_better else 1.0
-    return sorted(partial, key=lambda r: (sign * r.score, r.number))
+    if splits.kind == "rows":
+        def key(r: TrialRecord) -> tuple:
+            deepest = max(r.folds)
+            return -deepest, sign * r.folds[deepest].score, r.number
+    else:
+        def key(r: TrialRecord) -> tuple:
+            return sign * r.running_mean(), r.number
+    ranked = sorted(partial, key=key)
+    if not running:  # the final model's choice: the score it is shown with
+        for r in ranked:
+            r.score = r.folds[max(r.folds)].score if splits.kind == "rows" else r.running_mean()
+    return ranked

@@ -122,3 +122,17 @@ def test_profile_keeps_column_order():
                           "c": CASES["bool"][0].to_numpy()})
     assert [(c.name, c.kind) for c in profile(frame)] == [
         ("b", "numeric"), ("a", "categorical"), ("c", "boolean")]
+
+
+def test_big_fractional_columns_are_profiled_on_a_sample_but_constants_stay_exact(monkeypatch):
+    from jupyter_automl.problem import _detect
+
+    monkeypatch.setattr(_detect, "EXACT_UNIQUE_ROWS", 1_000)
+    rng = np.random.default_rng(0)
+    floats = pd.Series(rng.normal(size=5_000), name="x")
+    info = profile_column(floats)
+    assert (info.kind, info.n_unique) == ("numeric", 1_000)  # counted on the first 1,000 rows
+    late = pd.Series(np.r_[np.full(1_000, 0.5), rng.normal(size=4_000)], name="late")
+    assert profile_column(late).n_unique == 4_001  # one value in the sample: counted exactly
+    whole = pd.Series(np.arange(5_000, dtype=float), name="row_id")
+    assert profile_column(whole).kind == "id"  # whole numbers are still checked on every row
