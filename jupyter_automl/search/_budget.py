@@ -159,6 +159,14 @@ class Budget:
         return time.time() + max(0.0, self.search_time_left()) + UNIT_DEADLINE_SLACK
 
 
+def refit_scale(problem: Problem, rec: TrialRecord) -> float:
+    """A refit of ``rec`` on every row against its mean fold fit, from the rows its folds trained
+    on (fit time grows a little faster than the rows)."""
+    splits = problem.splits
+    rows = [splits.train_rows(k) for k in rec.folds] or [splits.train_rows(0)]
+    return (problem.n_rows / float(np.mean(rows))) ** 1.15
+
+
 def first_fold_estimate(problem: Problem, rec: TrialRecord,
                         records: Iterable[TrialRecord]) -> float | None:
     """Seconds the first fold of ``rec`` should take, from earlier trials of its family (their

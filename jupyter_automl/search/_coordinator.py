@@ -33,14 +33,14 @@ from ..events import (
     TrialStarted,
 )
 from ..exceptions import ExecutorLostError
-from ._budget import Budget, first_fold_estimate
+from ._budget import Budget, first_fold_estimate, refit_scale
 from ._final_model import FinalModel, SearchResult, no_model_error, variability
 from ._fold_pruning import FoldPruning
 from ._objective import FoldResult, TrainingData, describe_error
 from ._oof import OofCache
 from ._outcomes import emit_outcome, public
 from ._quiet import search_warnings_logged
-from ._ranking import ranked_finished, ranked_partial
+from ._ranking import ranked_finished, ranked_for_reserve, ranked_partial
 from ._shared import SharedStudy
 from ._storage import StudyStore
 from ._trials import TrialRecord, describe_trial, pareto_optimal
@@ -103,9 +103,10 @@ class Coordinator:
         self.multi_objective = bool(self.plugin is not None and self.plugin.objective_names)
         self._n_folds = data.problem.splits.n_folds
         self.pruning = FoldPruning(data.problem.splits, settings.prune and not self.multi_objective)
-        self.budget = Budget(settings.time_budget, settings.t_start, ranking=self._ranked_for_reserve,
-                             n_workers=executor.n_workers, ensemble=settings.ensemble,
-                             refit_scale=self._refit_scale)
+        self.budget = Budget(
+            settings.time_budget, settings.t_start, n_workers=executor.n_workers,
+            ranking=lambda: ranked_for_reserve(self.records.values(), self.metric, self.problem.splits),
+            refit_scale=lambda rec: refit_scale(self.problem, rec), ensemble=settings.ensemble)
         self.oof = OofCache(self.problem, store)
         self.shared = SharedStudy(self.study, self.records, self.plugin.objective_names
                                   if self.multi_objective else (), shared=store.shared)
@@ -455,19 +456,6 @@ class Coordinator:
     def ranked_finished(self) -> list[TrialRecord]:
         """Finished trials, best score first (ties: the earlier trial)."""
         return ranked_finished(self.records.values(), self.metric)
-
-    def _ranked_for_reserve(self) -> list[TrialRecord]:
-        """What the final model would be chosen from now: the finished trials, else (a table so
-        large that nothing has finished yet) those that scored some folds, running ones too."""
-        return self.ranked_finished() or ranked_partial(self.records.values(), self.metric,
-                                                        self.problem.splits, running=True)
-
-    def _refit_scale(self, rec: TrialRecord) -> float:
-        """A refit on every row against the mean fold fit of ``rec`` (fit time grows a little
-        faster than the rows)."""
-        splits = self.problem.splits
-        rows = [splits.train_rows(k) for k in rec.folds] or [splits.train_rows(0)]
-        return (self.problem.n_rows / float(np.mean(rows))) ** 1.15
 
     @property
     def directions(self) -> list[str]:

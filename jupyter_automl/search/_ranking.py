@@ -34,3 +34,10 @@ def ranked_partial(records: Iterable[TrialRecord], metric: Metric, splits: Split
         for r in ranked:
             r.score = r.folds[max(r.folds)].score if splits.kind == "rows" else r.running_mean()
     return ranked
+
+
+def ranked_for_reserve(records: Iterable[TrialRecord], metric: Metric, splits: Splits) -> list[TrialRecord]:
+    """What the final model would be chosen from now: the finished trials, else (a table so
+    large that nothing has finished yet) those that scored some folds, running ones too."""
+    records = list(records)
+    return ranked_finished(records, metric) or ranked_partial(records, metric, splits, running=True)
