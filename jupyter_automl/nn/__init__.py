@@ -1,0 +1,1 @@
+"""Neural networks for tables: architectures as data, a PyTorch network, a scikit-learn fallback."""
