@@ -319,7 +319,7 @@ class _TabularNet(BaseEstimator):
     def __getstate__(self):
         # torch objects never go into a pickle: the weights travel as safetensors bytes, the rest
         # is plain data, so pickle and skops files stay independent of torch's pickling
-        state = super().__getstate__()
+        state = dict(super().__getstate__())  # a copy: object.__getstate__ gives __dict__ itself
         t = state.pop("_t", None)
         if t is not None:
             import safetensors.torch
