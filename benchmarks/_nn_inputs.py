@@ -34,7 +34,7 @@ class NetworkInputs:
 
     def transform(self, X: pd.DataFrame) -> np.ndarray:
         cols = []
-        for name, known in zip(self.categorical, self.categories):
+        for name, known in zip(self.categorical, self.categories, strict=True):
             codes = {v: i + 1 for i, v in enumerate(known)}
             col = X[name]
             cols.append(np.array([0 if pd.isna(v) else codes.get(str(v), 0) for v in col], float))

@@ -86,7 +86,7 @@ def run_sklearn(kind: str, task: str, Xtr, ytr, Xva, cards, seed):
     if kind == "hgb":
         cls = HistGradientBoostingRegressor if regression else HistGradientBoostingClassifier
         # codes 1..card, 0 (missing) -> NaN: the native categorical support
-        X1 = Xtr.copy(); X2 = Xva.copy()
+        X1, X2 = Xtr.copy(), Xva.copy()
         for X in (X1, X2):
             X[:, :k][X[:, :k] == 0] = np.nan
         model = cls(categorical_features=list(range(k)) or None, random_state=seed).fit(X1, ytr)

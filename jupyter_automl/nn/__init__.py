@@ -16,6 +16,8 @@ from ._architecture import (
     default_max_epochs,
 )
 from ._backends import TORCH_ADDS, TORCH_INSTALL, available_backends, make_network
+from ._defaults import DEFAULT_ARCHITECTURES, default_architectures
+from ._diagram import architecture_summary, architecture_svg
 from ._encoding import DEFAULT_ARCHITECTURE, complete_architecture
 from ._sklearn_backend import (
     SklearnNetClassifier,
@@ -24,10 +26,12 @@ from ._sklearn_backend import (
     unsupported,
 )
 from ._space import SpaceParam, architecture_space, suggest_architecture
+from ._supernet import SuperNet
 from .network import TabularNetClassifier, TabularNetRegressor, load_network
 
 __all__ = [
     "DEFAULT_ARCHITECTURE",
+    "DEFAULT_ARCHITECTURES",
     "MAX_BLOCKS",
     "SKLEARN_FIXED",
     "TORCH_ADDS",
@@ -38,13 +42,17 @@ __all__ = [
     "SklearnNetClassifier",
     "SklearnNetRegressor",
     "SpaceParam",
+    "SuperNet",
     "TabularNetClassifier",
     "TabularNetRegressor",
     "Training",
     "architecture_from_params",
     "architecture_space",
+    "architecture_summary",
+    "architecture_svg",
     "available_backends",
     "complete_architecture",
+    "default_architectures",
     "default_max_epochs",
     "load_network",
     "make_network",

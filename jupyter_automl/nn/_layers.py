@@ -121,7 +121,7 @@ def _define_modules(torch) -> dict[str, Any]:
         def __init__(self, fitted: dict[str, Any], inputs: dict[str, Any]):
             super().__init__()
             self.embeddings = nn.ModuleList(nn.Embedding(c + 1, d) for c, d in
-                                            zip(fitted["cat_cardinalities"], fitted["cat_dims"]))
+                                            zip(fitted["cat_cardinalities"], fitted["cat_dims"], strict=True))
             self.n_numeric = fitted["n_numeric"]
             self.periodic = inputs["numeric"] == "periodic" and self.n_numeric > 0
             width = fitted["n_encoded"]

@@ -25,13 +25,33 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from threadpoolctl import threadpool_limits
 
 if __package__:  # inside the jupyter_automl package
-    from ._encoding import (DIVERGED_LOSS, FORMAT, INSTALL_LINE, MSG_DIVERGED, MSG_TOO_FEW,
-                            classes_of, complete_architecture, encode_target, fit_inputs,
-                            fit_target, transform_inputs)
+    from ._encoding import (
+        DIVERGED_LOSS,
+        FORMAT,
+        INSTALL_LINE,
+        MSG_DIVERGED,
+        MSG_TOO_FEW,
+        classes_of,
+        complete_architecture,
+        encode_target,
+        fit_inputs,
+        fit_target,
+        transform_inputs,
+    )
 else:  # copies next to an exported script, without the package
-    from _encoding import (DIVERGED_LOSS, FORMAT, INSTALL_LINE, MSG_DIVERGED, MSG_TOO_FEW,
-                           classes_of, complete_architecture, encode_target, fit_inputs,
-                           fit_target, transform_inputs)
+    from _encoding import (
+        DIVERGED_LOSS,
+        FORMAT,
+        INSTALL_LINE,
+        MSG_DIVERGED,
+        MSG_TOO_FEW,
+        classes_of,
+        complete_architecture,
+        encode_target,
+        fit_inputs,
+        fit_target,
+        transform_inputs,
+    )
 
 __all__ = ["SklearnNetClassifier", "SklearnNetRegressor", "to_sklearn_architecture", "unsupported"]
 

@@ -23,15 +23,37 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 if __package__:  # inside the jupyter_automl package
-    from ._encoding import (DIVERGED_LOSS, FORMAT, MSG_DIVERGED, MSG_TOO_FEW, classes_of,
-                            complete_architecture, encode_target, fit_inputs, fit_target,
-                            lr_factor, steps_per_epoch, transform_inputs)
-    from ._layers import batches, is_out_of_memory, make_optimizer, modules, torch_threads, _torch
+    from ._encoding import (
+        DIVERGED_LOSS,
+        FORMAT,
+        MSG_DIVERGED,
+        MSG_TOO_FEW,
+        classes_of,
+        complete_architecture,
+        encode_target,
+        fit_inputs,
+        fit_target,
+        lr_factor,
+        steps_per_epoch,
+        transform_inputs,
+    )
+    from ._layers import _torch, batches, is_out_of_memory, make_optimizer, modules, torch_threads
 else:  # copies next to an exported script, without the package
-    from _encoding import (DIVERGED_LOSS, FORMAT, MSG_DIVERGED, MSG_TOO_FEW, classes_of,
-                           complete_architecture, encode_target, fit_inputs, fit_target,
-                           lr_factor, steps_per_epoch, transform_inputs)
-    from _layers import batches, is_out_of_memory, make_optimizer, modules, torch_threads, _torch
+    from _encoding import (
+        DIVERGED_LOSS,
+        FORMAT,
+        MSG_DIVERGED,
+        MSG_TOO_FEW,
+        classes_of,
+        complete_architecture,
+        encode_target,
+        fit_inputs,
+        fit_target,
+        lr_factor,
+        steps_per_epoch,
+        transform_inputs,
+    )
+    from _layers import _torch, batches, is_out_of_memory, make_optimizer, modules, torch_threads
 
 __all__ = ["TabularNetClassifier", "TabularNetRegressor", "load_network"]
 
@@ -280,7 +302,7 @@ class _TabularNet(BaseEstimator):
                 if key.startswith("optimizer."):
                     _, pid, name = key.split(".", 2)
                     entries.setdefault(int(pid), {})[name] = value
-            groups = [g | {"params": f["params"]} for g, f in zip(meta["optimizer_groups"], fresh["param_groups"])]
+            groups = [g | {"params": f["params"]} for g, f in zip(meta["optimizer_groups"], fresh["param_groups"], strict=True)]
             t["optimizer"].load_state_dict({"state": entries, "param_groups": groups})
         return self
 
