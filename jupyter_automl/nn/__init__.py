@@ -15,7 +15,7 @@ from ._architecture import (
     architecture_from_params,
     default_max_epochs,
 )
-from ._backends import TORCH_ADDS, TORCH_INSTALL, available_backends, make_network
+from ._backends import TORCH_ADDS, TORCH_INSTALL, available_backends, make_network, warm_up
 from ._defaults import DEFAULT_ARCHITECTURES, default_architectures
 from ._diagram import architecture_summary, architecture_svg
 from ._encoding import DEFAULT_ARCHITECTURE, complete_architecture
@@ -59,4 +59,5 @@ __all__ = [
     "suggest_architecture",
     "to_sklearn_architecture",
     "unsupported",
+    "warm_up",
 ]

@@ -83,3 +83,20 @@ def make_network(architecture: Any = None, *, classification: bool, backend: str
 
         kind = SklearnNetClassifier if classification else SklearnNetRegressor
     return kind(architecture=architecture, **params)
+
+
+def warm_up() -> None:
+    """Pay PyTorch's one-time start-up costs now (import, and the first optimiser's import of
+    ``torch._dynamo``: several seconds on a 2-core machine), e.g. in a background thread when a
+    search that includes networks starts. Does nothing without torch.
+
+    Examples
+    --------
+    >>> warm_up()
+    """
+    if "torch" not in available_backends():
+        return
+    import torch
+
+    weight = torch.nn.Parameter(torch.zeros(1))
+    torch.optim.AdamW([weight]).zero_grad()

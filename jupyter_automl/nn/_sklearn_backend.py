@@ -167,17 +167,17 @@ class _SklearnNet(BaseEstimator):
             with threadpool_limits(self.n_threads):
                 try:
                     self.mlp_.partial_fit(rows[order], target[order], **self._classes_arg())
+                    loss = float(self.mlp_.loss_)
                 except ValueError as exc:  # "Solver produced non-finite parameter weights"
                     if "non-finite" not in str(exc):
                         raise
-                    self.mlp_.loss_ = float("nan")
-                self.n_epochs_ += 1
-                loss = float(self.mlp_.loss_)
-                self._fitted["loss_curve"].append(loss)
-                if not math.isfinite(loss) or loss > DIVERGED_LOSS:
-                    raise FloatingPointError(MSG_DIVERGED.format(epoch=self.n_epochs_, loss=loss,
-                                                                 lr=training["lr"]))
-                yield self.n_epochs_, None if val is None else self._predict_matrix(val)
+                    loss = float("nan")
+            self.n_epochs_ += 1
+            self._fitted["loss_curve"].append(loss)
+            if not math.isfinite(loss) or loss > DIVERGED_LOSS:
+                raise FloatingPointError(MSG_DIVERGED.format(epoch=self.n_epochs_, loss=loss,
+                                                             lr=training["lr"]))
+            yield self.n_epochs_, None if val is None else self._predict_matrix(val)
 
     def _start(self, X, y) -> None:
         if X.shape[0] < 2:

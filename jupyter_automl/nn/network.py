@@ -117,9 +117,12 @@ class _TabularNet(BaseEstimator):
         data = self._tensors(torch, X)
         val = None if X_val is None else self._tensors(torch, self._check_X(X_val))
         while self.n_epochs_ < self.max_epochs:
+            # the thread setting is process-global: hold it only while computing, never across
+            # the yield (a caller may keep a paused generator for long, or drop it)
             with torch_threads(self.n_threads):
                 self._train_epoch(torch, *data, target)
-                yield self.n_epochs_, None if val is None else self._predict_tensors(torch, *val)
+                pred = None if val is None else self._predict_tensors(torch, *val)
+            yield self.n_epochs_, pred
 
     def _start(self, torch, X, y) -> None:
         if X.shape[0] < 2:
