@@ -33,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from jupyter_automl.nn import (  # noqa: E402
     Architecture,
     Block,
+    InputStage,
     Training,
     default_max_epochs,
     make_network,
@@ -49,13 +50,17 @@ VARIANTS: dict[str, Architecture] = {
     "tabm_small": Architecture(blocks=(Block(128, "relu", dropout=0.1),) * 2, n_heads=8,
                                ensemble="tabm_mini", training=Training(lr=2e-3, weight_decay=3e-4)),
     "resnet_ln": Architecture(blocks=(Block(256, "relu", norm="layer", dropout=0.2, residual=True),) * 3),
+    "ple_small": Architecture(inputs=InputStage(numeric="piecewise_linear", n_bins=16),
+                              blocks=(Block(128, "relu", dropout=0.1),) * 2,
+                              training=Training(label_smoothing=0.1)),
 }
 
 
 EPOCHS = {"target_steps": 800, "high": 100}
 
 
-def run_network(arch: Architecture, task: str, Xtr, ytr, Xva, yva, cards, seed, classes, positive):
+def run_network(arch: Architecture, task: str, Xtr, ytr, Xva, yva, cards, seed, classes, positive,
+                with_pred: bool = False):
     if task == "regression":
         arch = arch.replace(training={"label_smoothing": 0.0})
     arch = arch.to_dict()
@@ -67,7 +72,11 @@ def run_network(arch: Architecture, task: str, Xtr, ytr, Xva, yva, cards, seed, 
     for _, pred in net.iter_epochs(Xtr, ytr, Xva):
         curve.append(fold_score(task, yva, pred, getattr(net, "classes_", None), positive))
     best = int(np.argmax(curve) if task == "binary" else np.argmin(curve))
-    return curve[-1], {"epochs": epochs, "best_epoch": best + 1, "best_score": curve[best], "curve": curve}
+    extra = {"epochs": epochs, "best_epoch": best + 1, "best_score": curve[best], "curve": curve}
+    if with_pred:
+        extra["pred"] = pred
+        extra["classes"] = getattr(net, "classes_", None)
+    return curve[-1], extra
 
 
 def run_sklearn(kind: str, task: str, Xtr, ytr, Xva, cards, seed):
@@ -211,13 +220,17 @@ def holdout(names, args, candidates) -> None:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 if system in candidates:
-                    score, _ = run_network(candidates[system], task, Xtr, ytr, Xte, yte,
-                                           inputs.cat_cardinalities, args.seed, classes, positive)
+                    score, extra = run_network(candidates[system], task, Xtr, ytr, Xte, yte,
+                                               inputs.cat_cardinalities, args.seed, classes, positive,
+                                               with_pred=True)
+                    pred, cls = extra["pred"], extra["classes"]
                 else:
                     pred, cls = run_sklearn(system, task, Xtr, ytr, Xte, inputs.cat_cardinalities, args.seed)
                     score = fold_score(task, yte, pred, cls, positive)
             table[(name, system)] = (score, normalised(score, const, best), time.perf_counter() - t0)
-            print(f"  test {name} {system:14s} {score:.4f} norm {table[(name, system)][1]:.3f} "
+            accuracy = "" if task == "regression" else \
+                f" accuracy {np.mean(np.asarray(cls)[np.argmax(pred, axis=1)] == yte):.4f}"
+            print(f"  test {name} {system:14s} {score:.4f} norm {table[(name, system)][1]:.3f}{accuracy} "
                   f"{table[(name, system)][2]:.1f}s", flush=True)
     print("\n### Test split (reported after the choice; normalised against the anchors' best system)\n")
     print("| dataset | " + " | ".join(systems) + " |")

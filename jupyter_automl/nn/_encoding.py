@@ -100,6 +100,8 @@ def category_dim(cardinality: int, max_dim: int) -> int:
 
 
 def category_codes(X: np.ndarray, cardinalities: list[int]) -> np.ndarray:
+    """Integer codes ``1..cardinality``; every other value (NaN, 0, negative, too large, not an
+    integer) becomes 0, the missing/unknown code."""
     codes = np.zeros((X.shape[0], len(cardinalities)), dtype=np.int64)
     for j, card in enumerate(cardinalities):
         col = X[:, j]
@@ -137,7 +139,7 @@ def _transform_numeric(num: np.ndarray, fitted: dict[str, Any], encoding: str) -
     finite = np.isfinite(num)
     x = np.where(finite, num, np.asarray(fitted["median"])) if num.shape[1] else num
     if encoding in ("plain", "periodic"):
-        z = (x - np.asarray(fitted["median"])) / np.asarray(fitted["scale"])
+        z = np.clip((x - np.asarray(fitted["median"])) / np.asarray(fitted["scale"]), -1e9, 1e9)
         z = z / np.sqrt(1.0 + (z / 3.0) ** 2)  # smooth clipping to (-3, 3): outliers stay bounded
     elif encoding == "quantile":
         from scipy.special import ndtri
