@@ -56,7 +56,7 @@ VARIANTS: dict[str, Architecture] = {
 }
 
 
-EPOCHS = {"target_steps": 800, "high": 100}
+EPOCHS: dict[str, int] = {}  # default_max_epochs' own defaults unless the options say
 
 
 def run_network(arch: Architecture, task: str, Xtr, ytr, Xva, yva, cards, seed, classes, positive,
@@ -252,9 +252,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--candidates", choices=("defaults", "all"), default="defaults")
     parser.add_argument("--only", nargs="*", default=None, help="network candidates to run")
     parser.add_argument("--holdout", action="store_true")
-    parser.add_argument("--target-steps", type=int, default=EPOCHS["target_steps"],
+    parser.add_argument("--target-steps", type=int, default=None,
                         help="epoch budget: about this many optimiser steps ...")
-    parser.add_argument("--max-epochs", type=int, default=EPOCHS["high"], help="... and at most this many epochs")
+    parser.add_argument("--max-epochs", type=int, default=None, help="... and at most this many epochs")
+    parser.add_argument("--holdout-only", action="store_true", help="skip the cross-validation")
     parser.add_argument("--datasets-dir", type=Path, default=DEFAULT_DATASETS_DIR)
     parser.add_argument("--anchors", type=Path, default=DEFAULT_ANCHORS)
     parser.add_argument("--out", type=Path, default=None, help="write the fold rows as JSON")
@@ -266,7 +267,7 @@ def main(argv: list[str] | None = None) -> int:
         report(rows, tasks)
         return 0
 
-    EPOCHS.update(target_steps=args.target_steps, high=args.max_epochs)
+    EPOCHS.update({k: v for k, v in (("target_steps", args.target_steps), ("high", args.max_epochs)) if v})
     candidates = dict(DEFAULT_ARCHITECTURES)
     if args.candidates == "all":
         candidates |= VARIANTS
@@ -275,16 +276,17 @@ def main(argv: list[str] | None = None) -> int:
     names = args.datasets or dataset_names(args.datasets_dir)
     rows, tasks = [], {}
     t0 = time.perf_counter()
-    for name in names:
+    for name in [] if args.holdout_only else names:
         split = load_split(name, args.seed, args.datasets_dir)
         tasks[name] = split.task
         rows += evaluate(name, split, args, candidates)
-    report(rows, tasks)
-    print(f"\n{time.perf_counter() - t0:.0f} s in all; load average {os.getloadavg()[0]:.2f}")
+    if rows:
+        report(rows, tasks)
+        print(f"\n{time.perf_counter() - t0:.0f} s in all; load average {os.getloadavg()[0]:.2f}")
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(rows, indent=1, default=float))
-    if args.holdout:
+    if args.holdout or args.holdout_only:
         holdout(names, args, candidates)
     return 0
 

@@ -34,7 +34,7 @@ from jupyter_automl.nn import SuperNet, default_max_epochs, make_network  # noqa
 
 SPACE = {"max_blocks": 4, "widths": (32, 64, 128, 256), "activations": ("relu", "gelu", "silu"),
          "norm": "layer", "dropout": 0.1,
-         "inputs": {"numeric": "piecewise_linear", "n_bins": 16},
+         "inputs": {"numeric": "plain"},
          "training": {"lr": 2e-3, "weight_decay": 1e-4, "batch_size": 128}}
 
 
@@ -48,7 +48,7 @@ def run(name: str, args) -> dict:
     inputs = NetworkInputs.fit(X.iloc[fit], split.meta.get("categorical_columns", []))
     Xf, Xv = inputs.transform(X.iloc[fit]), inputs.transform(X.iloc[val])
     yf, yv = y[fit], y[val]
-    epochs = args.epochs or default_max_epochs(len(fit), 128, target_steps=1500, high=100)
+    epochs = args.epochs or default_max_epochs(len(fit), 128)
     better = max if task == "binary" else min
 
     t0 = time.perf_counter()
