@@ -162,11 +162,24 @@ class Architecture:
         return cls(blocks=tuple(Block(**b) for b in full["blocks"]), inputs=InputStage(**full["inputs"]),
                    n_heads=full["n_heads"], ensemble=full["ensemble"], training=Training(**full["training"]))
 
-    def to_params(self) -> dict[str, Any]:
-        """Flat search params (per-block keys), the inverse of :func:`architecture_from_params`."""
+    def to_params(self, *, per_block: bool = True) -> dict[str, Any]:
+        """Flat search params, the inverse of :func:`architecture_from_params`.
+
+        ``per_block=False`` names activation, norm, dropout and residual once for all blocks
+        (as ``architecture_space(per_block=False)`` does), e.g. to enqueue a default in a study
+        of that space; the blocks must then agree on them.
+        """
         params: dict[str, Any] = {"n_blocks": len(self.blocks)}
         for i, block in enumerate(self.blocks):
-            params.update({f"block_{i}.{k}": v for k, v in asdict(block).items()})
+            params.update({f"block_{i}.{k}": v for k, v in asdict(block).items()
+                           if per_block or k not in _SHARED_BLOCK_PARAMS})
+        if not per_block:
+            for key in _SHARED_BLOCK_PARAMS:
+                values = {getattr(b, key) for b in self.blocks}
+                if len(values) > 1:
+                    raise ValueError(f"The blocks differ in {key} ({sorted(map(str, values))}): "
+                                     "use to_params(per_block=True).")
+                params[key] = values.pop()
         params.update({_INPUT_PARAM.get(k, k): v for k, v in asdict(self.inputs).items()})
         params.update(n_heads=self.n_heads, ensemble=self.ensemble, **asdict(self.training))
         return params

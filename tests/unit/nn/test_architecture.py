@@ -38,6 +38,15 @@ def test_flat_params_round_trip():
     assert architecture_from_params(RICH.to_params()) == RICH
 
 
+def test_shared_flat_params_round_trip():
+    arch = Architecture(blocks=(Block(64, "gelu", "layer", 0.2, True), Block(32, "gelu", "layer", 0.2, True)))
+    params = arch.to_params(per_block=False)
+    assert params["activation"] == "gelu" and "block_0.activation" not in params
+    assert architecture_from_params(params) == arch
+    with pytest.raises(ValueError, match="The blocks differ in activation"):
+        RICH.to_params(per_block=False)
+
+
 def test_from_dict_fills_defaults():
     arch = Architecture.from_dict({"blocks": [{"width": 32}]})
     assert arch.blocks == (Block(32),)

@@ -1,0 +1,193 @@
+"""A prototype of NAS mode, to size the engine's integration: Optuna over the architecture space
+with epoch-level Hyperband pruning, in a wall-time budget, on the protocol's split.
+
+Not the engine's search (that is the lead's integration): the protocol's training split is cut
+80/20 into fit and validation rows (one holdout instead of cross-validation, for speed); the
+default architectures are enqueued first, then TPE samples ``architecture_space(per_block=False)``;
+every trial reports its validation score after each epoch and a HyperbandPruner stops weak ones;
+two trials run at a time in threads (one torch thread each). The best (trial, epoch) is refitted on
+the whole training split for that many epochs (the schedule as long as in the search) and scored
+on the test split; the normalised score uses the anchors' constant and best system.
+
+    python benchmarks/bench_nas_prototype.py --datasets digits --budget 60
+    python benchmarks/bench_nas_prototype.py                   # every dataset, 60 s each
+    python benchmarks/bench_nas_prototype.py --no-prune        # the same without pruning
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import threading
+import time
+import warnings
+from pathlib import Path
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import numpy as np  # noqa: E402
+import optuna  # noqa: E402
+from _anchors import read_anchors  # noqa: E402
+from _nn_inputs import NetworkInputs, fold_score, normalised  # noqa: E402
+from _protocol import DEFAULT_ANCHORS, DEFAULT_DATASETS_DIR, dataset_names, load_split  # noqa: E402
+from sklearn.model_selection import train_test_split  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from jupyter_automl.nn import (  # noqa: E402
+    Architecture,
+    default_max_epochs,
+    make_network,
+    suggest_architecture,
+    warm_up,
+)
+from jupyter_automl.nn._defaults import DEFAULT_ARCHITECTURES  # noqa: E402
+
+REFIT_SHARE = 0.2  # of the budget kept for the refit (trials stop at the rest)
+
+
+def search(split, args, anchors) -> dict:
+    t_start = time.perf_counter()
+    task, positive = split.task, split.meta.get("positive_class")
+    classification = task != "regression"
+    X, y = split.X_train, split.y_train.to_numpy()
+    fit, val = train_test_split(np.arange(len(y)), test_size=0.2, random_state=args.seed,
+                                stratify=y if classification else None)
+    inputs = NetworkInputs.fit(X.iloc[fit], split.meta.get("categorical_columns", []))
+    cards = inputs.cat_cardinalities
+    Xf, Xv = inputs.transform(X.iloc[fit]), inputs.transform(X.iloc[val])
+    yf, yv = y[fit], y[val]
+    E = default_max_epochs(len(fit), 128)
+    higher = task == "binary"
+    pruner = (optuna.pruners.HyperbandPruner(min_resource=max(2, E // 20), max_resource=E, reduction_factor=3)
+              if args.prune else optuna.pruners.NopPruner())
+    study = optuna.create_study(direction="maximize" if higher else "minimize", pruner=pruner,
+                                sampler=optuna.samplers.TPESampler(seed=args.seed, n_startup_trials=8))
+    space = {"per_block": False, "classification": classification, "has_categorical": bool(cards)}
+    for arch in DEFAULT_ARCHITECTURES.values():
+        if not classification:
+            arch = arch.replace(training={"label_smoothing": 0.0})
+        study.enqueue_trial(arch.to_params(per_block=False))
+    stop_at = t_start + args.budget * (1 - REFIT_SHARE)
+    log: list[dict] = []
+    lock = threading.Lock()
+
+    def worker() -> None:
+        while time.perf_counter() < stop_at:
+            trial = study.ask()
+            arch: Architecture = suggest_architecture(trial, **space)
+            net = make_network(arch.to_dict(), classification=classification, cat_cardinalities=cards,
+                               max_epochs=E, random_state=args.seed, n_threads=1)
+            best, best_epoch, state, t0 = None, 0, "complete", time.perf_counter()
+            try:
+                for epoch, pred in net.iter_epochs(Xf, yf, Xv):
+                    score = fold_score(task, yv, pred, getattr(net, "classes_", None), positive)
+                    if best is None or (score > best if higher else score < best):
+                        best, best_epoch = score, epoch
+                    trial.report(score, epoch)
+                    if trial.should_prune():
+                        state = "pruned"
+                        break
+                    if time.perf_counter() > stop_at:
+                        state = "cut"
+                        break
+            except (FloatingPointError, MemoryError, ValueError) as exc:
+                state, best = f"failed: {exc}", None
+            trial.set_user_attr("best_epoch", best_epoch)
+            trial.set_user_attr("arch", arch.to_dict())
+            if best is None:
+                study.tell(trial, state=optuna.trial.TrialState.FAIL)
+            elif state == "pruned":
+                study.tell(trial, state=optuna.trial.TrialState.PRUNED)
+            else:
+                study.tell(trial, best)
+            with lock:
+                log.append({"number": trial.number, "state": state, "best": best, "epoch": best_epoch,
+                            "epochs_run": net.__dict__.get("n_epochs_", 0), "s": time.perf_counter() - t0})
+
+    warm_up()
+    threads = [threading.Thread(target=worker) for _ in range(args.workers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    search_s = time.perf_counter() - t_start
+    # the best (architecture, epoch): a pruned trial's intermediate scores count too, since its
+    # network at that epoch is a real candidate (the refit retraces it)
+    candidates = [t for t in study.trials if t.user_attrs.get("best_epoch")
+                  and t.state != optuna.trial.TrialState.FAIL]
+    pick = max if higher else min
+    best_trial = pick(candidates, key=lambda t: pick(t.intermediate_values.values()))
+    arch, epoch = best_trial.user_attrs["arch"], best_trial.user_attrs["best_epoch"]
+    Xall, Xte = inputs.transform(X), inputs.transform(split.X_test)
+    refit = make_network(arch, classification=classification, cat_cardinalities=cards, max_epochs=epoch,
+                         schedule_epochs=E, random_state=args.seed, n_threads=2).fit(Xall, y)
+    fit_s = time.perf_counter() - t_start
+    pred = refit.predict_proba(Xte) if classification else refit.predict(Xte)
+    yte = split.y_test.to_numpy()
+    score = fold_score(task, yte, pred, getattr(refit, "classes_", None), positive)
+    name = split.meta["name"]
+    best_anchor = (max if higher else min)(v for v in anchors.scores[name].values() if v is not None)
+    result = {"dataset": name, "metric": split.metric, "test": score,
+              "norm": normalised(score, anchors.score(name, "constant"), best_anchor),
+              "fit_s": fit_s, "search_s": search_s, "epochs_budget": E, "best_epoch": epoch,
+              "best_trial": best_trial.number, "trials": log,
+              "val_best": best_trial.intermediate_values[epoch],
+              "val_best_default": _best_of(study, range(len(DEFAULT_ARCHITECTURES)), higher),
+              "arch": arch}
+    if classification:
+        result["accuracy"] = float(np.mean(refit.classes_[np.argmax(pred, axis=1)] == yte))
+    states = [t["state"].split(":")[0] for t in log]
+    print(f"{name}: test {split.metric} {score:.4f} (norm {result['norm']:.3f})"
+          + (f" accuracy {result['accuracy']:.4f}" if classification else "")
+          + f", fit {fit_s:.1f}s, {len(log)} trials ({states.count('complete')} complete, "
+          f"{states.count('pruned')} pruned, {states.count('cut')} cut, {states.count('failed')} failed), "
+          f"best trial {best_trial.number} at epoch {epoch}/{E}; validation {result['val_best']:.4f} "
+          f"(best default {result['val_best_default']:.4f})", flush=True)
+    return result
+
+
+def _best_of(study, numbers, higher: bool) -> float:
+    values = [v for t in study.trials if t.number in numbers for v in t.intermediate_values.values()]
+    return (max if higher else min)(values) if values else float("nan")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--datasets", nargs="*", default=None)
+    parser.add_argument("--budget", type=float, default=60.0)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--no-prune", dest="prune", action="store_false")
+    parser.add_argument("--datasets-dir", type=Path, default=DEFAULT_DATASETS_DIR)
+    parser.add_argument("--anchors", type=Path, default=DEFAULT_ANCHORS)
+    parser.add_argument("--out", type=Path, default=None)
+    args = parser.parse_args(argv)
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
+    anchors = read_anchors(args.anchors)
+    results = []
+    for name in args.datasets or dataset_names(args.datasets_dir):
+        split = load_split(name, args.seed, args.datasets_dir)
+        split.meta["name"] = name
+        results.append(search(split, args, anchors))
+    print("\n| dataset | metric | test score | normalised | accuracy | fit s | trials | best epoch |")
+    print("|---|---|---|---|---|---|---|---|")
+    for r in results:
+        print(f"| {r['dataset']} | {r['metric']} | {r['test']:.4f} | {r['norm']:.3f} | "
+              f"{r.get('accuracy', float('nan')):.4f} | {r['fit_s']:.1f} | {len(r['trials'])} | "
+              f"{r['best_epoch']}/{r['epochs_budget']} |")
+    print(f"| **mean** | | | **{np.mean([r['norm'] for r in results]):.3f}** | | "
+          f"max {max(r['fit_s'] for r in results):.1f} | | |")
+    print(f"\nbudget {args.budget:.0f} s, {args.workers} workers, pruning {'on' if args.prune else 'off'}, "
+          f"seed {args.seed}; load average {os.getloadavg()[0]:.2f}")
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(results, indent=1, default=float))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
