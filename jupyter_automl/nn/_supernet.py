@@ -6,7 +6,8 @@ of the weight matrices), one activation per block and a skip or not; every path 
 weights. Training samples paths uniformly, by default with the sandwich rule (the largest and the
 smallest path plus random ones every step, their gradients summed), so that small and large
 sub-networks both learn. Afterwards ``evaluate`` predicts with any path's inherited weights,
-without training it, and ``to_architecture`` makes a standalone architecture to retrain.
+without training it; ``to_architecture`` makes a standalone architecture to retrain from scratch,
+and ``extract`` a standalone network that starts from the inherited weights (to fine-tune).
 
 Normalisation is layer norm or none: batch norm's running statistics belong to one path, so
 inherited batch-norm statistics would be wrong for every other path (the classic trap).
@@ -31,6 +32,7 @@ from ._encoding import (
     MSG_DIVERGED,
     MSG_TOO_FEW,
     classes_of,
+    complete_architecture,
     encode_target,
     fit_inputs,
     fit_target,
@@ -256,6 +258,7 @@ class SuperNet(BaseEstimator):
         self._optimizer = make_optimizer(torch, self._net, fitted["training"])
         self._rng = np.random.default_rng(seed)
         self._step = 0
+        self._n_rows = int(X.shape[0])
         self._total = steps_per_epoch(X.shape[0], training.batch_size) * int(self.max_epochs)
         self.n_epochs_ = 0
         self.path_epochs_ = 0
@@ -293,6 +296,46 @@ class SuperNet(BaseEstimator):
             target = self._fitted["target"]
             return out[:, 0].cpu().numpy() * target["scale"] + target["mean"]
 
+    def extract(self, sub: dict[str, Any], *, max_epochs: int | None = None):
+        """The path ``sub`` as a standalone network holding its inherited weights.
+
+        A fitted :class:`~jupyter_automl.nn.TabularNetClassifier` (or regressor) of
+        ``to_architecture(sub)`` whose predictions are ``evaluate(sub, X)``; its
+        ``iter_epochs(X, y, resume=True)`` fine-tunes it from there (a new optimiser and a
+        schedule of ``max_epochs``, default the supernet's), instead of retraining from scratch.
+        """
+        torch = import_optional("torch")
+        from .network import TabularNetClassifier, TabularNetRegressor
+
+        check_is_fitted(self, "n_epochs_")
+        path = self._path(sub)
+        arch = complete_architecture(self.to_architecture(sub))
+        big = self._net
+        weights = {f"model.inputs.{k}": v for k, v in big.inputs.state_dict().items()}
+        d = big.inputs.width
+        for i, (w, _, residual) in enumerate(path):
+            weights[f"model.blocks.{i}.linear.weight"] = big.linears[i].weight[:w, :d]
+            weights[f"model.blocks.{i}.linear.bias"] = big.linears[i].bias[:w]
+            if big.norms is not None:
+                weights[f"model.blocks.{i}.norm.weight"] = big.norms[i].weight[:w]
+                weights[f"model.blocks.{i}.norm.bias"] = big.norms[i].bias[:w]
+            if residual and d != w:
+                weights[f"model.blocks.{i}.skip.weight"] = big.skips[i].weight[:w, :d]
+            d = w
+        weights["model.head_weight"] = big.head.weight[:, :d].T[None]
+        weights["model.head_bias"] = big.head.bias[None]
+        weights = {k: v.detach().cpu().clone().contiguous() for k, v in weights.items()}
+        fitted = {k: v for k, v in self._fitted.items() if k not in ("training", "inputs")}
+        fitted |= {"architecture": arch, "n_features_in": int(self.n_features_in_),
+                   "feature_names_in": [], "loss_curve": []}
+        epochs = int(max_epochs or self.max_epochs)
+        kind = TabularNetClassifier if self.classification else TabularNetRegressor
+        net = kind(arch, cat_cardinalities=self.cat_cardinalities, max_epochs=epochs,
+                   random_state=fitted["seed"], device=self.device, n_threads=self.n_threads)
+        total = steps_per_epoch(self._n_rows, arch["training"]["batch_size"]) * epochs
+        net._restore(torch, fitted, weights, training={"step": 0, "total_steps": total, "n_rows": self._n_rows})
+        return net
+
     def get_state(self) -> bytes:
         """The shared weights and fitted values as safetensors bytes (no optimiser)."""
         import_optional("torch")
@@ -300,7 +343,7 @@ class SuperNet(BaseEstimator):
         check_is_fitted(self, "n_epochs_")
         tensors = {k: v.detach().cpu().contiguous() for k, v in self._net.state_dict().items()}
         meta = {"fitted": self._fitted, "n_epochs": self.n_epochs_, "path_epochs": self.path_epochs_,
-                "n_features_in": self.n_features_in_}
+                "n_features_in": self.n_features_in_, "n_rows": self._n_rows}
         return st.save(tensors, metadata={"jupyter_automl": json.dumps(meta)})
 
     def set_state(self, state: bytes) -> SuperNet:
@@ -315,4 +358,5 @@ class SuperNet(BaseEstimator):
         self._net.load_state_dict(st.load(state))
         self._net.to(self._device)
         self.n_epochs_, self.path_epochs_ = meta["n_epochs"], meta["path_epochs"]
+        self._n_rows = meta["n_rows"]
         return self

@@ -43,6 +43,19 @@ def test_a_path_is_the_standalone_network_with_sliced_weights(clf_data):
     assert np.allclose(standalone.predict_proba(X), net.evaluate(PATH, X), atol=1e-6)
 
 
+def test_an_extracted_path_predicts_as_inherited_and_fine_tunes(clf_data):
+    X, y = clf_data
+    net = supernet(max_epochs=3).fit(X, y)
+    for path in (PATH, {"n_blocks": 1, "block_0.width": 16, "block_0.residual": True}):
+        alone = net.extract(path, max_epochs=4)
+        assert np.allclose(alone.predict_proba(X), net.evaluate(path, X), atol=1e-6)
+    before = alone.predict_proba(X)
+    assert [e for e, _ in alone.iter_epochs(X, y, resume=True)] == [1, 2, 3, 4]
+    assert not np.allclose(alone.predict_proba(X), before)
+    assert np.allclose(supernet().set_state(net.get_state()).extract(PATH).predict_proba(X),
+                       net.extract(PATH).predict_proba(X))
+
+
 def test_training_moves_the_shared_weights_and_counts_path_epochs(clf_data):
     X, y = clf_data
     net = supernet(max_epochs=1).fit(X, y)
