@@ -7,8 +7,9 @@ appears within seconds; then the sampler explores.
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
+import functools
+import os
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from sklearn.calibration import CalibratedClassifierCV
@@ -25,19 +26,30 @@ from sklearn.kernel_approximation import Nystroem
 from sklearn.linear_model import ElasticNet, LogisticRegression, Ridge
 from sklearn.model_selection import StratifiedKFold
 from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
-from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC, SVR
 
-from ..._compat import mlp_early_stopping_handles
+from ..._logging import get_logger
 from ...estimators import SubsampledEstimator
+from ...exceptions import InputError
+from ...nn import (
+    TORCH_ADDS,
+    Architecture,
+    architecture_from_params,
+    architecture_space,
+    available_backends,
+    default_architectures,
+    default_max_epochs,
+    make_network,
+)
 from ...problem import Problem
 from ._params import Param
 
 KERNEL_SVM_MAX_ROWS = 5000  # above: a Nystroem kernel approximation with a linear model
 KNN_MAX_ROWS = 20000  # above: k-NN is fitted on a stratified sample of this many rows
 FEATURE_FRACTIONS = (1.0, 0.75, 0.5, 0.25)
+_log = get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -208,17 +220,6 @@ class KNN(Family):
         return _calibration_cost(v)
 
 
-def _early_stopping_fits(problem) -> bool:
-    """Whether an MLP may hold out 10 % of a training fold to stop early: with fewer than 10
-    rows held out the stopping point is noise, and with fewer than one row per class the
-    stratified hold-out cannot be made and the fit fails."""
-    held_out = math.ceil(0.1 * problem.splits.min_train_rows)
-    n_classes = len(problem.classes) if problem.is_classification else 0
-    if problem.is_classification and not mlp_early_stopping_handles(problem.classes):
-        return False  # older scikit-learn: see _compat
-    return held_out >= max(10, n_classes)
-
-
 class SVM(Family):
     def params(self, problem):
         ps = [Param("C", "float", 1e-2, 1e3, log=True, default=1.0, help="penalty of errors"),
@@ -369,41 +370,69 @@ class GradientBoosting(Family):
 
 
 class Neural(Family):
-    """Multi-layer perceptrons; the architecture (depth and widths) is searched: a small NAS."""
+    """Neural architecture search: the architecture (blocks, widths, operations, input encoding)
+    and its training are searched (``jupyter_automl.nn``). PyTorch trains the full space when it
+    is installed; without it scikit-learn's MLP trains a reduced space epoch by epoch. Epochs are
+    the fidelity: a trial is scored after each epoch and weak ones stop early (``_epochs``).
+    """
 
     def params(self, problem):
-        return [
-            Param("n_layers", "int", 1, 3, default=2, help="hidden layers"),
-            Param("units_1", "int", 16, 256, log=True, default=128, help="units in layer 1"),
-            Param("units_2", "int", 16, 256, log=True, default=64,
-                  active=lambda v: v.get("n_layers", 1) >= 2),
-            Param("units_3", "int", 16, 256, log=True, default=32,
-                  active=lambda v: v.get("n_layers", 1) >= 3),
-            Param("activation", "categorical", choices=("relu", "tanh"), default="relu"),
-            Param("alpha", "float", 1e-6, 1e-1, log=True, default=1e-4, help="L2 penalty"),
-            Param("learning_rate_init", "float", 1e-4, 1e-2, log=True, default=1e-3),
-            Param("batch_size", "categorical", choices=(32, 64, 128, 256), default=64),
-            _feature_fraction(),
-        ]
+        backend = neural_backend()
+        space = architecture_space(backend=backend, classification=problem.is_classification,
+                                   per_block=False, has_categorical=False)
+        # the backend is part of the configuration, so a stored one rebuilds the same network
+        return [Param("backend", "categorical", choices=(backend,), default=backend,
+                      help="what trains the network: torch, or scikit-learn's MLP")] \
+            + [Param(**asdict(p)) for p in space]
 
     def defaults(self, problem):
-        base = super().defaults(problem)[0]
-        return [base | {"units_2": 64}]
+        names = {p.name for p in self.params(problem)}
+        backend = neural_backend()
+        out = []
+        for arch in default_architectures(backend=backend,
+                                          classification=problem.is_classification).values():
+            flat = Architecture.from_dict(arch).to_params(per_block=False)
+            out.append({"backend": backend} | {k: v for k, v in flat.items() if k in names})
+        return out
 
     def estimator(self, v, problem, seed):
-        layers = tuple(v[f"units_{i}"] for i in range(1, v["n_layers"] + 1))
-        kwargs = dict(hidden_layer_sizes=layers, activation=v["activation"], alpha=v["alpha"],
-                      learning_rate_init=v["learning_rate_init"], batch_size=v["batch_size"],
-                      early_stopping=_early_stopping_fits(problem), n_iter_no_change=10,
-                      max_iter=200, random_state=seed)
-        if problem.is_classification:
-            return MLPClassifier(**kwargs)
-        return TransformedTargetRegressor(MLPRegressor(**kwargs), transformer=StandardScaler())
+        backend = v.get("backend", "torch")
+        names = {p.name for p in architecture_space(backend=backend, per_block=False,
+                                                    classification=problem.is_classification,
+                                                    has_categorical=False)}
+        arch = architecture_from_params({k: x for k, x in v.items() if k in names}, backend=backend)
+        epochs = default_max_epochs(problem.splits.min_train_rows, arch.training.batch_size)
+        return make_network(arch.to_dict(), classification=problem.is_classification,
+                            backend=backend, max_epochs=epochs, random_state=seed, n_threads=1)
 
     def cost_factor(self, v):
-        widths = [v[f"units_{i}"] for i in range(1, v["n_layers"] + 1)]
+        widths = [v.get(f"block_{i}.width", 256) for i in range(v.get("n_blocks", 3))]
         weights = widths[0] * 20 + sum(a * b for a, b in zip(widths, widths[1:], strict=False))
-        return (weights / (128 * 20 + 128 * 64)) ** 0.7 * (64 / v["batch_size"]) ** 0.5
+        return (weights / (128 * 20 + 128 * 128)) ** 0.7 * max(1, v.get("n_heads", 1)) ** 0.3
+
+
+NN_BACKEND_VARIABLE = "JUPYTER_AUTOML_NN_BACKEND"
+MSG_NN_BACKEND = "{var} must be 'auto', 'torch' or 'sklearn'. Got {got!r} instead."
+
+
+def neural_backend() -> str:
+    """The backend the neural family trains with: PyTorch when it imports, else scikit-learn's
+    MLP; the environment variable ``JUPYTER_AUTOML_NN_BACKEND=sklearn`` forces the fallback
+    (``torch`` insists on PyTorch). Without PyTorch a notice says what it would add, once."""
+    wanted = os.environ.get(NN_BACKEND_VARIABLE, "auto")
+    if wanted not in ("auto", "torch", "sklearn"):
+        raise InputError(MSG_NN_BACKEND.format(var=NN_BACKEND_VARIABLE, got=wanted))
+    if wanted != "auto":
+        return wanted
+    best = available_backends()[0]
+    if best != "torch":
+        _torch_notice()
+    return best
+
+
+@functools.cache
+def _torch_notice() -> None:
+    _log.warning("PyTorch is not installed. %s", TORCH_ADDS)
 
 
 FAMILIES: dict[str, Family] = {
@@ -418,7 +447,8 @@ FAMILIES: dict[str, Family] = {
         ExtraTrees("extra_trees", "Extra trees", "trees",
                    "like a random forest with random split points: often smoother", cost=3),
         Neural("neural", "Neural network", "scaled",
-               "multi-layer perceptron; depth and widths are searched", cost=4),
+               "neural architecture search: blocks, widths, operations and inputs are searched, "
+               "weak networks stop after a few epochs", cost=4),
         KNN("knn", "k-nearest neighbours", "scaled", "predicts from the most similar training rows",
             cost=4),
         SVM("svm", "Support vector machine", "scaled",

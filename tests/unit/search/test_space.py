@@ -11,11 +11,11 @@ import pytest
 from sklearn.compose import ColumnTransformer
 from sklearn.pipeline import Pipeline
 
-from jupyter_automl._compat import mlp_early_stopping_handles
 from jupyter_automl.exceptions import InputError
 from jupyter_automl.problem import analyze
 from jupyter_automl.search._objective import predict_aligned
 from jupyter_automl.search.space import FAMILIES, SearchSpace, build_pipeline, resolve_families
+from jupyter_automl.search.space._families import NN_BACKEND_VARIABLE
 from jupyter_automl.search.space._space import MSG_FAMILIES
 
 from .._data import FRAMES
@@ -145,8 +145,8 @@ def test_conditional_params_only_when_active():
         if params["family"] == "linear":
             assert ("linear.l1_ratio" in params) == (params["linear.model"] == "elasticnet")
         else:
-            n = params["neural.n_layers"]
-            assert all((f"neural.units_{i}" in params) == (i <= n) for i in (1, 2, 3))
+            n = params["neural.n_blocks"]
+            assert all((f"neural.block_{i}.width" in params) == (i < n) for i in range(8))
     assert {p["family"] for p in seen} == {"linear", "neural"}
 
 
@@ -197,14 +197,24 @@ def test_knn_never_asks_for_more_neighbours_than_a_training_fold_has():
     assert predict_aligned(model, X.iloc[valid], problem).shape == (len(valid), len(problem.classes))
 
 
-@pytest.mark.filterwarnings("ignore::UserWarning")  # tiny data: batch clipped, not converged
-@pytest.mark.parametrize(("n_rows", "stops_early"), [(24, False), (300, True)])
-def test_neural_stops_early_only_with_enough_rows_to_hold_out(n_rows, stops_early):
+@pytest.mark.parametrize("n_rows", [24, 300])
+@pytest.mark.parametrize("backend", ["torch", "sklearn"])
+def test_neural_defaults_are_networks_of_the_chosen_backend(n_rows, backend, monkeypatch):
+    monkeypatch.setenv(NN_BACKEND_VARIABLE, backend)
     problem, X, y = _small_problem(n_rows, cv=2)
-    [config] = SearchSpace(problem, ["neural"]).default_configs()
-    model = build_pipeline(problem, config, seed=0)
-    mlp = model.named_steps["model"]
-    # (older scikit-learn cannot stop early on text labels like these: _compat)
-    assert mlp.early_stopping is (stops_early and mlp_early_stopping_handles(problem.classes))
-    train, _ = problem.splits.folds[0]
-    model.fit(X.iloc[train], y[train])  # 12 rows, 3 classes: a 10 % hold-out could not be stratified
+    configs = SearchSpace(problem, ["neural"]).default_configs()
+    assert len(configs) >= 3 and all(c["neural.backend"] == backend for c in configs)
+    model = build_pipeline(problem, configs[0], seed=0)
+    net = model.named_steps["model"]
+    assert type(net).__name__ == ("TabularNetClassifier" if backend == "torch" else "SklearnNetClassifier")
+    train, valid = problem.splits.folds[0]
+    model.fit(X.iloc[train], y[train])  # 12 rows, 3 classes on the smallest table
+    assert net.n_epochs_ == net.max_epochs
+    assert predict_aligned(model, X.iloc[valid], problem).shape == (len(valid), len(problem.classes))
+
+
+def test_a_bad_network_backend_setting_is_refused(monkeypatch):
+    monkeypatch.setenv(NN_BACKEND_VARIABLE, "jax")
+    problem, _, _ = _small_problem()
+    with pytest.raises(InputError, match="JUPYTER_AUTOML_NN_BACKEND must be"):
+        SearchSpace(problem, ["neural"]).default_configs()
