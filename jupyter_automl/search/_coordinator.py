@@ -33,6 +33,7 @@ from ..events import (
     TrialStarted,
 )
 from ._budget import Budget, first_fold_estimate
+from ._epochs import note_epochs, stopped_reason, with_rungs
 from ._final_model import FinalModel, SearchResult, no_model_error, variability
 from ._objective import FoldResult, TrainingData, describe_error
 from ._oof import OofCache
@@ -262,7 +263,8 @@ class Coordinator:
             if unit is None:
                 return
             number, fold = unit
-            params = self.records[number].params
+            params = with_rungs(self.records[number].params, fold, self.records.values(), self.metric,
+                                enabled=self.settings.prune and not self.multi_objective)
             future = self.executor.submit_fold(params, fold, self.budget.unit_deadline())
             self._running[future] = (number, fold)
 
@@ -356,7 +358,7 @@ class Coordinator:
         if rec.state != "running":
             return
         if result.truncated:
-            self._end_trial(rec, "stopped", f"stopped during fold {fold + 1}: the time budget ran out")
+            self._end_trial(rec, "stopped", stopped_reason(result))
             return
         timeout = self.executor.unit_timeout
         if result.ok and timeout and not self.executor.hard_limits and result.fit_time > timeout:
@@ -368,9 +370,13 @@ class Coordinator:
             return
         rec.folds[fold] = replace(result, valid_pred=None)
         rec.fold_preds[fold] = result.valid_pred
-        self.bus.emit(FoldScored, trial_number=number, fold=fold, score=result.score,
-                      fit_time=round(result.fit_time, 4))
         trial = self._trials[number]
+        note_epochs(rec, result, trial, report=not self.multi_objective)
+        self.bus.emit(FoldScored, trial_number=number, fold=fold, score=result.score,
+                      fit_time=round(result.fit_time, 4), epoch_scores=list(result.epoch_scores))
+        if result.pruned:
+            self._end_trial(rec, "pruned", result.pruned)
+            return
         if len(rec.folds) == self._n_folds:
             self._complete_trial(rec)
             return

@@ -389,8 +389,11 @@ class Neural(Family):
         names = {p.name for p in self.params(problem)}
         backend = neural_backend()
         out = []
-        for arch in default_architectures(backend=backend,
-                                          classification=problem.is_classification).values():
+        archs = default_architectures(backend=backend, classification=problem.is_classification)
+        # the cheapest first, for an early first result: a plain MLP takes a third of the time
+        # of the eight-member TabM-mini (digits: 2.3 s against 7.7 s a fold)
+        for name in sorted(archs, key=lambda n: DEFAULT_COST.get(n, 9)):
+            arch = archs[name]
             flat = Architecture.from_dict(arch).to_params(per_block=False)
             out.append({"backend": backend} | {k: v for k, v in flat.items() if k in names})
         return out
@@ -411,6 +414,7 @@ class Neural(Family):
         return (weights / (128 * 20 + 128 * 128)) ** 0.7 * max(1, v.get("n_heads", 1)) ** 0.3
 
 
+DEFAULT_COST = {"mlp": 1, "mlp_ple": 2, "resnet": 3, "tabm_mini": 4}
 NN_BACKEND_VARIABLE = "JUPYTER_AUTOML_NN_BACKEND"
 MSG_NN_BACKEND = "{var} must be 'auto', 'torch' or 'sklearn'. Got {got!r} instead."
 
