@@ -65,7 +65,9 @@ class AutoML(TakeAway, BaseEstimator):
         Units of work run side by side (-1: one per core).
     families : list of str or None, default=None
         Model families to search: "linear", "knn", "svm", "random_forest", "extra_trees",
-        "gradient_boosting", "neural". None: all.
+        "gradient_boosting", "neural". None: all. ``["neural"]`` is the neural architecture
+        search mode: networks of the searched architecture (PyTorch, or scikit-learn's MLP on a
+        reduced space without it), scored after every epoch, weak ones stopped at epoch rungs.
     storage : str, optuna storage or None, default=None
         None: a SQLite file in ``runs_dir/<study_name>/``; "memory": nothing on disk; an Optuna
         storage URL (``sqlite:///...``, ``postgresql://...``) or a journal file path (``*.log``).

@@ -22,7 +22,7 @@ MSG_NO_TORCH = ("This network needs PyTorch and safetensors, which are not insta
 
 # -- torch, imported only when a network is built ----------------------------------------------------
 
-def _torch():
+def load_torch():
     try:
         import safetensors.torch  # noqa: F401
         import torch
@@ -42,7 +42,7 @@ def torch_threads(n_threads: int | None):
     ``torch.set_num_threads`` is process-global: while several estimators train in threads of one
     process, the first one in sets the count for all, and the last one out restores it.
     """
-    torch = _torch()
+    torch = load_torch()
     if n_threads is None:
         yield
         return
@@ -67,7 +67,7 @@ _MODULES: dict[str, Any] = {}
 def modules() -> dict[str, Any]:
     """The torch module classes, defined on first use (so that importing this file needs no torch)."""
     if not _MODULES:
-        _MODULES.update(_define_modules(_torch()))
+        _MODULES.update(_define_modules(load_torch()))
     return _MODULES
 
 

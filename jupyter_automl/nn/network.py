@@ -37,7 +37,14 @@ if __package__:  # inside the jupyter_automl package
         steps_per_epoch,
         transform_inputs,
     )
-    from ._layers import _torch, batches, is_out_of_memory, make_optimizer, modules, torch_threads
+    from ._layers import (
+        batches,
+        is_out_of_memory,
+        load_torch,
+        make_optimizer,
+        modules,
+        torch_threads,
+    )
 else:  # copies next to an exported script, without the package
     from _encoding import (
         DIVERGED_LOSS,
@@ -53,7 +60,14 @@ else:  # copies next to an exported script, without the package
         steps_per_epoch,
         transform_inputs,
     )
-    from _layers import _torch, batches, is_out_of_memory, make_optimizer, modules, torch_threads
+    from _layers import (
+        batches,
+        is_out_of_memory,
+        load_torch,
+        make_optimizer,
+        modules,
+        torch_threads,
+    )
 
 __all__ = ["TabularNetClassifier", "TabularNetRegressor", "load_network"]
 
@@ -103,7 +117,7 @@ class _TabularNet(BaseEstimator):
         With ``resume=True`` training continues from the state this estimator holds (after
         ``set_state``, or an earlier loop that was left), on the same training rows.
         """
-        torch = _torch()
+        torch = load_torch()
         if resume and "_t" not in self.__dict__:
             raise ValueError(MSG_RESUME)
         X, y = validate_data(self, X, y, reset=not resume, ensure_all_finite=False,
@@ -248,7 +262,7 @@ class _TabularNet(BaseEstimator):
             return out[..., 0].double().mean(dim=1).cpu().numpy() * target["scale"] + target["mean"]
 
     def _predict_raw(self, X) -> np.ndarray:
-        torch = _torch()
+        torch = load_torch()
         check_is_fitted(self, "n_epochs_")
         self._ensure_net(torch)
         X = self._check_X(X)
@@ -262,7 +276,7 @@ class _TabularNet(BaseEstimator):
     def get_state(self) -> bytes:
         """Weights, optimiser, schedule position, random generator and epoch count, as
         safetensors bytes (no pickle); ``set_state`` on a new estimator continues from them."""
-        torch = _torch()
+        torch = load_torch()
         import safetensors.torch
 
         check_is_fitted(self, "n_epochs_")
@@ -286,7 +300,7 @@ class _TabularNet(BaseEstimator):
 
     def set_state(self, state: bytes):
         """Restore what ``get_state`` saved (fitted values included); returns ``self``."""
-        torch = _torch()
+        torch = load_torch()
         import safetensors.torch
 
         meta = _read_metadata(state)
@@ -312,7 +326,7 @@ class _TabularNet(BaseEstimator):
     def save(self, directory) -> Path:
         """Write ``weights.safetensors`` and ``network.json`` (parameters, fitted values) into
         ``directory``; :meth:`load` reads them back. No pickle. Returns the directory."""
-        torch = _torch()
+        torch = load_torch()
         import safetensors.torch
 
         check_is_fitted(self, "n_epochs_")
@@ -329,7 +343,7 @@ class _TabularNet(BaseEstimator):
     @classmethod
     def load(cls, directory) -> _TabularNet:
         """The network saved by :meth:`save` in ``directory``."""
-        torch = _torch()
+        torch = load_torch()
         import safetensors.torch
 
         path = Path(directory)

@@ -98,7 +98,7 @@ def test_nas_without_torch_uses_the_fallback():
         rng = np.random.default_rng(0)
         X = rng.normal(size=(80, 3))
         y = X[:, 0] > 0
-        arch = default_architectures(backend="sklearn")["mlp_ple"]
+        arch = default_architectures(backend="sklearn")["mlp"]
         net = make_network(arch, classification=True, max_epochs=3, random_state=0)
         print(type(net).__name__, [e for e, _ in net.iter_epochs(X, y, X)])
         trial = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0)).ask()
@@ -113,6 +113,20 @@ def test_nas_without_torch_uses_the_fallback():
         except ImportError as exc:
             print("network:", "jupyter_automl[torch]" in str(exc))
         print(sorted(m for m in sys.modules if m.split(".")[0] in ("torch", "safetensors")))
+        # the engine's NAS mode trains the fallback, and says once what PyTorch would add
+        import logging
+        import pandas as pd
+        from jupyter_automl import AutoML
+        logged = []
+        handler = logging.Handler()
+        handler.emit = lambda record: logged.append(record.getMessage())
+        logging.getLogger("jupyter_automl").addHandler(handler)
+        automl = AutoML(time_budget=None, n_trials=2, seed=0, executor="sync", storage="memory",
+                        families=["neural"], ensemble=False, cv=2).fit(pd.DataFrame(X), y)
+        print(type(automl.best_pipeline_.steps[-1][1]).__name__,
+              automl.leaderboard()["params"].iloc[0]["neural.backend"])
+        print([m.split(". ")[0] for m in logged if "PyTorch" in m],
+              any('pip install "jupyter_automl[torch]"' in m for m in logged))
     """)
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
@@ -122,4 +136,6 @@ def test_nas_without_torch_uses_the_fallback():
         'pip install "jupyter_automl[torch]"',
         "network: True",
         "[]",
+        "SklearnNetClassifier sklearn",
+        "['PyTorch is not installed'] True",
     ]
