@@ -1,14 +1,13 @@
-"""NAS mode of the engine (``AutoML(families=["neural"])``) against the neural family it replaced
-(scikit-learn's MLP, 1-3 layers), on the public suite's protocol split, in the same run.
+"""The opt-in ``nas`` family (``AutoML(families=["nas"])``) against the default ``neural``
+family (scikit-learn's MLP, 1-3 layers), on the public suite's protocol split, in the same run.
 
-Each (variant, dataset, seed) runs in a fresh process: the new engine from this checkout, the
-baseline from a git revision (``--baseline-ref``, default ``main``) extracted into a temporary
-folder, so both are measured on the same machine minutes apart. Scores are on the test split
-(primary metric of the protocol; accuracy for classification too); the normalised score uses the
-anchors' constant predictor and best system. Run it under ``bench-lock`` (exclusive CPU).
+Each (variant, dataset, seed) runs in a fresh process of this checkout, so both are measured on
+the same machine minutes apart. Scores are on the test split (primary metric of the protocol;
+accuracy for classification too); the normalised score uses the anchors' constant predictor and
+best system. Run it under ``bench-lock`` (exclusive CPU).
 
     python benchmarks/bench_nas.py --datasets digits breast_cancer --seeds 0 --budget 60
-    python benchmarks/bench_nas.py --variants nas --datasets digits      # the new engine only
+    python benchmarks/bench_nas.py --variants nas --datasets digits      # the nas family only
 """
 
 from __future__ import annotations
@@ -18,14 +17,13 @@ import json
 import os
 import subprocess
 import sys
-import tarfile
-import tempfile
 import time
 import warnings
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
+FAMILY = {"nas": "nas", "mlp": "neural"}  # variant -> the family it searches
 
 
 def child(args) -> dict:
@@ -38,7 +36,7 @@ def child(args) -> dict:
     split = load_split(args.dataset, args.seed, args.datasets_dir)
     kwargs = {"positive_class": split.meta["positive_class"]} if split.task == "binary" else {}
     automl = AutoML(task=split.task, metric=PRIMARY[split.task], time_budget=args.budget,
-                    seed=args.seed, storage="memory", families=["neural"], **kwargs)
+                    seed=args.seed, storage="memory", families=[FAMILY[args.variant]], **kwargs)
     t0 = time.monotonic()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -58,20 +56,11 @@ def child(args) -> dict:
                   "model": automl.search_.description}
 
 
-def _baseline_tree(ref: str, into: Path) -> Path:
-    """``jupyter_automl/`` of git revision ``ref``, extracted into ``into``."""
-    archive = into / "src.tar"
-    subprocess.run(["git", "-C", str(REPO), "archive", "-o", str(archive), ref, "jupyter_automl"],
-                   check=True)
-    with tarfile.open(archive) as tar:
-        tar.extractall(into, filter="data")
-    return into
-
-
-def _run(src: Path, args, dataset: str, seed: int) -> dict:
-    env = os.environ | {"PYTHONPATH": os.pathsep.join([str(src), str(HERE)])}
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", "--dataset", dataset,
-           "--seed", str(seed), "--budget", str(args.budget), "--datasets-dir", str(args.datasets_dir)]
+def _run(variant: str, args, dataset: str, seed: int) -> dict:
+    env = os.environ | {"PYTHONPATH": os.pathsep.join([str(REPO), str(HERE)])}
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", "--variant", variant,
+           "--dataset", dataset, "--seed", str(seed), "--budget", str(args.budget),
+           "--datasets-dir", str(args.datasets_dir)]
     t0 = time.monotonic()
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
     lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
@@ -91,12 +80,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", nargs="*", type=int, default=[0])
     parser.add_argument("--budget", type=float, default=60.0)
     parser.add_argument("--variants", nargs="*", default=["nas", "mlp"], choices=["nas", "mlp"])
-    parser.add_argument("--baseline-ref", default="main",
-                        help="git revision whose neural family (scikit-learn MLP) is the baseline")
     parser.add_argument("--datasets-dir", type=Path, default=DEFAULT_DATASETS_DIR)
     parser.add_argument("--anchors", type=Path, default=DEFAULT_ANCHORS)
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--variant", choices=list(FAMILY), help=argparse.SUPPRESS)
     parser.add_argument("--dataset", help=argparse.SUPPRESS)
     parser.add_argument("--seed", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -105,25 +93,21 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     anchors = read_anchors(args.anchors)
     rows = []
-    with tempfile.TemporaryDirectory() as tmp:
-        sources = {"nas": REPO}
-        if "mlp" in args.variants:
-            sources["mlp"] = _baseline_tree(args.baseline_ref, Path(tmp))
-        for dataset in args.datasets:
-            for seed in args.seeds:
-                for variant in args.variants:
-                    r = _run(sources[variant], args, dataset, seed) | {
-                        "variant": variant, "dataset": dataset, "seed": seed}
-                    if r["status"] == "ok":
-                        metric = anchors.datasets[dataset]["metric"]
-                        pick = max if GREATER_IS_BETTER[metric] else min
-                        best = pick(v for v in anchors.scores[dataset].values() if v is not None)
-                        r["norm"] = normalised(r["primary"], anchors.score(dataset, "constant"), best)
-                    rows.append(r)
-                    print(json.dumps({k: r.get(k) for k in ("variant", "dataset", "seed", "status",
-                                      "primary", "norm", "secondary", "fit_s", "n_trials",
-                                      "n_finished", "n_pruned_epoch", "model", "error")},
-                                     default=float), flush=True)
+    for dataset in args.datasets:
+        for seed in args.seeds:
+            for variant in args.variants:
+                r = _run(variant, args, dataset, seed) | {
+                    "variant": variant, "dataset": dataset, "seed": seed}
+                if r["status"] == "ok":
+                    metric = anchors.datasets[dataset]["metric"]
+                    pick = max if GREATER_IS_BETTER[metric] else min
+                    best = pick(v for v in anchors.scores[dataset].values() if v is not None)
+                    r["norm"] = normalised(r["primary"], anchors.score(dataset, "constant"), best)
+                rows.append(r)
+                print(json.dumps({k: r.get(k) for k in ("variant", "dataset", "seed", "status",
+                                  "primary", "norm", "secondary", "fit_s", "n_trials",
+                                  "n_finished", "n_pruned_epoch", "model", "error")},
+                                 default=float), flush=True)
     print("\n| variant | dataset | seed | primary | normalised | accuracy or r2 | fit s | trials "
           "(finished / pruned at an epoch) |")
     print("|---|---|---|---|---|---|---|---|")

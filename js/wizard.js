@@ -11,7 +11,8 @@ import { createTargetStep } from "./lib/steps/target.js";
 import { createColumnsStep } from "./lib/steps/columns.js";
 import { createSearchStep } from "./lib/steps/search.js";
 import { createResultsStep } from "./lib/steps/results.js";
-import { setTrait } from "./lib/ui.js";
+import { scrollArea, setTrait, simpleTable } from "./lib/ui.js";
+import { fmtPercent } from "./lib/format.js";
 
 export const STEPS = [
   { name: "data", title: "Data", why: "Pick the table to learn from: one row per example, one column per attribute, the column to predict included." },
@@ -23,6 +24,27 @@ export const STEPS = [
 ];
 const ACTIVE = ["starting", "searching", "paused", "refitting"];
 
+/** Which settings matter so far (AutoML.parameter_importance(), live): the family choice, then
+ * each family's settings by importance. */
+function renderImportance(el, part, search) {
+  const families = Object.entries((part && part.families) || {});
+  el.hidden = !part || (part.family_choice === null && !families.length);
+  if (el.hidden) return;
+  const labels = (search && search.family_labels) || {};
+  const items = [h("div", { class: "jaml-subtitle" }, "Which settings matter so far")];
+  if (part.family_choice !== null) {
+    items.push(h("p", { "data-testid": "family-choice" },
+      `The choice of model family accounts for ${fmtPercent(part.family_choice)} of the spread of scores between trials; the rest comes from each family's own settings.`));
+  }
+  for (const [name, f] of families) {
+    const rows = Object.entries(f.importances).slice(0, 5).map(([k, v]) => [k, fmtPercent(v)]);
+    items.push(scrollArea(`Settings of ${labels[name] || name}`, {},
+      simpleTable({ columns: [`${labels[name] || name} (${f.n_trials} trials): setting`, "Share of importance"], rows }, { "data-testid": `importance-${name}` })));
+  }
+  for (const n of part.notes || []) items.push(h("div", { class: "jaml-muted" }, n));
+  el.replaceChildren(...items);
+}
+
 function createRunStep(el, ctx) {
   const notes = h("div", { "data-testid": "run-notes" });
   const next = h("button", { class: "jaml-button jaml-primary", type: "button", "data-testid": "see-results", hidden: true }, "See the results →");
@@ -31,8 +53,12 @@ function createRunStep(el, ctx) {
     model: ctx.model, store: ctx.store, request: ctx.request, startable: true,
     onStart: () => ctx.request("start"),
   });
+  const lessons = h("ol", { class: "jaml-lessons", "aria-live": "polite", "data-testid": "lessons" });
+  const teach = h("section", { class: "jaml-card", hidden: true, "aria-label": "What this search is doing" },
+    h("div", { class: "jaml-subtitle" }, "What this search is doing (teaching mode)"), lessons);
+  const importance = h("section", { class: "jaml-card", hidden: true, "aria-label": "Which settings matter", "data-testid": "importance" });
   el.prepend(notes);
-  el.append(h("div", { class: "jaml-buttons" }, next));
+  el.append(teach, importance, h("div", { class: "jaml-buttons" }, next));
   function render() {
     const part = ctx.store.parts.run_notes;
     const items = [];
@@ -41,12 +67,18 @@ function createRunStep(el, ctx) {
       for (const n of part.notes || []) items.push(h("div", { class: "jaml-note" }, n));
     }
     notes.replaceChildren(...items);
+    const taught = (ctx.store.parts.lessons || {}).lessons || [];
+    teach.hidden = taught.length === 0;
+    // newest first: the lesson about what just happened is the one to read
+    lessons.replaceChildren(...taught.slice().reverse().map((l) => h("li", { "data-testid": "lesson", "data-topic": l.topic },
+      l.text, " ", h("a", { href: l.link, class: "jaml-muted" }, `(workshop: ${l.topic})`))));
+    renderImportance(importance, ctx.store.parts.importance, ctx.store.parts.search);
     next.hidden = !(ctx.store.parts.results && !ctx.store.parts.results.error);
   }
   render();
   return {
     update: (changes) => {
-      if (changes.reset || changes.parts.has("run_notes") || changes.parts.has("results")) render();
+      if (changes.reset || changes.parts.has("run_notes") || changes.parts.has("results") || changes.parts.has("lessons") || changes.parts.has("importance")) render();
     },
     render,
     dispose: () => view.dispose(),

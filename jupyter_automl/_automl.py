@@ -13,14 +13,7 @@ from sklearn.base import BaseEstimator
 from ._automl_export import TakeAway
 from ._fairness_option import FairnessParameter
 from .exceptions import DataWarning, InputError, LeakageWarning, NotFittedError, SearchWarning
-from .problem import (
-    Problem,
-    analyze,
-    check_predict_frame,
-    prepare_training,
-    score_at,
-    target_array,
-)
+from .problem import Problem, analyze, check_predict_frame, prepare_training, score_at, target_array
 from .search import (
     API_NAMES,
     MSG_NO_SEARCH,
@@ -31,6 +24,7 @@ from .search import (
     rank_leaderboard,
     start_search,
 )
+from .search.space import kept_columns
 
 MSG_BUDGET, MSG_N_TRIALS, MSG_NO_LIMIT = API_NAMES.messages()
 MSG_MAX_PREDICT_MS = ("The 'max_predict_ms' parameter of AutoML must be a positive number of "
@@ -40,7 +34,7 @@ MSG_NOT_FITTED = ("This AutoML is not fitted yet. Call fit(X, y), or wait for fi
                   "(handle.wait()), before using {what}.")
 SEARCH_OPTIONS = ("time_budget", "n_trials", "seed", "n_jobs", "families", "storage", "study_name",
                   "ensemble", "sampler", "pruner", "executor", "dask_client", "trial_timeout",
-                  "memory_limit", "runs_dir", "max_predict_ms", "warm_start")
+                  "memory_limit", "runs_dir", "max_predict_ms", "warm_start", "feature_search")
 
 
 class AutoML(TakeAway, BaseEstimator):
@@ -65,14 +59,15 @@ class AutoML(TakeAway, BaseEstimator):
         Units of work run side by side (-1: one per core).
     families : list of str or None, default=None
         Model families to search: "linear", "knn", "svm", "random_forest", "extra_trees",
-        "gradient_boosting", "neural". None: all. ``["neural"]`` is the neural architecture
-        search mode: networks of the searched architecture (PyTorch, or scikit-learn's MLP on a
-        reduced space without it), scored after every epoch, weak ones stopped at epoch rungs.
+        "gradient_boosting", "neural"; None: all of these. The opt-in "nas" (neural architecture
+        search, networks stopped early at epoch rungs; PyTorch adds its full space,
+        ``pip install "jupyter_automl[torch]"``) is searched only when named: ``["linear", "nas"]``.
     storage : str, optuna storage or None, default=None
         None: a SQLite file in ``runs_dir/<study_name>/``; "memory": nothing on disk; an Optuna
         storage URL (``sqlite:///...``, ``postgresql://...``) or a journal file path (``*.log``).
     study_name : str or None, default=None
-        Resume this study if it exists in ``storage``; None: a new name with the date.
+        Resume this study if it exists in ``storage``; None: a new name with the date. Several
+        processes with the same name and a database ``storage`` search the study together.
     ensemble : bool, default=True
         Build a weighted ensemble of the best trials when it beats the best single model out of fold.
     sampler : {"tpe", "random", "evolutionary", "cmaes"}, default="tpe"
@@ -82,8 +77,10 @@ class AutoML(TakeAway, BaseEstimator):
     cv : "auto", "holdout" or int, default="auto"
         "auto": 5 folds up to 10,000 rows, 3 up to 100,000, a 20% holdout above.
     executor : {"threads", "processes", "dask", "sync"}, default="threads"
-    dask_client : dask.distributed.Client, default=None
-        Needed with ``executor="dask"``.
+    dask_client : dask.distributed.Client or str, default=None
+        Needed with ``executor="dask"``: a Client, or the scheduler's address
+        (``"tcp://10.0.0.5:8786"``). The data is sent to each worker once; the workers need the
+        same jupyter_automl installed (see the README, "Running on a cluster").
     trial_timeout : float or None, default=None
         Seconds allowed for one fit of one fold. Processes are killed at the limit; threads are
         marked failed when they end past it.
@@ -114,6 +111,14 @@ class AutoML(TakeAway, BaseEstimator):
         your own finished studies in ``runs_dir``, ordered by a meta-model (leaderboard columns
         ``warm_start`` and ``predicted_score``). False: the search starts from fixed defaults.
         A ``jupyter_automl.search.warmstart.Knowledge`` uses that knowledge instead.
+    feature_search : {"joint", "off"}, default="joint"
+        "joint": which original columns a model sees is searched together with the family and
+        its hyperparameters (``feature_fraction``: the share kept; ``selector``: F-test, mutual
+        information, extra-trees importances or L1 weights; whole columns, fitted inside each
+        fold). "off": every model sees every column. "joint" is the default because it costs
+        no extra trials and was as good as "off" on the noise benchmark (pima_diabetes with 40
+        noise columns, 40 s, 3 seeds); the sequential and pseudo-joint procedures are compared
+        in ``jupyter_automl.search.run_feature_strategy`` (benchmarks/bench_feature_strategies.py).
 
     Attributes
     ----------
@@ -124,6 +129,8 @@ class AutoML(TakeAway, BaseEstimator):
     feature_names_in_, n_features_in_
     cv_score_ : float
         Out-of-fold score of the final model.
+    selected_features_ : list of str
+        The original columns the final model reads (see ``feature_search``).
     best_trial_ : int
     study_name_ : str
 
@@ -161,6 +168,7 @@ class AutoML(TakeAway, BaseEstimator):
         fairness: dict | None = None,
         max_predict_ms: float | None = None,
         warm_start: Any = True,
+        feature_search: str = "joint",
     ):
         self.task = task
         self.metric = metric
@@ -185,6 +193,7 @@ class AutoML(TakeAway, BaseEstimator):
         self.fairness = fairness
         self.max_predict_ms = max_predict_ms
         self.warm_start = warm_start
+        self.feature_search = feature_search
 
     # -- fitting ------------------------------------------------------------------------------
 
@@ -350,7 +359,8 @@ class AutoML(TakeAway, BaseEstimator):
         """SHAP values of the chosen model on the rows of ``X``, one per original column.
 
         The fastest faithful path: exact TreeSHAP for boosting and forests, linear SHAP for
-        linear models, sampled permutation SHAP otherwise (and for mixed ensembles). Rows and
+        linear models, each member of an ensemble in probability space combined by weight,
+        sampled permutation SHAP otherwise. Rows and
         background are sampled to stay within ``max_time`` seconds, with a note saying so.
         See :func:`jupyter_automl.insight.explain` for the parameters.
 
@@ -392,6 +402,35 @@ class AutoML(TakeAway, BaseEstimator):
         params["fairness"] = type(self).__dict__["fairness"].value(self)
         return params
 
+    def parameter_importance(self, evaluator: str = "fanova") -> Any:
+        """Which settings mattered: per model family (Optuna's ``evaluator`` over the family's
+        finished trials: "fanova", "mean_decrease_impurity" or "ped_anova") and the family choice
+        itself (share of the score variance between families). Works during a search too.
+
+        Returns
+        -------
+        jupyter_automl.insight.ParameterImportance
+            ``family_choice``, ``families``, ``family_scores``, ``notes``; ``to_frame()``.
+        """
+        from .insight import parameter_importance
+
+        board = self.leaderboard()
+        problem = getattr(self, "problem_", None)
+        if problem is not None:
+            direction = problem.metric.direction
+        else:  # a live search: the direction is in its first event
+            direction = next(e.direction for e in self._search_handle("ranked").events()
+                             if e.kind == "search_started")
+        return parameter_importance(board, direction, evaluator=evaluator, seed=self.seed)
+
+    def compare_trials(self, numbers: list[int]) -> pd.DataFrame:
+        """Two or more trials side by side: fold scores, out-of-fold metrics, fit and predict
+        times, size, and their configurations (settings that differ first, marked "yes")."""
+        from .insight import compare_trials
+
+        handle = getattr(self, "_handle", None)
+        return compare_trials(self.leaderboard(), numbers, handle.events() if handle is not None else ())
+
     def pareto_front(self) -> pd.DataFrame:
         """After a fairness-aware search: one row per Pareto-optimal trial, fairest first.
 
@@ -426,6 +465,14 @@ class AutoML(TakeAway, BaseEstimator):
         if handle is None:
             raise NotFittedError(MSG_NO_SEARCH.format(what=what))
         return handle
+
+    @property
+    def selected_features_(self) -> list[str]:
+        """The original columns the final model reads: every used column unless the searched
+        feature selection dropped some (an ensemble: the columns any member reads)."""
+        self._check_fitted("selected_features_")
+        kept = kept_columns(self.best_pipeline_)
+        return list(kept) if kept is not None else [c.name for c in self.problem_.used_columns]
 
     @property
     def handle_(self) -> SearchHandle:

@@ -36,12 +36,14 @@ def automl_html(automl: AutoML) -> str:
     body = "".join(
         "<tr>" + "".join(f"<td>{_fmt(r[c])}</td>" for c in ("rank", "trial", "family", "score", "status"))
         + "</tr>" for _, r in board.iterrows())
-    notes = "".join(f"<li>{html.escape(n)}</li>" for n in [*problem.notes, *automl.search_.notes])
+    from .insight import summarise_notes
+
+    notes = "".join(f"<li>{html.escape(n)}</li>" for n in [*problem.notes, *summarise_notes(list(automl.search_.notes))])
     return (
         f"{_STYLE}<div class='jam-repr'><b>AutoML</b> — {html.escape(problem.task)} on "
         f"<code>{html.escape(problem.target)}</code>, {problem.n_rows} rows<br>"
         f"model: {html.escape(automl.search_.description)}<br>"
-        f"{html.escape(problem.metric.name)} ({problem.splits.kind}, {problem.splits.n_folds} fold(s), "
+        f"{html.escape(problem.metric.name)} ({html.escape(problem.splits.label)}, "
         f"out of fold): <b>{automl.cv_score_:.4f}</b>"
         f"<table><tr>{head}</tr>{body}</table>"
         + (f"<div class='jam-muted'>Notes:<ul>{notes}</ul></div>" if notes else "")

@@ -24,10 +24,13 @@ import pandas as pd
 from ._optional import MissingDependencyError
 from ._version import __version__
 from .exceptions import (
+    ExecutorLostError,
     InputError,
     SearchError,
+    StorageUnavailableError,
     TargetColumnError,
     TargetError,
+    UnreachableError,
     UntrustedTypesError,
 )
 from .problem import TableReadError, check_target, read_table
@@ -43,6 +46,7 @@ EXIT_BAD_DATA = 7
 EXIT_NO_MODEL = 8
 EXIT_MISSING_DEPENDENCY = 9
 EXIT_UNTRUSTED = 10
+EXIT_UNREACHABLE = 11
 EXIT_INTERRUPTED = 130
 EXIT_CODES = {
     EXIT_OK: "success",
@@ -55,12 +59,15 @@ EXIT_CODES = {
     EXIT_NO_MODEL: "the search produced no model (every trial failed, or no time)",
     EXIT_MISSING_DEPENDENCY: "an optional package is needed (e.g. pyarrow for Parquet)",
     EXIT_UNTRUSTED: "the model file holds types that are not trusted",
+    EXIT_UNREACHABLE: "a server could not be reached or was lost (the Dask scheduler, the database)",
     EXIT_INTERRUPTED: "interrupted before any model was found",
 }
 
 MSG_INTERRUPTED = "Interrupted: stopping the search and keeping the best model found so far..."
 MSG_TEST_SIZE = "--test-size must be at least 0 and below 1 (a share of the rows)."
 MSG_FAMILIES = "--families takes names separated by commas, e.g. linear,gradient_boosting."
+MSG_NO_SCHEDULER = ("--executor dask needs the scheduler's address: --scheduler tcp://host:8786 "
+                    "(see the README, 'Running on a cluster').")
 CLI_NAMES = LimitNames("--budget", "--trials", "--budget", "--trials")
 
 BAR_WIDTH = 28
@@ -81,6 +88,7 @@ class CliError(Exception):
 # the most specific type first: TargetColumnError is a TargetError is an InputError
 _EXIT_FOR = ((FileNotFoundError, EXIT_NO_FILE), (TableReadError, EXIT_UNREADABLE),
              (MissingDependencyError, EXIT_MISSING_DEPENDENCY),
+             ((UnreachableError, ExecutorLostError, StorageUnavailableError), EXIT_UNREACHABLE),
              (UntrustedTypesError, EXIT_UNTRUSTED), (TargetColumnError, EXIT_NO_TARGET),
              (TargetError, EXIT_BAD_TARGET), (InputError, EXIT_BAD_DATA))
 
@@ -230,8 +238,8 @@ def run(args: argparse.Namespace, stderr: TextIO) -> int:
     out = Path(args.out)
     automl = AutoML(task=args.task, metric=args.metric, time_budget=args.budget, n_trials=args.trials,
                     seed=args.seed, n_jobs=args.n_jobs, families=_families(args.families),
-                    storage=args.storage, study_name=args.study_name,
-                    runs_dir=str(out / "runs"))
+                    storage=args.storage, study_name=args.study_name, runs_dir=str(out / "runs"),
+                    executor=args.executor, dask_client=args.scheduler)
     bar = ProgressBar(stderr, args.budget, args.trials)
     try:
         handle = automl.fit_async(train, args.target)
@@ -254,6 +262,8 @@ def run(args: argparse.Namespace, stderr: TextIO) -> int:
         bar.draw(final=True)
     try:
         handle.result()
+    except (ExecutorLostError, StorageUnavailableError) as exc:
+        raise CliError(str(exc), EXIT_UNREACHABLE) from exc
     except SearchError as exc:
         code = EXIT_INTERRUPTED if interrupted else EXIT_NO_MODEL
         raise CliError(str(exc), code) from exc
@@ -355,7 +365,7 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--task", default="auto",
                    choices=["auto", "binary", "multiclass", "classification", "regression"])
     r.add_argument("--metric", default="auto", help="roc_auc, log_loss, accuracy, f1, rmse, mae, r2, ...")
-    r.add_argument("--families", help="model families, comma-separated (default: all)")
+    r.add_argument("--families", help="model families, comma-separated (default: all but the opt-in nas)")
     r.add_argument("--seed", type=int, default=0)
     r.add_argument("--n-jobs", type=int, default=-1, help="units of work side by side (-1: a core each)")
     r.add_argument("--test-size", type=float, default=0.2,
@@ -363,7 +373,12 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--sensitive", help="columns to check fairness across, comma-separated")
     r.add_argument("--intended-use", help="the model card's intended use")
     r.add_argument("--storage", default=None, help="Optuna storage URL (default: SQLite under --out/runs)")
-    r.add_argument("--study-name", default=None, help="resume this study if it exists in --storage")
+    r.add_argument("--study-name", default=None, help="resume this study if it exists in --storage; "
+                   "several runs with the same name and a database --storage search it together")
+    r.add_argument("--executor", choices=["threads", "processes", "dask"], default=None,
+                   help="where units of work run (default: threads; dask with --scheduler)")
+    r.add_argument("--scheduler", default=None,
+                   help="a Dask scheduler's address, e.g. tcp://10.0.0.5:8786 (implies --executor dask)")
     r.add_argument("--format", choices=["skops", "joblib"], default="skops", help="model file format")
     r.add_argument("--no-report", action="store_true", help="skip the HTML report")
     r.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
@@ -385,6 +400,10 @@ def main(argv: list[str] | None = None) -> int:
         try:
             if not 0 <= args.test_size < 1:
                 raise InputError(MSG_TEST_SIZE)
+            if args.executor is None:
+                args.executor = "dask" if args.scheduler else "threads"
+            if args.executor == "dask" and not args.scheduler:
+                raise InputError(MSG_NO_SCHEDULER)
             check_limits(args.budget, args.trials, CLI_NAMES)
         except InputError as exc:
             stderr.write(f"error: {exc}\n")

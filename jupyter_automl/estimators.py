@@ -18,17 +18,25 @@ from sklearn.base import (
     clone,
     is_classifier,
 )
+from sklearn.feature_selection import SelectorMixin, f_classif, f_regression
 from sklearn.model_selection import train_test_split
 from sklearn.utils import _safe_indexing
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import _num_samples, check_consistent_length, check_is_fitted
+from sklearn.utils.validation import (
+    _num_samples,
+    check_consistent_length,
+    check_is_fitted,
+    validate_data,
+)
 
 __all__ = [
     "AsLabels",
     "FiniteNumbers",
     "DatetimeFeatures",
     "TextColumn",
+    "SelectFraction",
     "SubsampledEstimator",
+    "SelectColumnGroups",
     "WeightedEnsembleClassifier",
     "WeightedEnsembleRegressor",
 ]
@@ -183,6 +191,155 @@ class SubsampledEstimator(MetaEstimatorMixin, BaseEstimator):
         return tags
 
 
+SELECTION_METHODS = ("f_test", "mutual_info", "model", "l1")
+SELECTION_MAX_ROWS = 5000  # the scoring models see at most this many rows (the F-test sees all)
+_MISSING_PREFIX = "missingindicator_"
+
+
+def _output_sources(ct) -> list[str]:
+    """The original column of each output of a fitted ColumnTransformer (one transformer per
+    categorical, date or text column; the numeric one names ``<col>`` or ``missingindicator_<col>``)."""
+    sources: list[str] = []
+    for name, transformer, cols in ct.transformers_:
+        if name == "remainder" or isinstance(transformer, str):
+            continue
+        cols = [str(c) for c in cols]
+        out = ct.output_indices_[name]
+        if len(cols) == 1:
+            sources.extend(cols * (out.stop - out.start))
+            continue
+        for n in (str(n) for n in transformer.get_feature_names_out(cols)):
+            sources.append(n[len(_MISSING_PREFIX):] if n.startswith(_MISSING_PREFIX) else n)
+    return sources
+
+
+def _standardized(Z: np.ndarray) -> np.ndarray:
+    Z = np.array(Z, dtype=float)
+    missing = np.isnan(Z)
+    if missing.any():  # median-impute; a column with no value at all becomes zeros
+        empty = missing.all(axis=0)
+        Z[:, empty] = 0.0
+        median = np.nanmedian(Z, axis=0)
+        Z[missing] = np.broadcast_to(median, Z.shape)[missing]
+    std = Z.std(axis=0)
+    return (Z - Z.mean(axis=0)) / np.where(std > 0, std, 1.0)
+
+
+def _output_scores(method, Z, y, classification, seed) -> np.ndarray:
+    """How useful each output looks for predicting ``y`` (higher is better, >= 0)."""
+    from sklearn import ensemble, feature_selection, linear_model, svm
+
+    Z = _standardized(Z)
+    if method == "f_test":
+        test = feature_selection.f_classif if classification else feature_selection.f_regression
+        p = np.ones(Z.shape[1])  # a p-value: the caller takes the group's minimum
+        varies = Z.std(axis=0) > 0  # constant columns (the test warns about them) tell nothing
+        if varies.any():
+            with np.errstate(all="ignore"):
+                p[varies] = np.nan_to_num(test(Z[:, varies], y)[1], nan=1.0)
+        return p
+    if len(y) > SELECTION_MAX_ROWS:
+        rows = np.random.default_rng(seed).choice(len(y), SELECTION_MAX_ROWS, replace=False)
+        Z, y = Z[rows], np.asarray(y)[rows]
+    if method == "mutual_info":
+        mi = feature_selection.mutual_info_classif if classification \
+            else feature_selection.mutual_info_regression
+        return mi(Z, y, random_state=seed)
+    if method == "model":
+        cls = ensemble.ExtraTreesClassifier if classification else ensemble.ExtraTreesRegressor
+        return cls(n_estimators=50, min_samples_leaf=3, random_state=seed).fit(Z, y).feature_importances_
+    if classification:  # l1: a sparse linear model's absolute weights
+        model = svm.LinearSVC(C=0.05, penalty="l1", dual=False, max_iter=2000).fit(Z, y)
+    else:
+        yz = (y - np.mean(y)) / (np.std(y) or 1.0)
+        model = linear_model.Lasso(alpha=0.02, max_iter=2000).fit(Z, yz)
+    return np.abs(np.atleast_2d(model.coef_)).sum(axis=0)
+
+
+class SelectColumnGroups(TransformerMixin, BaseEstimator):
+    """Preprocess with ``preprocess`` (a ColumnTransformer), then keep the most useful original columns.
+
+    Selection works on whole original columns: the one-hot columns of one category, the parts of
+    one date and the terms of one text column stand or fall together. Each column is scored from
+    its outputs: ``"f_test"`` the smallest univariate p-value times the number of outputs
+    (Bonferroni, so a wide group gets no edge from many tries), ``"mutual_info"`` the largest
+    mutual information, ``"model"`` the summed impurity importances of small extra trees,
+    ``"l1"`` the summed absolute weights of an L1-penalised linear model. The best
+    ``ceil(keep * n_columns)`` columns stay (``classification`` says which tests and models score
+    them). With ``blank=True`` the outputs of dropped columns
+    become a constant 0 instead of being removed, so positions stay valid (native categorical
+    indices); a model cannot split on a constant.
+    """
+
+    def __init__(self, preprocess, method="f_test", keep=1.0, blank=False, classification=True,
+                 random_state=0):
+        self.preprocess = preprocess
+        self.method = method
+        self.keep = keep
+        self.blank = blank
+        self.classification = classification
+        self.random_state = random_state
+
+    def fit(self, X, y):
+        self.fit_transform(X, y)
+        return self
+
+    def fit_transform(self, X, y=None, **fit_params):
+        if self.method not in SELECTION_METHODS:
+            raise ValueError(f"method must be one of {SELECTION_METHODS}; got {self.method!r}.")
+        if not 0 < self.keep <= 1:
+            raise ValueError(f"keep must be a share in (0, 1]; got {self.keep!r}.")
+        self.preprocess_ = clone(self.preprocess)
+        Z = self.preprocess_.fit_transform(X, y, **fit_params)
+        Z = np.asarray(Z.toarray() if hasattr(Z, "toarray") else Z, dtype=float)
+        self.groups_ = _output_sources(self.preprocess_)
+        columns = list(dict.fromkeys(self.groups_))
+        index = np.asarray([columns.index(g) for g in self.groups_], dtype=np.int64)
+        y = np.asarray(y)
+        # the F-test also breaks ties (the columns an L1 model gives no weight to)
+        p_values = _output_scores("f_test", Z, y, self.classification, self.random_state)
+        size = np.bincount(index, minlength=len(columns))
+        best = np.ones(len(columns))
+        np.minimum.at(best, index, p_values)  # Bonferroni-adjusted best p-value -> -log10
+        f_scores = -np.log10(np.clip(best * size, 1e-300, 1.0))
+        if self.method == "f_test":
+            col_scores = f_scores
+        else:
+            scores = _output_scores(self.method, Z, y, self.classification, self.random_state)
+            col_scores = np.zeros(len(columns))
+            if self.method == "mutual_info":
+                np.maximum.at(col_scores, index, scores)
+            else:
+                col_scores = np.bincount(index, weights=scores, minlength=len(columns))
+        n_keep = max(1, int(np.ceil(self.keep * len(columns) - 1e-9)))
+        order = np.lexsort((-f_scores, -col_scores))
+        kept = np.zeros(len(columns), dtype=bool)
+        kept[order[:n_keep]] = True
+        self.columns_ = columns
+        self.scores_ = [float(s) for s in col_scores]
+        self.kept_columns_ = [c for c, k in zip(columns, kept, strict=True) if k]
+        self.support_ = kept[index]
+        self.n_features_in_ = getattr(self.preprocess_, "n_features_in_", None)
+        return self._select(Z)
+
+    def _select(self, Z: np.ndarray) -> np.ndarray:
+        if not self.blank:
+            return Z[:, self.support_]
+        Z = Z.copy()
+        Z[:, ~self.support_] = 0.0
+        return Z
+
+    def transform(self, X):
+        check_is_fitted(self, "support_")
+        Z = self.preprocess_.transform(X)
+        return self._select(np.asarray(Z.toarray() if hasattr(Z, "toarray") else Z, dtype=float))
+
+    def get_support(self) -> np.ndarray:
+        """Which outputs of ``preprocess_`` reach the model (all of them when ``blank``)."""
+        check_is_fitted(self, "support_")
+        return np.ones_like(self.support_) if self.blank else self.support_.copy()
+
+
 def _check_weights(estimators, weights) -> np.ndarray:
     if not estimators:
         raise ValueError("estimators must be a non-empty list of (name, estimator) pairs.")
@@ -255,3 +412,31 @@ class WeightedEnsembleRegressor(RegressorMixin, _WeightedEnsemble):
         check_is_fitted(self)
         return sum(w * np.asarray(est.predict(X), dtype=float)
                    for w, est in zip(self.weights_, self.estimators_, strict=True))
+
+
+class SelectFraction(SelectorMixin, BaseEstimator):
+    """Keep the best ``fraction`` of the columns by a univariate F-test, at least one column.
+
+    Unlike ``SelectPercentile``, a column that separates the target perfectly (an infinite F)
+    or a constant one (an undefined F) does not make the threshold undefined and every column
+    dropped: infinite scores rank first, undefined ones last.
+    """
+
+    def __init__(self, fraction: float = 1.0, classification: bool = True):
+        self.fraction = fraction
+        self.classification = classification
+
+    def fit(self, X, y):
+        X, y = validate_data(self, X, y)
+        test = f_classif if self.classification else f_regression
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scores = np.asarray(test(X, y)[0], dtype=float)
+        self.scores_ = np.nan_to_num(scores, nan=-1.0, posinf=np.finfo(float).max)
+        return self
+
+    def _get_support_mask(self):
+        check_is_fitted(self, "scores_")
+        k = max(1, int(round(self.fraction * len(self.scores_))))
+        mask = np.zeros(len(self.scores_), dtype=bool)
+        mask[np.argsort(-self.scores_, kind="stable")[:k]] = True
+        return mask

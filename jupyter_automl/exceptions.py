@@ -10,8 +10,11 @@ __all__ = [
     "InputError",
     "TargetError",
     "TargetColumnError",
+    "UnreachableError",
     "SearchError",
     "AllTrialsFailedError",
+    "ExecutorLostError",
+    "StorageUnavailableError",
     "NotFittedError",
     "AutoMLWarning",
     "DataWarning",
@@ -39,12 +42,24 @@ class TargetColumnError(TargetError):
     """The target was given as a column name that the table does not have."""
 
 
+class UnreachableError(InputError):
+    """A server the search needs (the study's database, the Dask scheduler) cannot be reached."""
+
+
 class SearchError(AutoMLError, RuntimeError):
     """The search could not produce a model."""
 
 
 class AllTrialsFailedError(SearchError):
     """Every trial of the search failed; the message lists the most common reasons."""
+
+
+class ExecutorLostError(SearchError):
+    """The executor can no longer run units (the Dask scheduler was lost); the study is kept."""
+
+
+class StorageUnavailableError(SearchError):
+    """The study storage stayed unreachable (a database server down) longer than the retries."""
 
 
 class NotFittedError(AutoMLError, _SklearnNotFittedError):

@@ -1,4 +1,4 @@
-"""Time the warm start's run-time parts (run under /work/bin/bench-lock or on an idle machine).
+"""Time the warm start's run-time parts (on an otherwise idle machine).
 
     .venv/bin/python benchmarks/meta/time_warmstart.py [--repeat 5]
 

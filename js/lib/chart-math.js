@@ -62,12 +62,29 @@ export function yRange(scores, direction) {
       lo = cut;
     }
   }
-  if (hi === lo) {
-    const pad = Math.abs(hi) * 0.05 || 0.5;
-    return { lo: lo - pad, hi: hi + pad, cut };
-  }
+  [lo, hi] = atLeastMeaningful(lo, hi, values);
   const pad = (hi - lo) * 0.06;
   return { lo: lo - pad, hi: hi + pad, cut };
+}
+
+// The smallest span the axis shows, as a share of the scores' size: two scores 0.0002 apart
+// must not fill the chart as if they were far apart.
+export const MIN_RELATIVE_SPAN = 0.02;
+
+/** Widen [lo, hi] around its middle to at least MIN_RELATIVE_SPAN of the scores' size,
+ * staying within [0, 1] when every score is there (accuracy, AUC: nothing lies beyond). */
+function atLeastMeaningful(lo, hi, values) {
+  const size = Math.max(Math.abs(lo), Math.abs(hi));
+  const minSpan = size * MIN_RELATIVE_SPAN || 0.02;
+  if (hi - lo >= minSpan) return [lo, hi];
+  const mid = (lo + hi) / 2;
+  let a = mid - minSpan / 2;
+  let b = mid + minSpan / 2;
+  if (values[0] >= 0 && values[values.length - 1] <= 1) {
+    if (b > 1) [a, b] = [a - (b - 1), 1];
+    if (a < 0) [a, b] = [0, b - a];
+  }
+  return [a, b];
 }
 
 /** About `n` round tick values covering [lo, hi]. */

@@ -8,6 +8,17 @@ import { scrollArea } from "./ui.js";
 export const TOP_K = 10;
 export const MAX_FAILURES_SHOWN = 20;
 
+export const PARAMS_SHOWN = 4;
+
+/** A configuration that wraps; beyond PARAMS_SHOWN settings, the rest opens on request. */
+export function paramsCell(params) {
+  const n = Object.keys(params || {}).length;
+  if (n <= PARAMS_SHOWN) return fmtParams(params);
+  return h("details", { class: "jaml-params-more" },
+    h("summary", { "aria-label": `Configuration: ${n} settings; open to see all` }, fmtParams(params, PARAMS_SHOWN)),
+    h("div", {}, fmtParams(Object.fromEntries(Object.entries(params).slice(PARAMS_SHOWN)))));
+}
+
 export function createLeaderboard(container, store, getMeta) {
   const caption = h("caption", {}, "");
   const body = h("tbody");
@@ -52,7 +63,7 @@ export function createLeaderboard(container, store, getMeta) {
           (m.families || {})[r.family] || r.family),
         h("td", { class: "jaml-num" }, fmtScore(r.score) + (r.std ? ` ± ${fmtScore(r.std, 3)}` : "")),
         h("td", { class: "jaml-num" }, fmtSeconds(r.duration)),
-        h("td", { class: "jaml-params", title: fmtParams(r.params) }, fmtParams(r.params, 4)))));
+        h("td", { class: "jaml-params" }, paramsCell(r.params)))));
 
     const failed = store.trials.filter((r) => r.status === "failed");
     failBox.hidden = failed.length === 0;

@@ -2,7 +2,7 @@
 // and the Start / Pause / Stop buttons. Reads the model's traits (small synced state).
 
 import { h } from "./dom.js";
-import { fmtCount, fmtScore, fmtSeconds, metricLabel } from "./format.js";
+import { fmtCount, fmtParams, fmtScore, fmtSeconds, metricLabel } from "./format.js";
 
 const STATUS_TEXT = {
   idle: "Not started",
@@ -16,6 +16,20 @@ const STATUS_TEXT = {
 const TRAITS = ["status", "elapsed", "remaining", "time_budget", "max_trials", "n_finished", "n_pruned",
   "n_failed", "n_running", "best_score", "best_trial", "metric"];
 
+const withoutFamily = (params) => Object.fromEntries(Object.entries(params).filter(([k]) => k !== "family"));
+
+/** The warm start's sentence, and the configurations it tries first (from SearchStarted). */
+function renderWarmStart(el, plan) {
+  el.hidden = !plan;
+  if (!plan || el.dataset.text === plan.text) return;
+  el.dataset.text = plan.text;
+  el.replaceChildren(
+    h("summary", {}, plan.text),
+    h("ol", {}, ...plan.configs.map((c) => h("li", {},
+      `${String(c.params.family || "").replace(/_/g, " ")} — predicted ${fmtScore(c.predicted_score, 3)} `,
+      h("span", { class: "jaml-muted" }, `(${c.source}) ${fmtParams(withoutFamily(c.params), 6)}`)))));
+}
+
 /**
  * options: {request, startable, onStart, getRun}: request(action) sends a command; onStart()
  * starts a search (the wizard); getRun() returns the `run` panel (phase, errors).
@@ -28,6 +42,7 @@ export function createProgress(container, model, options) {
   const times = h("span", { class: "jaml-muted", "data-testid": "times" });
   const counts = h("div", { class: "jaml-counts", "data-testid": "counts" });
   const best = h("div", { class: "jaml-best-line", "data-testid": "best" });
+  const warm = h("details", { class: "jaml-muted", hidden: true, "data-testid": "warm-start" });
   const message = h("div", { class: "jaml-alert", role: "alert", hidden: true, "data-testid": "run-error" });
   const start = h("button", { class: "jaml-button jaml-primary", "data-testid": "start", type: "button" }, "Start the search");
   const pause = h("button", { class: "jaml-button", "data-testid": "pause", type: "button" }, "Pause");
@@ -35,7 +50,7 @@ export function createProgress(container, model, options) {
   const buttons = h("div", { class: "jaml-buttons" }, startable ? start : null, pause, stop);
   container.append(
     h("div", { class: "jaml-progress-head" }, buttons, badge, times),
-    barBox, counts, best, message);
+    barBox, counts, best, warm, message);
 
   let busy = false;
   let runErrorShown = false;
@@ -91,6 +106,7 @@ export function createProgress(container, model, options) {
     best.textContent = score === null || score === undefined ? "" :
       `Best so far: ${metricLabel(model.get("metric"))} ${fmtScore(score)} (trial ${model.get("best_trial")})`;
     if (run.phase === "refitting" && run.refit) best.textContent += ` — ${run.refit}`;
+    renderWarmStart(warm, run.warm_start);
     const active = s === "searching" || s === "paused" || s === "starting";
     start.hidden = !startable || active || s === "refitting";
     start.disabled = busy;

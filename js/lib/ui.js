@@ -95,12 +95,14 @@ export function scrollArea(label, attrs = {}, ...children) {
   }, ...children);
 }
 
+export const WRAP_AT = 60; // characters: a longer text cell (a configuration) wraps instead of widening the table
+
 /** A table from {columns, rows}. */
 export function simpleTable({ columns, rows }, attrs = {}) {
   return h("table", { class: "jaml-table", ...attrs },
     h("thead", {}, h("tr", {}, columns.map((c) => h("th", { scope: "col" }, c)))),
     h("tbody", {}, rows.map((r) => h("tr", {}, r.map((v) =>
-      h("td", { class: typeof v === "number" ? "jaml-num" : "" },
+      h("td", { class: typeof v === "number" ? "jaml-num" : typeof v === "string" && v.length > WRAP_AT ? "jaml-wrap" : "" },
         v === null || v === undefined ? h("span", { class: "jaml-muted" }, "missing") : String(v)))))));
 }
 

@@ -222,8 +222,7 @@ def script_text(automl: Any, script_name: str = "train_model.py", data_path: str
     features = [c.name for c in problem.used_columns]
     summary = (f"Task: {problem.task} on the target {problem.target!r} ({problem.n_rows} rows). "
                f"Chosen model: {automl.search_.description}; {problem.metric.name} "
-               f"{automl.cv_score_:.4f} out of fold ({problem.splits.kind}, "
-               f"{problem.splits.n_folds} fold(s)).")
+               f"{automl.cv_score_:.4f} out of fold ({problem.splits.label}).")
     import_lines = ["import numpy as np", "import pandas as pd"]
     import_lines += [line for line in imports.lines() if line != "import numpy as np"]
     local_note = (f" (plus {LOCAL_MODULE}.py, next to this file)" if imports.uses_local_module else "")

@@ -129,7 +129,7 @@ def model_card(automl: Any, found: Findings, intended_use: str | None) -> str:
                          f"scikit-learn {versions.get('scikit-learn', sklearn.__version__)}, "
                          f"seed {automl.seed}"),
         ("training data", f"{problem.n_rows:,} rows, {len(problem.used_columns)} input columns"),
-        ("validation", f"{problem.splits.kind}, {problem.splits.n_folds} fold(s)"),
+        ("validation", problem.splits.label),
         ("sensitive features checked", ", ".join(map(str, _names(found.sensitive))) or "none"),
     ]
     metric_rows = [{"metric": problem.metric.name, "value": automl.cv_score_,

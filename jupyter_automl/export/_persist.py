@@ -61,11 +61,13 @@ TRUSTED_TYPES = (
     "jupyter_automl.estimators.AsLabels",
     "jupyter_automl.estimators.DatetimeFeatures",
     "jupyter_automl.estimators.FiniteNumbers",
+    "jupyter_automl.estimators.SelectColumnGroups",
+    "jupyter_automl.estimators.SelectFraction",
     "jupyter_automl.estimators.SubsampledEstimator",
     "jupyter_automl.estimators.TextColumn",
     "jupyter_automl.estimators.WeightedEnsembleClassifier",
     "jupyter_automl.estimators.WeightedEnsembleRegressor",
-    # the neural family's networks: plain data, the torch weights as safetensors bytes
+    # the "nas" family's networks: plain data, the torch weights as safetensors bytes
     "jupyter_automl.nn.network.TabularNetClassifier",
     "jupyter_automl.nn.network.TabularNetRegressor",
     "jupyter_automl.nn._sklearn_backend.SklearnNetClassifier",

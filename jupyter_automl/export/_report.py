@@ -199,7 +199,7 @@ def setup_section(automl: Any) -> str:
     splits = problem.splits
     facts: list[tuple[str, Any]] = [
         ("metric", f"{problem.metric.name}, {problem.metric.direction}d ({problem.metric_reason})"),
-        ("validation", f"{splits.kind}, {splits.n_folds} fold(s): {splits.reason}"),
+        ("validation", f"{splits.label}: {splits.reason}"),
         ("time budget", "none" if params.get("time_budget") is None else f"{params['time_budget']} s"),
         ("trial limit", params.get("n_trials") or "none"),
         ("seed", params.get("seed")),
@@ -266,7 +266,9 @@ def search_section(automl: Any, found: Findings) -> str:
     if len(failed):
         reasons = failed["reason"].value_counts().head(5)
         body += "<h3>Failures</h3>" + bullets([f"{n}× {r}" for r, n in reasons.items()])
-    body += "".join(note(esc(n), "warn") for n in automl.search_.notes)
+    from ..insight import summarise_notes
+
+    body += "".join(note(esc(n), "warn") for n in summarise_notes(list(automl.search_.notes)))
     return section("search", "Search", body, "What was tried, in what order, and how it scored.")
 
 

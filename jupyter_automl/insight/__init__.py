@@ -9,6 +9,8 @@ manner of scikit-learn's Displays. This package never imports ipywidgets or IPyt
 from __future__ import annotations
 
 from ..search import FRONT_COLUMNS
+from ._compare import compare_trials
+from ._notes import summarise_notes
 from .diagnostics import CostFront, Diagnostics, Reliability, cost_front_of, diagnose
 from .explain import Explanation, explain
 from .fairness import (
@@ -19,6 +21,7 @@ from .fairness import (
     MitigationResult,
     ReductionClassifier,
     SensitiveGroups,
+    SensitiveSuggestion,
     SmallGroupWarning,
     ThresholdClassifier,
     disparity,
@@ -27,11 +30,20 @@ from .fairness import (
     fairness_report,
     mitigate,
     plot_pareto,
+    suggest_sensitive,
 )
-from .importance import FamilyImportance, family_importance, importances
+from .importance import (
+    FamilyImportance,
+    ParameterImportance,
+    family_importance,
+    importances,
+    parameter_importance,
+)
 
 __all__ = ["FRONT_COLUMNS", "TRUSTED_TYPES", "CostFront", "Diagnostics", "Reliability", "cost_front_of", "Explanation", "FairnessPlugin",
            "FairnessResult", "FairnessSearchWarning", "FamilyImportance", "MitigationResult",
+           "ParameterImportance", "parameter_importance", "SensitiveSuggestion", "suggest_sensitive",
+           "summarise_notes", "compare_trials",
            "ReductionClassifier", "SensitiveGroups", "SmallGroupWarning", "ThresholdClassifier",
            "diagnose", "disparity", "explain", "family_importance", "fairness", "fairness_plugin",
            "fairness_report", "importances", "mitigate", "plot_pareto"]

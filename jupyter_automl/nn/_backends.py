@@ -21,7 +21,7 @@ TORCH_ADDS = (
     "piecewise-linear and periodic encodings of numbers, several heads averaged as a cheap "
     "ensemble, AdamW with cosine or one-cycle schedules and warm-up, label smoothing, deeper "
     "networks (up to 8 blocks), GPU training, and the weight-sharing supernet "
-    f"(nas=\"supernet\"). Install it with: {INSTALL_LINE}"
+    f"(jupyter_automl.nn.SuperNet). Install it with: {INSTALL_LINE}"
 )
 """What the PyTorch backend adds, and how to install it (for the wizard and messages)."""
 

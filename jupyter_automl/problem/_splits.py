@@ -13,17 +13,51 @@ MSG_CV = ("The 'cv' parameter of AutoML must be 'auto', 'holdout' or an int of a
           "Got {got!r} instead.")
 
 
+SMALL_ROWS = 10_000  # up to this, "auto" is 5-fold cross-validation; then 3-fold
+LARGE_ROWS = 100_000  # above this, "auto" validates on one holdout, with row rungs
+MIN_RUNG_ROWS = 10_000  # the smallest training subsample of a rung
+RUNG_FACTOR = 3  # each rung trains on 3 times the rows of the one before
+MAX_RUNGS = 3
+
+
 @dataclass(frozen=True)
 class Splits:
-    """The validation scheme: ``folds`` is a tuple of (train_idx, valid_idx) index arrays."""
+    """The validation scheme: ``folds`` is a tuple of (train_idx, valid_idx) index arrays.
 
-    kind: str  # "kfold" or "holdout"
+    ``kind`` "rows" (large tables) is one holdout split seen at growing sizes: the "folds" are
+    rungs whose training rows (and validation rows) are nested subsamples, a third, then all of
+    them. A trial is pruned between rungs like between CV folds, so weak configurations stop on a
+    subsample (successive halving on rows); its score is the last rung's, on all the rows.
+    """
+
+    kind: str  # "kfold", "holdout" or "rows"
     folds: tuple[tuple[np.ndarray, np.ndarray], ...]
     reason: str
 
     @property
     def n_folds(self) -> int:
         return len(self.folds)
+
+    @property
+    def scored_folds(self) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
+        """The folds whose scores make a trial's score: all of them, or the last rung."""
+        return self.folds[-1:] if self.kind == "rows" else self.folds
+
+    def trial_scores(self, fold_scores: list[float]) -> list[float]:
+        """The fold scores that judge a finished trial (see ``scored_folds``)."""
+        return fold_scores[-1:] if self.kind == "rows" else fold_scores
+
+    @property
+    def label(self) -> str:
+        """The scheme in a few words, for reports and summaries."""
+        if self.kind == "kfold":
+            return f"{self.n_folds}-fold cross-validation"
+        if self.kind == "rows":
+            return f"a holdout, trials pruned at {self.n_folds} row sizes"
+        return "a holdout"
+
+    def train_rows(self, fold: int) -> int:
+        return len(self.folds[fold][0])
 
     @property
     def min_train_rows(self) -> int:
@@ -40,11 +74,34 @@ class Splits:
 
 def auto_n_folds(n_rows: int) -> tuple[int | str, str]:
     """Default scheme by data size: more folds when data is small, a holdout when it is large."""
-    if n_rows <= 10_000:
+    if n_rows <= SMALL_ROWS:
         return 5, f"5-fold cross-validation: {n_rows} rows is small enough to use every row for validation"
-    if n_rows <= 100_000:
+    if n_rows <= LARGE_ROWS:
         return 3, f"3-fold cross-validation: {n_rows} rows, fewer folds keep trials fast"
     return "holdout", f"a 20% holdout: {n_rows} rows is large enough for one validation split"
+
+
+def row_rungs(train: np.ndarray, valid: np.ndarray, seed: int) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
+    """Nested random subsamples of one split, each ``RUNG_FACTOR`` times the one before; the
+    last is the whole split. A single rung when the training part is too small to divide."""
+    n_rungs = 1
+    while n_rungs < MAX_RUNGS and len(train) / RUNG_FACTOR ** n_rungs >= MIN_RUNG_ROWS:
+        n_rungs += 1
+    rng = np.random.default_rng(seed)
+    train, valid = rng.permutation(train), rng.permutation(valid)
+    rungs = []
+    for k in range(n_rungs):
+        share = 1.0 / RUNG_FACTOR ** (n_rungs - 1 - k)
+        rungs.append((np.sort(train[: int(np.ceil(share * len(train)))]),
+                      np.sort(valid[: int(np.ceil(share * len(valid)))])))
+    return tuple(rungs)
+
+
+def _rungs_reason(n_rows: int, rungs: tuple[tuple[np.ndarray, np.ndarray], ...]) -> str:
+    sizes = ", then ".join(f"{len(tr):,}" for tr, _ in rungs)
+    return (f"a 20% holdout: {n_rows:,} rows is large enough for one validation split; trials "
+            f"train on {sizes} rows, and those in the worst part at a size stop there "
+            "(the final model learns from all rows)")
 
 
 def make_splits(y: np.ndarray, task: str, cv: object, seed: int) -> Splits:
@@ -58,6 +115,10 @@ def make_splits(y: np.ndarray, task: str, cv: object, seed: int) -> Splits:
         idx = np.arange(n)
         train, valid = train_test_split(idx, test_size=0.2, random_state=seed,
                                         stratify=y if stratify else None)
+        if n > LARGE_ROWS and reason != "chosen by you":
+            rungs = row_rungs(train, valid, seed)
+            if len(rungs) > 1:
+                return Splits("rows", rungs, _rungs_reason(n, rungs))
         return Splits("holdout", ((np.sort(train), np.sort(valid)),), reason)
     if isinstance(cv, bool) or not isinstance(cv, (int, np.integer)) or cv < 2:
         raise InputError(MSG_CV.format(got=cv))

@@ -5,6 +5,8 @@
 """
 
 from ._coordinator import Coordinator, SearchSettings
+from ._feature_strategies import STRATEGIES as FEATURE_STRATEGIES
+from ._feature_strategies import StrategyResult, run_feature_strategy
 from ._final_model import END_REASONS, SearchResult, end_reason_text, threshold_text
 from ._handle import SearchHandle
 from ._latency import faster_in_leaderboard
@@ -21,4 +23,5 @@ __all__ = ["API_NAMES", "END_REASONS", "FRONT_COLUMNS", "LEADERBOARD_COLUMNS", "
            "FoldResult", "LimitNames", "SearchHandle", "SearchOptions", "SearchPlugin",
            "SearchResult", "SearchSettings", "StudyStore", "StudySummary", "TrainingData",
            "TrialRecord", "check_limits", "end_reason_text", "faster_in_leaderboard", "leaderboard_frame", "list_studies", "rank_leaderboard",
-           "open_study", "start_search", "threshold_text"]
+           "open_study", "start_search", "threshold_text", "FEATURE_STRATEGIES", "StrategyResult",
+           "run_feature_strategy"]

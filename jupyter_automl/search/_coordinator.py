@@ -32,17 +32,20 @@ from ..events import (
     SearchStarted,
     TrialStarted,
 )
+from ..exceptions import ExecutorLostError
 from ._budget import Budget, first_fold_estimate
-from ._epochs import note_epochs, stopped_reason, with_rungs
+from ._epochs import note_epochs, stopped_reason
 from ._final_model import FinalModel, SearchResult, no_model_error, variability
+from ._fold_pruning import FoldPruning
 from ._objective import FoldResult, TrainingData, describe_error
 from ._oof import OofCache
 from ._outcomes import emit_outcome, public
 from ._quiet import search_warnings_logged
-from ._samplers import PRUNED_MESSAGE, PRUNER_STARTUP_TRIALS
+from ._ranking import ranked_finished, ranked_partial
+from ._shared import SharedStudy
 from ._storage import StudyStore
-from ._trials import TrialRecord, describe_trial, pareto_optimal, records_of_study
-from ._warm_plan import WarmPlan
+from ._trials import TrialRecord, describe_trial, pareto_optimal
+from ._warm_plan import WarmPlan, first_configs
 from .executors import BaseExecutor
 from .space import SearchSpace
 
@@ -92,6 +95,7 @@ class Coordinator:
         self._stop = threading.Event()
         self._pause = threading.Event()
         self._n_new_trials = 0
+        self._first: list[tuple[dict, dict]] = []  # configurations to try before sampling
         self._no_new_trials = False
         self._too_slow_picks = 0
         self._end_reason = ""
@@ -99,11 +103,15 @@ class Coordinator:
         self.plugin = data.plugin
         self.multi_objective = bool(self.plugin is not None and self.plugin.objective_names)
         self._n_folds = data.problem.splits.n_folds
+        self.pruning = FoldPruning(data.problem.splits, settings.prune and not self.multi_objective,
+                                   self.metric)
         train_sizes = [len(tr) for tr, _ in data.problem.splits.folds]
         self.budget = Budget(settings.time_budget, settings.t_start, ranking=self.ranked_finished,
                              n_workers=executor.n_workers, ensemble=settings.ensemble,
                              refit_scale=(data.problem.n_rows / float(np.mean(train_sizes))) ** 1.15)
         self.oof = OofCache(self.problem, store)
+        self.shared = SharedStudy(self.study, self.records, self.plugin.objective_names
+                                  if self.multi_objective else (), shared=store.shared)
         self.final = FinalModel(data=data, budget=self.budget, executor=executor, oof=self.oof,
                                 bus=bus, ensemble=settings.ensemble, seed=settings.seed,
                                 study_name=store.name, max_predict_ms=settings.max_predict_ms)
@@ -163,6 +171,7 @@ class Coordinator:
         finally:
             try:
                 self.executor.shutdown()
+                self.store.close()
             finally:
                 self.done.set()
 
@@ -176,22 +185,21 @@ class Coordinator:
 
     def _load_previous_trials(self) -> list[TrialRecord]:
         """Records of the stored study's ended trials (a resumed search counts them)."""
-        names = self.plugin.objective_names if self.multi_objective else ()
-        for rec in records_of_study(self.study, names):
-            self.records[rec.number] = rec
         self.budget.invalidate()
-        return list(self.records.values())
+        return self.shared.merge()
+
+    def _merge_others(self, new: list[TrialRecord]) -> None:
+        """Trials another process sharing the study ended meanwhile: shown and ranked here too."""
+        if new:
+            self.budget.invalidate()
+        for rec in new:
+            self._emit_outcome(rec)
 
     def _enqueue_defaults(self) -> None:
-        """The first trials: the warm start's configurations, then the space's defaults."""
+        """Queue the first configurations (see ``first_configs``); each is enqueued only when it
+        is asked for, so a study never keeps trials that never ran."""
         tried = [r.params for r in self.records.values()]
-        for c in self.warm_plan.configs if self.warm_plan else []:
-            if c["params"] not in tried:
-                self.study.enqueue_trial(c["params"], skip_if_exists=True, user_attrs={
-                    "warm_start": c["source"], "predicted_score": c["predicted_score"]})
-        for config in self.space.default_configs():
-            if config not in tried:
-                self.study.enqueue_trial(config, skip_if_exists=True)
+        self._first = first_configs(self.warm_plan, self.space.default_configs(), tried)
 
     # -- the search loop ----------------------------------------------------------------------
 
@@ -204,6 +212,7 @@ class Coordinator:
                 self._paused_wait()
                 continue
             self._fill_slots()
+            self._merge_others(self.shared.merge_if_due())
             if not self._running:
                 if self._price_the_ensemble():
                     continue
@@ -263,8 +272,7 @@ class Coordinator:
             if unit is None:
                 return
             number, fold = unit
-            params = with_rungs(self.records[number].params, fold, self.records.values(), self.metric,
-                                enabled=self.settings.prune and not self.multi_objective)
+            params = self.pruning.unit_params(self.records[number], fold, self.records.values())
             future = self.executor.submit_fold(params, fold, self.budget.unit_deadline())
             self._running[future] = (number, fold)
 
@@ -272,13 +280,7 @@ class Coordinator:
         return {k for n, k in self._running.values() if n == number}
 
     def _may_prune(self, rec: TrialRecord) -> bool:
-        """Whether a trial can be pruned between folds (then its folds run one after another)."""
-        return (self.settings.prune and not self.multi_objective
-                and self._pruner_startup_done(rec))
-
-    def _pruner_startup_done(self, rec: TrialRecord) -> bool:
-        earlier = sum(1 for r in self.records.values() if r.number < rec.number and not r.resumed)
-        return earlier >= PRUNER_STARTUP_TRIALS
+        return self.pruning.may_prune(rec, self.records.values())
 
     def _next_unit(self) -> tuple[int, int] | None:
         # depth first: continue the oldest running trial. A trial that may be pruned runs its folds
@@ -292,7 +294,7 @@ class Coordinator:
             pending = [k for k in range(self._n_folds) if k not in rec.folds and k not in in_flight]
             if not pending:
                 continue
-            estimate = rec.mean_fold_seconds() or 0.0
+            estimate = self.pruning.next_fold_seconds(rec, pending[0])
             if estimate > self.budget.search_time_left():
                 self._end_reason = self._end_reason or "time_budget"
                 self._end_trial(rec, "stopped", f"stopped after {len(rec.folds)} of {self._n_folds} "
@@ -313,6 +315,9 @@ class Coordinator:
         if self.budget.search_time_left() <= max(0.5 * typical, 0.05):
             self._end_reason = self._end_reason or "time_budget"
             return None
+        if self._first:
+            params, attrs = self._first.pop(0)
+            self.study.enqueue_trial(params, user_attrs=attrs)
         trial = self.study.ask()
         self.space.suggest(trial)
         self._n_new_trials += 1
@@ -352,6 +357,8 @@ class Coordinator:
         rec = self.records[number]
         try:
             result: FoldResult = future.result()
+        except ExecutorLostError:
+            raise  # no unit can run any more: the search ends with a clear error, the study is kept
         except Exception as exc:  # the executor itself failed (lost worker, cancelled...)
             reason, kind = describe_error(exc)
             result = FoldResult(fold, None, 0.0, 0.0, None, reason, kind)
@@ -371,20 +378,16 @@ class Coordinator:
         rec.folds[fold] = replace(result, valid_pred=None)
         rec.fold_preds[fold] = result.valid_pred
         trial = self._trials[number]
-        note_epochs(rec, result, trial, report=not self.multi_objective)
+        note_epochs(rec, result, trial)
         self.bus.emit(FoldScored, trial_number=number, fold=fold, score=result.score,
                       fit_time=round(result.fit_time, 4), epoch_scores=list(result.epoch_scores))
-        if result.pruned:
-            self._end_trial(rec, "pruned", result.pruned)
-            return
-        if len(rec.folds) == self._n_folds:
+        if len(rec.folds) == self._n_folds and not result.pruned:
             self._complete_trial(rec)
             return
-        if not self._may_prune(rec):
-            return
-        trial.report(rec.running_mean(), step=len(rec.folds) - 1)
-        if trial.should_prune():
-            self._end_trial(rec, "pruned", PRUNED_MESSAGE.format(fold=fold + 1))
+        # an epoch rung stopped the network within the fold (_epochs), or the fold-level pruner
+        message = result.pruned or (self._may_prune(rec) and self.pruning.should_stop(trial, rec, fold))
+        if message:
+            self._end_trial(rec, "pruned", message)
 
     def _complete_trial(self, rec: TrialRecord) -> None:
         scores = rec.fold_scores
@@ -452,17 +455,7 @@ class Coordinator:
 
     def ranked_finished(self) -> list[TrialRecord]:
         """Finished trials, best score first (ties: the earlier trial)."""
-        done = [r for r in self.records.values() if r.state == "finished" and r.score is not None]
-        sign = -1.0 if self.metric.greater_is_better else 1.0
-        return sorted(done, key=lambda r: (sign * r.score, r.number))
-
-    def _ranked_partial(self) -> list[TrialRecord]:
-        """Trials cut short (stopped or pruned) ranked by the mean of the folds they scored."""
-        partial = [r for r in self.records.values() if r.state in ("stopped", "pruned") and r.folds]
-        for r in partial:
-            r.score = r.running_mean()
-        sign = -1.0 if self.metric.greater_is_better else 1.0
-        return sorted(partial, key=lambda r: (sign * r.score, r.number))
+        return ranked_finished(self.records.values(), self.metric)
 
     @property
     def directions(self) -> list[str]:
@@ -479,10 +472,11 @@ class Coordinator:
     # -- the final model ----------------------------------------------------------------------
 
     def _finish(self) -> SearchResult:
+        self._merge_others(self.shared.merge())  # the final model is chosen from every process's trials
         ranked = self.ranked_finished()
         notes: list[str] = []
         if not ranked:
-            ranked = self._ranked_partial()
+            ranked = ranked_partial(self.records.values(), self.metric)
             if not ranked:
                 raise no_model_error(list(self.records.values()), self._end_reason,
                                      self.settings.time_budget)

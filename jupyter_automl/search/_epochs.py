@@ -1,14 +1,16 @@
-"""Epoch-level pruning of neural trials: successive halving with epochs as the fidelity.
+"""Epoch-level pruning of the "nas" family: successive halving with epochs as the fidelity.
 
 A network is scored on its validation rows after every epoch. At the rungs (epochs 3, 9, 27, 81:
 ``MIN_EPOCHS * REDUCTION**k``) it goes on only if its score is among the best ``1/REDUCTION`` of
 the scores every earlier network reached at that rung (its own included): the rule of Optuna's
 ``SuccessiveHalvingPruner`` (asynchronous successive halving). The decision is taken inside the
 unit of work, which may run in another process, so the coordinator ships each rung's threshold
-with the unit (``rung_thresholds``) and the unit compares (``fit_by_epoch``). Rungs apply to a
-trial's first fold, the one every trial scores; its other folds then train to the end (and the
-fold-level pruner still judges them). The coordinator reports each epoch's score to Optuna at step
-``EPOCH_STEP + epoch``, apart from the fold-level steps (the fold index).
+with the unit (``rung_thresholds``, through ``FoldPruning.unit_params``) and the unit compares
+(``fit_by_epoch``). Rungs apply to a trial's first fold, the one every trial scores; its other
+folds then train to the end (and the fold-level pruner still judges them). The first fold's curve
+is kept as the trial's user attribute ``epoch_scores``, not as Optuna intermediate values: Optuna's
+pruners judge a trial at its last reported step, so epoch steps after the fold steps would make
+the fold-level pruner judge every later fold by the first fold's last epoch.
 """
 
 from __future__ import annotations
@@ -25,7 +27,6 @@ from ..problem import Problem
 MIN_EPOCHS = 3  # the first rung
 REDUCTION = 3  # keep the best third at each rung
 BOOTSTRAP = 3  # networks that must have reached a rung before it prunes anyone
-EPOCH_STEP = 1000  # Optuna step of epoch e: EPOCH_STEP + e (fold steps are 0, 1, ...)
 UNIT_OPTION = "_rungs"  # the key of the rung thresholds in a unit's params (not part of the config)
 PRUNED_AT_EPOCH = ("pruned at epoch {epoch} of {max_epochs} (fold {fold}): its validation score "
                    "{score:.4g} is not in the best third of the {n} networks scored at that epoch "
@@ -151,20 +152,17 @@ def with_rungs(params: dict[str, Any], fold: int, records: Any, metric: Any, *,
     return params | {UNIT_OPTION: rungs} if rungs else params
 
 
-def note_epochs(rec: Any, result: Any, trial: Any, *, report: bool = True) -> None:
+def note_epochs(rec: Any, result: Any, trial: Any) -> None:
     """Keep a network's epochs on its TrialRecord and its Optuna trial (user attribute
-    ``epochs``), the first fold's curve too (later trials are judged against it), and with
-    ``report`` report that curve's scores to Optuna."""
+    ``epochs``), and the first fold's curve too (``epoch_scores``: later trials are judged
+    against it, a resumed or shared study included)."""
     if not result.epoch_scores:
         return
     rec.epochs = max(rec.epochs or 0, len(result.epoch_scores))
     trial.set_user_attr("epochs", rec.epochs)
-    if result.fold != 0:
-        return
-    rec.epoch_scores = list(result.epoch_scores)
-    if report:
-        for epoch, score in enumerate(result.epoch_scores, start=1):
-            trial.report(score, step=EPOCH_STEP + epoch)
+    if result.fold == 0:
+        rec.epoch_scores = list(result.epoch_scores)
+        trial.set_user_attr("epoch_scores", rec.epoch_scores)
 
 
 def stopped_reason(result: Any) -> str:

@@ -228,7 +228,7 @@ class FinalModel:
         covered = self.problem.splits.covered(self.problem.n_rows)
         blend = sum(w * o.astype(np.float64) for w, o in zip(weights, oofs, strict=True))
         threshold, _ = best_threshold(self.data.y[covered], blend[covered], self.metric)
-        score = float(np.mean(cross_fitted_scores(self.data.y, blend, self.problem.splits.folds,
+        score = float(np.mean(cross_fitted_scores(self.data.y, blend, self.problem.splits.scored_folds,
                                                    self.metric)))
         wrapped = FixedThresholdClassifier(model, threshold=threshold, pos_label=self.problem.positive_class,
                                            response_method="predict_proba")

@@ -18,6 +18,9 @@ from ._trials import TrialRecord
 MSG_TOLERANCE = ("The 'tolerance' of select_faster must be a number from 0 to 1 (a share of the best "
                  "score). Got {got!r} instead.")
 MSG_NO_TIMES = "No finished trial recorded its predict time, so there is no faster model to choose."
+MSG_NONE_CLOSE = ("No single trial scores within {tolerance:.0%} of the model's score ({best:.4g}): "
+                  "the model (an ensemble, better than each of its members) stays the choice. "
+                  "Allow a larger tolerance, e.g. select_faster(0.05).")
 
 
 def ensemble_predict_ms(members: list[TrialRecord]) -> float | None:
@@ -87,4 +90,6 @@ def pick_faster(numbers: list[int], scores: list[float], predict_ms: list[float]
     sign = 1.0 if greater_is_better else -1.0
     close = [(ms, -sign * s, n) for n, s, ms in zip(numbers, scores, predict_ms, strict=True)
              if sign * (s - best_score) >= -margin - 1e-12]
+    if not close:  # the best score is an ensemble's, above every single trial's
+        raise InputError(MSG_NONE_CLOSE.format(tolerance=tolerance, best=best_score))
     return int(min(close)[2])

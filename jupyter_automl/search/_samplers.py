@@ -16,6 +16,11 @@ PRUNER_STARTUP_TRIALS = 10  # the first trials of a search are never pruned (the
 KEEP_PERCENTILE = 100.0 * 2 / 3
 PRUNED_MESSAGE = ("pruned after fold {fold}: its mean score so far is in the worst third of earlier "
                   "trials at the same fold")
+# row rungs (large tables, see problem.Splits): successive halving keeps the best third at a size
+RUNG_STARTUP_TRIALS = 3
+RUNG_KEEP_PERCENTILE = 100.0 / 3
+PRUNED_RUNG_MESSAGE = ("stopped after training on {rows:,} rows: its score there is not in the best "
+                       "third of the trials that reached that size")
 MSG_SAMPLER = "The 'sampler' parameter of AutoML must be one of {valid}. Got {got!r} instead."
 MSG_PRUNER = "The 'pruner' parameter of AutoML must be one of {valid}. Got {got!r} instead."
 
@@ -41,10 +46,14 @@ def make_sampler(name: str, seed: int) -> optuna.samplers.BaseSampler:
     raise InputError(MSG_SAMPLER.format(valid=list(SAMPLERS), got=name))
 
 
-def make_pruner(name: str) -> optuna.pruners.BasePruner:
+def make_pruner(name: str, row_rungs: bool = False) -> optuna.pruners.BasePruner:
     """Pruning between CV folds. "auto" stops a trial whose running mean is in the worst third
     of earlier trials at the same fold: fold scores are noisy on small data, so this is gentler
-    than the "median" rule."""
+    than the "median" rule. Between row rungs (``row_rungs``) it is successive halving: only the
+    best third at a size goes on to more rows."""
+    if name == "auto" and row_rungs:
+        return optuna.pruners.PercentilePruner(RUNG_KEEP_PERCENTILE, n_startup_trials=0,
+                                               n_warmup_steps=0, n_min_trials=RUNG_STARTUP_TRIALS)
     if name == "auto":
         return optuna.pruners.PercentilePruner(KEEP_PERCENTILE, n_startup_trials=PRUNER_STARTUP_TRIALS,
                                                n_warmup_steps=0)

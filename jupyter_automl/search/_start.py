@@ -45,6 +45,7 @@ class SearchOptions:
     runs_dir: str = "automl_runs"
     max_predict_ms: float | None = None
     warm_start: Any = True  # True, False, or a warmstart.Knowledge
+    feature_search: str = "joint"  # see SearchSpace
 
 
 def start_search(problem: Problem, data: TrainingFrame, options: SearchOptions, *,
@@ -75,7 +76,7 @@ def start_search(problem: Problem, data: TrainingFrame, options: SearchOptions, 
         data or settings.
     """
     t_start = time.monotonic() if t_start is None else t_start
-    space = SearchSpace(problem, options.families, plugin=plugin)
+    space = SearchSpace(problem, options.families, plugin=plugin, feature_search=options.feature_search)
     executor = make_executor(options.executor, options.n_jobs, dask_client=options.dask_client,
                              unit_timeout=options.trial_timeout, memory_limit_mb=options.memory_limit)
     summary = problem.summary() | {"fingerprint": data_fingerprint(data.frame, data.y),
@@ -85,7 +86,8 @@ def start_search(problem: Problem, data: TrainingFrame, options: SearchOptions, 
     store = open_study(storage=options.storage, study_name=options.study_name,
                        runs_dir=options.runs_dir, directions=directions,
                        sampler=lambda n_done: make_sampler(options.sampler, options.seed + n_done),
-                       pruner=make_pruner(options.pruner), summary=summary)
+                       pruner=make_pruner(options.pruner, problem.splits.kind == "rows"),
+                       summary=summary)
     settings = SearchSettings(time_budget=options.time_budget, n_trials=options.n_trials,
                               ensemble=bool(options.ensemble), prune=options.pruner != "none",
                               seed=options.seed, t_start=t_start,

@@ -5,6 +5,9 @@ problem it was made for, so a later ``fit`` with the same ``study_name`` resumes
 optuna-dashboard can open it (``optuna-dashboard sqlite:///automl_runs/<name>/study.db``).
 Out-of-fold predictions, which the ensemble needs, are kept as .npy files next to it. Files are
 written to a temporary name and renamed, so an interrupted write never leaves a broken file.
+On a database server (PostgreSQL, MySQL) every call is retried while the server is unreachable
+(``_retry``) and running trials are kept alive by heartbeats (``_heartbeat``), so that several
+processes can search one study and a dead one's trials are found.
 """
 
 from __future__ import annotations
@@ -29,6 +32,8 @@ from optuna.trial import TrialState
 from .._logging import get_logger
 from .._optional import import_optional
 from ..exceptions import InputError
+from ._heartbeat import Heartbeats, fail_interrupted, heartbeat_rdb
+from ._retry import RetryingStorage
 
 _log = get_logger(__name__)
 ATTR = "jupyter_automl"  # study user attr holding the problem summary
@@ -76,10 +81,30 @@ def make_storage(storage: object, run_dir: Path) -> tuple[BaseStorage, str]:
         if storage.startswith("sqlite"):
             # SQLite waits for a lock instead of failing when a reader (the dashboard) holds it
             return RDBStorage(storage, engine_kwargs={"connect_args": {"timeout": 30}}), shown
-        return RDBStorage(storage, heartbeat_interval=None), shown
+        # a database server: shared by several processes, restarted now and then (see _retry,
+        # _heartbeat); pre-ping replaces the connections a restart closed
+        rdb = _create_tables_once(storage)
+        return RetryingStorage(optuna.storages.get_storage(rdb), shown, Heartbeats(rdb)), shown
     except Exception as exc:  # bad URL, unknown driver, server down, wrong password...
         reason = str(exc).strip().splitlines()[0].rstrip(".") if str(exc).strip() else type(exc).__name__
         raise InputError(MSG_STORAGE_OPEN.format(url=shown, reason=reason)) from exc
+
+
+def _create_tables_once(url: str) -> RDBStorage:
+    """Open a database server's storage; processes starting together on an empty database both
+    create Optuna's tables, and one of them fails on the other's rows or tables ("already
+    exists"): it opens it again."""
+    from sqlalchemy.exc import IntegrityError, ProgrammingError
+
+    for attempt in range(3):
+        try:
+            return heartbeat_rdb(url, pool_pre_ping=True)
+        except (IntegrityError, ProgrammingError) as exc:
+            raced = isinstance(exc, IntegrityError) or "already exists" in str(exc)
+            if attempt == 2 or not raced:
+                raise
+            time.sleep(0.5 + secrets.randbelow(500) / 1000)
+    raise AssertionError("unreachable")
 
 
 def _postgres_driver(url: str) -> str:
@@ -120,10 +145,17 @@ class StudyStore:
     url: str
     run_dir: Path | None  # None: nothing is written to disk (storage="memory")
     resumed: bool
+    shared: bool = False  # a database server that other processes may search the study on too
+    heartbeats: Heartbeats | None = None  # keeps this process's running trials alive (shared)
 
     @property
     def name(self) -> str:
         return self.study.study_name
+
+    def close(self) -> None:
+        """The search ended: this process stops keeping its trials alive (see ``_heartbeat``)."""
+        if self.heartbeats is not None:
+            self.heartbeats.stop()
 
     def save_oof(self, number: int, oof: np.ndarray) -> None:
         if self.run_dir is None:
@@ -174,13 +206,19 @@ def open_study(
         raise InputError(MSG_STUDY_MISMATCH.format(
             name=name, url=url, field="directions",
             old=[d.name.lower() for d in study.directions], new=directions))
+    heartbeats = getattr(backend, "heartbeats", None)
+    if heartbeats is not None:  # other processes may be running trials of this study right now
+        heartbeats.studies.add(name)
+        fail_interrupted(name, heartbeats.rdb)
     if resumed:
         _check_same_problem(study, summary, url)
-        _close_orphans(study)
+        if heartbeats is None:
+            _close_orphans(study)
         study.sampler = sampler(len(study.get_trials(deepcopy=False)))
     else:
         study.set_user_attr(ATTR, summary)
-    return StudyStore(study, url, None if storage == "memory" else run_dir, resumed)
+    return StudyStore(study, url, None if storage == "memory" else run_dir, resumed,
+                      shared=heartbeats is not None, heartbeats=heartbeats)
 
 
 def _check_same_problem(study: optuna.Study, summary: dict[str, Any], url: str) -> None:

@@ -41,8 +41,8 @@ failed), params (the configuration, a dict).
 After these come the out-of-fold scores of the usual metrics (``jupyter_automl.problem.SECONDARY``:
 e.g. roc_auc, log_loss, accuracy, balanced_accuracy, f1, average_precision), the decision
 ``threshold`` of binary label metrics (F1...) when one was tuned, and a fairness-aware search's
-extra objectives, and for neural networks ``epochs`` (epochs trained; a network pruned at an
-epoch rung says so in ``reason``).
+extra objectives, and for the "nas" family's networks ``epochs`` (epochs trained; a network
+pruned at an epoch rung says at which epoch in ``reason``).
 """
 
 
@@ -118,9 +118,9 @@ def describe_trial(rec: TrialRecord, y: np.ndarray, oof: np.ndarray, problem: Pr
     rec.predict_ms = float(np.mean(per_1k)) if per_1k else None
     rec.model_bytes = folds[0].model_bytes if folds else None
     if not (tune_threshold and needs_threshold(problem.metric)):
-        return rec.fold_scores
+        return problem.splits.trial_scores(rec.fold_scores)
     rec.threshold, _ = best_threshold(y[covered], oof[covered], problem.metric)
-    return cross_fitted_scores(y, oof, problem.splits.folds, problem.metric)
+    return cross_fitted_scores(y, oof, problem.splits.scored_folds, problem.metric)
 
 
 def records_of_study(study: Any, objective_names: tuple[str, ...] = ()) -> list[TrialRecord]:
@@ -144,7 +144,7 @@ def records_of_study(study: Any, objective_names: tuple[str, ...] = ()) -> list[
                           metrics=dict(attrs.get("metrics", {})), predict_ms=attrs.get("predict_ms"),
                           model_bytes=attrs.get("model_bytes"), threshold=attrs.get("threshold"),
                           warm_start=attrs.get("warm_start"), predicted_score=attrs.get("predicted_score"),
-                          epochs=attrs.get("epochs"))
+                          epochs=attrs.get("epochs"), epoch_scores=list(attrs.get("epoch_scores", [])))
         if state == "finished" and objective_names:
             rec.objectives = dict(zip(objective_names, t.values[1:], strict=True))
         records.append(rec)

@@ -9,12 +9,11 @@ searches can learn from this one too.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import zip_longest
 from typing import Any
 
 from .._logging import get_logger
-from ..problem import Problem
 from ._objective import TrainingData
-from .space import LARGE_DATA_ROWS
 
 _log = get_logger(__name__)
 N_WARM_START = 8  # configurations tried first
@@ -72,18 +71,29 @@ def _plan(option: Any, data: TrainingData, families: list[str], study: Any, runs
                                 seed=data.seed)
     configs = [{"params": c.params, "predicted_score": round(float(c.predicted_score), 4),
                 "source": c.source} for c in warm]
-    configs = _cheap_first(configs, problem)
-    info = knowledge.describe()
-    n_ref, n_studies = int(info.get("reference_datasets", 0)), int(info.get("your_studies", 0))
+    kind = "regression" if problem.task == "regression" else "classification"
+    info = knowledge.describe()["by_task_kind"][kind]
+    n_ref, n_studies = int(info["reference_datasets"]), int(info["your_studies"])
     studies = f" and {n_studies} of your earlier studies" if n_studies else ""
-    text = (f"Warm start from {n_ref} reference datasets{studies}: the first {len(configs)} "
-            "configurations are the ones that did well on the most similar data.")
+    text = (f"Warm start from {n_ref} reference datasets{studies}: after a quick baseline, "
+            f"{len(configs)} configurations that did well on the most similar data come first, "
+            "alternating with the defaults.")
     return WarmPlan(configs, n_ref, n_studies, text)
 
 
-def _cheap_first(configs: list[dict[str, Any]], problem: Problem) -> list[dict[str, Any]]:
-    """On large tables a cheap model comes first, so that a first result shows within seconds."""
-    if problem.n_rows <= LARGE_DATA_ROWS:
-        return configs
-    cheap = [c for c in configs if c["params"].get("family") in ("linear", "gradient_boosting")]
-    return cheap[:1] + [c for c in configs if c not in cheap[:1]]
+def first_configs(plan: WarmPlan | None, defaults: list[dict[str, Any]],
+                  tried: list[dict[str, Any]]) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """(params, trial user attrs) of the first trials, leaving out what ``tried`` holds: the
+    space's first default (the quickest baseline, as a cold search starts), then the warm start's
+    configurations alternating with the other defaults -- a hedge: a meta-model that misjudges
+    this table costs half the early trials, not all of them."""
+    warm = [(c["params"], {"warm_start": c["source"], "predicted_score": c["predicted_score"]})
+            for c in (plan.configs if plan else [])]
+    cold = [(config, {}) for config in defaults]
+    ordered = cold[:1] + [pair for both in zip_longest(warm, cold[1:]) for pair in both if pair]
+    first, seen = [], list(tried)
+    for params, attrs in ordered:
+        if params not in seen:
+            seen.append(params)
+            first.append((params, attrs))
+    return first

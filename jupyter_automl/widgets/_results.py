@@ -15,7 +15,7 @@ import pandas as pd
 
 from ..exceptions import AutoMLWarning, InputError
 from ..export import figure_png
-from ..insight import cost_front_of, diagnose
+from ..insight import cost_front_of, diagnose, summarise_notes
 from ..problem import metric_label
 from ..search import end_reason_text, faster_in_leaderboard, threshold_text
 from ..search.space import FAMILIES
@@ -93,7 +93,7 @@ def _why(automl: Any, board: pd.DataFrame, metric: str) -> list[str]:
         f"{int(counts.get('failed', 0))} failed.")
     positive = automl.problem_.positive_class
     decision = threshold_text(search, label, positive.item() if hasattr(positive, "item") else positive)
-    return lines + ([decision] if decision else []) + list(search.notes)
+    return lines + ([decision] if decision else []) + summarise_notes(list(search.notes))
 
 
 def results_part(automl: Any, X_holdout: pd.DataFrame | None, y_holdout: pd.Series | None, *,

@@ -17,7 +17,7 @@ from sklearn.model_selection import train_test_split
 from ..exceptions import InputError
 from ..problem import FRIENDLY_METRICS, Problem, analyze, detect_task
 from ..search import LimitNames, check_limits
-from ..search.space import FAMILIES
+from ..search.space import DEFAULT_FAMILIES, FAMILIES, OPT_IN_FAMILIES
 from ._data import sketch
 from ._protocol import jsonable
 
@@ -58,7 +58,7 @@ SAMPLERS = [
 ]
 VALIDATIONS = [
     {"value": "auto", "label": "Automatic",
-     "help": "5 folds up to 10,000 rows, 3 up to 100,000, one 20% holdout above"},
+     "help": "5 folds up to 10,000 rows, 3 up to 100,000, one 20% holdout above (weak trials stop on a subsample of its rows)"},
     {"value": "holdout", "label": "One holdout split", "help": "fastest, but the scores are noisier"},
     {"value": 3, "label": "3-fold cross-validation", "help": "each row is scored once, 3 fits per trial"},
     {"value": 5, "label": "5-fold cross-validation", "help": "each row is scored once, 5 fits per trial"},
@@ -67,9 +67,10 @@ VALIDATIONS = [
 HOLDOUTS = [0.0, 0.1, 0.2, 0.25, 0.3]
 MIN_HOLDOUT_ROWS = 20
 DEFAULT_SETTINGS: dict[str, Any] = {
-    "preset": "quick", "time_budget": 15, "n_trials": None, "families": list(FAMILIES),
+    "preset": "quick", "time_budget": 15, "n_trials": None, "families": list(DEFAULT_FAMILIES),
     "sampler": "tpe", "cv": "auto", "holdout": 0.2, "seed": 0, "n_jobs": -1,
     "storage": "runs", "resume": None, "ensemble": True, "fairness_constraint": "none",
+    "warm_start": True, "teaching": False,
 }
 FAIRNESS_CONSTRAINTS = {  # what AutoML(fairness={"constraint": ...}) accepts for each task
     "binary": ("none", "demographic_parity", "equalized_odds"),
@@ -136,8 +137,11 @@ def target_part(df: pd.DataFrame, target: str, *, task: str = "auto", metric: st
     return jsonable(part), problem
 
 
-def columns_part(problem: Problem, excluded: list[str], sensitive: list[str]) -> dict[str, Any]:
-    """The Columns step's panel: each column's detected role and why, and what is kept."""
+def columns_part(problem: Problem, excluded: list[str], sensitive: list[str],
+                 sensitive_reasons: dict[str, str] | None = None) -> dict[str, Any]:
+    """The Columns step's panel: each column's detected role and why, and what is kept;
+    ``sensitive_reasons``: why a column was suggested as sensitive (for the person to confirm)."""
+    reasons = sensitive_reasons or {}
     rows = []
     n = max(problem.n_rows, 1)
     for c in problem.columns:
@@ -153,7 +157,7 @@ def columns_part(problem: Problem, excluded: list[str], sensitive: list[str]) ->
         rows.append({"name": c.name, "kind": c.kind, "role": role, "why": why,
                      "used_by_engine": c.used, "missing": c.n_missing / n, "n_unique": c.n_unique,
                      "included": c.used and c.name not in excluded,
-                     "sensitive": c.name in sensitive})
+                     "sensitive": c.name in sensitive, "sensitive_reason": reasons.get(c.name, "")})
     n_used = sum(r["included"] for r in rows)
     return jsonable({"target": problem.target, "columns": rows, "n_used": n_used,
                      "n_columns": len(rows), "sensitive": list(sensitive)})
@@ -187,13 +191,19 @@ def summary_line(settings: dict[str, Any], n_rows: int) -> str:
     if s["n_trials"]:
         limits.append(f"at most {int(s['n_trials'])} trials")
     families = [FAMILIES[f].label.lower() for f in s["families"] if f in FAMILIES]
-    which = "every model family" if len(families) == len(FAMILIES) else ", ".join(families)
+    left_out = [f for f in FAMILIES if f not in s["families"]]
+    which = ", ".join(families)
+    if not left_out:
+        which = "every model family"
+    elif set(left_out) <= set(OPT_IN_FAMILIES):  # the default: opt-in families are unchecked
+        which = "every model family except " + ", ".join(FAMILIES[f].label.lower() for f in left_out)
     sampler = next((x["label"] for x in SAMPLERS if x["name"] == s["sampler"]), s["sampler"])
     held = int(round(float(s["holdout"]) * n_rows))
     kept = (f"; {float(s['holdout']):.0%} of the rows ({held:,}) are kept aside to test the chosen "
             "model" if held else "; no rows kept aside (the results show cross-validated scores only)")
     resume = f", continuing study {s['resume']!r}" if s.get("resume") else ""
-    return (f"Search {which} {' and '.join(limits)} with {sampler}{resume}{kept}.")
+    warm = ", starting with what worked on similar data" if s.get("warm_start", True) else ""
+    return (f"Search {which} {' and '.join(limits)} with {sampler}{resume}{warm}{kept}.")
 
 
 def _number(value: Any) -> float | None:
@@ -229,6 +239,7 @@ def automl_kwargs(settings: dict[str, Any], *, runs_dir: str) -> dict[str, Any]:
         "time_budget": budget, "n_trials": None if trials is None else int(trials),
         "families": families, "sampler": s["sampler"], "cv": cv, "seed": int(s["seed"] or 0),
         "n_jobs": int(s["n_jobs"] or -1), "ensemble": bool(s["ensemble"]), "runs_dir": runs_dir,
+        "warm_start": s.get("warm_start") is not False,
     }
     if s["storage"] == "memory":
         kwargs["storage"] = "memory"

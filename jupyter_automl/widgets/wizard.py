@@ -19,8 +19,10 @@ import traitlets as t
 from .. import AutoML
 from .._logging import get_logger
 from ..exceptions import AutoMLWarning, InputError
+from ..insight import suggest_sensitive
 from ..search import list_studies
 from ._base import StreamWidget, action, bundle
+from ._companion import RunCompanion
 from ._controls import SearchControls
 from ._data import (
     data_part,
@@ -132,6 +134,7 @@ class Wizard(ResultTabs, SearchControls, StreamWidget):
         self._studies: list[dict[str, Any]] = []
         self._automl: AutoML | None = None
         self._handle = None
+        self._companion: RunCompanion | None = None  # lessons and importance of the latest search
         self._holdout: tuple[Any, Any, str] | None = None
         self._results_ready = False
         self._lock = threading.Lock()
@@ -242,9 +245,12 @@ class Wizard(ResultTabs, SearchControls, StreamWidget):
             self._analysed_key = None
         self._bridge.set_part("data", part)
         target = info.get("target") or (self.target if self.target in df.columns else str(df.columns[-1]))
+        # any table: columns that look like protected attributes are marked, with the reason
+        suggested = suggest_sensitive(df, exclude=[target])
+        self._sensitive_reasons = {s.column: s.reason for s in suggested}
+        marked = [c for c in info.get("sensitive", []) if c in df.columns] or [s.column for s in suggested]
         defaults = {"busy": "", "max_step": 1, "target": target, "task": "auto",
-                    "metric_choice": "auto", "positive_class": "",
-                    "sensitive": [c for c in info.get("sensitive", []) if c in df.columns]}
+                    "metric_choice": "auto", "positive_class": "", "sensitive": marked}
         self._bridge.set_traits(**defaults)
         # the traits may not change (same target as before): analyse once they are set
         self._bridge.call_soon(lambda: self._submit(self._analyse))
@@ -304,7 +310,8 @@ class Wizard(ResultTabs, SearchControls, StreamWidget):
         if self._problem is None:
             return
         self._bridge.set_part("columns", columns_part(self._problem, list(self.excluded),
-                                                      list(self.sensitive)))
+                                                      list(self.sensitive),
+                                                      getattr(self, "_sensitive_reasons", {})))
 
     def _settings_valid(self) -> bool:
         try:
@@ -391,6 +398,9 @@ class Wizard(ResultTabs, SearchControls, StreamWidget):
         self._bridge.set_part("run_notes", {"notes": notes, "holdout": note,
                                             "features": len(features)})
         self._bridge.attach(handle)
+        # teaching lessons (when asked for) and live parameter importance, from the engine
+        self._companion = RunCompanion(self._bridge, self._submit, automl, handle,
+                                       teaching=bool(settings.get("teaching")), sampler=settings["sampler"])
         handle.subscribe(lambda event: self._on_engine_event(handle, event), replay=True)
         self._bridge.set_traits(step=STEPS.index("run"), max_step=STEPS.index("run"))
         return handle
@@ -429,6 +439,8 @@ class Wizard(ResultTabs, SearchControls, StreamWidget):
             part = {"error": f"The results could not be computed: {type(exc).__name__}: {exc}"}
         self._results_ready = "error" not in part
         self._bridge.set_part("results", part)
+        if self._companion is not None and self._results_ready:
+            self._companion.finished()
         self._studies = self._matching_studies()
         self._publish_search()
         self._set_busy("")

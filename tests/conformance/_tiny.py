@@ -7,7 +7,8 @@ import pandas as pd
 
 from jupyter_automl.datasets import load_demo
 
-TINY = dict(time_budget=None, n_trials=2, seed=0, families=["linear"], ensemble=False, cv=3)
+TINY = dict(time_budget=None, n_trials=2, seed=0, families=["linear"], ensemble=False, cv=3,
+            warm_start=False)  # the fixed defaults first: warm start has its own tests
 
 
 def demo(n: int = 150) -> tuple[pd.DataFrame, pd.Series]:

@@ -82,14 +82,24 @@ class PostgresServer:
             self._fail("initdb failed", init.stdout + init.stderr)
         mkdir = ["mkdir", "-p", str(self.sockets)]
         subprocess.run((["runuser", "-u", POSTGRES_USER, "--"] if self.as_root else []) + mkdir, check=True)
+        self.start_again()
+
+    def start_again(self) -> None:
+        """Start the server on its data folder (after ``start``, or after ``halt``)."""
         options = (f"-p {self.port} -h 127.0.0.1 -k {self.sockets} -c fsync=off "
-                   "-c full_page_writes=off -c max_connections=50 -c shared_buffers=32MB")
+                   "-c full_page_writes=off -c max_connections=100 -c shared_buffers=32MB")
         started = self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-o", options,
                             "-w", "-t", str(POSTGRES_START_TIMEOUT), "start",
                             timeout=POSTGRES_START_TIMEOUT + 10)
         if started.returncode:
             self._fail("pg_ctl start failed", started.stdout + started.stderr)
         self._wait_until_ready()
+
+    def halt(self) -> None:
+        """Stop the server and keep its data (``start_again`` brings it back): an outage."""
+        stopped = self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop", timeout=60)
+        if stopped.returncode:
+            self._fail("pg_ctl stop failed", stopped.stdout + stopped.stderr)
 
     def _wait_until_ready(self) -> None:
         import psycopg2
@@ -130,6 +140,17 @@ class PostgresServer:
 
 @pytest.fixture(scope="session")
 def postgres_server():
+    server = PostgresServer()
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def private_postgres_server():
+    """A PostgreSQL server of the test module's own, for tests that stop and restart it."""
     server = PostgresServer()
     try:
         server.start()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import time
 
+import numpy as np
 import pandas as pd
 import pytest
 from test_widget_bridge import assert_contiguous, from_front, recording, request  # noqa: F401
@@ -152,7 +153,8 @@ def test_start_stream_stop_and_results(wizard):
     assert results["holdout"]["n_rows"] == len(y_hold) == 200
     scores = {s["name"]: s["value"] for s in results["holdout"]["scores"]}
     assert scores["roc_auc"] == pytest.approx(wizard.automl.score(X_hold, y_hold))
-    assert [p["name"] for p in results["plots"]] == ["confusion_matrix", "roc", "precision_recall"]
+    assert [p["name"] for p in results["plots"]] == ["confusion_matrix", "roc", "precision_recall",
+                                                     "reliability", "cost"]
     png = base64.b64decode(results["plots"][0]["png"].split(",", 1)[1])
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     assert wizard.max_step == 5 and wizard.status == "finished"
@@ -285,3 +287,51 @@ def test_a_fairness_aware_search_shows_its_trade_offs_and_a_trial_can_be_chosen(
         assert wizard.wait_idle(IDLE)
         assert part(rec, "results")["pareto"]["chosen"] == [other]
         assert wizard.automl.best_trial_ == other
+
+
+def test_a_new_users_table_gets_its_sensitive_columns_suggested_with_the_reason(recording):  # noqa: F811
+    rng = np.random.default_rng(0)
+    n = 120
+    df = pd.DataFrame({"sex": rng.choice(["Male", "Female"], n), "age": rng.integers(18, 70, n),
+                       "race": rng.choice(["African-American", "Caucasian", "Hispanic"], n),
+                       "priors_count": rng.integers(0, 9, n), "two_year_recid": rng.integers(0, 2, n)})
+    w = Wizard(df)
+    try:
+        assert w.wait_idle(IDLE)
+        assert w.target == "two_year_recid" and w.sensitive == ["sex", "age", "race"]
+        wait_for(lambda: part(w.comm, "columns") is not None, what="the columns panel")
+        rows = {c["name"]: c for c in part(w.comm, "columns")["columns"]}
+        assert rows["sex"]["sensitive"] and rows["sex"]["sensitive_reason"].startswith("Its name says sex or gender")
+        assert rows["priors_count"]["sensitive_reason"] == "" and not rows["priors_count"]["sensitive"]
+    finally:
+        w.close()
+
+
+def test_teaching_mode_streams_lessons_with_this_runs_numbers(wizard):
+    rec = wizard.comm
+    set_from_front(wizard, source={"kind": "demo", "name": "german_credit"})
+    assert wizard.wait_idle(IDLE)
+    set_from_front(wizard, settings=wizard.settings | TINY | {"n_trials": 4, "teaching": True})
+    assert wizard.wait_idle(IDLE)
+    assert request(wizard, rec, "start")["kind"] == "reply"
+    assert wizard.handle.wait(SEARCH_TIMEOUT)
+    wait_for(lambda: part(rec, "results") is not None, what="results")
+    lessons = part(rec, "lessons")["lessons"]
+    finished = [e for e in wizard.handle.events() if e.kind == "trial_finished"]
+    assert lessons[0]["topic"] == "warm start"
+    cv = [x for x in lessons if x["topic"] == "cross-validation"]
+    assert cv and f"{finished[0].score:.4g}" in cv[0]["text"]
+    assert all(any(ch.isdigit() for ch in x["text"]) and x["link"].startswith("workshop.ipynb#") for x in lessons)
+
+
+def test_a_teaching_search_publishes_its_results(wizard):
+    rec = wizard.comm
+    set_from_front(wizard, source={"kind": "demo", "name": "german_credit"})
+    assert wizard.wait_idle(IDLE)
+    set_from_front(wizard, settings=wizard.settings | TINY | {"n_trials": 6, "teaching": True})
+    assert wizard.wait_idle(IDLE)
+    assert request(wizard, rec, "start")["kind"] == "reply"
+    assert wizard.handle.wait(SEARCH_TIMEOUT)
+    wait_for(lambda: part(rec, "results") is not None, what="results")
+    assert "error" not in part(rec, "results")
+    assert part(rec, "lessons")["lessons"]

@@ -24,6 +24,20 @@ test("a far tail of bad scores is cut so that good scores stay readable", () => 
   assert.ok(flat.lo < 0.5 && flat.hi > 0.5);
 });
 
+test("two close scores do not fill the axis as if they were far apart", () => {
+  const close = yRange([0.9271, 0.9273], "maximize");
+  const span = close.hi - close.lo;
+  assert.ok(span >= 0.02 * 0.9273, `span ${span}`);
+  // the two points sit in the middle tenth of the axis, not at its edges
+  assert.ok((0.9271 - close.lo) / span > 0.45 && (close.hi - 0.9273) / span > 0.45);
+  const top = yRange([0.998, 0.999], "maximize"); // accuracy near 1: the axis does not pass 1 (+ padding)
+  assert.ok(top.hi <= 1 + 0.06 * (top.hi - top.lo) + 1e-12 && top.lo < 0.98);
+  const big = yRange([1500, 1501], "minimize"); // RMSE in the thousands
+  assert.ok(big.hi - big.lo >= 30);
+  const far = yRange([0.70, 0.90], "maximize"); // far apart: unchanged, 6 % padding
+  assert.ok(Math.abs(far.lo - (0.70 - 0.012)) < 1e-12 && Math.abs(far.hi - (0.90 + 0.012)) < 1e-12);
+});
+
 test("ticks are round and cover the range", () => {
   assert.deepEqual(niceTicks(0, 15, 6), [0, 2.5, 5, 7.5, 10, 12.5, 15]);
   const t = niceTicks(0.7512, 0.7931, 5);

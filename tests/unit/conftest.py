@@ -9,7 +9,7 @@ from jupyter_automl import AutoML
 from ._data import FRAMES
 
 # Single-threaded, in memory, fixed seed, one cheap family, no ensembling: a fit takes < 1 s.
-TINY = dict(time_budget=None, n_trials=2, seed=0, executor="sync", storage="memory",
+TINY = dict(time_budget=None, n_trials=2, seed=0, executor="sync", storage="memory", warm_start=False,
             families=["linear"], ensemble=False, cv=3)
 
 

@@ -20,6 +20,7 @@ from jupyter_automl.estimators import (
     AsLabels,
     DatetimeFeatures,
     FiniteNumbers,
+    SelectFraction,
     SubsampledEstimator,
     TextColumn,
     WeightedEnsembleClassifier,
@@ -206,3 +207,20 @@ def test_module_imports_only_numpy_pandas_and_sklearn():
     imported = {line.split()[1].split(".")[0] for line in source.splitlines()
                 if line.startswith(("import ", "from ")) and not line.startswith("from __future__")}
     assert imported <= {"numpy", "pandas", "sklearn"}
+
+
+def test_select_fraction_keeps_a_perfect_column_and_at_least_one():
+    # SelectPercentile's threshold became undefined with an infinite F (a column that separates
+    # the classes) and every column was dropped: trials failed with "0 feature(s)".
+    rng = np.random.default_rng(0)
+    y = np.repeat([0, 1], 30)
+    X = np.column_stack([y, rng.normal(size=60), np.ones(60), rng.normal(size=60) + y])
+    kept = SelectFraction(0.25).fit(X, y).get_support()
+    assert kept.tolist() == [True, False, False, False]
+    assert SelectFraction(0.5).fit(X, y).get_support().tolist() == [True, False, False, True]
+    assert SelectFraction(0.01).fit(X[:, 1:3], y).get_support().sum() == 1  # never none
+
+
+@parametrize_with_checks([SelectFraction(0.5)])
+def test_select_fraction_is_a_scikit_learn_selector(estimator, check):
+    check(estimator)

@@ -65,11 +65,15 @@ export function createColumnsStep(el, { model, store }) {
         h("td", { class: "jaml-num" }, fmtPercent(c.missing)),
         h("td", { class: "jaml-num" }, fmtCount(c.n_unique)),
         h("td", { class: "jaml-wrap jaml-muted" }, c.why || ""),
-        h("td", {}, h("input", {
-          type: "checkbox", checked: sensitive.has(c.name), "aria-label": `${c.name} is sensitive`,
-          "data-testid": `sensitive-${c.name}`,
-          onchange: (e) => toggle(c.name, "sensitive", e.target.checked),
-        })));
+        h("td", { class: c.sensitive_reason ? "jaml-wrap" : "" }, h("label", { class: "jaml-sensitive" },
+          h("input", {
+            type: "checkbox", checked: sensitive.has(c.name), "aria-label": `${c.name} is sensitive`,
+            "data-testid": `sensitive-${c.name}`,
+            onchange: (e) => toggle(c.name, "sensitive", e.target.checked),
+          }),
+          // suggested by its name or values: the reason, for the person to confirm or untick
+          c.sensitive_reason ? h("span", { class: "jaml-muted", "data-testid": `sensitive-why-${c.name}` },
+            ` suggested: ${c.sensitive_reason}`) : "")));
     })));
   }
 

@@ -1,5 +1,6 @@
 // Step 4, Search: presets, time budget, maximum trials, model families, search strategy,
-// validation, rows kept aside, seed, parallelism, storage and resuming an earlier study.
+// validation, rows kept aside, seed, parallelism, storage, resuming an earlier study, ensemble,
+// warm start and fairness constraint.
 
 import { h } from "../dom.js";
 import { fmtScore, metricLabel } from "../format.js";
@@ -21,6 +22,8 @@ export function createSearchStep(el, { model, store }) {
   ], "runs", { "data-testid": "storage" });
   const resume = select([], "", { "data-testid": "resume" });
   const ensemble = h("input", { type: "checkbox", "data-testid": "ensemble" });
+  const warmStart = h("input", { type: "checkbox", "data-testid": "warm-start-choice" });
+  const teaching = h("input", { type: "checkbox", "data-testid": "teaching-choice" });
   const fairness = select([], "none", { "data-testid": "fairness-constraint" });
   const f = {
     budget: field("Time budget (s)", budget, "Wall time for the whole search, refitting the final model included."),
@@ -34,6 +37,8 @@ export function createSearchStep(el, { model, store }) {
     storage: field("Storage", storage, ""),
     resume: field("Study", resume, ""),
     ensemble: field("Ensemble", h("label", { class: "jaml-inline" }, ensemble, " average the best models when that scores better out of fold"), null),
+    warmStart: field("Warm start", h("label", { class: "jaml-inline" }, warmStart, " try first what did well on the most similar datasets and on your earlier studies"), null),
+    teaching: field("Teaching mode", h("label", { class: "jaml-inline" }, teaching, " explain what this search does while it runs, with its own numbers"), null),
     fairness: field("Fairness constraint", fairness, "Train under a fairness constraint on the sensitive columns (Columns step)."),
   };
   const summary = h("div", { class: "jaml-title", "data-testid": "search-summary" });
@@ -54,6 +59,8 @@ export function createSearchStep(el, { model, store }) {
   storage.addEventListener("change", () => updateSettings(model, { storage: storage.value, resume: storage.value === "memory" ? null : model.get("settings").resume }));
   resume.addEventListener("change", () => updateSettings(model, { resume: resume.value || null }));
   ensemble.addEventListener("change", () => updateSettings(model, { ensemble: ensemble.checked }));
+  warmStart.addEventListener("change", () => updateSettings(model, { warm_start: warmStart.checked }));
+  teaching.addEventListener("change", () => updateSettings(model, { teaching: teaching.checked }));
   fairness.addEventListener("change", () => updateSettings(model, { fairness_constraint: fairness.value }));
 
   function render() {
@@ -112,6 +119,8 @@ export function createSearchStep(el, { model, store }) {
       ? "An earlier study of the same target, task and metric continues where it stopped (the data and settings must be the same)."
       : "No earlier study of this target and metric in the runs folder.";
     ensemble.checked = s.ensemble !== false;
+    warmStart.checked = s.warm_start !== false;
+    teaching.checked = s.teaching === true;
     f.fairness.row.hidden = !part.fairness_available;
     setOptions(fairness, (part.fairness_constraints || ["none"]).map((c) => ({ value: c, label: c === "none" ? "none" : c.replace(/_/g, " ") })), s.fairness_constraint || "none");
     summary.textContent = part.summary || "";

@@ -1,7 +1,7 @@
 """Which original column each model input comes from, for the pipelines the search builds.
 
-A model is ``Pipeline([("preprocess", ColumnTransformer), ("select", SelectPercentile)?,
-("model", estimator)])``. Every categorical, date and text column has its own transformer, and the
+A model is ``Pipeline([("preprocess", ColumnTransformer), ("model", estimator)])``, where the
+ColumnTransformer may be wrapped in a ``SelectColumnGroups`` that keeps some original columns. Every categorical, date and text column has its own transformer, and the
 numeric group's outputs are named ``<col>`` or ``missingindicator_<col>``, so each column of the
 transformed matrix belongs to exactly one original column. SHAP values computed on the transformed
 matrix are folded back (summed) into their original column, and a permutation explainer can mask
@@ -17,6 +17,7 @@ import numpy as np
 from sklearn.compose import ColumnTransformer
 from sklearn.pipeline import Pipeline
 
+from ...estimators import SelectColumnGroups
 from ...exceptions import InputError
 
 MSG_NOT_OURS = ("Cannot map the inputs of {what} back to original columns: expected a Pipeline "
@@ -55,16 +56,23 @@ class ColumnMap:
         return out
 
 
+def _column_transformer(step: Any) -> Any:
+    """The ColumnTransformer of a first step: the step itself or the one a selection wraps."""
+    if isinstance(step, SelectColumnGroups):
+        return getattr(step, "preprocess_", step.preprocess)
+    return step
+
+
 def is_our_pipeline(model: Any) -> bool:
     return (isinstance(model, Pipeline) and len(model.steps) >= 2
-            and isinstance(model.steps[0][1], ColumnTransformer))
+            and isinstance(_column_transformer(model.steps[0][1]), ColumnTransformer))
 
 
 def column_map(pipeline: Any) -> ColumnMap:
     """The ColumnMap of a fitted pipeline built by the search."""
     if not is_our_pipeline(pipeline):
         raise InputError(MSG_NOT_OURS.format(what="this model", got=type(pipeline).__name__))
-    ct: ColumnTransformer = pipeline.steps[0][1]
+    ct: ColumnTransformer = _column_transformer(pipeline.steps[0][1])
     columns: list[str] = []
     sources: list[str] = []
     for name, transformer, cols in ct.transformers_:
@@ -84,8 +92,7 @@ def column_map(pipeline: Any) -> ColumnMap:
                 raise InputError(MSG_UNMAPPED.format(name=n, transformer=name, columns=cols))
             sources.append(source)
     sources_arr = np.asarray(sources, dtype=object)
-    middle = pipeline.steps[1:-1]
-    for _, step in middle:
+    for _, step in pipeline.steps[:-1]:  # a selection (first step) or a selector step after it
         if hasattr(step, "get_support"):
             sources_arr = sources_arr[step.get_support()]
     position = {c: i for i, c in enumerate(columns)}

@@ -6,8 +6,10 @@ The path is the fastest faithful one for the model:
   TreeSHAP on the transformed matrix, each original column one player (``_treeshap``);
 - **linear** (logistic regression, ridge, elastic net): SHAP's ``LinearExplainer`` on the
   transformed matrix, summed back per original column;
-- **ensemble** of such members, when their values add up in the same space (regression; or
-  forests' probabilities): the members' exact values combined by weight;
+- **ensemble**: each member in the space the weights average (probabilities for classification:
+  interventional TreeSHAP for boosting, interventional linear SHAP for logistic regression,
+  the kernel family's own fast permutation path; ``_ensemble``), combined by weight; members
+  with no such route are explained together by permutation;
 - **permutation** otherwise (k-NN, SVM, neural networks, mixed ensembles): SHAP's
   ``PermutationExplainer`` masking whole original columns against a background sample.
 
@@ -26,6 +28,15 @@ from sklearn.model_selection import FixedThresholdClassifier
 
 from ..._logging import get_logger
 from ...exceptions import InputError
+from ._ensemble import (
+    KERNEL_BACKGROUND,
+    KERNEL_PERMUTATIONS,
+    Members,
+    combine,
+    member_values,
+    route,
+    seconds_per_row,
+)
 from ._explainers import Attribution, exact_member, member_kind, output_space, permutation
 from ._explanation import Explanation
 
@@ -36,6 +47,8 @@ MAX_BACKGROUND = 100  # rows the permutation explainer integrates over
 MIN_BACKGROUND = 20
 LINEAR_BACKGROUND = 1000  # rows whose mean the linear explainer centres on
 MAX_PERMUTATIONS = 10
+TREE_BACKGROUND = 100  # rows interventional TreeSHAP integrates over (each one a full pass)
+EXACT_SHARE = 0.5  # of the time, for the exact members of an ensemble that also needs permutation
 TREE_SECONDS_PER_UNIT = 3e-9  # TreeSHAP seconds per (row x sum of squared leaf depths), measured
 METHODS = ("auto", "tree", "linear", "permutation")
 
@@ -58,6 +71,12 @@ NOTE_WRAPPED = ("The model is {name} around a scikit-learn pipeline; the explana
                 "pipeline's scores, before the fairness post-processing.")
 NOTE_MIXED = ("The model is a fairness-constrained mix of {n} fits (ReductionClassifier); the "
               "explanation is of its main fit (weight {w:.2f}).")
+NOTE_ENSEMBLE = ("Members {names} (weight {w:.2f} in all): exact values of their probabilities "
+                 "(interventional SHAP against {k} background rows{sampled}), combined by weight.")
+NOTE_KERNEL = ("Members {names} (weight {w:.2f} in all; RBF kernel expansions): permutation SHAP "
+               "with {p} antithetic permutation(s) per row and {k} background rows, computed through "
+               "the expansion: exact for additive effects, an estimate where columns interact.")
+NOTE_REST = "Members {names} (weight {w:.2f} in all) have no exact explainer; they were explained by:"
 NOTE_SLOW_TREES = ("Exact TreeSHAP would take about {t:.0f} s on these trees, so a "
                    "model-agnostic explainer was used instead.")
 
@@ -144,7 +163,10 @@ def explain(model: Any, X: pd.DataFrame, *, problem: Any = None, target_class: A
         raise InputError(MSG_NO_EXACT.format(method=method, model=type(model).__name__))
 
     order = rng.permutation(len(X))
-    use_exact = exact_ok and method != "permutation"
+    routes = [route(m, is_clf, n_classes) for _, m in members]
+    # an ensemble: each member with an exact route in the averaged space, permutation for the rest
+    by_member = method == "auto" and len(members) > 1 and any(routes)
+    use_exact = exact_ok and method != "permutation" and not by_member
     if use_exact:
         per_row = _tree_seconds_per_row(members, kinds)
         if method == "auto" and per_row * len(X) > budget and per_row > _permutation_guess(model, X, columns, classes):
@@ -158,6 +180,9 @@ def explain(model: Any, X: pd.DataFrame, *, problem: Any = None, target_class: A
         if "linear" in kinds:
             notes.append(f"Linear SHAP centred on the mean of {len(bg)} background rows "
                          f"({'given' if background is not None else 'sampled from X'}).")
+    elif by_member:
+        rows, attribution = _ensemble_within(members, routes, X, columns, classes, is_clf, background,
+                                             budget - (time.perf_counter() - t0), order, rng, notes)
     else:
         rows, attribution = _permutation_within(model, X, columns, classes, background,
                                                 budget - (time.perf_counter() - t0), order, rng, notes)
@@ -282,3 +307,64 @@ def _seconds_per_model_row(model, probe, bg, columns, classes) -> float:
     t = time.perf_counter()
     f(R)
     return (time.perf_counter() - t) / len(R)
+
+
+def _ensemble_within(members, routes, X, columns, classes, is_clf, background, budget, order, rng,
+                     notes):
+    """Exact values of the members that have an exact route, permutation for the rest, by weight.
+
+    The permutation part runs first (it decides which rows fit in time); the exact members are
+    then explained on the same rows, with a background small enough for their share of the time.
+    """
+    t0 = time.perf_counter()
+    n_classes = 0 if classes is None else len(classes)
+    exact = [(w, m, r) for (w, m), r in zip(members, routes, strict=True) if r]
+    others = [(w, m) for (w, m), r in zip(members, routes, strict=True) if not r]
+    share = budget * (EXACT_SHARE if others else 1.0)
+    source = X if background is None else background
+    n_bg = min(TREE_BACKGROUND, len(source))
+
+    def per_row(k: int) -> float:
+        return sum(seconds_per_row(m, r, k) for _, m, r in exact)
+
+    while n_bg > MIN_BACKGROUND and per_row(n_bg) * len(X) > share:
+        n_bg = max(MIN_BACKGROUND, n_bg // 2)
+    wide = _background(background, X, columns, LINEAR_BACKGROUND, rng)
+    narrow = wide.iloc[np.sort(rng.choice(len(wide), min(n_bg, len(wide)), replace=False))]
+    if others:
+        left = budget - (time.perf_counter() - t0) - per_row(len(narrow)) * len(X)
+        notes.append(NOTE_REST.format(names=_names(others), w=sum(w for w, _ in others)))
+        rows, rest = _permutation_within(Members(others), X, columns, classes, background,
+                                         max(left, 0.05), order, rng, notes)
+    else:
+        cost = per_row(len(narrow))
+        n_keep = len(X) if cost == 0 else int(min(len(X), max(1, budget // cost)))
+        rows, rest = np.sort(order[:n_keep]), None
+    small = narrow.iloc[np.sort(rng.choice(len(narrow), min(KERNEL_BACKGROUND, len(narrow)), replace=False))]
+    backgrounds = {"kernel": small, "exact": narrow, "interventional": narrow}
+    parts = [(w, member_values(m, r, X.iloc[rows], columns, n_classes, is_clf,
+                               wide if member_kind(m) == "linear" else backgrounds[r], rng))
+             for w, m, r in exact]
+    kernels = [(w, m) for w, m, r in exact if r == "kernel"]
+    if kernels:
+        notes.append(NOTE_KERNEL.format(names=_names(kernels), w=sum(w for w, _ in kernels),
+                                        p=KERNEL_PERMUTATIONS, k=len(small)))
+    exact = [(w, m, r) for w, m, r in exact if r != "kernel"]
+    if any(r == "interventional" for _, _, r in exact):
+        sampled = " given" if background is not None and len(narrow) == len(background) else \
+            (" sampled from the given background" if background is not None else " sampled from X")
+        notes.insert(0, NOTE_ENSEMBLE.format(names=_names([(w, m) for w, m, _ in exact]),
+                                             w=sum(w for w, _, _ in exact), sampled=sampled,
+                                             k=len(narrow) if any(member_kind(m) == "tree" for _, m, _ in exact)
+                                             else len(wide)))
+    return rows, combine(parts, rest)
+
+
+def _names(pairs) -> str:
+    def name(m) -> str:
+        last = m.steps[-1][1] if hasattr(m, "steps") else m
+        if hasattr(last, "steps"):  # a model that is itself a pipeline (the kernel family)
+            return "+".join(type(s).__name__ for _, s in last.steps)
+        return type(last).__name__
+
+    return ", ".join(name(m) for _, m in pairs)

@@ -7,8 +7,9 @@ from ._fairness_result import FairnessResult
 from ._mitigation import MitigationResult, mitigate
 from ._pareto import plot_pareto
 from ._plugin import FairnessPlugin, FairnessSearchWarning, disparity, fairness_plugin
+from ._suggest import SensitiveSuggestion, suggest_sensitive
 
 __all__ = ["TRUSTED_TYPES", "FairnessPlugin", "FairnessResult", "FairnessSearchWarning",
            "MitigationResult", "ReductionClassifier", "SensitiveGroups", "SmallGroupWarning",
            "ThresholdClassifier", "disparity", "fairness", "fairness_plugin", "fairness_report",
-           "mitigate", "plot_pareto"]
+           "mitigate", "plot_pareto", "SensitiveSuggestion", "suggest_sensitive"]

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sklearn.base import clone
+from sklearn.model_selection import FixedThresholdClassifier
 
 from ...exceptions import InputError
 from .. import _displays
@@ -42,6 +43,8 @@ MSG_NAMES = ("Mitigation needs sensitive_features as column names of X (the miti
              "them from X). Got {got} instead.")
 NOTE_SAME_ROWS = ("Before and after are measured on the rows the mitigation was fit on; pass "
                   "X_test and y_test (rows kept aside) for an honest comparison.")
+NOTE_TUNED_THRESHOLD = ("The model's decision threshold (tuned for its metric) is replaced by the "
+                        "mitigation's own thresholds.")
 NOTE_THRESHOLD = ("The mitigated model needs the column(s) {cols} in X at predict time: its "
                   "thresholds depend on the group.")
 NOTE_ENSEMBLE = ("The reductions method refits one model many times; the ensemble's main member "
@@ -115,6 +118,9 @@ def mitigate(model: Any, X: pd.DataFrame, y: Any, *, sensitive_features: str | l
         estimator = model
     positive = getattr(problem, "positive_class", None)
     notes: list[str] = []
+    if isinstance(estimator, FixedThresholdClassifier):  # the mitigation sets its own thresholds
+        estimator = getattr(estimator, "estimator_", estimator.estimator)  # ours wrap a fitted one
+        notes.append(NOTE_TUNED_THRESHOLD)
     if method == "threshold":
         base = _unfitted(estimator) if refit else estimator
         mitigated = ThresholdClassifier(base, sensitive_features=names, constraint=constraint,

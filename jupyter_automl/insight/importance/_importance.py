@@ -46,10 +46,28 @@ def _choice(v: Any) -> Any:
     return v.item() if isinstance(v, np.generic) else v
 
 
-def family_importance(board: pd.DataFrame, family: str, direction: str, seed: int = 0) -> FamilyImportance | None:
-    """Importance of ``family``'s parameters over its finished trials, or None if too few."""
+EVALUATORS = ("fanova", "mean_decrease_impurity", "ped_anova")
+
+
+def _evaluator(name: str, seed: int) -> Any:
+    from optuna import importance
+
+    if name == "fanova":
+        return importance.FanovaImportanceEvaluator(seed=seed)
+    if name == "mean_decrease_impurity":
+        return importance.MeanDecreaseImpurityImportanceEvaluator(seed=seed)
+    return importance.PedAnovaImportanceEvaluator()
+
+
+def family_importance(board: pd.DataFrame, family: str, direction: str, seed: int = 0,
+                      evaluator: str = "fanova") -> FamilyImportance | None:
+    """Importance of ``family``'s parameters over its finished trials, or None if too few.
+
+    ``evaluator``: one of Optuna's importance evaluators, "fanova" (default),
+    "mean_decrease_impurity" or "ped_anova".
+    """
     import optuna
-    from optuna.importance import FanovaImportanceEvaluator, get_param_importances
+    from optuna.importance import get_param_importances
 
     rows = board[(board["family"] == family) & (board["status"] == "finished")
                  & board["score"].notna()]
@@ -79,7 +97,7 @@ def family_importance(board: pd.DataFrame, family: str, direction: str, seed: in
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # experimental-API warnings of optuna
         try:
-            found = get_param_importances(study, evaluator=FanovaImportanceEvaluator(seed=seed),
+            found = get_param_importances(study, evaluator=_evaluator(evaluator, seed),
                                           params=list(distributions))
         except (RuntimeError, ValueError):  # e.g. no parameter shared by every trial
             return None

@@ -7,19 +7,20 @@ from typing import Any
 
 from ...exceptions import InputError
 from ._base import BaseExecutor
-from ._dask import DaskExecutor
+from ._dask import DaskExecutor, connect_dask, dask_cluster_info
 from ._processes import ProcessExecutor
 from ._sync import SyncExecutor
 from ._threads import ThreadExecutor
 
 __all__ = ["BaseExecutor", "DaskExecutor", "ProcessExecutor", "SyncExecutor", "ThreadExecutor",
-           "make_executor", "resolve_n_jobs"]
+           "connect_dask", "dask_cluster_info", "make_executor", "resolve_n_jobs"]
 
 EXECUTORS = ("threads", "processes", "dask", "sync")
 MSG_EXECUTOR = ("The 'executor' parameter of AutoML must be one of {valid} or a BaseExecutor. "
                 "Got {got!r} instead.")
-MSG_DASK_CLIENT = ("executor='dask' needs a client: AutoML(executor='dask', "
-                   "dask_client=dask.distributed.Client(...)).")
+MSG_DASK_CLIENT = ("executor='dask' needs a cluster: AutoML(executor='dask', "
+                   "dask_client=dask.distributed.Client(...)) or dask_client='tcp://host:8786' "
+                   "(the scheduler's address).")
 MSG_N_JOBS = "The 'n_jobs' parameter of AutoML must be -1 or a positive int. Got {got!r} instead."
 
 

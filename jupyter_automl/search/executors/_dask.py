@@ -1,64 +1,263 @@
-"""Runs units on a Dask cluster: the data is scattered once to every worker."""
+"""Runs units on a Dask cluster: the data is scattered once to every worker, units are tasks.
+
+``dask_client`` is a ``distributed.Client`` or a scheduler address (``"tcp://10.0.0.5:8786"``,
+then the executor connects, and closes its client at the end). The workers must import the same
+jupyter_automl (checked when the search starts). Failures come back as data:
+
+- a worker that dies while running a unit (killed, lost, out of memory): the scheduler runs the
+  unit again on another worker, as many times as its ``distributed.scheduler.allowed-failures``
+  allows (1 = one retry; Dask's default is 3); then the trial fails with the reason, and the
+  worker's nanny replaces the worker;
+- the scheduler lost: ``ExecutorLostError`` ends the search; the finished trials are stored and
+  the study can be resumed.
+"""
 
 from __future__ import annotations
 
+import pickle
+import secrets
 import time
 from concurrent.futures import Future
 from typing import Any
 
+from ..._logging import get_logger
 from ..._optional import import_optional
+from ..._version import __version__
+from ...exceptions import ExecutorLostError, InputError, UnreachableError
 from .._objective import FoldResult, TrainingData, refit, run_fold
 from ._base import BaseExecutor
 
+_log = get_logger(__name__)
+CONNECT_TIMEOUT = 10.0  # seconds to reach a scheduler given by its address
+WORKERS_REFRESH = 2.0  # seconds between reads of the live worker count
+MSG_DASK_CLIENT = ("The 'dask_client' parameter of AutoML must be a dask.distributed.Client or a "
+                   "scheduler address such as 'tcp://10.0.0.5:8786'. Got {got!r} instead.")
+MSG_CONNECT = ("Could not connect to the Dask scheduler at {address} within {timeout:g} s: {reason}. "
+               "Check the address (tcp://host:8786) and that the scheduler is running and "
+               "reachable from this machine.")
+MSG_WORKERS_IMPORT = ("The Dask workers cannot run jupyter_automl's units ({reason}). Install the "
+                      "same version on every worker: pip install \"jupyter_automl=={version}\" "
+                      "(and the packages it needs, e.g. scikit-learn).")
+MSG_VERSIONS = ("The Dask workers run jupyter_automl {theirs}, this process {ours}: install the same "
+                "version everywhere, or results may differ. Workers: {workers}")
+MSG_LOST = ("Lost the connection to the Dask scheduler at {address} ({reason}). The trials that "
+            "finished are kept in the study; resume it with the same study_name once the "
+            "scheduler is back (the trials that were running are recorded as interrupted).")
+
+
+def worker_versions() -> dict[str, str]:
+    """Run on each worker: the versions that must match the coordinator's."""
+    import sklearn
+
+    return {"jupyter_automl": __version__, "scikit-learn": sklearn.__version__}
+
+
+def connect_dask(address: str, timeout: float | None = None) -> Any:
+    """A ``distributed.Client`` on the scheduler at ``address``; a clear ``UnreachableError`` if
+    it cannot be reached within ``timeout`` seconds (default ``CONNECT_TIMEOUT``)."""
+    distributed = import_optional("distributed")
+    timeout = CONNECT_TIMEOUT if timeout is None else timeout
+    if not isinstance(address, str) or not address.strip():
+        raise InputError(MSG_DASK_CLIENT.format(got=address))
+    try:
+        return distributed.Client(address.strip(), timeout=timeout, set_as_default=False)
+    except (OSError, TimeoutError, ValueError) as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise UnreachableError(MSG_CONNECT.format(address=address, timeout=timeout, reason=reason)) from exc
+
+
+def dask_cluster_info(client: Any) -> dict[str, Any]:
+    """What a person wants to know about a cluster: address, workers, threads, memory, dashboard."""
+    info = client.scheduler_info(n_workers=0)
+    try:
+        dashboard = client.dashboard_link if info.get("services", {}).get("dashboard") else None
+    except Exception:  # no dashboard (started without bokeh, or disabled)
+        dashboard = None
+    return {"address": client.scheduler.address, "n_workers": int(info.get("n_workers", 0)),
+            "n_threads": int(info.get("total_threads", 0)),
+            "memory_gb": round(float(info.get("total_memory", 0)) / 1e9, 1),
+            "dashboard_link": dashboard}
+
 
 class DaskExecutor(BaseExecutor):
-    """Submits units to ``client`` (a ``dask.distributed.Client``).
+    """Submits units to a Dask cluster (see the module doc).
 
-    The workers must be able to import jupyter_automl. Units run in the workers' threads;
-    limit each Dask worker to one thread per core for predictable timings.
+    Units run in the workers' threads; one thread per core gives predictable timings. The
+    number of units in flight follows the cluster's thread count as workers come and go.
     """
 
     def __init__(self, client: Any, unit_timeout: float | None = None):
-        import_optional("distributed")
-        n_workers = sum(client.nthreads().values()) or 1
-        super().__init__(n_workers, unit_timeout)
+        distributed = import_optional("distributed")
+        self._owns_client = isinstance(client, str)
+        if self._owns_client:
+            client = connect_dask(client)
+        elif not isinstance(client, distributed.Client):
+            raise InputError(MSG_DASK_CLIENT.format(got=client))
         self.client = client
+        self._address = getattr(client.scheduler, "address", "?")
+        self._n_workers_at = 0.0
+        super().__init__(1, unit_timeout)
+        try:
+            self._check_workers()
+        except BaseException:
+            self._close_client()
+            raise
+        self.n_units = 0
+        self.unit_bytes = 0  # pickled arguments of every unit submitted (bytes per unit: / n_units)
+        self.data_bytes = 0  # the training data, sent once to each worker
+
+    # -- the live worker count --------------------------------------------------------------
+
+    @property
+    def n_workers(self) -> int:
+        """Threads of the cluster's workers (read again every ``WORKERS_REFRESH`` seconds)."""
+        now = time.monotonic()
+        if now - self._n_workers_at >= WORKERS_REFRESH and self.client.status == "running":
+            self._n_workers_at = now
+            try:
+                info = self.client.scheduler_info(n_workers=0)
+                self._n_workers = max(1, int(info.get("total_threads", 0)))
+            except Exception:  # the scheduler is unreachable: the next submit says so
+                pass
+        return self._n_workers
+
+    @n_workers.setter
+    def n_workers(self, value: int) -> None:
+        self._n_workers = max(1, int(value))
+
+    def _check_workers(self) -> None:
+        try:
+            found = self.client.run(worker_versions)
+        except Exception as exc:  # ModuleNotFoundError on a worker, pickling errors...
+            reason = f"{type(exc).__name__}: {exc}"
+            raise InputError(MSG_WORKERS_IMPORT.format(reason=reason[:300], version=__version__)) from exc
+        ours = worker_versions()
+        odd = {w: v for w, v in found.items() if v != ours}
+        if odd:
+            theirs = sorted({v["jupyter_automl"] for v in odd.values()})
+            _log.warning(MSG_VERSIONS.format(theirs=", ".join(theirs), ours=ours["jupyter_automl"],
+                                             workers=", ".join(sorted(odd))[:300]))
+
+    # -- units ------------------------------------------------------------------------------
 
     def start(self, data: TrainingData) -> None:
-        [self._data] = self.client.scatter([data], broadcast=True)
         self._futures: set = set()
+        self.data_bytes = len(pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
+        self._scatter(data)
 
-    def _wrap(self, dask_future: Any) -> Future:
+    def _scatter(self, data: TrainingData) -> None:
+        # broadcast: every worker gets the data once now; a worker that joins later fetches it
+        # from a peer with its first unit
+        self._training = data
+        [self._data] = self.client.scatter([data], broadcast=True, hash=False)
+
+    def _check_alive(self) -> None:
+        if self.client.status != "running":
+            raise ExecutorLostError(MSG_LOST.format(address=self._address,
+                                                    reason=f"the client is {self.client.status}"))
+        if self._data.status in ("lost", "cancelled", "error"):
+            # every worker that held the data died: send it again
+            _log.warning("the training data was lost on the cluster; scattering it again")
+            self._scatter(self._training)
+
+    def _key(self, kind: str, params: dict[str, Any]) -> str:
+        # the dashboard groups tasks by this prefix: "run_fold-gradient_boosting"
+        return f"{kind}-{params.get('family', 'unit')}-{secrets.token_hex(8)}"
+
+    def submit_fold(self, params: dict[str, Any], fold: int,
+                    deadline: float | None = None) -> Future[FoldResult]:
+        self._check_alive()
+        self.n_units += 1
+        key = self._key("run_fold", params)
+        # what one unit sends: the data travels as its key only (scattered once in ``start``)
+        self.unit_bytes += len(pickle.dumps((run_fold, self._data.key, params, fold, deadline, key)))
+        task = self.client.submit(run_fold, self._data, params, fold, deadline, pure=False, key=key)
+        return self._wrap(task, fold)
+
+    def submit_refit(self, params: dict[str, Any], deadline: float | None = None) -> Future[Any]:
+        self._check_alive()
+        task = self.client.submit(refit, self._data, params, deadline, pure=False,
+                                  key=self._key("refit", params))
+        return self._wrap(task, None)
+
+    def _wrap(self, task: Any, fold: int | None) -> Future:
         future: Future = Future()
         future.set_running_or_notify_cancel()
-        self._futures.add(dask_future)
+        self._futures.add(task)
+        t0 = time.monotonic()
 
-        def done(f: Any) -> None:
+        def done(f: Any) -> None:  # runs on one of Dask's callback threads
             self._futures.discard(f)
             if future.done():
                 return
             try:
                 future.set_result(f.result())
-            except Exception as exc:  # cancelled or lost on the cluster
-                future.set_exception(exc)
+            except BaseException as exc:  # noqa: BLE001 - cancelled, killed or lost on the cluster
+                try:
+                    failure = self._failure(exc)
+                except Exception:  # never leave the coordinator waiting on a future nobody sets
+                    failure = (f"the Dask task failed: {type(exc).__name__}: {exc}"[:300],
+                               type(exc).__name__)
+                if isinstance(failure, ExecutorLostError):
+                    future.set_exception(failure)
+                elif fold is None:
+                    future.set_exception(RuntimeError(f"refit failed: {failure[0]}"))
+                else:
+                    reason, kind = failure
+                    future.set_result(FoldResult(fold, None, time.monotonic() - t0, 0.0, None, reason, kind))
 
-        dask_future.add_done_callback(done)
+        task.add_done_callback(done)
         return future
 
-    def submit_fold(self, params: dict[str, Any], fold: int,
-                    deadline: float | None = None) -> Future[FoldResult]:
-        return self._wrap(self.client.submit(run_fold, self._data, params, fold, deadline, pure=False))
+    def _failure(self, exc: BaseException) -> ExecutorLostError | tuple[str, str]:
+        """What a failed task means: ExecutorLostError, or the (reason, kind) the trial fails with."""
+        distributed = import_optional("distributed")
+        cancelled_reason = getattr(exc, "reason", None)
+        if self.client.status != "running" or cancelled_reason == "scheduler-connection-lost":
+            return ExecutorLostError(MSG_LOST.format(address=self._address,
+                                                     reason=cancelled_reason or self.client.status))
+        if isinstance(exc, distributed.KilledWorker):
+            address = getattr(exc.last_worker, "address", "?")
+            tries = exc.allowed_failures + 1
+            memory = self._memory_restarts(address)
+            if memory:
+                return (f"ran out of memory: the Dask worker running it went over its memory "
+                        f"limit ({memory / 1e6:.0f} MB) and was restarted; tried on {tries} "
+                        "worker(s)", "MemoryError")
+            return (f"the Dask worker running it died ({tries} worker(s) tried: killed, lost or "
+                    "out of memory; see the workers' logs)", "WorkerDied")
+        reason = f"{type(exc).__name__}: {exc}".strip()
+        return f"the Dask task failed: {reason[:300]}", type(exc).__name__
 
-    def submit_refit(self, params: dict[str, Any], deadline: float | None = None) -> Future[Any]:
-        return self._wrap(self.client.submit(refit, self._data, params, deadline, pure=False))
+    def _memory_restarts(self, address: str) -> float:
+        """The memory (bytes) at which the nanny of worker ``address`` restarted it, or 0."""
+        try:
+            events = self.client.get_events("worker-restart-memory")
+        except Exception:
+            return 0.0
+        rss = [float(msg.get("rss", 0)) for _, msg in events if msg.get("worker") == address]
+        return rss[-1] if rss else 0.0
+
+    def _close_client(self) -> None:
+        if self._owns_client:
+            try:
+                self.client.close(timeout=5)
+            except Exception:
+                pass
 
     def shutdown(self) -> None:
-        if self._futures:
-            self.client.cancel(list(self._futures))
-        key = self._data.key
-        self.client.cancel([self._data])
-        # cancelling is asynchronous: wait (briefly) until the workers dropped the training data,
-        # so a finished fit leaves nothing behind on a shared cluster
-        deadline = time.monotonic() + 2.0
-        while self.client.who_has().get(key) and time.monotonic() < deadline:
-            time.sleep(0.05)
+        try:
+            if self.client.status == "running" and hasattr(self, "_data"):
+                if self._futures:
+                    self.client.cancel(list(self._futures))
+                key = self._data.key
+                self.client.cancel([self._data])
+                # cancelling is asynchronous: wait (briefly) until the workers dropped the data,
+                # so a finished fit leaves nothing behind on a shared cluster
+                deadline = time.monotonic() + 2.0
+                while self.client.who_has().get(key) and time.monotonic() < deadline:
+                    time.sleep(0.05)
+        except Exception:  # the scheduler is gone: nothing is left to clean up
+            _log.debug("could not clean up the Dask cluster", exc_info=True)
+        finally:
+            self._close_client()

@@ -7,9 +7,7 @@ appears within seconds; then the sampler explores.
 
 from __future__ import annotations
 
-import functools
-import os
-from dataclasses import asdict, dataclass
+import math
 from typing import Any
 
 from sklearn.calibration import CalibratedClassifierCV
@@ -26,58 +24,21 @@ from sklearn.kernel_approximation import Nystroem
 from sklearn.linear_model import ElasticNet, LogisticRegression, Ridge
 from sklearn.model_selection import StratifiedKFold
 from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
+from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC, SVR
 
-from ..._logging import get_logger
+from ..._compat import mlp_early_stopping_handles
 from ...estimators import SubsampledEstimator
-from ...exceptions import InputError
-from ...nn import (
-    TORCH_ADDS,
-    Architecture,
-    architecture_from_params,
-    architecture_space,
-    available_backends,
-    default_architectures,
-    default_max_epochs,
-    make_network,
-)
 from ...problem import Problem
+from ._family import Family
+from ._nas import NeuralArchitectureSearch
 from ._params import Param
+from ._selection import selection_params
 
 KERNEL_SVM_MAX_ROWS = 5000  # above: a Nystroem kernel approximation with a linear model
 KNN_MAX_ROWS = 20000  # above: k-NN is fitted on a stratified sample of this many rows
-FEATURE_FRACTIONS = (1.0, 0.75, 0.5, 0.25)
-_log = get_logger(__name__)
-
-
-@dataclass(frozen=True)
-class Family:
-    """A model family. Subclasses fill in the params, the defaults and ``estimator``."""
-
-    name: str
-    label: str
-    style: str  # preprocessing style, see _preprocessing
-    help: str
-    cost: int = 1  # rough relative cost, orders the default trials (cheap first)
-
-    def params(self, problem: Problem) -> list[Param]:
-        raise NotImplementedError
-
-    def defaults(self, problem: Problem) -> list[dict[str, Any]]:
-        """Known-good configurations, tried before the sampler takes over."""
-        return [{p.name: p.default for p in self.params(problem) if p.active is None}]
-
-    def estimator(self, values: dict[str, Any], problem: Problem, seed: int) -> Any:
-        raise NotImplementedError
-
-    def preprocessing_options(self, values: dict[str, Any]) -> dict[str, Any]:
-        return {}
-
-    def cost_factor(self, values: dict[str, Any]) -> float:
-        """Rough fit cost of ``values`` relative to the family's first default (for the budget)."""
-        return 1.0
 
 
 def encoded_width(problem: Problem) -> int:
@@ -156,11 +117,6 @@ def _calibration_cost(v: dict[str, Any]) -> float:
     return 2.2 if v.get("calibration", "none") != "none" else 1.0  # three fits on 2/3 of the rows
 
 
-def _feature_fraction() -> Param:
-    return Param("feature_fraction", "categorical", choices=FEATURE_FRACTIONS, default=1.0,
-                 help="share of columns kept, ranked by a univariate test (feature selection)")
-
-
 class Linear(Family):
     def params(self, problem):
         if problem.is_classification:
@@ -175,8 +131,7 @@ class Linear(Family):
         return core + [
             Param("numeric_transform", "categorical", choices=("standard", "quantile"),
                   default="standard", help="scale numbers, or map them to a normal shape"),
-            _feature_fraction(),
-        ] + _class_weight(problem)
+        ] + selection_params() + _class_weight(problem)
 
     def estimator(self, v, problem, seed):
         if problem.is_classification:
@@ -201,8 +156,7 @@ class KNN(Family):
             Param("n_neighbors", "int", 1, max_k, log=True, default=10, help="neighbours that vote"),
             Param("weights", "categorical", choices=("uniform", "distance"), default="distance"),
             Param("p", "categorical", choices=(1, 2), default=2, help="1: Manhattan, 2: Euclidean"),
-            _feature_fraction(),
-        ] + _calibration(problem)
+        ] + selection_params() + _calibration(problem)
 
     def estimator(self, v, problem, seed):
         cls = KNeighborsClassifier if problem.is_classification else KNeighborsRegressor
@@ -220,13 +174,24 @@ class KNN(Family):
         return _calibration_cost(v)
 
 
+def _early_stopping_fits(problem) -> bool:
+    """Whether an MLP may hold out 10 % of a training fold to stop early: with fewer than 10
+    rows held out the stopping point is noise, and with fewer than one row per class the
+    stratified hold-out cannot be made and the fit fails."""
+    held_out = math.ceil(0.1 * problem.splits.min_train_rows)
+    n_classes = len(problem.classes) if problem.is_classification else 0
+    if problem.is_classification and not mlp_early_stopping_handles(problem.classes):
+        return False  # older scikit-learn: see _compat
+    return held_out >= max(10, n_classes)
+
+
 class SVM(Family):
     def params(self, problem):
         ps = [Param("C", "float", 1e-2, 1e3, log=True, default=1.0, help="penalty of errors"),
               Param("gamma", "float", 1e-4, 1.0, log=True, default=0.01, help="RBF kernel width")]
         if not problem.is_classification:
             ps.append(Param("epsilon", "float", 1e-3, 1.0, log=True, default=0.1))
-        return ps + [_feature_fraction()] + _class_weight(problem)
+        return ps + selection_params() + _class_weight(problem)
 
     def estimator(self, v, problem, seed):
         if problem.n_rows <= KERNEL_SVM_MAX_ROWS:
@@ -257,7 +222,7 @@ def _forest_params(problem: Problem) -> list[Param]:
         Param("min_samples_leaf", "int", 1, 30, log=True, default=1, help="smallest leaf"),
         Param("criterion", "categorical", choices=criteria, default=criteria[0]),
         Param("cat_encoding", "categorical", choices=("onehot", "ordinal"), default="onehot"),
-    ]
+    ] + selection_params()
 
 
 # Above this many rows the forests' first configuration is made cheaper: deep forests over
@@ -345,7 +310,7 @@ class GradientBoosting(Family):
             Param("max_features", "float", 0.2, 1.0, default=1.0, help="share of columns per split"),
             Param("max_iter", "int", 50, 1000, log=True, default=200,
                   help="boosting rounds (at most; early stopping may end sooner)"),
-        ] + _class_weight(problem)
+        ] + selection_params() + _class_weight(problem)
 
     def defaults(self, problem):
         base = super().defaults(problem)[0]
@@ -370,73 +335,40 @@ class GradientBoosting(Family):
 
 
 class Neural(Family):
-    """Neural architecture search: the architecture (blocks, widths, operations, input encoding)
-    and its training are searched (``jupyter_automl.nn``). PyTorch trains the full space when it
-    is installed; without it scikit-learn's MLP trains a reduced space epoch by epoch. Epochs are
-    the fidelity: a trial is scored after each epoch and weak ones stop early (``_epochs``).
-    """
+    """Multi-layer perceptrons; the architecture (depth and widths) is searched: a small NAS."""
 
     def params(self, problem):
-        backend = neural_backend()
-        space = architecture_space(backend=backend, classification=problem.is_classification,
-                                   per_block=False, has_categorical=False)
-        # the backend is part of the configuration, so a stored one rebuilds the same network
-        return [Param("backend", "categorical", choices=(backend,), default=backend,
-                      help="what trains the network: torch, or scikit-learn's MLP")] \
-            + [Param(**asdict(p)) for p in space]
+        return [
+            Param("n_layers", "int", 1, 3, default=2, help="hidden layers"),
+            Param("units_1", "int", 16, 256, log=True, default=128, help="units in layer 1"),
+            Param("units_2", "int", 16, 256, log=True, default=64,
+                  active=lambda v: v.get("n_layers", 1) >= 2),
+            Param("units_3", "int", 16, 256, log=True, default=32,
+                  active=lambda v: v.get("n_layers", 1) >= 3),
+            Param("activation", "categorical", choices=("relu", "tanh"), default="relu"),
+            Param("alpha", "float", 1e-6, 1e-1, log=True, default=1e-4, help="L2 penalty"),
+            Param("learning_rate_init", "float", 1e-4, 1e-2, log=True, default=1e-3),
+            Param("batch_size", "categorical", choices=(32, 64, 128, 256), default=64),
+        ] + selection_params()
 
     def defaults(self, problem):
-        names = {p.name for p in self.params(problem)}
-        backend = neural_backend()
-        out = []
-        archs = default_architectures(backend=backend, classification=problem.is_classification)
-        # the cheapest first, for an early first result: a plain MLP takes a third of the time
-        # of the eight-member TabM-mini (digits: 2.3 s against 7.7 s a fold)
-        for name in sorted(archs, key=lambda n: DEFAULT_COST.get(n, 9)):
-            arch = archs[name]
-            flat = Architecture.from_dict(arch).to_params(per_block=False)
-            out.append({"backend": backend} | {k: v for k, v in flat.items() if k in names})
-        return out
+        base = super().defaults(problem)[0]
+        return [base | {"units_2": 64}]
 
     def estimator(self, v, problem, seed):
-        backend = v.get("backend", "torch")
-        names = {p.name for p in architecture_space(backend=backend, per_block=False,
-                                                    classification=problem.is_classification,
-                                                    has_categorical=False)}
-        arch = architecture_from_params({k: x for k, x in v.items() if k in names}, backend=backend)
-        epochs = default_max_epochs(problem.splits.min_train_rows, arch.training.batch_size)
-        return make_network(arch.to_dict(), classification=problem.is_classification,
-                            backend=backend, max_epochs=epochs, random_state=seed, n_threads=1)
+        layers = tuple(v[f"units_{i}"] for i in range(1, v["n_layers"] + 1))
+        kwargs = dict(hidden_layer_sizes=layers, activation=v["activation"], alpha=v["alpha"],
+                      learning_rate_init=v["learning_rate_init"], batch_size=v["batch_size"],
+                      early_stopping=_early_stopping_fits(problem), n_iter_no_change=10,
+                      max_iter=200, random_state=seed)
+        if problem.is_classification:
+            return MLPClassifier(**kwargs)
+        return TransformedTargetRegressor(MLPRegressor(**kwargs), transformer=StandardScaler())
 
     def cost_factor(self, v):
-        widths = [v.get(f"block_{i}.width", 256) for i in range(v.get("n_blocks", 3))]
+        widths = [v[f"units_{i}"] for i in range(1, v["n_layers"] + 1)]
         weights = widths[0] * 20 + sum(a * b for a, b in zip(widths, widths[1:], strict=False))
-        return (weights / (128 * 20 + 128 * 128)) ** 0.7 * max(1, v.get("n_heads", 1)) ** 0.3
-
-
-DEFAULT_COST = {"mlp": 1, "mlp_ple": 2, "resnet": 3, "tabm_mini": 4}
-NN_BACKEND_VARIABLE = "JUPYTER_AUTOML_NN_BACKEND"
-MSG_NN_BACKEND = "{var} must be 'auto', 'torch' or 'sklearn'. Got {got!r} instead."
-
-
-def neural_backend() -> str:
-    """The backend the neural family trains with: PyTorch when it imports, else scikit-learn's
-    MLP; the environment variable ``JUPYTER_AUTOML_NN_BACKEND=sklearn`` forces the fallback
-    (``torch`` insists on PyTorch). Without PyTorch a notice says what it would add, once."""
-    wanted = os.environ.get(NN_BACKEND_VARIABLE, "auto")
-    if wanted not in ("auto", "torch", "sklearn"):
-        raise InputError(MSG_NN_BACKEND.format(var=NN_BACKEND_VARIABLE, got=wanted))
-    if wanted != "auto":
-        return wanted
-    best = available_backends()[0]
-    if best != "torch":
-        _torch_notice()
-    return best
-
-
-@functools.cache
-def _torch_notice() -> None:
-    _log.warning("PyTorch is not installed. %s", TORCH_ADDS)
+        return (weights / (128 * 20 + 128 * 64)) ** 0.7 * (64 / v["batch_size"]) ** 0.5
 
 
 FAMILIES: dict[str, Family] = {
@@ -451,12 +383,21 @@ FAMILIES: dict[str, Family] = {
         ExtraTrees("extra_trees", "Extra trees", "trees",
                    "like a random forest with random split points: often smoother", cost=3),
         Neural("neural", "Neural network", "scaled",
-               "neural architecture search: blocks, widths, operations and inputs are searched, "
-               "weak networks stop after a few epochs", cost=4),
+               "multi-layer perceptron; depth and widths are searched", cost=4),
         KNN("knn", "k-nearest neighbours", "scaled", "predicts from the most similar training rows",
             cost=4),
         SVM("svm", "Support vector machine", "scaled",
             "RBF kernel (a kernel approximation on large data)", cost=5),
+        NeuralArchitectureSearch("nas", "Neural architecture search", "scaled",
+                                 "networks whose blocks, widths, operations and inputs are "
+                                 "searched; weak ones stop after a few epochs", cost=6),
     )
 }
 """Every family, cheapest first. ``AutoML(families=[...])`` takes these names."""
+
+OPT_IN_FAMILIES = ("nas",)
+"""Families searched only when named: architecture search takes minutes where the others take
+seconds, so it would slow every default search down."""
+
+DEFAULT_FAMILIES = tuple(name for name in FAMILIES if name not in OPT_IN_FAMILIES)
+"""What ``families=None`` searches."""

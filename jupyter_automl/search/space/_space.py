@@ -9,23 +9,26 @@ from __future__ import annotations
 from typing import Any
 
 import optuna
-from sklearn.feature_selection import SelectPercentile, f_classif, f_regression
 from sklearn.pipeline import Pipeline
 
 from ...exceptions import InputError
 from ...problem import Problem
-from ._families import FAMILIES, LARGE_DATA_ROWS, Family
-from ._params import prefixed, suggest_all, unprefixed, with_defaults
+from ._families import DEFAULT_FAMILIES, FAMILIES, LARGE_DATA_ROWS, Family
+from ._params import Param, prefixed, suggest_all, unprefixed, with_defaults
 from ._preprocessing import build_preprocessor
+from ._selection import SELECTION_PARAMS, with_selection
 
-MSG_FAMILIES = ("The 'families' parameter of AutoML must be None (all) or a non-empty list of "
-                "{valid}. Got {got!r} instead.")
+FEATURE_SEARCHES = ("joint", "off")
+MSG_FEATURE_SEARCH = ("The 'feature_search' parameter of AutoML must be one of {valid}. Got {got!r} "
+                      "instead.")
+MSG_FAMILIES = ("The 'families' parameter of AutoML must be None (the default families) or a "
+                "non-empty list of {valid}. Got {got!r} instead.")
 
 
 def resolve_families(families: object) -> list[Family]:
-    """Validate a ``families`` argument; None means every family."""
+    """Validate a ``families`` argument; None means the default families (not the opt-in "nas")."""
     if families is None:
-        return list(FAMILIES.values())
+        return [FAMILIES[n] for n in DEFAULT_FAMILIES]
     if isinstance(families, str):
         families = [families]
     names = list(families) if isinstance(families, (list, tuple)) else None
@@ -43,15 +46,9 @@ def family_values(problem: Problem, params: dict[str, Any]) -> tuple[Family, dic
 def build_pipeline(problem: Problem, params: dict[str, Any], seed: int = 0, plugin: Any = None) -> Any:
     """The unfitted scikit-learn Pipeline of a configuration (wrapped by ``plugin`` if given)."""
     family, values = family_values(problem, params)
-    steps: list[tuple[str, Any]] = [
-        ("preprocess", build_preprocessor(problem, family.style, seed=seed,
-                                          **family.preprocessing_options(values)))]
-    fraction = values.get("feature_fraction", 1.0)
-    if fraction < 1.0:
-        test = f_classif if problem.is_classification else f_regression
-        steps.append(("select", SelectPercentile(test, percentile=int(round(100 * fraction)))))
-    steps.append(("model", family.estimator(values, problem, seed)))
-    pipeline = Pipeline(steps)
+    preprocess = build_preprocessor(problem, family.style, seed=seed, **family.preprocessing_options(values))
+    pipeline = Pipeline([("preprocess", with_selection(preprocess, values, problem, family.style, seed)),
+                         ("model", family.estimator(values, problem, seed))])
     return pipeline if plugin is None else plugin.wrap(pipeline, params, problem)
 
 
@@ -62,13 +59,27 @@ class SearchSpace:
     ----------
     problem : Problem
     families : list of str or None
-        Names from ``FAMILIES``; None means all of them.
+        Names from ``FAMILIES``; None means ``DEFAULT_FAMILIES`` (all but the opt-in "nas").
+    feature_search : {"joint", "off"}
+        "joint": feature selection (``feature_fraction``, ``selector``) is searched with the
+        family and its hyperparameters; "off": every model sees every column.
     """
 
-    def __init__(self, problem: Problem, families: object = None, plugin: Any = None):
+    def __init__(self, problem: Problem, families: object = None, plugin: Any = None,
+                 feature_search: str = "joint"):
+        if feature_search not in FEATURE_SEARCHES:
+            raise InputError(MSG_FEATURE_SEARCH.format(valid=list(FEATURE_SEARCHES), got=feature_search))
         self.problem = problem
         self.families = resolve_families(families)
         self.plugin = plugin
+        self.feature_search = feature_search
+
+    def params(self, family: Family) -> list[Param]:
+        """The params searched for ``family``: without the selection choices when it is off."""
+        params = family.params(self.problem)
+        if self.feature_search == "off":
+            params = [p for p in params if p.name not in SELECTION_PARAMS]
+        return params
 
     @property
     def family_names(self) -> list[str]:
@@ -78,7 +89,7 @@ class SearchSpace:
         """Sample a configuration (define-by-run: only the chosen family's params exist)."""
         name = trial.suggest_categorical("family", self.family_names)
         family = FAMILIES[name]
-        suggest_all(family.params(self.problem), trial, name)
+        suggest_all(self.params(family), trial, name)
         if self.plugin is not None:
             self.plugin.suggest(trial, dict(trial.params))
         return dict(trial.params)
@@ -102,4 +113,4 @@ class SearchSpace:
     def describe(self) -> list[dict[str, Any]]:
         """A JSON-able description of the space, for the UI and reports."""
         return [{"name": f.name, "label": f.label, "help": f.help,
-                 "params": [p.describe() for p in f.params(self.problem)]} for f in self.families]
+                 "params": [p.describe() for p in self.params(f)]} for f in self.families]

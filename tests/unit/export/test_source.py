@@ -35,12 +35,6 @@ def rebuild(obj):
 def test_every_family_is_rebuilt_with_public_imports(fitted_models):
     models, _, _ = fitted_models
     for model in models:
-        if isinstance(model, Pipeline) and hasattr(model[-1], "iter_epochs"):
-            # a network of the neural family: no script can rebuild it without jupyter_automl
-            # yet, so export_code says to save the model instead (not a broken script)
-            with pytest.raises(SourceError, match="Keep the fitted model with automl.save"):
-                rebuild(model)
-            continue
         built, lines = rebuild(model)
         assert same(built, model), type(model).__name__
         assert not any("._" in line or " _" in line.split("import")[-1] for line in lines), lines

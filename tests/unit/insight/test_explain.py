@@ -88,16 +88,30 @@ def test_exact_values_of_a_regression_ensemble_are_combined_by_weight():
     np.testing.assert_allclose(result.output_values, ensemble.predict(X.head(25)), rtol=1e-9)
 
 
-def test_a_classification_ensemble_mixing_spaces_is_explained_by_permutation():
+def test_a_classification_ensemble_is_explained_exactly_in_probability_space():
     linear, X, y = _fit("binary", "linear")
     boosting, _, _ = _fit("binary", "gradient_boosting")
     ensemble = WeightedEnsembleClassifier([("a", linear.best_pipeline_), ("b", boosting.best_pipeline_)],
-                                          weights=[0.5, 0.5], prefit=True).fit(X, y)
+                                          weights=[0.3, 0.7], prefit=True).fit(X, y)
     X = X.drop(columns="row_id")
     result = explain(ensemble, X.head(10), problem=linear.problem_)
-    assert result.method == "permutation" and result.space == "probability"
+    assert result.method == "ensemble of exact values" and result.space == "probability"
     np.testing.assert_allclose(result.output_values, ensemble.predict_proba(X.head(10))[:, 1], atol=1e-9)
-    assert any("background rows" in n for n in result.notes)
+    assert any("interventional" in n and "background rows" in n for n in result.notes)
+    forced = explain(ensemble, X.head(10), problem=linear.problem_, method="permutation")
+    assert forced.method == "permutation"
+
+
+def test_an_ensemble_with_a_member_without_exact_route_mixes_exact_values_and_permutation():
+    boosting, X, y = _fit("binary", "gradient_boosting")
+    knn, _, _ = _fit("binary", "knn")
+    ensemble = WeightedEnsembleClassifier([("a", boosting.best_pipeline_), ("b", knn.best_pipeline_)],
+                                          weights=[0.8, 0.2], prefit=True).fit(X, y)
+    X = X.drop(columns="row_id")
+    result = explain(ensemble, X.head(12), problem=boosting.problem_)
+    assert result.method == "ensemble: exact values and permutation"
+    np.testing.assert_allclose(result.output_values, ensemble.predict_proba(X.head(12))[:, 1], atol=1e-9)
+    assert any(n.startswith("Members KNeighborsClassifier (weight 0.20") for n in result.notes)
 
 
 def test_time_bound_samples_rows_and_says_so():

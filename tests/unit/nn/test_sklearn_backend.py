@@ -113,7 +113,7 @@ def test_nas_without_torch_uses_the_fallback():
         except ImportError as exc:
             print("network:", "jupyter_automl[torch]" in str(exc))
         print(sorted(m for m in sys.modules if m.split(".")[0] in ("torch", "safetensors")))
-        # the engine's NAS mode trains the fallback, and says once what PyTorch would add
+        # the engine's "nas" family trains the fallback, and says once what PyTorch would add
         import logging
         import pandas as pd
         from jupyter_automl import AutoML
@@ -121,10 +121,13 @@ def test_nas_without_torch_uses_the_fallback():
         handler = logging.Handler()
         handler.emit = lambda record: logged.append(record.getMessage())
         logging.getLogger("jupyter_automl").addHandler(handler)
+        AutoML(time_budget=None, n_trials=2, seed=0, executor="sync", storage="memory",
+               ensemble=False, cv=2).fit(pd.DataFrame(X), y)
+        print("default search:", [m for m in logged if "PyTorch" in m])  # "nas" is opt-in
         automl = AutoML(time_budget=None, n_trials=2, seed=0, executor="sync", storage="memory",
-                        families=["neural"], ensemble=False, cv=2).fit(pd.DataFrame(X), y)
+                        families=["nas"], ensemble=False, cv=2).fit(pd.DataFrame(X), y)
         print(type(automl.best_pipeline_.steps[-1][1]).__name__,
-              automl.leaderboard()["params"].iloc[0]["neural.backend"])
+              automl.leaderboard()["params"].iloc[0]["nas.backend"])
         print([m.split(". ")[0] for m in logged if "PyTorch" in m],
               any('pip install "jupyter_automl[torch]"' in m for m in logged))
     """)
@@ -136,6 +139,7 @@ def test_nas_without_torch_uses_the_fallback():
         'pip install "jupyter_automl[torch]"',
         "network: True",
         "[]",
+        "default search: []",
         "SklearnNetClassifier sklearn",
         "['PyTorch is not installed'] True",
     ]

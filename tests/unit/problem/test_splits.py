@@ -102,3 +102,25 @@ def test_problem_records_the_scheme():
 def test_bad_cv_is_refused(cv):
     with pytest.raises(InputError, match=filled(MSG_CV, got=cv)):
         make_splits(_labels({"a": 10, "b": 10}), "binary", cv, seed=0)
+
+
+def test_large_tables_get_row_rungs_nested_in_one_holdout():
+    y = _labels({"a": 200_000, "b": 100_000})
+    splits = make_splits(y, "binary", "auto", seed=0)
+    assert (splits.kind, splits.n_folds) == ("rows", 3)
+    (tr0, va0), (tr1, va1), (tr2, va2) = splits.folds
+    assert (len(tr2), len(va2)) == (240_000, 60_000)  # the last rung is the whole 20% holdout
+    assert [len(tr0), len(tr1)] == [26_667, 80_000]  # a ninth, a third
+    assert set(tr0) <= set(tr1) <= set(tr2) and set(va0) <= set(va1) <= set(va2)
+    assert not set(tr2) & set(va2)
+    assert "26,667, then 80,000, then 240,000 rows" in splits.reason
+    assert splits.scored_folds == splits.folds[-1:] and splits.trial_scores([0.7, 0.8, 0.9]) == [0.9]
+    assert 0.3 < np.mean(y[tr0] == "b") < 0.37  # a random subsample keeps the class shares
+
+
+def test_a_holdout_you_choose_or_a_small_table_has_no_rungs():
+    big = _labels({"a": 80_000, "b": 70_000})
+    assert make_splits(big, "binary", "holdout", seed=0).kind == "holdout"
+    assert make_splits(big, "binary", "auto", seed=0).n_folds == 3  # 120,000 training rows: 3 rungs
+    kfold = make_splits(_labels({"a": 50, "b": 50}), "binary", 5, seed=0)
+    assert kfold.trial_scores([0.1, 0.2]) == [0.1, 0.2] and kfold.scored_folds == kfold.folds

@@ -31,7 +31,7 @@ def _rare(n=400, seed=0):
 
 
 @pytest.mark.parametrize("name, sk", [
-    ("f1", lambda t, l: skm.f1_score(t, l)),
+    ("f1", lambda truth, labels: skm.f1_score(truth, labels)),
     ("accuracy", skm.accuracy_score),
     ("balanced_accuracy", skm.balanced_accuracy_score),
 ])

@@ -1,20 +1,18 @@
-"""Epoch-level pruning of neural trials on a real dataset (scikit-learn's digits): the rung rule,
-a weak network stopped at the first rung inside its unit of work, and a real search that records
-the epoch a network stopped at, and why, in the leaderboard, its events and the Optuna study."""
+"""Epoch-level pruning of the "nas" family's networks: the rung rule, a weak network stopped at the
+first rung inside its unit of work (scikit-learn's digits), and a search on a small table that
+records the epoch a network stopped at, and why, in the leaderboard, its events and the Optuna
+study; a default search leaves the opt-in family out."""
 
 from __future__ import annotations
-
-import re
 
 import numpy as np
 import pytest
 from sklearn.datasets import load_digits
 
 from jupyter_automl import AutoML
-from jupyter_automl.events import FoldScored, TrialPruned
+from jupyter_automl.events import FoldScored, SearchStarted, TrialPruned
 from jupyter_automl.problem import analyze
 from jupyter_automl.search._epochs import (
-    EPOCH_STEP,
     UNIT_OPTION,
     Rung,
     rung_thresholds,
@@ -23,12 +21,14 @@ from jupyter_automl.search._epochs import (
 )
 from jupyter_automl.search._objective import TrainingData, run_fold
 from jupyter_automl.search._trials import TrialRecord
-from jupyter_automl.search.space import SearchSpace
-from jupyter_automl.search.space._families import NN_BACKEND_VARIABLE
+from jupyter_automl.search.space import DEFAULT_FAMILIES, SearchSpace
+from jupyter_automl.search.space._nas import NN_BACKEND_VARIABLE
+
+from .._data import FRAMES
 
 # a network that cannot learn much in 3 epochs: plain SGD at a tiny learning rate, 16 units
-WEAK = {"neural.n_blocks": 1, "neural.block_0.width": 16, "neural.lr": 1e-4,
-        "neural.optimizer": "sgd", "neural.schedule": "constant", "neural.n_heads": 1}
+WEAK = {"nas.n_blocks": 1, "nas.block_0.width": 16, "nas.lr": 1e-4,
+        "nas.optimizer": "sgd", "nas.schedule": "constant", "nas.n_heads": 1}
 
 
 def _digits(n_rows=450):
@@ -53,7 +53,7 @@ def test_rungs_keep_the_best_third_once_three_networks_reached_them():
 def test_a_weak_network_stops_at_the_first_rung_and_a_strong_one_trains_on(backend, monkeypatch):
     monkeypatch.setenv(NN_BACKEND_VARIABLE, backend)
     data = _digits()
-    space = SearchSpace(data.problem, ["neural"])
+    space = SearchSpace(data.problem, ["nas"])
     records = []
     for number, config in enumerate(space.default_configs()[:3]):
         result = run_fold(data, config, 0)
@@ -74,30 +74,38 @@ def test_a_weak_network_stops_at_the_first_rung_and_a_strong_one_trains_on(backe
     assert with_rungs(weak, 1, records, data.problem.metric) is weak  # later folds: no rungs
 
 
-@pytest.mark.filterwarnings("ignore::jupyter_automl.exceptions.DataWarning")  # blank pixels
-def test_a_search_records_the_epoch_a_network_was_pruned_at_and_why():
-    X, y = load_digits(return_X_y=True, as_frame=True)
-    automl = AutoML(time_budget=None, n_trials=9, seed=0, executor="sync", storage="memory",
-                    families=["neural"], ensemble=False, cv=3, sampler="random")
-    automl.fit(X.iloc[:450], y.iloc[:450])
+@pytest.mark.parametrize("backend", ["sklearn", "torch"])
+def test_a_nas_search_on_a_small_table_shows_where_pruned_networks_stopped(backend, monkeypatch):
+    monkeypatch.setenv(NN_BACKEND_VARIABLE, backend)
+    X, y = FRAMES["multiclass"](90)
+    automl = AutoML(families=["nas"], n_trials=5, executor="sync", time_budget=None, seed=0,
+                    storage="memory", ensemble=False, cv=2, sampler="random")
+    automl.fit(X, y)
     events = automl.handle_.events()
-    seen = [e for e in events if isinstance(e, FoldScored)]
-    pruned_events = [e for e in events if isinstance(e, TrialPruned)]
     board = automl.leaderboard()
-    assert "epochs" in board
+    assert set(board["family"]) == {"nas"} and len(board) == 5
     finished = board[board["status"] == "finished"]
-    assert (finished["epochs"] == 100).any()
-    pruned = board[board["reason"].str.startswith("pruned at epoch")]
+    assert len(finished) >= 3 and (finished["epochs"] == 100).all()  # the defaults train to the end
+    pruned = board[board["status"] == "pruned"]
     assert len(pruned) >= 1, board[["trial", "status", "epochs", "reason"]]
-    assert (pruned["status"] == "pruned").all()
-    for _, row in pruned.iterrows():
-        assert re.match(rf"pruned at epoch {row['epochs']} of (\d+) \(fold 1\)", row["reason"])
-        assert row["epochs"] < int(re.match(r".* of (\d+)", row["reason"]).group(1))
-    assert {e.trial_number for e in pruned_events} >= set(pruned["trial"])
-    assert all(len(e.epoch_scores) >= 3 for e in seen)  # every fold event carries its curve
-    # Optuna holds each network's first-fold curve at steps EPOCH_STEP + epoch
+    for _, row in pruned.iterrows():  # the epoch it stopped at, in its own column and its reason
+        assert row["epochs"] in (3, 9, 27, 81)
+        assert row["reason"].startswith(f"pruned at epoch {row['epochs']} of 100 (fold 1): ")
+    assert {e.trial_number for e in events if isinstance(e, TrialPruned)} == set(pruned["trial"])
+    assert all(len(e.epoch_scores) >= 3 for e in events if isinstance(e, FoldScored))
+    # the Optuna trial keeps the first fold's curve as a user attribute, not as intermediate
+    # values (those would make the fold-level pruner judge later folds by the last epoch)
     trial = automl.handle_.study.trials[int(pruned["trial"].iloc[0])]
-    steps = sorted(s for s in trial.intermediate_values if s > EPOCH_STEP)
-    assert steps == list(range(EPOCH_STEP + 1, EPOCH_STEP + 1 + int(pruned["epochs"].iloc[0])))
-    assert trial.user_attrs["epochs"] == pruned["epochs"].iloc[0]
-    assert np.isfinite(automl.score(X.iloc[450:600], y.iloc[450:600]))
+    assert len(trial.user_attrs["epoch_scores"]) == trial.user_attrs["epochs"] == pruned["epochs"].iloc[0]
+    assert all(step < 2 for step in trial.intermediate_values)  # fold steps only
+    assert np.isfinite(automl.score(X, y))
+
+
+def test_a_default_search_leaves_architecture_search_out():
+    X, y = FRAMES["binary"]()
+    automl = AutoML(n_trials=2, executor="sync", time_budget=None, storage="memory",
+                    ensemble=False, cv=2)
+    assert automl.families is None
+    automl.fit(X, y)
+    [started] = [e for e in automl.handle_.events() if isinstance(e, SearchStarted)]
+    assert started.families == list(DEFAULT_FAMILIES) and "nas" not in started.families

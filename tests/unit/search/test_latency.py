@@ -8,7 +8,12 @@ import pytest
 
 from jupyter_automl.exceptions import InputError
 from jupyter_automl.problem import SECONDARY
-from jupyter_automl.search._latency import MSG_TOLERANCE, faster_trial, trim_to_latency, within_latency
+from jupyter_automl.search._latency import (
+    MSG_TOLERANCE,
+    faster_trial,
+    trim_to_latency,
+    within_latency,
+)
 from jupyter_automl.search._trials import MSG_SORT_BY, TrialRecord
 
 from .._data import binary_frame, regression_frame
@@ -89,3 +94,14 @@ def test_select_faster_makes_the_fast_trial_the_model():
     assert automl.best_trial_ == int(fastest["trial"])
     assert "the fastest within 100% of the best score" in automl.search_.description
     assert automl.predict_proba(X).shape == (len(X), 2)
+
+
+def test_no_single_trial_close_to_an_ensemble_is_a_clear_error():
+    # the model's score is an ensemble's, above every trial's: nothing within 1 % of it
+    from jupyter_automl.search._latency import MSG_NONE_CLOSE, pick_faster
+
+    with pytest.raises(InputError) as info:
+        pick_faster([0, 1], [0.70, 0.71], [5.0, 9.0], best_score=0.80, greater_is_better=True,
+                    tolerance=0.01)
+    assert str(info.value) == MSG_NONE_CLOSE.format(tolerance=0.01, best=0.80)
+    assert pick_faster([0, 1], [0.70, 0.79], [5.0, 9.0], 0.80, True, 0.02) == 1

@@ -6,8 +6,6 @@ import logging
 import threading
 import warnings
 
-import pytest
-
 from jupyter_automl.search._quiet import search_warnings_logged
 
 
@@ -29,7 +27,7 @@ def test_a_search_threads_warning_is_logged_and_not_shown(shown, caplog):
 
 def test_other_threads_warnings_are_still_shown(shown):
     with search_warnings_logged():
-        warnings.warn("the user's own warning", UserWarning)
+        warnings.warn("the user's own warning", UserWarning, stacklevel=1)
         _warn_in_thread("MainWorker", "another thread of the user")
     assert shown == ["the user's own warning", "another thread of the user"]
 

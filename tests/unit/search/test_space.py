@@ -11,11 +11,18 @@ import pytest
 from sklearn.compose import ColumnTransformer
 from sklearn.pipeline import Pipeline
 
+from jupyter_automl._compat import mlp_early_stopping_handles
 from jupyter_automl.exceptions import InputError
 from jupyter_automl.problem import analyze
 from jupyter_automl.search._objective import predict_aligned
-from jupyter_automl.search.space import FAMILIES, SearchSpace, build_pipeline, resolve_families
-from jupyter_automl.search.space._families import NN_BACKEND_VARIABLE
+from jupyter_automl.search.space import (
+    DEFAULT_FAMILIES,
+    FAMILIES,
+    SearchSpace,
+    build_pipeline,
+    resolve_families,
+)
+from jupyter_automl.search.space._nas import NN_BACKEND_VARIABLE
 from jupyter_automl.search.space._space import MSG_FAMILIES
 
 from .._data import FRAMES
@@ -101,11 +108,15 @@ def test_each_categorical_date_and_text_column_has_its_own_transformer(problem_d
         assert used == {c.name for c in problem.used_columns}
 
 
-def test_feature_fraction_adds_a_selection_step(problem_data):
+def test_feature_fraction_wraps_the_preprocessing_in_a_selection(problem_data):
+    from jupyter_automl.estimators import SelectColumnGroups
+
     problem, X, y = problem_data
     config = SearchSpace(problem, ["linear"]).default_configs()[0] | {"linear.feature_fraction": 0.5}
     model = build_pipeline(problem, config)
-    assert [name for name, _ in model.steps] == ["preprocess", "select", "model"]
+    assert [name for name, _ in model.steps] == ["preprocess", "model"]
+    assert isinstance(model.steps[0][1], SelectColumnGroups)
+    assert model.steps[0][1].method == "f_test"  # what a configuration without a selector meant
     model.fit(X, y)
 
 
@@ -114,15 +125,15 @@ def test_defaults_come_cheapest_first_and_cover_every_family(problem_data):
     configs = SearchSpace(problem).default_configs()
     families = [c["family"] for c in configs]
     assert families[0] == "linear"
-    assert set(families) == set(FAMILIES)
-    first_rank = families[:len(FAMILIES)]
+    assert set(families) == set(DEFAULT_FAMILIES) == set(FAMILIES) - {"nas"}
+    first_rank = families[:len(DEFAULT_FAMILIES)]
     assert sorted(first_rank, key=lambda f: FAMILIES[f].cost) == first_rank
 
 
 def test_describe_is_json(problem_data):
     problem, _, _ = problem_data
     described = json.loads(json.dumps(SearchSpace(problem).describe()))
-    assert [d["name"] for d in described] == list(FAMILIES)
+    assert [d["name"] for d in described] == list(DEFAULT_FAMILIES)
     for d in described:
         assert d["label"] and d["help"] and d["params"]
         for p in d["params"]:
@@ -145,15 +156,23 @@ def test_conditional_params_only_when_active():
         if params["family"] == "linear":
             assert ("linear.l1_ratio" in params) == (params["linear.model"] == "elasticnet")
         else:
-            n = params["neural.n_blocks"]
-            assert all((f"neural.block_{i}.width" in params) == (i < n) for i in range(8))
+            n = params["neural.n_layers"]
+            assert all((f"neural.units_{i}" in params) == (i <= n) for i in (1, 2, 3))
     assert {p["family"] for p in seen} == {"linear", "neural"}
 
 
 def test_families_subset_keeps_the_canonical_order():
     assert [f.name for f in resolve_families(["svm", "linear"])] == ["linear", "svm"]
     assert [f.name for f in resolve_families("knn")] == ["knn"]
-    assert len(resolve_families(None)) == len(FAMILIES)
+    assert [f.name for f in resolve_families(None)] == list(DEFAULT_FAMILIES)
+    assert [f.name for f in resolve_families(["nas", "linear"])] == ["linear", "nas"]
+
+
+def test_architecture_search_is_opt_in():
+    assert "nas" in FAMILIES and "nas" not in DEFAULT_FAMILIES
+    assert "neural" in DEFAULT_FAMILIES  # the cheap scikit-learn MLP stays in the default search
+    with pytest.raises(InputError, match="'nas'"):
+        resolve_families(["nass"])  # the message lists every family, the opt-in one too
 
 
 @pytest.mark.parametrize("families", [[], ["xgboost"], ["linear", "lgbm"], 3, {"linear": 1}])
@@ -197,13 +216,26 @@ def test_knn_never_asks_for_more_neighbours_than_a_training_fold_has():
     assert predict_aligned(model, X.iloc[valid], problem).shape == (len(valid), len(problem.classes))
 
 
+@pytest.mark.filterwarnings("ignore::UserWarning")  # tiny data: batch clipped, not converged
+@pytest.mark.parametrize(("n_rows", "stops_early"), [(24, False), (300, True)])
+def test_neural_stops_early_only_with_enough_rows_to_hold_out(n_rows, stops_early):
+    problem, X, y = _small_problem(n_rows, cv=2)
+    [config] = SearchSpace(problem, ["neural"]).default_configs()
+    model = build_pipeline(problem, config, seed=0)
+    mlp = model.named_steps["model"]
+    # (older scikit-learn cannot stop early on text labels like these: _compat)
+    assert mlp.early_stopping is (stops_early and mlp_early_stopping_handles(problem.classes))
+    train, _ = problem.splits.folds[0]
+    model.fit(X.iloc[train], y[train])  # 12 rows, 3 classes: a 10 % hold-out could not be stratified
+
+
 @pytest.mark.parametrize("n_rows", [24, 300])
 @pytest.mark.parametrize("backend", ["torch", "sklearn"])
-def test_neural_defaults_are_networks_of_the_chosen_backend(n_rows, backend, monkeypatch):
+def test_nas_defaults_are_networks_of_the_chosen_backend(n_rows, backend, monkeypatch):
     monkeypatch.setenv(NN_BACKEND_VARIABLE, backend)
     problem, X, y = _small_problem(n_rows, cv=2)
-    configs = SearchSpace(problem, ["neural"]).default_configs()
-    assert len(configs) >= 3 and all(c["neural.backend"] == backend for c in configs)
+    configs = SearchSpace(problem, ["nas"]).default_configs()
+    assert len(configs) >= 3 and all(c["nas.backend"] == backend for c in configs)
     model = build_pipeline(problem, configs[0], seed=0)
     net = model.named_steps["model"]
     assert type(net).__name__ == ("TabularNetClassifier" if backend == "torch" else "SklearnNetClassifier")
@@ -213,8 +245,19 @@ def test_neural_defaults_are_networks_of_the_chosen_backend(n_rows, backend, mon
     assert predict_aligned(model, X.iloc[valid], problem).shape == (len(valid), len(problem.classes))
 
 
+def test_nas_conditional_params_only_when_active():
+    X, y = FRAMES["regression"]()
+    problem, _, _ = analyze(X, y, check_leakage=False)
+    space = SearchSpace(problem, ["nas"])
+    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
+    for _ in range(10):
+        params = space.suggest(study.ask())
+        n = params["nas.n_blocks"]
+        assert all((f"nas.block_{i}.width" in params) == (i < n) for i in range(8))
+
+
 def test_a_bad_network_backend_setting_is_refused(monkeypatch):
     monkeypatch.setenv(NN_BACKEND_VARIABLE, "jax")
     problem, _, _ = _small_problem()
     with pytest.raises(InputError, match="JUPYTER_AUTOML_NN_BACKEND must be"):
-        SearchSpace(problem, ["neural"]).default_configs()
+        SearchSpace(problem, ["nas"]).default_configs()

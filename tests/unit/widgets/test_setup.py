@@ -8,7 +8,7 @@ import pytest
 
 from jupyter_automl.datasets import load_frame
 from jupyter_automl.exceptions import InputError
-from jupyter_automl.search.space import FAMILIES
+from jupyter_automl.search.space import DEFAULT_FAMILIES, FAMILIES
 from jupyter_automl.widgets import _setup
 from jupyter_automl.widgets._setup import (
     DEFAULT_SETTINGS,
@@ -24,7 +24,8 @@ from jupyter_automl.widgets._setup import (
 def test_default_settings_give_the_quick_look_search():
     kwargs = automl_kwargs(DEFAULT_SETTINGS, runs_dir="runs")
     assert kwargs["time_budget"] == 15 and kwargs["n_trials"] is None
-    assert kwargs["families"] == list(FAMILIES) and "neural" in kwargs["families"]
+    assert kwargs["families"] == list(DEFAULT_FAMILIES) and "neural" in kwargs["families"]
+    assert "nas" not in kwargs["families"]  # architecture search is listed but unchecked
     assert kwargs["runs_dir"] == "runs" and "storage" not in kwargs and "study_name" not in kwargs
 
 
@@ -54,8 +55,15 @@ def test_storage_resume_and_validation_map_onto_automl():
 def test_summary_line_says_what_the_search_will_do():
     line = summary_line(DEFAULT_SETTINGS | {"families": ["linear", "neural"], "n_trials": 20}, 1000)
     assert line == ("Search linear model, neural network for up to 15 s and at most 20 trials with "
-                    "Bayesian (TPE); 20% of the rows (200) are kept aside to test the chosen model.")
+                    "Bayesian (TPE), starting with what worked on similar data; 20% of the rows (200) "
+                    "are kept aside to test the chosen model.")
     assert "no rows kept aside" in summary_line(DEFAULT_SETTINGS | {"holdout": 0}, 1000)
+    assert "similar data" not in summary_line(DEFAULT_SETTINGS | {"warm_start": False}, 1000)
+
+
+def test_warm_start_is_on_unless_switched_off():
+    assert automl_kwargs(DEFAULT_SETTINGS, runs_dir="r")["warm_start"] is True
+    assert automl_kwargs(DEFAULT_SETTINGS | {"warm_start": False}, runs_dir="r")["warm_start"] is False
 
 
 def test_search_part_lists_every_choice_and_reports_errors():
@@ -64,7 +72,11 @@ def test_search_part_lists_every_choice_and_reports_errors():
     assert [p["name"] for p in part["presets"]] == ["quick", "balanced", "best"]
     assert [p["time_budget"] for p in part["presets"]] == [15, 60, 300]
     assert {s["name"] for s in part["samplers"]} == {"tpe", "random", "evolutionary", "cmaes"}
-    assert part["error"] is None and part["summary"].startswith("Search every model family")
+    assert part["error"] is None and part["summary"].startswith(
+        "Search every model family except neural architecture search ")
+    everything = search_part(DEFAULT_SETTINGS | {"families": list(FAMILIES)}, n_rows=500,
+                             studies=[], fairness_available=False)
+    assert everything["summary"].startswith("Search every model family for")
     broken = search_part(DEFAULT_SETTINGS | {"families": []}, n_rows=500, studies=[],
                          fairness_available=False)
     assert broken["error"] == _setup.MSG_FAMILIES and broken["summary"] is None

@@ -74,8 +74,9 @@ def test_exclude_and_reset(runs, tmp_path):
 
 
 def test_a_study_without_the_attr_or_a_broken_file_is_skipped(tmp_path):
-    AutoML(time_budget=None, n_trials=3, families=["linear"], runs_dir=str(tmp_path),
-           executor="sync", cv=2, study_name="plain", ensemble=False).fit(*binary_frame(60))
+    (tmp_path / "plain").mkdir()  # a study another tool wrote there: no meta-features
+    plain = optuna.create_study(study_name="plain", storage=f"sqlite:///{tmp_path / 'plain' / 'study.db'}")
+    plain.optimize(lambda trial: trial.suggest_float("x", 0, 1), n_trials=3)
     (tmp_path / "broken").mkdir()
     (tmp_path / "broken" / "study.db").write_bytes(b"not a database")
     history = read_history(tmp_path)

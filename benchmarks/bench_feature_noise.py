@@ -1,0 +1,170 @@
+"""Does the search defend itself against irrelevant columns? (issue 15, the noise measurement)
+
+    .venv/bin/python benchmarks/bench_feature_noise.py                       # pima_diabetes, 40 s, seeds 0 1 2
+    .venv/bin/python benchmarks/bench_feature_noise.py --datasets ionosphere --budget 20 --seeds 0
+
+For each dataset and seed, four runs, each in a fresh process on the 75/25 split of ``_protocol``:
+``AutoML(task, matched metric, time_budget=B, seed, storage="memory", feature_search=S)`` with
+S = "off" (every model sees every column: the search as it was before feature selection was a
+search choice) and S = "joint" (selection searched with the model), on the clean table and on the
+table with ``--noise`` added columns: half Gaussian, half shuffled copies of real numeric columns
+(the same values, no link to the target). The noise is drawn once per seed over all rows, so
+train and test get the same columns. Reported: the test score (ROC AUC for binary), fit seconds,
+finished trials, and how many noise columns the final model still reads. Medians over seeds.
+Results: ``--out``/results.jsonl (appended) and results.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from _protocol import DEFAULT_DATASETS_DIR, PRIMARY, TEST_SIZE, Split, load_module, score
+from sklearn.model_selection import train_test_split
+
+HERE = Path(__file__).resolve().parent
+STRATEGIES = ("off", "joint")
+NOISE_PREFIXES = ("noise_gauss_", "noise_shuffled_")
+
+
+def add_noise(X: pd.DataFrame, n: int, seed: int) -> pd.DataFrame:
+    """``X`` with ``n`` irrelevant columns appended: Gaussian, and shuffled copies of numeric columns."""
+    rng = np.random.default_rng(1000 + seed)
+    numeric = [c for c in X.columns if pd.api.types.is_numeric_dtype(X[c])] or list(X.columns)
+    half = n // 2
+    noise = {f"{NOISE_PREFIXES[0]}{i}": rng.normal(size=len(X)) for i in range(half)}
+    for i in range(n - half):
+        source = X[numeric[i % len(numeric)]].to_numpy()
+        noise[f"{NOISE_PREFIXES[1]}{i}"] = rng.permutation(source)
+    return pd.concat([X, pd.DataFrame(noise, index=X.index)], axis=1)
+
+
+def load_noisy_split(name: str, seed: int, n_noise: int, datasets_dir: Path) -> Split:
+    X, y, meta = load_module(datasets_dir).load(name)
+    if n_noise:
+        X = add_noise(X, n_noise, seed)
+    classification = meta["task"] != "regression"
+    train, test = train_test_split(np.arange(len(y)), test_size=TEST_SIZE, random_state=seed,
+                                   stratify=y if classification else None)
+    labels = sorted(pd.unique(y).tolist()) if classification else []
+    return Split(X.iloc[train], X.iloc[test], y.iloc[train], y.iloc[test], meta, labels)
+
+
+def run_one(args: argparse.Namespace) -> dict:
+    """One run, in this (fresh) process."""
+    from jupyter_automl import AutoML
+    from jupyter_automl.search.space import kept_columns
+
+    split = load_noisy_split(args.dataset, args.seed, args.noise, args.datasets_dir)
+    kwargs = {"positive_class": split.meta["positive_class"]} if split.task == "binary" else {}
+    automl = AutoML(task=split.task, metric=PRIMARY[split.task], time_budget=args.budget,
+                    seed=args.seed, storage="memory", feature_search=args.strategy, **kwargs)
+    t0 = time.monotonic()
+    automl.fit(split.X_train, split.y_train)
+    fit_s = time.monotonic() - t0
+    pred = automl.predict(split.X_test)
+    proba = automl.predict_proba(split.X_test) if split.task != "regression" else None
+    kept = kept_columns(automl.best_pipeline_)
+    board = automl.leaderboard()
+    columns = list(split.X_train.columns)
+    kept = columns if kept is None else kept
+    n_noise_kept = sum(str(c).startswith(NOISE_PREFIXES) for c in kept)
+    return score(split, proba, pred, getattr(automl, "classes_", None)) | {
+        "fit_s": round(fit_s, 2), "n_finished": int((board["status"] == "finished").sum()),
+        "n_columns": len(columns), "n_kept": len(kept), "n_noise_kept": n_noise_kept,
+        "model": automl.search_.description}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--datasets", nargs="+", default=["pima_diabetes"])
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
+    parser.add_argument("--budget", type=float, default=40.0)
+    parser.add_argument("--noise", type=int, default=40)
+    parser.add_argument("--strategies", nargs="+", default=list(STRATEGIES))
+    parser.add_argument("--datasets-dir", type=Path, default=DEFAULT_DATASETS_DIR)
+    parser.add_argument("--out", type=Path, default=HERE / "results" / "feature-noise")
+    # one run in this process (how the parent starts each run)
+    parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--dataset", help=argparse.SUPPRESS)
+    parser.add_argument("--seed", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--strategy", help=argparse.SUPPRESS)
+    parser.add_argument("--result", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.one:
+        args.result.write_text(json.dumps(run_one(args)))
+        return 0
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    jsonl = args.out / "results.jsonl"
+    rows = []
+    for seed in args.seeds:
+        for dataset in args.datasets:
+            for strategy in args.strategies:
+                for noise in (0, args.noise):
+                    rows.append(_spawn(args, dataset, seed, strategy, noise))
+                    with jsonl.open("a") as f:
+                        f.write(json.dumps(rows[-1]) + "\n")
+                    print(json.dumps(rows[-1]), flush=True)
+    table = render(rows, args)
+    (args.out / "results.md").write_text(table)
+    print(table)
+    return 0
+
+
+def _spawn(args, dataset: str, seed: int, strategy: str, noise: int) -> dict:
+    result = args.out / f"one-{dataset}-{seed}-{strategy}-{noise}.json"
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--one", "--dataset", dataset, "--seed",
+           str(seed), "--strategy", strategy, "--budget", str(args.budget), "--noise", str(noise),
+           "--datasets-dir", str(args.datasets_dir), "--result", str(result)]
+    row = {"dataset": dataset, "seed": seed, "strategy": strategy, "noise": noise,
+           "budget": args.budget, "load_at_start": round(os.getloadavg()[0], 2)}
+    t0 = time.monotonic()
+    done = subprocess.run(cmd, capture_output=True, text=True, cwd=HERE, timeout=3 * args.budget + 300)
+    row["process_s"] = round(time.monotonic() - t0, 1)
+    if done.returncode != 0 or not result.exists():
+        return row | {"status": "failed", "error": done.stderr[-2000:]}
+    return row | {"status": "ok"} | json.loads(result.read_text())
+
+
+def _median(rows: list[dict], key: str) -> float | None:
+    values = [r[key] for r in rows if r.get("status") == "ok" and r.get(key) is not None]
+    return statistics.median(values) if values else None
+
+
+def render(rows: list[dict], args) -> str:
+    lines = [f"Budget {args.budget:g} s, {args.noise} noise columns, seeds {args.seeds} (medians).", "",
+             "| dataset | feature_search | clean score | noisy score | loss | noisy fit s | "
+             "noise cols kept | cols kept / total | trials clean / noisy |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for dataset in args.datasets:
+        for strategy in args.strategies:
+            clean = [r for r in rows if (r["dataset"], r["strategy"], r["noise"]) == (dataset, strategy, 0)]
+            noisy = [r for r in rows if (r["dataset"], r["strategy"], r["noise"]) == (dataset, strategy,
+                                                                                       args.noise)]
+            c, n = _median(clean, "primary"), _median(noisy, "primary")
+            loss = None if c is None or n is None else c - n
+            fmt = lambda v, d=4: "-" if v is None else f"{v:.{d}f}"  # noqa: E731
+            lines.append(f"| {dataset} | {strategy} | {fmt(c)} | {fmt(n)} | {fmt(loss)} | "
+                         f"{fmt(_median(noisy, 'fit_s'), 1)} | {fmt(_median(noisy, 'n_noise_kept'), 1)} | "
+                         f"{fmt(_median(noisy, 'n_kept'), 1)} / {fmt(_median(noisy, 'n_columns'), 0)} | "
+                         f"{fmt(_median(clean, 'n_finished'), 0)} / {fmt(_median(noisy, 'n_finished'), 0)} |")
+    per_seed = ["", "Per seed (score clean -> noisy, noise columns kept):", ""]
+    for r in rows:
+        if r["noise"]:
+            per_seed.append(f"- {r['dataset']} seed {r['seed']} {r['strategy']}: "
+                            f"{r.get('primary', 'failed')} ({r.get('n_noise_kept', '-')} noise kept, "
+                            f"{r.get('model', r.get('error', ''))[:80]})")
+    return "\n".join(lines + per_seed) + "\n"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,121 @@
+"""Sequential vs joint vs pseudo-joint feature/model optimisation at an equal budget (issue 15).
+
+    .venv/bin/python benchmarks/bench_feature_strategies.py
+    .venv/bin/python benchmarks/bench_feature_strategies.py --datasets pima_diabetes --seeds 0 1 \
+        --evaluations 30 --noise 20
+
+For each dataset and seed, the 75/25 split of ``_protocol`` (with ``--noise`` irrelevant columns
+added as in ``bench_feature_noise.py``: Gaussian and shuffled copies), then
+``jupyter_automl.search.run_feature_strategy`` for each procedure with the same budget of
+``--evaluations`` cross-validated evaluations (see that module for the three procedures).
+Reported: test score of the refit best model, CV score, wall seconds (the cost: the budget is
+equal in evaluations, not in time), evaluations needed to reach 99 % of the final CV score, the
+columns the final model reads and how many of them are noise. Medians over seeds.
+Results: ``--out``/results.jsonl (appended) and results.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+from _protocol import DEFAULT_DATASETS_DIR, PRIMARY, score
+from bench_feature_noise import NOISE_PREFIXES, load_noisy_split
+
+HERE = Path(__file__).resolve().parent
+STRATEGIES = ("sequential", "joint", "pseudo_joint")
+
+
+def run_one(dataset: str, seed: int, strategy: str, args) -> dict:
+    from jupyter_automl.search import run_feature_strategy
+
+    split = load_noisy_split(dataset, seed, args.noise, args.datasets_dir)
+    options = {"metric": PRIMARY[split.task], "task": split.task, "cv": args.cv}
+    if split.task == "binary":
+        options["positive_class"] = split.meta["positive_class"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        r = run_feature_strategy(split.X_train, split.y_train, strategy, n_evaluations=args.evaluations,
+                                 families=args.families, seed=seed, **options)
+        out = r.predict_scores(split.X_test)
+    if split.task == "regression":
+        test = score(split, None, out)
+    else:
+        classes = np.asarray(r.problem.classes)
+        test = score(split, out, classes[np.argmax(out, axis=1)], classes)
+    return test | {"metric": PRIMARY[split.task], "cv_score": r.cv_score, "seconds": r.seconds, "n_evaluations": r.n_evaluations,
+                   "to_99": r.evaluations_to_reach(0.99), "n_columns": split.X_train.shape[1],
+                   "n_kept": len(r.columns), "n_noise_kept": sum(str(c).startswith(NOISE_PREFIXES)
+                                                                 for c in r.columns),
+                   "family": r.params.get("family"), "notes": r.notes}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--datasets", nargs="+", default=["pima_diabetes", "german_credit",
+                                                          "diabetes_sklearn"])
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0])
+    parser.add_argument("--evaluations", type=int, default=30)
+    parser.add_argument("--noise", type=int, default=20)
+    parser.add_argument("--cv", type=int, default=5)
+    parser.add_argument("--families", nargs="+", default=None)
+    parser.add_argument("--strategies", nargs="+", default=list(STRATEGIES))
+    parser.add_argument("--datasets-dir", type=Path, default=DEFAULT_DATASETS_DIR)
+    parser.add_argument("--out", type=Path, default=HERE / "results" / "feature-strategies")
+    args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for seed in args.seeds:
+        for dataset in args.datasets:
+            for strategy in args.strategies:
+                row = {"dataset": dataset, "seed": seed, "strategy": strategy, "noise": args.noise,
+                       "evaluations": args.evaluations, "load_at_start": round(os.getloadavg()[0], 2)}
+                try:
+                    row |= {"status": "ok"} | run_one(dataset, seed, strategy, args)
+                except Exception as exc:  # a failed run is a row of the table
+                    row |= {"status": "failed", "error": f"{type(exc).__name__}: {exc}"}
+                rows.append(row)
+                with (args.out / "results.jsonl").open("a") as f:
+                    f.write(json.dumps(row, default=str) + "\n")
+                print(json.dumps(row, default=str), flush=True)
+    table = render(rows, args)
+    (args.out / "results.md").write_text(table)
+    print(table)
+    return 0
+
+
+def render(rows: list[dict], args) -> str:
+    def med(sel, key):
+        values = [r[key] for r in sel if r.get("status") == "ok" and r.get(key) is not None]
+        return statistics.median(values) if values else None
+
+    def fmt(v, d=4):
+        return "-" if v is None else f"{v:.{d}f}"
+
+    lines = [f"{args.evaluations} evaluations each, {args.noise} noise columns, cv={args.cv}, "
+             f"seeds {args.seeds} (medians).", "",
+             "| dataset | metric | strategy | test score | CV score | seconds | evals to 99 % | "
+             "cols kept / total | noise kept |", "|---|---|---|---|---|---|---|---|---|"]
+    for dataset in args.datasets:
+        for strategy in args.strategies:
+            sel = [r for r in rows if (r["dataset"], r["strategy"]) == (dataset, strategy)]
+            metric = next((r.get("metric") for r in sel if r.get("metric")), None) or "primary"
+            lines.append(f"| {dataset} | {metric} | {strategy} | {fmt(med(sel, 'primary'))} | "
+                         f"{fmt(med(sel, 'cv_score'))} | {fmt(med(sel, 'seconds'), 1)} | "
+                         f"{fmt(med(sel, 'to_99'), 0)} | {fmt(med(sel, 'n_kept'), 0)} / "
+                         f"{fmt(med(sel, 'n_columns'), 0)} | {fmt(med(sel, 'n_noise_kept'), 0)} |")
+    failed = [r for r in rows if r.get("status") != "ok"]
+    if failed:
+        lines += ["", "Failed runs:"] + [f"- {r['dataset']} {r['seed']} {r['strategy']}: {r['error']}"
+                                         for r in failed]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,63 @@
+"""When a trial may be pruned between its folds, what it reports, and what its next fold costs.
+
+Between CV folds a trial reports its running mean; between row rungs (large tables, see
+``problem.Splits``) it reports the rung's own score, and the next rung costs its share of rows.
+The first trials of a search are never pruned: they give the pruner something to compare with
+(and run their folds side by side). Within a network's first fold, epoch rungs may stop it
+earlier (``_epochs``): its unit carries their thresholds (``unit_params``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import optuna
+
+from ..problem import Metric, Splits
+from ._epochs import with_rungs
+from ._samplers import (
+    PRUNED_MESSAGE,
+    PRUNED_RUNG_MESSAGE,
+    PRUNER_STARTUP_TRIALS,
+    RUNG_STARTUP_TRIALS,
+)
+from ._trials import TrialRecord
+
+
+class FoldPruning:
+    def __init__(self, splits: Splits, enabled: bool, metric: Metric):
+        self.splits = splits
+        self.enabled = enabled
+        self.metric = metric
+        self.row_rungs = splits.kind == "rows"
+        self.startup = RUNG_STARTUP_TRIALS if self.row_rungs else PRUNER_STARTUP_TRIALS
+
+    def may_prune(self, rec: TrialRecord, records: Iterable[TrialRecord]) -> bool:
+        """Whether ``rec`` can be pruned between folds (then its folds run one after another)."""
+        if not self.enabled:
+            return False
+        earlier = sum(1 for r in records if r.number < rec.number and not r.resumed)
+        return earlier >= self.startup
+
+    def unit_params(self, rec: TrialRecord, fold: int, records: Iterable[TrialRecord]) -> dict:
+        """What a unit of ``rec`` runs with: its params, plus (a network's first fold, pruning on)
+        the epoch rungs' thresholds that earlier networks' curves set."""
+        return with_rungs(rec.params, fold, records, self.metric, enabled=self.enabled)
+
+    def should_stop(self, trial: optuna.Trial, rec: TrialRecord, fold: int) -> str | None:
+        """Report the trial's score after ``fold``; the reason to prune it, or None."""
+        if self.row_rungs:  # each rung is judged on its own rows, not averaged with smaller ones
+            trial.report(rec.fold_scores[-1], step=len(rec.folds) - 1)
+            message = PRUNED_RUNG_MESSAGE.format(rows=self.splits.train_rows(fold))
+        else:
+            trial.report(rec.running_mean(), step=len(rec.folds) - 1)
+            message = PRUNED_MESSAGE.format(fold=fold + 1)
+        return message if trial.should_prune() else None
+
+    def next_fold_seconds(self, rec: TrialRecord, fold: int) -> float:
+        """What ``fold`` of a running trial should take, from its folds so far."""
+        seconds = rec.mean_fold_seconds() or 0.0
+        if self.row_rungs and rec.folds:  # a rung costs about its share of rows
+            seconds *= self.splits.train_rows(fold) / np.mean([self.splits.train_rows(k) for k in rec.folds])
+        return seconds

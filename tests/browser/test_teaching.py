@@ -1,0 +1,59 @@
+"""Teaching mode in a real JupyterLab and Chromium: the lessons of this run, and what matters.
+
+A person ticks "Teaching mode" on the Search step and runs a short search: the Run step lists
+what the search did, each lesson with numbers of this run (checked against the leaderboard
+shown beside it), and which settings matter so far. Also checked: a configuration longer than
+the cell wraps, and the columns step suggests the sensitive columns with the reason.
+Screenshots: test-artifacts/browser/<test>/.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from wizard_flow import (
+    STEP_TIMEOUT,
+    WIZARD,
+    choose_demo,
+    next_step,
+    run_to_the_end,
+    set_small_search,
+    tid,
+    wait_ready,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def test_teaching_mode_explains_this_run_with_its_numbers(open_notebook, page, shots):
+    nb = open_notebook("quickstart.ipynb")
+    nb.run_all()
+    wait_ready(page)
+    wizard = page.locator(WIZARD)
+    wizard.scroll_into_view_if_needed()
+    choose_demo(page)
+    next_step(page, "target")
+    next_step(page, "columns")
+    page.wait_for_selector(f"{tid('columns-table')} tbody tr", timeout=STEP_TIMEOUT)
+    assert page.locator(tid("sensitive-age")).is_checked()
+    why_age = page.locator(tid("sensitive-why-age")).inner_text()
+    assert "suggested: Its name says age" in why_age
+    shots(wizard, "columns")
+    next_step(page, "search")
+    set_small_search(page, n_trials=6)
+    page.set_checked(tid("teaching-choice"), True)
+    shots(wizard, "search")
+    next_step(page, "run")
+    run_to_the_end(page)
+    page.wait_for_selector(f"{tid('lesson')}", timeout=STEP_TIMEOUT)
+    lessons = page.locator(tid("lesson")).all_inner_texts()
+    trials = {t.strip() for t in page.locator(f"{tid('leaderboard-row')} td:nth-child(2)").all_inner_texts()}
+    assert len(lessons) >= 3
+    for text in lessons:
+        assert re.search(r"\d", text), text  # every lesson names a number of this run
+    # the lessons about trials name trials that the leaderboard of this run shows
+    named = {m for text in lessons for m in re.findall(r"Trial (\d+)", text)}
+    assert named and named & trials, (named, trials)
+    assert page.locator(f"{tid('lesson')} a").first.get_attribute("href").startswith("workshop.ipynb#")
+    shots(wizard, "run-teaching")

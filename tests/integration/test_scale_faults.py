@@ -1,0 +1,164 @@
+"""Faults on real components; the finished trials are counted before and after each one.
+
+- a Dask worker process killed while it runs a unit: the scheduler runs the unit once more on the
+  other worker (``allowed-failures`` 1), the nanny replaces the worker, the search finishes;
+- the PostgreSQL server restarted mid-search: the writes are retried with backoff, nothing
+  finished is lost, the search finishes;
+- the server down for good: a clear StorageUnavailableError, the finished trials kept.
+The cluster and the PostgreSQL server are this module's own, so the faults disturb no other test.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+import time
+
+import dask
+import psycopg2
+import pytest
+
+from conformance._tiny import TINY, demo
+from jupyter_automl import AutoML
+from jupyter_automl.exceptions import StorageUnavailableError
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+WAIT = 120  # seconds
+
+
+def _finished(handle) -> int:
+    return sum(e.kind == "trial_finished" for e in handle.events())
+
+
+def _wait_finished(handle, n: int) -> None:
+    deadline = time.monotonic() + WAIT
+    while _finished(handle) < n:
+        assert not handle.done() and time.monotonic() < deadline, handle.events()[-1]
+        time.sleep(0.02)
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    distributed = pytest.importorskip("distributed")
+    # read when the scheduler starts: a unit whose worker dies runs once more elsewhere
+    with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
+        local = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                         dashboard_address=None, silence_logs=50)
+    client = distributed.Client(local)
+    client.run(__import__, "jupyter_automl.search")
+    try:
+        yield client
+    finally:
+        client.close()
+        local.close()
+
+
+@pytest.mark.xfail(strict=False, reason=(
+    "known bug (issue 18 note): when the killed worker held the only copy of the scattered "
+    "training data (scattered before the second worker joined), the scheduler drops it and the "
+    "next units fail with FutureCancelledError instead of re-running; passes when both hold it"))
+def test_a_dask_worker_killed_during_a_unit(cluster):
+    X, y = demo(569)
+    # no pruning: a trial that did not finish can only be the one whose worker was killed
+    automl = AutoML(time_budget=None, n_trials=6, seed=0, families=["random_forest"], cv=3,
+                    ensemble=False, storage="memory", executor="dask", dask_client=cluster,
+                    pruner="none")
+    handle = automl.fit_async(X, y)
+    killed: dict[str, object] = {}
+
+    def kill_one_busy_worker():
+        deadline = time.monotonic() + WAIT
+        while time.monotonic() < deadline and not handle.done():
+            busy = {w: keys for w, keys in cluster.processing().items()
+                    if any(str(k).startswith("run_fold") for k in keys)}
+            if _finished(handle) >= 1 and busy:
+                worker = next(iter(busy))
+                pid = cluster.run(os.getpid, workers=[worker])[worker]
+                killed["before"], killed["key"] = _finished(handle), str(busy[worker][0])
+                os.kill(pid, signal.SIGKILL)
+                return
+            time.sleep(0.02)
+
+    killer = threading.Thread(target=kill_one_busy_worker, daemon=True)
+    killer.start()
+    assert handle.wait(WAIT)
+    killer.join(10)
+    handle.result()
+    board = automl.leaderboard()
+    n_after = int((board["status"] == "finished").sum())
+    print(f"\nDask worker killed during {killed.get('key')}: {killed.get('before')} finished trials "
+          f"before, {n_after} after")
+    assert "key" in killed, "no unit was running when the test looked"
+    shown = board[["trial", "status", "reason"]].to_string()
+    assert len(board) == 6 and n_after >= killed["before"], shown  # the search finished, nothing lost
+    # the killed unit ran again on the other worker; or, when that one died too, its trial
+    # failed with the reason
+    failed = board[board["status"] != "finished"]
+    assert failed["reason"].str.contains("the Dask worker running it died").all(), failed["reason"]
+    assert len(failed) <= 1, shown
+    cluster.wait_for_workers(2, timeout=60)  # the nanny replaced the worker
+
+
+@pytest.fixture
+def server(private_postgres_server):
+    return private_postgres_server  # this module's own: the tests stop and restart it
+
+
+def _db_finished(server, url: str, study: str) -> int:
+    with psycopg2.connect(host="127.0.0.1", port=server.port, user="postgres",
+                          dbname=url.rsplit("/", 1)[1]) as conn, conn.cursor() as cur:
+        cur.execute("SELECT count(*) FROM trials t JOIN studies s USING (study_id) "
+                    "WHERE s.study_name = %s AND t.state = 'COMPLETE'", (study,))
+        return cur.fetchone()[0]
+
+
+def test_postgresql_restarted_mid_search(server, tmp_path, caplog):
+    url = server.create_database("restarted")
+    X, y = demo(300)
+    automl = AutoML(**(TINY | {"n_trials": 10, "storage": url, "study_name": "restart",
+                               "executor": "threads", "n_jobs": 1, "runs_dir": str(tmp_path)}))
+    with caplog.at_level(logging.WARNING, logger="jupyter_automl"):
+        handle = automl.fit_async(X, y)
+        _wait_finished(handle, 2)
+        server.halt()  # connections dropped, new ones refused
+        before = _finished(handle)
+        deadline = time.monotonic() + 30  # until the search meets the outage (retries 60 s)
+        while not any("retrying" in r.getMessage() for r in caplog.records):
+            assert not handle.done() and time.monotonic() < deadline, "the outage was not hit"
+            time.sleep(0.2)
+        time.sleep(2)
+        server.start_again()
+        assert handle.wait(WAIT)
+        handle.result()
+    after = _db_finished(server, url, "restart")
+    print(f"\nPostgreSQL restarted: {before} finished trials before, {after} after")
+    assert any("retrying" in r.getMessage() for r in caplog.records)  # the outage was hit
+    assert after == 10 and before <= after
+    assert (automl.leaderboard()["status"] == "finished").sum() == 10
+
+
+def test_postgresql_down_for_good_is_a_clear_error(server, tmp_path, monkeypatch):
+    from jupyter_automl.search import _retry
+
+    monkeypatch.setattr(_retry, "RETRY_SECONDS", 3.0)
+    url = server.create_database("down")
+    X, y = demo(300)
+    automl = AutoML(**(TINY | {"n_trials": 500, "storage": url, "study_name": "down",
+                               "executor": "threads", "n_jobs": 1, "runs_dir": str(tmp_path)}))
+    handle = automl.fit_async(X, y)
+    _wait_finished(handle, 2)
+    server.halt()
+    try:
+        before = _finished(handle)
+        assert handle.wait(WAIT)
+        with pytest.raises(StorageUnavailableError, match=r"did not answer for \d+ s .*Trials that "
+                           r"finished before are kept in the study"):
+            handle.result()
+    finally:
+        server.start_again()
+    after = _db_finished(server, url, "down")
+    print(f"\nPostgreSQL down: {before} finished trials before, {after} kept in the database")
+    assert after >= before

@@ -1,0 +1,93 @@
+"""Interventional SHAP in probability space: each (row, background row) game is the exact Shapley
+value of the model's margin, brute-forced here over the players, rescaled to probabilities."""
+
+from __future__ import annotations
+
+from itertools import combinations
+from math import factorial
+
+import numpy as np
+import pytest
+from scipy.special import expit, softmax
+from sklearn.datasets import make_classification
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.linear_model import LogisticRegression
+
+from jupyter_automl.insight.explain._interventional import (
+    _link_slopes,
+    linear_probability_values,
+    probability_values,
+)
+
+
+def _categorical(n=500, seed=0):
+    rng = np.random.default_rng(seed)
+    cat = rng.integers(0, 6, n).astype(float)
+    x1, x2 = rng.normal(size=n), rng.normal(size=n)
+    logit = np.array([-2, 1, 0.5, -1, 2, 0])[cat.astype(int)] + x1 + 0.5 * x1 * (cat > 2)
+    y = (logit + rng.normal(size=n) > 0).astype(int)
+    X = np.column_stack([cat, x1, x2, rng.normal(size=n)])
+    X[rng.random(n) < 0.05, 0] = np.nan
+    return X, y
+
+
+def _brute_force(model, x, background, groups, n_groups):
+    """Mean over the background of the pair games' Shapley values, in probability space."""
+    out = []
+    for b in background:
+        def margin(S, b=b):
+            z = b.copy()
+            for g in S:
+                z[groups == g] = x[groups == g]
+            return np.atleast_1d(model.decision_function(z[None])[0])
+        m_x, m_b = margin(range(n_groups)), margin(())
+        C = _link_slopes(m_x[None], m_b[None])[0, 0]  # (K, K): margins to probabilities
+        phi = np.zeros((n_groups, len(m_x)))
+        for i in range(n_groups):
+            others = [g for g in range(n_groups) if g != i]
+            for k in range(n_groups):
+                w = factorial(k) * factorial(n_groups - k - 1) / factorial(n_groups)
+                for S in combinations(others, k):
+                    phi[i] += w * (margin(S + (i,)) - margin(S))
+        out.append(phi @ C.T)
+    return np.mean(out, axis=0)
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_boosting_values_are_the_exact_pair_games_with_categorical_splits(n_classes):
+    X, y = _categorical()
+    if n_classes == 3:
+        y = y + (X[:, 2] > 0.5)
+    model = HistGradientBoostingClassifier(max_iter=15, max_depth=4, categorical_features=[0],
+                                           random_state=0).fit(X, y)
+    groups = np.array([0, 1, 2, 2])  # two model inputs forming one player, like a one-hot block
+    values, base = probability_values(model, groups, 3, X[:6], X[100:108])
+    for i in range(6):
+        expected = _brute_force(model, X[i], X[100:108], groups, 3)
+        got = values[i, :, 1:] if n_classes == 2 else values[i]
+        np.testing.assert_allclose(got, expected, atol=1e-10)
+    # additivity: values plus base are the predicted probabilities of every class
+    np.testing.assert_allclose(values.sum(axis=1) + base, model.predict_proba(X[:6]), atol=1e-10)
+    np.testing.assert_allclose(base, model.predict_proba(X[100:108]).mean(axis=0), atol=1e-10)
+
+
+def test_the_link_slopes_are_exact_secants_and_integrated_softmax_gradients():
+    rng = np.random.default_rng(0)
+    m_x, m_b = rng.normal(scale=4, size=(5, 1)), rng.normal(scale=4, size=(3, 1))
+    C = _link_slopes(m_x, m_b)[..., 0, 0]
+    np.testing.assert_allclose(C * (m_x - m_b.T), expit(m_x) - expit(m_b.T), atol=1e-12)
+    m_x, m_b = rng.normal(scale=3, size=(5, 4)), rng.normal(scale=3, size=(3, 4))
+    C = _link_slopes(m_x, m_b)
+    dm = m_x[:, None] - m_b[None]
+    np.testing.assert_allclose(np.einsum("irkj,irj->irk", C, dm),
+                               softmax(m_x, axis=1)[:, None] - softmax(m_b, axis=1)[None], atol=1e-12)
+
+
+def test_logistic_values_are_the_exact_pair_games():
+    X, y = make_classification(300, 4, n_informative=3, n_redundant=0, n_classes=3, random_state=1)
+    model = LogisticRegression(max_iter=500).fit(X, y)
+    groups = np.array([0, 0, 1, 2])
+    values, base = linear_probability_values(model, groups, 3, X[:5], X[50:60])
+    for i in range(5):
+        np.testing.assert_allclose(values[i], _brute_force(model, X[i], X[50:60], groups, 3), atol=1e-10)
+    np.testing.assert_allclose(values.sum(axis=1) + base, model.predict_proba(X[:5]), atol=1e-10)

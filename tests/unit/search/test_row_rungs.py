@@ -1,0 +1,57 @@
+"""Successive halving on rows (large tables): trials train on a ninth, a third, then all of the
+holdout's training rows; weak ones stop on a subsample and a finished trial is scored on all.
+
+The size rules are scaled down (a table of 2,000 rows counts as large) so that the search is a
+small, deterministic one in this thread.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from jupyter_automl.problem import _splits
+
+from .._data import binary_frame
+from ..conftest import tiny_automl
+
+
+@pytest.fixture(scope="module")
+def search():
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(_splits, "SMALL_ROWS", 500)
+        mp.setattr(_splits, "LARGE_ROWS", 1_000)
+        mp.setattr(_splits, "MIN_RUNG_ROWS", 100)
+        X, y = binary_frame(2_000)
+        automl = tiny_automl(cv="auto", n_trials=14, families=["linear", "knn"], sampler="random",
+                             ensemble=True).fit(X, y)
+    return automl
+
+
+def test_the_plan_names_the_rows_of_each_rung(search):
+    splits = search.problem_.splits
+    assert (splits.kind, [len(tr) for tr, _ in splits.folds]) == ("rows", [178, 534, 1600])
+    assert "178, then 534, then 1,600 rows" in splits.reason
+
+
+def test_weak_trials_stop_on_a_subsample_and_finished_ones_are_scored_on_all_rows(search):
+    board = search.leaderboard()
+    pruned = board[board["status"] == "pruned"]
+    assert len(pruned), board[["trial", "status", "score", "reason"]]
+    assert pruned["reason"].str.match(r"stopped after training on (178|534) rows").all()
+    assert (pruned["n_folds"] < 3).all()
+    finished = board[board["status"] == "finished"]
+    assert (finished["n_folds"] == 3).all()
+    rungs = {}
+    for e in search.handle_.events():
+        if e.kind == "fold_scored":
+            rungs.setdefault(e.trial_number, {})[e.fold] = e.score
+    for number, score in zip(finished["trial"], finished["score"], strict=True):
+        assert score == pytest.approx(rungs[number][2])  # the last rung, not a mean over sizes
+        assert score != pytest.approx(np.mean(list(rungs[number].values())))
+
+
+def test_the_final_model_learns_from_every_row(search):
+    assert search.cv_score_ is not None
+    proba = search.predict_proba(binary_frame(2_000)[0])
+    assert proba.shape == (2_000, 2) and np.isfinite(proba).all()

@@ -1,0 +1,53 @@
+"""A search starts warm: after a quick baseline its first trials come from the warm start, marked in the leaderboard and
+announced by SearchStarted; warm_start=False starts from the fixed defaults."""
+
+from __future__ import annotations
+
+import optuna
+
+from jupyter_automl.search._warm_plan import WarmPlan, first_configs
+from jupyter_automl.search.space import SearchSpace
+from jupyter_automl.search.warmstart import METAFEATURES_ATTR
+
+from ..._data import binary_frame
+from ...conftest import tiny_automl
+
+
+def test_a_baseline_then_warm_starts_alternating_with_defaults(tmp_path):
+    automl = tiny_automl(warm_start=True, n_trials=4, families=["linear", "random_forest"],
+                         storage=None, runs_dir=str(tmp_path)).fit(*binary_frame(120))
+    board = automl.leaderboard().sort_values("trial")
+    [started] = [e for e in automl.handle_.events() if e.kind == "search_started"]
+    plan = started.warm_start
+    assert plan["text"].startswith(f"Warm start from {plan['n_reference']} reference datasets")
+    assert plan["n_reference"] > 10 and len(plan["configs"]) == 8
+    defaults = SearchSpace(automl.problem_, ["linear", "random_forest"]).default_configs()
+    tried = [dict(p, family=f) for p, f in zip(board["params"], board["family"], strict=True)]
+    # the quickest default, a warm start, the next default, the next warm start (each once)
+    first = first_configs(WarmPlan(plan["configs"]), defaults, tried=[])
+    assert tried == [params for params, _ in first[:4]]
+    assert tried[0] == defaults[0] and tried[1] == plan["configs"][0]["params"]
+    assert board["warm_start"].notna().tolist() == [bool(attrs) for _, attrs in first[:4]]
+    assert board["warm_start"].notna().sum() == 2
+    assert board["predicted_score"].dropna().between(0, 1).all()
+    study = optuna.load_study(study_name=automl.study_name_,
+                              storage=f"sqlite:///{tmp_path / automl.study_name_ / 'study.db'}")
+    assert METAFEATURES_ATTR in study.user_attrs  # later searches learn from this one
+    # only what ran is stored: the configurations never asked for were never enqueued
+    assert [t.state for t in study.get_trials()] == [optuna.trial.TrialState.COMPLETE] * 4
+
+
+def test_warm_start_off_starts_from_the_defaults():
+    automl = tiny_automl(warm_start=False, n_trials=2).fit(*binary_frame(120))
+    assert "warm_start" not in automl.leaderboard().columns
+    [started] = [e for e in automl.handle_.events() if e.kind == "search_started"]
+    assert started.warm_start is None
+
+
+def test_first_configs_interleave_and_skip_what_was_tried():
+    plan = WarmPlan([{"params": {"family": f"w{i}"}, "source": "portfolio", "predicted_score": 0.9}
+                     for i in range(3)])
+    defaults = [{"family": f"d{i}"} for i in range(3)]
+    order = [p["family"] for p, _ in first_configs(plan, defaults, tried=[{"family": "w1"}])]
+    assert order == ["d0", "w0", "d1", "d2", "w2"]
+    assert [p["family"] for p, _ in first_configs(None, defaults, tried=[])] == ["d0", "d1", "d2"]
