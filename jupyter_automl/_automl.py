@@ -13,14 +13,7 @@ from sklearn.base import BaseEstimator
 from ._automl_export import TakeAway
 from ._fairness_option import FairnessParameter
 from .exceptions import DataWarning, InputError, LeakageWarning, NotFittedError, SearchWarning
-from .problem import (
-    Problem,
-    analyze,
-    check_predict_frame,
-    prepare_training,
-    score_at,
-    target_array,
-)
+from .problem import Problem, analyze, check_predict_frame, prepare_training, score_at, target_array
 from .search import (
     API_NAMES,
     MSG_NO_SEARCH,
@@ -66,7 +59,9 @@ class AutoML(TakeAway, BaseEstimator):
         Units of work run side by side (-1: one per core).
     families : list of str or None, default=None
         Model families to search: "linear", "knn", "svm", "random_forest", "extra_trees",
-        "gradient_boosting", "neural". None: all.
+        "gradient_boosting", "neural"; None: all of these. The opt-in "nas" (neural architecture
+        search, networks stopped early at epoch rungs; PyTorch adds its full space,
+        ``pip install "jupyter_automl[torch]"``) is searched only when named: ``["linear", "nas"]``.
     storage : str, optuna storage or None, default=None
         None: a SQLite file in ``runs_dir/<study_name>/``; "memory": nothing on disk; an Optuna
         storage URL (``sqlite:///...``, ``postgresql://...``) or a journal file path (``*.log``).

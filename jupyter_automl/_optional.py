@@ -12,7 +12,8 @@ _EXTRAS = {
     "dask": ("dask", "the Dask executor"),
     "distributed": ("dask", "the Dask executor"),
     "psycopg2": ("postgres", "PostgreSQL storage"),
-    "torch": ("torch", "the PyTorch neural family"),
+    "torch": ("torch", 'the PyTorch backend of the "nas" family'),
+    "safetensors": ("torch", 'the PyTorch backend of the "nas" family'),
     "pyarrow": ("parquet", "reading Parquet files"),
     "optuna_dashboard": ("dashboard", "optuna-dashboard"),
 }

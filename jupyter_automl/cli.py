@@ -365,7 +365,7 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--task", default="auto",
                    choices=["auto", "binary", "multiclass", "classification", "regression"])
     r.add_argument("--metric", default="auto", help="roc_auc, log_loss, accuracy, f1, rmse, mae, r2, ...")
-    r.add_argument("--families", help="model families, comma-separated (default: all)")
+    r.add_argument("--families", help="model families, comma-separated (default: all but the opt-in nas)")
     r.add_argument("--seed", type=int, default=0)
     r.add_argument("--n-jobs", type=int, default=-1, help="units of work side by side (-1: a core each)")
     r.add_argument("--test-size", type=float, default=0.2,

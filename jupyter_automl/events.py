@@ -83,6 +83,7 @@ class FoldScored(Event):
     fold: int
     score: float
     fit_time: float
+    epoch_scores: list[float] = field(default_factory=list)  # a network's score after each epoch
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -67,6 +67,11 @@ TRUSTED_TYPES = (
     "jupyter_automl.estimators.TextColumn",
     "jupyter_automl.estimators.WeightedEnsembleClassifier",
     "jupyter_automl.estimators.WeightedEnsembleRegressor",
+    # the "nas" family's networks: plain data, the torch weights as safetensors bytes
+    "jupyter_automl.nn.network.TabularNetClassifier",
+    "jupyter_automl.nn.network.TabularNetRegressor",
+    "jupyter_automl.nn._sklearn_backend.SklearnNetClassifier",
+    "jupyter_automl.nn._sklearn_backend.SklearnNetRegressor",
 ) + FAIR_TYPES  # the fairness-mitigated models hold only thresholds and fitted estimators
 
 MSG_FORMAT = "The 'format' of save must be one of {formats} or None. Got {got!r} instead."

@@ -34,6 +34,7 @@ from ..events import (
 )
 from ..exceptions import ExecutorLostError
 from ._budget import Budget, first_fold_estimate, refit_scale
+from ._epochs import note_epochs, stopped_reason
 from ._final_model import FinalModel, SearchResult, no_model_error, variability
 from ._fold_pruning import FoldPruning
 from ._objective import FoldResult, TrainingData, describe_error
@@ -102,7 +103,8 @@ class Coordinator:
         self.plugin = data.plugin
         self.multi_objective = bool(self.plugin is not None and self.plugin.objective_names)
         self._n_folds = data.problem.splits.n_folds
-        self.pruning = FoldPruning(data.problem.splits, settings.prune and not self.multi_objective)
+        self.pruning = FoldPruning(data.problem.splits, settings.prune and not self.multi_objective,
+                                   self.metric)
         self.budget = Budget(
             settings.time_budget, settings.t_start, n_workers=executor.n_workers,
             ranking=lambda: ranked_for_reserve(self.records.values(), self.metric, self.problem.splits),
@@ -270,7 +272,7 @@ class Coordinator:
             if unit is None:
                 return
             number, fold = unit
-            params = self.records[number].params
+            params = self.pruning.unit_params(self.records[number], fold, self.records.values())
             future = self.executor.submit_fold(params, fold, self.budget.unit_deadline())
             self._running[future] = (number, fold)
 
@@ -363,7 +365,7 @@ class Coordinator:
         if rec.state != "running":
             return
         if result.truncated:
-            self._end_trial(rec, "stopped", f"stopped during fold {fold + 1}: the time budget ran out")
+            self._end_trial(rec, "stopped", stopped_reason(result))
             return
         timeout = self.executor.unit_timeout
         if result.ok and timeout and not self.executor.hard_limits and result.fit_time > timeout:
@@ -377,15 +379,15 @@ class Coordinator:
         rec.fold_preds[fold] = result.valid_pred
         if self.best_number is None:  # the refit reserve is judged from partial trials until then
             self.budget.invalidate()
-        self.bus.emit(FoldScored, trial_number=number, fold=fold, score=result.score,
-                      fit_time=round(result.fit_time, 4))
         trial = self._trials[number]
-        if len(rec.folds) == self._n_folds:
+        note_epochs(rec, result, trial)
+        self.bus.emit(FoldScored, trial_number=number, fold=fold, score=result.score,
+                      fit_time=round(result.fit_time, 4), epoch_scores=list(result.epoch_scores))
+        if len(rec.folds) == self._n_folds and not result.pruned:
             self._complete_trial(rec)
             return
-        if not self._may_prune(rec):
-            return
-        message = self.pruning.should_stop(trial, rec, fold)
+        # an epoch rung stopped the network within the fold (_epochs), or the fold-level pruner
+        message = result.pruned or (self._may_prune(rec) and self.pruning.should_stop(trial, rec, fold))
         if message:
             self._end_trial(rec, "pruned", message)
 

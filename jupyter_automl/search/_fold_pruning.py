@@ -3,7 +3,8 @@
 Between CV folds a trial reports its running mean; between row rungs (large tables, see
 ``problem.Splits``) it reports the rung's own score, and the next rung costs its share of rows.
 The first trials of a search are never pruned: they give the pruner something to compare with
-(and run their folds side by side).
+(and run their folds side by side). Within a network's first fold, epoch rungs may stop it
+earlier (``_epochs``): its unit carries their thresholds (``unit_params``).
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from collections.abc import Iterable
 import numpy as np
 import optuna
 
-from ..problem import Splits
+from ..problem import Metric, Splits
+from ._epochs import with_rungs
 from ._samplers import (
     PRUNED_MESSAGE,
     PRUNED_RUNG_MESSAGE,
@@ -24,9 +26,10 @@ from ._trials import TrialRecord
 
 
 class FoldPruning:
-    def __init__(self, splits: Splits, enabled: bool):
+    def __init__(self, splits: Splits, enabled: bool, metric: Metric):
         self.splits = splits
         self.enabled = enabled
+        self.metric = metric
         self.row_rungs = splits.kind == "rows"
         self.startup = RUNG_STARTUP_TRIALS if self.row_rungs else PRUNER_STARTUP_TRIALS
 
@@ -36,6 +39,11 @@ class FoldPruning:
             return False
         earlier = sum(1 for r in records if r.number < rec.number and not r.resumed)
         return earlier >= self.startup
+
+    def unit_params(self, rec: TrialRecord, fold: int, records: Iterable[TrialRecord]) -> dict:
+        """What a unit of ``rec`` runs with: its params, plus (a network's first fold, pruning on)
+        the epoch rungs' thresholds that earlier networks' curves set."""
+        return with_rungs(rec.params, fold, records, self.metric, enabled=self.enabled)
 
     def should_stop(self, trial: optuna.Trial, rec: TrialRecord, fold: int) -> str | None:
         """Report the trial's score after ``fold``; the reason to prune it, or None."""

@@ -20,6 +20,7 @@ from sklearn.pipeline import Pipeline
 from threadpoolctl import threadpool_limits
 
 from ..problem import Problem
+from ._epochs import UNIT_OPTION, EpochRun, fit_by_epoch, trains_by_epoch
 from .space import build_pipeline
 
 MAX_REASON_CHARS = 400
@@ -50,6 +51,8 @@ class FoldResult:
     truncated: bool = False  # the unit stopped at its deadline before the fit was complete
     n_predicted: int = 0  # validation rows predicted (predict_time covers them)
     model_bytes: int | None = None  # size of the fitted model, pickled (measured on the first fold)
+    epoch_scores: tuple[float, ...] = ()  # a network's validation score after each epoch
+    pruned: str | None = None  # why an epoch rung stopped a network (it still has its score)
 
     @property
     def predict_ms_per_1k(self) -> float | None:
@@ -123,20 +126,31 @@ def run_fold(data: TrainingData, params: dict[str, Any], fold: int,
     """Fit ``params`` on fold ``fold``'s training rows; score it on its validation rows.
 
     ``deadline`` (``time.time()``) lets slow fits stop early; the result is then ``truncated``.
+    A network trains epoch by epoch, scored after each (``_epochs``); ``params[UNIT_OPTION]``,
+    if there, holds the epoch rungs' thresholds that may stop it early (``pruned``).
     OpenMP (histogram gradient boosting) gets one thread: units run one per core, and OpenMP
     threads that wait for a busy core spin, which made fits up to 20 times slower on a loaded
     machine.
     """
     train, valid = data.problem.splits.folds[fold]
+    rungs = params.get(UNIT_OPTION)
+    params = {k: v for k, v in params.items() if k != UNIT_OPTION}
     t0 = time.perf_counter()
     fit_time = 0.0
+    run = None
     try:
         with threadpool_limits(1, user_api="openmp"):
             model = build_pipeline(data.problem, params, data.seed, data.plugin)
-            truncated = fit_within(model, _rows(data.X, train), data.y[train], deadline)
+            if trains_by_epoch(model):
+                run = fit_by_epoch(model, _rows(data.X, train), data.y[train], _rows(data.X, valid),
+                                   data.y[valid], data.problem, rungs=rungs, fold=fold,
+                                   deadline=deadline)
+                truncated = run.truncated
+            else:
+                truncated = fit_within(model, _rows(data.X, train), data.y[train], deadline)
             fit_time = time.perf_counter() - t0
             if truncated:
-                return FoldResult(fold, None, fit_time, 0.0, None, truncated=True)
+                return FoldResult(fold, None, fit_time, 0.0, None, truncated=True, **_epochs_of(run))
             t1 = time.perf_counter()
             pred = predict_aligned(model, _rows(data.X, valid), data.problem)
             predict_time = time.perf_counter() - t1
@@ -149,7 +163,12 @@ def run_fold(data: TrainingData, params: dict[str, Any], fold: int,
         reason, kind = describe_error(exc)
         return FoldResult(fold, None, fit_time or time.perf_counter() - t0, 0.0, None, reason, kind)
     return FoldResult(fold, score, fit_time, predict_time, pred.astype(np.float32),
-                      n_predicted=len(valid), model_bytes=model_size(model) if fold == 0 else None)
+                      n_predicted=len(valid), model_bytes=model_size(model) if fold == 0 else None,
+                      **_epochs_of(run))
+
+
+def _epochs_of(run: EpochRun | None) -> dict[str, Any]:
+    return {} if run is None else {"epoch_scores": tuple(run.scores), "pruned": run.pruned}
 
 
 def model_size(model: Any) -> int | None:

@@ -41,7 +41,8 @@ failed), params (the configuration, a dict).
 After these come the out-of-fold scores of the usual metrics (``jupyter_automl.problem.SECONDARY``:
 e.g. roc_auc, log_loss, accuracy, balanced_accuracy, f1, average_precision), the decision
 ``threshold`` of binary label metrics (F1...) when one was tuned, and a fairness-aware search's
-extra objectives.
+extra objectives, and for the "nas" family's networks ``epochs`` (epochs trained; a network
+pruned at an epoch rung says at which epoch in ``reason``).
 """
 
 
@@ -70,6 +71,8 @@ class TrialRecord:
     threshold: float | None = None  # decision threshold tuned out of fold (binary label metrics)
     warm_start: str | None = None  # why it came first: "portfolio", "default", "history" (or None)
     predicted_score: float | None = None  # the meta-model's normalised estimate, for warm starts
+    epochs: int | None = None  # epochs a network trained (most over its folds); None: not a network
+    epoch_scores: list[float] = field(default_factory=list)  # a network's first-fold score per epoch
 
     @property
     def family(self) -> str:
@@ -140,7 +143,8 @@ def records_of_study(study: Any, objective_names: tuple[str, ...] = ()) -> list[
                           n_folds_done=len(attrs.get("fold_scores", [])),
                           metrics=dict(attrs.get("metrics", {})), predict_ms=attrs.get("predict_ms"),
                           model_bytes=attrs.get("model_bytes"), threshold=attrs.get("threshold"),
-                          warm_start=attrs.get("warm_start"), predicted_score=attrs.get("predicted_score"))
+                          warm_start=attrs.get("warm_start"), predicted_score=attrs.get("predicted_score"),
+                          epochs=attrs.get("epochs"), epoch_scores=list(attrs.get("epoch_scores", [])))
         if state == "finished" and objective_names:
             rec.objectives = dict(zip(objective_names, t.values[1:], strict=True))
         records.append(rec)
@@ -203,12 +207,14 @@ def leaderboard_frame(records: list[TrialRecord], metric: Metric,
             **r.metrics, **({"threshold": r.threshold} if r.threshold is not None else {}),
             **({"warm_start": r.warm_start, "predicted_score": r.predicted_score}
                if r.warm_start is not None else {}),
+            **({"epochs": r.epochs} if r.epochs is not None else {}),
             **r.objectives,
         })
     named = {k for r in records for k in r.metrics}
     extra = [m for m in SECONDARY.get(metric.task, ()) if m in named]
     extra += ["threshold"] * any(r.threshold is not None for r in records)
     extra += ["warm_start", "predicted_score"] * any(r.warm_start is not None for r in records)
+    extra += ["epochs"] * any(r.epochs is not None for r in records)
     extra += sorted({k for r in records for k in r.objectives})
     frame = pd.DataFrame(rows, columns=[c for c in LEADERBOARD_COLUMNS if c != "rank"] + extra)
     if frame.empty:

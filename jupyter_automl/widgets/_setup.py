@@ -17,7 +17,7 @@ from sklearn.model_selection import train_test_split
 from ..exceptions import InputError
 from ..problem import FRIENDLY_METRICS, Problem, analyze, detect_task
 from ..search import LimitNames, check_limits
-from ..search.space import FAMILIES
+from ..search.space import DEFAULT_FAMILIES, FAMILIES, OPT_IN_FAMILIES
 from ._data import sketch
 from ._protocol import jsonable
 
@@ -67,7 +67,7 @@ VALIDATIONS = [
 HOLDOUTS = [0.0, 0.1, 0.2, 0.25, 0.3]
 MIN_HOLDOUT_ROWS = 20
 DEFAULT_SETTINGS: dict[str, Any] = {
-    "preset": "quick", "time_budget": 15, "n_trials": None, "families": list(FAMILIES),
+    "preset": "quick", "time_budget": 15, "n_trials": None, "families": list(DEFAULT_FAMILIES),
     "sampler": "tpe", "cv": "auto", "holdout": 0.2, "seed": 0, "n_jobs": -1,
     "storage": "runs", "resume": None, "ensemble": True, "fairness_constraint": "none",
     "warm_start": True, "teaching": False,
@@ -191,7 +191,12 @@ def summary_line(settings: dict[str, Any], n_rows: int) -> str:
     if s["n_trials"]:
         limits.append(f"at most {int(s['n_trials'])} trials")
     families = [FAMILIES[f].label.lower() for f in s["families"] if f in FAMILIES]
-    which = "every model family" if len(families) == len(FAMILIES) else ", ".join(families)
+    left_out = [f for f in FAMILIES if f not in s["families"]]
+    which = ", ".join(families)
+    if not left_out:
+        which = "every model family"
+    elif set(left_out) <= set(OPT_IN_FAMILIES):  # the default: opt-in families are unchecked
+        which = "every model family except " + ", ".join(FAMILIES[f].label.lower() for f in left_out)
     sampler = next((x["label"] for x in SAMPLERS if x["name"] == s["sampler"]), s["sampler"])
     held = int(round(float(s["holdout"]) * n_rows))
     kept = (f"; {float(s['holdout']):.0%} of the rows ({held:,}) are kept aside to test the chosen "

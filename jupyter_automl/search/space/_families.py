@@ -8,7 +8,6 @@ appears within seconds; then the sampler explores.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Any
 
 from sklearn.calibration import CalibratedClassifierCV
@@ -33,39 +32,13 @@ from sklearn.svm import SVC, SVR
 from ..._compat import mlp_early_stopping_handles
 from ...estimators import SubsampledEstimator
 from ...problem import Problem
+from ._family import Family
+from ._nas import NeuralArchitectureSearch
 from ._params import Param
 from ._selection import selection_params
 
 KERNEL_SVM_MAX_ROWS = 5000  # above: a Nystroem kernel approximation with a linear model
 KNN_MAX_ROWS = 20000  # above: k-NN is fitted on a stratified sample of this many rows
-
-
-@dataclass(frozen=True)
-class Family:
-    """A model family. Subclasses fill in the params, the defaults and ``estimator``."""
-
-    name: str
-    label: str
-    style: str  # preprocessing style, see _preprocessing
-    help: str
-    cost: int = 1  # rough relative cost, orders the default trials (cheap first)
-
-    def params(self, problem: Problem) -> list[Param]:
-        raise NotImplementedError
-
-    def defaults(self, problem: Problem) -> list[dict[str, Any]]:
-        """Known-good configurations, tried before the sampler takes over."""
-        return [{p.name: p.default for p in self.params(problem) if p.active is None}]
-
-    def estimator(self, values: dict[str, Any], problem: Problem, seed: int) -> Any:
-        raise NotImplementedError
-
-    def preprocessing_options(self, values: dict[str, Any]) -> dict[str, Any]:
-        return {}
-
-    def cost_factor(self, values: dict[str, Any]) -> float:
-        """Rough fit cost of ``values`` relative to the family's first default (for the budget)."""
-        return 1.0
 
 
 def encoded_width(problem: Problem) -> int:
@@ -415,6 +388,16 @@ FAMILIES: dict[str, Family] = {
             cost=4),
         SVM("svm", "Support vector machine", "scaled",
             "RBF kernel (a kernel approximation on large data)", cost=5),
+        NeuralArchitectureSearch("nas", "Neural architecture search", "scaled",
+                                 "networks whose blocks, widths, operations and inputs are "
+                                 "searched; weak ones stop after a few epochs", cost=6),
     )
 }
 """Every family, cheapest first. ``AutoML(families=[...])`` takes these names."""
+
+OPT_IN_FAMILIES = ("nas",)
+"""Families searched only when named: architecture search takes minutes where the others take
+seconds, so it would slow every default search down."""
+
+DEFAULT_FAMILIES = tuple(name for name in FAMILIES if name not in OPT_IN_FAMILIES)
+"""What ``families=None`` searches."""

@@ -13,7 +13,7 @@ from sklearn.pipeline import Pipeline
 
 from ...exceptions import InputError
 from ...problem import Problem
-from ._families import FAMILIES, LARGE_DATA_ROWS, Family
+from ._families import DEFAULT_FAMILIES, FAMILIES, LARGE_DATA_ROWS, Family
 from ._params import Param, prefixed, suggest_all, unprefixed, with_defaults
 from ._preprocessing import build_preprocessor
 from ._selection import SELECTION_PARAMS, with_selection
@@ -23,14 +23,14 @@ HUGE_DATA_ROWS = 100_000  # past this, boosting is the quickest first model (see
 FEATURE_SEARCHES = ("joint", "off")
 MSG_FEATURE_SEARCH = ("The 'feature_search' parameter of AutoML must be one of {valid}. Got {got!r} "
                       "instead.")
-MSG_FAMILIES = ("The 'families' parameter of AutoML must be None (all) or a non-empty list of "
-                "{valid}. Got {got!r} instead.")
+MSG_FAMILIES = ("The 'families' parameter of AutoML must be None (the default families) or a "
+                "non-empty list of {valid}. Got {got!r} instead.")
 
 
 def resolve_families(families: object) -> list[Family]:
-    """Validate a ``families`` argument; None means every family."""
+    """Validate a ``families`` argument; None means the default families (not the opt-in "nas")."""
     if families is None:
-        return list(FAMILIES.values())
+        return [FAMILIES[n] for n in DEFAULT_FAMILIES]
     if isinstance(families, str):
         families = [families]
     names = list(families) if isinstance(families, (list, tuple)) else None
@@ -61,7 +61,7 @@ class SearchSpace:
     ----------
     problem : Problem
     families : list of str or None
-        Names from ``FAMILIES``; None means all of them.
+        Names from ``FAMILIES``; None means ``DEFAULT_FAMILIES`` (all but the opt-in "nas").
     feature_search : {"joint", "off"}
         "joint": feature selection (``feature_fraction``, ``selector``) is searched with the
         family and its hyperparameters; "off": every model sees every column.

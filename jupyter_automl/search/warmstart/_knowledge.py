@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from ..space import FAMILIES, SearchSpace
+from ..space import DEFAULT_FAMILIES, SearchSpace
 from ._encoding import ConfigEncoder, valid_for_space
 from ._history import read_history, reset_history
 from ._metadata import MetaData, load
@@ -187,8 +187,8 @@ class Knowledge:
         X, y : DataFrame and array-like
             The clean training rows, for the meta-features (not needed with ``metafeatures``).
         families : list of str or None
-            The families the search uses (None: all); configurations of other families, and
-            those whose parameters no longer fit today's space, are left out.
+            The families the search uses (None: the default ones); configurations of other
+            families, and those whose parameters no longer fit today's space, are left out.
         n : int, default=8
         metafeatures : dict, optional
             Already computed ``compute_metafeatures(X, y, problem)``.
@@ -202,7 +202,7 @@ class Knowledge:
         """
         if metafeatures is None:
             metafeatures = compute_metafeatures(X, y, problem, seed=seed)
-        names = [f.name for f in FAMILIES.values()] if families is None else \
+        names = list(DEFAULT_FAMILIES) if families is None else \
             [families] if isinstance(families, str) else list(families)
         kind = task_kind(problem)
         candidates = self._candidates(problem, kind, names, metafeatures, n)

@@ -15,7 +15,14 @@ from jupyter_automl._compat import mlp_early_stopping_handles
 from jupyter_automl.exceptions import InputError
 from jupyter_automl.problem import analyze
 from jupyter_automl.search._objective import predict_aligned
-from jupyter_automl.search.space import FAMILIES, SearchSpace, build_pipeline, resolve_families
+from jupyter_automl.search.space import (
+    DEFAULT_FAMILIES,
+    FAMILIES,
+    SearchSpace,
+    build_pipeline,
+    resolve_families,
+)
+from jupyter_automl.search.space._nas import NN_BACKEND_VARIABLE
 from jupyter_automl.search.space._space import MSG_FAMILIES
 
 from .._data import FRAMES
@@ -118,15 +125,15 @@ def test_defaults_come_cheapest_first_and_cover_every_family(problem_data):
     configs = SearchSpace(problem).default_configs()
     families = [c["family"] for c in configs]
     assert families[0] == "linear"
-    assert set(families) == set(FAMILIES)
-    first_rank = families[:len(FAMILIES)]
+    assert set(families) == set(DEFAULT_FAMILIES) == set(FAMILIES) - {"nas"}
+    first_rank = families[:len(DEFAULT_FAMILIES)]
     assert sorted(first_rank, key=lambda f: FAMILIES[f].cost) == first_rank
 
 
 def test_describe_is_json(problem_data):
     problem, _, _ = problem_data
     described = json.loads(json.dumps(SearchSpace(problem).describe()))
-    assert [d["name"] for d in described] == list(FAMILIES)
+    assert [d["name"] for d in described] == list(DEFAULT_FAMILIES)
     for d in described:
         assert d["label"] and d["help"] and d["params"]
         for p in d["params"]:
@@ -157,7 +164,15 @@ def test_conditional_params_only_when_active():
 def test_families_subset_keeps_the_canonical_order():
     assert [f.name for f in resolve_families(["svm", "linear"])] == ["linear", "svm"]
     assert [f.name for f in resolve_families("knn")] == ["knn"]
-    assert len(resolve_families(None)) == len(FAMILIES)
+    assert [f.name for f in resolve_families(None)] == list(DEFAULT_FAMILIES)
+    assert [f.name for f in resolve_families(["nas", "linear"])] == ["linear", "nas"]
+
+
+def test_architecture_search_is_opt_in():
+    assert "nas" in FAMILIES and "nas" not in DEFAULT_FAMILIES
+    assert "neural" in DEFAULT_FAMILIES  # the cheap scikit-learn MLP stays in the default search
+    with pytest.raises(InputError, match="'nas'"):
+        resolve_families(["nass"])  # the message lists every family, the opt-in one too
 
 
 @pytest.mark.parametrize("families", [[], ["xgboost"], ["linear", "lgbm"], 3, {"linear": 1}])
@@ -212,3 +227,37 @@ def test_neural_stops_early_only_with_enough_rows_to_hold_out(n_rows, stops_earl
     assert mlp.early_stopping is (stops_early and mlp_early_stopping_handles(problem.classes))
     train, _ = problem.splits.folds[0]
     model.fit(X.iloc[train], y[train])  # 12 rows, 3 classes: a 10 % hold-out could not be stratified
+
+
+@pytest.mark.parametrize("n_rows", [24, 300])
+@pytest.mark.parametrize("backend", ["torch", "sklearn"])
+def test_nas_defaults_are_networks_of_the_chosen_backend(n_rows, backend, monkeypatch):
+    monkeypatch.setenv(NN_BACKEND_VARIABLE, backend)
+    problem, X, y = _small_problem(n_rows, cv=2)
+    configs = SearchSpace(problem, ["nas"]).default_configs()
+    assert len(configs) >= 3 and all(c["nas.backend"] == backend for c in configs)
+    model = build_pipeline(problem, configs[0], seed=0)
+    net = model.named_steps["model"]
+    assert type(net).__name__ == ("TabularNetClassifier" if backend == "torch" else "SklearnNetClassifier")
+    train, valid = problem.splits.folds[0]
+    model.fit(X.iloc[train], y[train])  # 12 rows, 3 classes on the smallest table
+    assert net.n_epochs_ == net.max_epochs
+    assert predict_aligned(model, X.iloc[valid], problem).shape == (len(valid), len(problem.classes))
+
+
+def test_nas_conditional_params_only_when_active():
+    X, y = FRAMES["regression"]()
+    problem, _, _ = analyze(X, y, check_leakage=False)
+    space = SearchSpace(problem, ["nas"])
+    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
+    for _ in range(10):
+        params = space.suggest(study.ask())
+        n = params["nas.n_blocks"]
+        assert all((f"nas.block_{i}.width" in params) == (i < n) for i in range(8))
+
+
+def test_a_bad_network_backend_setting_is_refused(monkeypatch):
+    monkeypatch.setenv(NN_BACKEND_VARIABLE, "jax")
+    problem, _, _ = _small_problem()
+    with pytest.raises(InputError, match="JUPYTER_AUTOML_NN_BACKEND must be"):
+        SearchSpace(problem, ["nas"]).default_configs()

@@ -8,7 +8,7 @@ import pytest
 
 from jupyter_automl.datasets import load_frame
 from jupyter_automl.exceptions import InputError
-from jupyter_automl.search.space import FAMILIES
+from jupyter_automl.search.space import DEFAULT_FAMILIES, FAMILIES
 from jupyter_automl.widgets import _setup
 from jupyter_automl.widgets._setup import (
     DEFAULT_SETTINGS,
@@ -24,7 +24,8 @@ from jupyter_automl.widgets._setup import (
 def test_default_settings_give_the_quick_look_search():
     kwargs = automl_kwargs(DEFAULT_SETTINGS, runs_dir="runs")
     assert kwargs["time_budget"] == 15 and kwargs["n_trials"] is None
-    assert kwargs["families"] == list(FAMILIES) and "neural" in kwargs["families"]
+    assert kwargs["families"] == list(DEFAULT_FAMILIES) and "neural" in kwargs["families"]
+    assert "nas" not in kwargs["families"]  # architecture search is listed but unchecked
     assert kwargs["runs_dir"] == "runs" and "storage" not in kwargs and "study_name" not in kwargs
 
 
@@ -71,7 +72,11 @@ def test_search_part_lists_every_choice_and_reports_errors():
     assert [p["name"] for p in part["presets"]] == ["quick", "balanced", "best"]
     assert [p["time_budget"] for p in part["presets"]] == [15, 60, 300]
     assert {s["name"] for s in part["samplers"]} == {"tpe", "random", "evolutionary", "cmaes"}
-    assert part["error"] is None and part["summary"].startswith("Search every model family")
+    assert part["error"] is None and part["summary"].startswith(
+        "Search every model family except neural architecture search ")
+    everything = search_part(DEFAULT_SETTINGS | {"families": list(FAMILIES)}, n_rows=500,
+                             studies=[], fairness_available=False)
+    assert everything["summary"].startswith("Search every model family for")
     broken = search_part(DEFAULT_SETTINGS | {"families": []}, n_rows=500, studies=[],
                          fairness_available=False)
     assert broken["error"] == _setup.MSG_FAMILIES and broken["summary"] is None

@@ -1,0 +1,134 @@
+"""How well a weight-sharing supernet ranks architectures (Kendall tau), and what it costs.
+
+Per dataset: the protocol's training split (seed 0) is cut 80/20 into fit and validation rows.
+One supernet trains on the fit rows; then >= 20 sampled sub-networks (paths) are scored on the
+validation rows: with the inherited weights; after a few epochs of fine-tuning from them; and
+after standalone training from scratch (same epochs as the supernet), at the best epoch (as
+epoch-level stopping keeps it) and at the last. Reported: Kendall tau between inherited (or
+fine-tuned) and standalone scores, and, as the ceiling, between two standalone trainings with
+different seeds; the standalone score of the path the supernet ranks first (and the best of its
+top 3 retrained) against the best standalone path; the single-network epochs each way.
+
+    python benchmarks/bench_supernet_rank.py
+    python benchmarks/bench_supernet_rank.py --datasets digits --paths 30 --epochs 40
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import numpy as np  # noqa: E402
+from _nn_inputs import NetworkInputs, fold_score  # noqa: E402
+from _protocol import DEFAULT_DATASETS_DIR, load_split  # noqa: E402
+from scipy.stats import kendalltau  # noqa: E402
+from sklearn.model_selection import train_test_split  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from jupyter_automl.nn import SuperNet, default_max_epochs, make_network  # noqa: E402
+
+SPACE = {"max_blocks": 4, "widths": (32, 64, 128, 256), "activations": ("relu", "gelu", "silu"),
+         "norm": "layer", "dropout": 0.1,
+         "inputs": {"numeric": "plain"},
+         "training": {"lr": 2e-3, "weight_decay": 1e-4, "batch_size": 128}}
+
+
+def run(name: str, args) -> dict:
+    split = load_split(name, args.seed, args.datasets_dir)
+    task, positive = split.task, split.meta.get("positive_class")
+    classification = task != "regression"
+    X, y = split.X_train, split.y_train.to_numpy()
+    fit, val = train_test_split(np.arange(len(y)), test_size=0.2, random_state=args.seed,
+                                stratify=y if classification else None)
+    inputs = NetworkInputs.fit(X.iloc[fit], split.meta.get("categorical_columns", []))
+    Xf, Xv = inputs.transform(X.iloc[fit]), inputs.transform(X.iloc[val])
+    yf, yv = y[fit], y[val]
+    epochs = args.epochs or default_max_epochs(len(fit), 128)
+    better = max if task == "binary" else min
+
+    t0 = time.perf_counter()
+    supernet = SuperNet(classification=classification, cat_cardinalities=inputs.cat_cardinalities,
+                        max_epochs=epochs, random_state=args.seed, **SPACE).fit(Xf, yf)
+    supernet_s = time.perf_counter() - t0
+    classes = getattr(supernet, "classes_", None)
+
+    rng = np.random.default_rng(args.seed)
+    paths: list[dict] = []
+    while len(paths) < args.paths:
+        path = supernet.sample(rng)
+        if path not in paths:
+            paths.append(path)
+    inherited, tuned, final, standalone, again, train_s = [], [], [], [], [], 0.0
+    tune_epochs = max(2, epochs // 10)
+    for path in paths:
+        inherited.append(fold_score(task, yv, supernet.evaluate(path, Xv), classes, positive))
+        # a few epochs of fine-tuning from the inherited weights
+        alone = supernet.extract(path, max_epochs=tune_epochs)
+        tuned_pred = [pred for _, pred in alone.iter_epochs(Xf, yf, Xv, resume=True)][-1]
+        tuned.append(fold_score(task, yv, tuned_pred, classes, positive))
+        # standalone from scratch, twice (two seeds: how well one training ranks another)
+        for seed, out in ((args.seed, standalone), (args.seed + 1, again)):
+            t0 = time.perf_counter()
+            net = make_network(supernet.to_architecture(path).to_dict(), classification=classification,
+                               cat_cardinalities=inputs.cat_cardinalities, max_epochs=epochs,
+                               random_state=seed, n_threads=1)
+            curve = [fold_score(task, yv, p, getattr(net, "classes_", None), positive)
+                     for _, p in net.iter_epochs(Xf, yf, Xv)]
+            train_s += time.perf_counter() - t0
+            out.append(better(curve))  # at its best epoch, as epoch-level stopping would keep it
+            if seed == args.seed:
+                final.append(curve[-1])
+        print(f"  {name} {len(standalone):2d} inherited {inherited[-1]:.4f} tuned {tuned[-1]:.4f} "
+              f"standalone {standalone[-1]:.4f} (seed 2: {again[-1]:.4f}, last epoch {final[-1]:.4f})",
+              flush=True)
+    order = sorted(range(len(paths)), key=lambda i: inherited[i], reverse=task == "binary")
+    best = better(standalone)
+    top1, top3 = standalone[order[0]], better(standalone[i] for i in order[:3])
+    return {"dataset": name, "task": task, "metric": split.metric, "n_fit": len(fit), "epochs": epochs,
+            "paths": len(paths), "tau": kendalltau(inherited, standalone)[0],
+            "tau_final": kendalltau(inherited, final)[0], "tau_tuned": kendalltau(tuned, standalone)[0],
+            "tau_seeds": kendalltau(standalone, again)[0], "tune_epochs": tune_epochs,
+            "best_standalone": best, "supernet_top1": top1, "supernet_top3": top3,
+            "supernet_path_epochs": supernet.path_epochs_, "standalone_epochs": epochs * len(paths),
+            "retrain_top3_epochs": 3 * epochs, "supernet_s": supernet_s, "standalone_s": train_s / 2,
+            "inherited": inherited, "tuned": tuned, "standalone": standalone, "standalone_seed2": again,
+            "final": final, "sampled": paths}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--datasets", nargs="*", default=["digits", "german_credit", "abalone"])
+    parser.add_argument("--paths", type=int, default=24)
+    parser.add_argument("--epochs", type=int, default=None, help="default: the defaults' epoch budget")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--datasets-dir", type=Path, default=DEFAULT_DATASETS_DIR)
+    parser.add_argument("--out", type=Path, default=None)
+    args = parser.parse_args(argv)
+    results = [run(name, args) for name in args.datasets]
+    print("\n| dataset | metric | paths | epochs each | tau inherited | tau inherited vs last epoch | "
+          "tau after fine-tuning | tau seed vs seed | best standalone | supernet's top-1 | "
+          "best of its top-3 | epochs: supernet + top-3 | epochs: all standalone | supernet s | "
+          "standalone s |")
+    print("|---" * 15 + "|")
+    for r in results:
+        print(f"| {r['dataset']} | {r['metric']} | {r['paths']} | {r['epochs']} | {r['tau']:.2f} | "
+              f"{r['tau_final']:.2f} | {r['tau_tuned']:.2f} ({r['tune_epochs']} ep.) | {r['tau_seeds']:.2f} | "
+              f"{r['best_standalone']:.4f} | {r['supernet_top1']:.4f} | {r['supernet_top3']:.4f} | "
+              f"{r['supernet_path_epochs']} + {r['retrain_top3_epochs']} | {r['standalone_epochs']} | "
+              f"{r['supernet_s']:.0f} | {r['standalone_s']:.0f} |")
+    print(f"\nload average {os.getloadavg()[0]:.2f}")
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(results, indent=1, default=float))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,111 @@
+"""Epoch-level pruning of the "nas" family's networks: the rung rule, a weak network stopped at the
+first rung inside its unit of work (scikit-learn's digits), and a search on a small table that
+records the epoch a network stopped at, and why, in the leaderboard, its events and the Optuna
+study; a default search leaves the opt-in family out."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_digits
+
+from jupyter_automl import AutoML
+from jupyter_automl.events import FoldScored, SearchStarted, TrialPruned
+from jupyter_automl.problem import analyze
+from jupyter_automl.search._epochs import (
+    UNIT_OPTION,
+    Rung,
+    rung_thresholds,
+    rungs_below,
+    with_rungs,
+)
+from jupyter_automl.search._objective import TrainingData, run_fold
+from jupyter_automl.search._trials import TrialRecord
+from jupyter_automl.search.space import DEFAULT_FAMILIES, SearchSpace
+from jupyter_automl.search.space._nas import NN_BACKEND_VARIABLE
+
+from .._data import FRAMES
+
+# a network that cannot learn much in 3 epochs: plain SGD at a tiny learning rate, 16 units
+WEAK = {"nas.n_blocks": 1, "nas.block_0.width": 16, "nas.lr": 1e-4,
+        "nas.optimizer": "sgd", "nas.schedule": "constant", "nas.n_heads": 1}
+
+
+def _digits(n_rows=450):
+    X, y = load_digits(return_X_y=True, as_frame=True)
+    X, y = X.iloc[:n_rows], y.iloc[:n_rows]
+    problem, X, y = analyze(X, y, cv=3, check_leakage=False)
+    return TrainingData(X, y.to_numpy(), problem, 0)
+
+
+def test_rungs_keep_the_best_third_once_three_networks_reached_them():
+    assert rungs_below(100) == [3, 9, 27, 81]
+    curves = [[0.1 * i] * 9 for i in range(1, 6)]  # five networks, scores 0.1 .. 0.5
+    rungs = rung_thresholds(curves, greater_is_better=True)
+    # with 5 earlier and the new one, the best 6 // 3 = 2 go on: the new one must reach the 2nd best
+    assert rungs == {3: Rung(0.4, 5), 9: Rung(0.4, 5)}
+    assert rung_thresholds(curves, greater_is_better=False)[3] == Rung(0.2, 5)
+    assert rung_thresholds(curves[:2], greater_is_better=True) == {}  # too few networks yet
+    assert rung_thresholds([[0.5] * 4] * 3 + [[0.9] * 2], True) == {3: Rung(0.5, 3)}  # reached it
+
+
+@pytest.mark.parametrize("backend", ["torch", "sklearn"])
+def test_a_weak_network_stops_at_the_first_rung_and_a_strong_one_trains_on(backend, monkeypatch):
+    monkeypatch.setenv(NN_BACKEND_VARIABLE, backend)
+    data = _digits()
+    space = SearchSpace(data.problem, ["nas"])
+    records = []
+    for number, config in enumerate(space.default_configs()[:3]):
+        result = run_fold(data, config, 0)
+        assert result.ok and len(result.epoch_scores) == 100  # trained to the end: no rungs yet
+        records.append(TrialRecord(number, config, 0.0, epoch_scores=list(result.epoch_scores)))
+    best = min(records, key=lambda r: r.epoch_scores[2])  # log loss: lower is better
+    weak = space.default_configs()[0] | WEAK
+    params = with_rungs(weak, 0, records, data.problem.metric)
+    assert set(params[UNIT_OPTION]) == {3, 9, 27, 81}
+    result = run_fold(data, params, 0)
+    assert result.ok and result.pruned and len(result.epoch_scores) == 3
+    assert result.pruned.startswith("pruned at epoch 3 of 100 (fold 1): its validation score")
+    assert "best third of the 3 networks" in result.pruned
+    assert result.score == pytest.approx(result.epoch_scores[-1], rel=1e-4)  # scored as it stopped
+    # the best of the three, trained again with the same seed, ties itself at every rung
+    strong = run_fold(data, with_rungs(best.params, 0, records, data.problem.metric), 0)
+    assert strong.pruned is None and list(strong.epoch_scores) == pytest.approx(best.epoch_scores)
+    assert with_rungs(weak, 1, records, data.problem.metric) is weak  # later folds: no rungs
+
+
+@pytest.mark.parametrize("backend", ["sklearn", "torch"])
+def test_a_nas_search_on_a_small_table_shows_where_pruned_networks_stopped(backend, monkeypatch):
+    monkeypatch.setenv(NN_BACKEND_VARIABLE, backend)
+    X, y = FRAMES["multiclass"](90)
+    automl = AutoML(families=["nas"], n_trials=5, executor="sync", time_budget=None, seed=0,
+                    storage="memory", ensemble=False, cv=2, sampler="random")
+    automl.fit(X, y)
+    events = automl.handle_.events()
+    board = automl.leaderboard()
+    assert set(board["family"]) == {"nas"} and len(board) == 5
+    finished = board[board["status"] == "finished"]
+    assert len(finished) >= 3 and (finished["epochs"] == 100).all()  # the defaults train to the end
+    pruned = board[board["status"] == "pruned"]
+    assert len(pruned) >= 1, board[["trial", "status", "epochs", "reason"]]
+    for _, row in pruned.iterrows():  # the epoch it stopped at, in its own column and its reason
+        assert row["epochs"] in (3, 9, 27, 81)
+        assert row["reason"].startswith(f"pruned at epoch {row['epochs']} of 100 (fold 1): ")
+    assert {e.trial_number for e in events if isinstance(e, TrialPruned)} == set(pruned["trial"])
+    assert all(len(e.epoch_scores) >= 3 for e in events if isinstance(e, FoldScored))
+    # the Optuna trial keeps the first fold's curve as a user attribute, not as intermediate
+    # values (those would make the fold-level pruner judge later folds by the last epoch)
+    trial = automl.handle_.study.trials[int(pruned["trial"].iloc[0])]
+    assert len(trial.user_attrs["epoch_scores"]) == trial.user_attrs["epochs"] == pruned["epochs"].iloc[0]
+    assert all(step < 2 for step in trial.intermediate_values)  # fold steps only
+    assert np.isfinite(automl.score(X, y))
+
+
+def test_a_default_search_leaves_architecture_search_out():
+    X, y = FRAMES["binary"]()
+    automl = AutoML(n_trials=2, executor="sync", time_budget=None, storage="memory",
+                    ensemble=False, cv=2)
+    assert automl.families is None
+    automl.fit(X, y)
+    [started] = [e for e in automl.handle_.events() if isinstance(e, SearchStarted)]
+    assert started.families == list(DEFAULT_FAMILIES) and "nas" not in started.families
