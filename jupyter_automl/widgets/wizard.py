@@ -399,7 +399,7 @@ class Wizard(ResultTabs, SearchControls, StreamWidget):
         self._automl, self._handle = automl, handle
         self._holdout = (X_hold, y_hold, note)
         self._results_ready = False
-        for name in ("results", "explain", "fairness", "export"):
+        for name in ("results", "compare", "explain", "fairness", "export"):
             self._bridge.set_part(name, None)
         self._bridge.set_part("run_notes", {"notes": notes, "holdout": note,
                                             "features": len(features)})
