@@ -142,6 +142,7 @@ export default () => {
       next.addEventListener("click", () => go(model.get("step") + 1));
 
       function renderFrame() {
+        const focused = root.contains(document.activeElement) ? document.activeElement : null;
         const step = Math.min(model.get("step"), STEPS.length - 1);
         const max = model.get("max_step");
         const locked = ACTIVE.includes(model.get("status"));
@@ -164,6 +165,12 @@ export default () => {
         const text = model.get("busy");
         busy.replaceChildren(...(text ? [h("span", { class: "jaml-spinner", "aria-hidden": "true" }), text] : []));
         root.dataset.step = STEPS[step].name;
+        // This frame may have disabled or hidden the control that had the focus (Next on
+        // reaching a step that is not open yet, the Run step's button on leaving it); the
+        // browser would drop the focus to the page, so it goes to the step's tab instead.
+        if (focused && (focused.matches(":disabled") || focused.closest("[hidden]"))) {
+          (tabButtons[step].disabled ? tabButtons[Math.max(0, Math.min(step, max))] : tabButtons[step]).focus();
+        }
       }
 
       const unsubscribe = store.subscribe((_, changes) => {

@@ -3,7 +3,7 @@
 import { h } from "./dom.js";
 import { familyColors, updateTop } from "./chart-math.js";
 import { fmtCount, fmtParams, fmtScore, fmtSeconds, metricLabel } from "./format.js";
-import { scrollArea } from "./ui.js";
+import { keepFocus, scrollArea } from "./ui.js";
 
 export const TOP_K = 10;
 export const MAX_FAILURES_SHOWN = 20;
@@ -19,12 +19,18 @@ export function paramsCell(params) {
     h("div", {}, fmtParams(Object.fromEntries(Object.entries(params).slice(PARAMS_SHOWN)))));
 }
 
-export function createLeaderboard(container, store, getMeta) {
+/**
+ * The best finished trials, live. With `select` ({has(trial), full(), toggle(trial, on)}) each row
+ * starts with a labelled checkbox (the Results step ticks trials to compare); `onRows(trials)`
+ * hears which trials are shown after each render.
+ */
+export function createLeaderboard(container, store, getMeta, { select = null, onRows = null } = {}) {
   const caption = h("caption", {}, "");
   const body = h("tbody");
   const table = h("table", { class: "jaml-table jaml-leaderboard", "data-testid": "leaderboard" },
     caption,
     h("thead", {}, h("tr", {},
+      select ? h("th", { scope: "col" }, "Compare") : null,
       h("th", { scope: "col" }, "#"),
       h("th", { scope: "col" }, "Trial"),
       h("th", { scope: "col" }, "Model family"),
@@ -55,15 +61,18 @@ export function createLeaderboard(container, store, getMeta) {
     caption.textContent = nFinished
       ? `The best ${Math.min(TOP_K, nFinished)} of ${fmtCount(nFinished)} finished trials (${metricLabel(m.metric)}, ${dir === "minimize" ? "lower" : "higher"} is better)`
       : "No trial has finished yet.";
-    body.replaceChildren(...top.map((r, i) =>
+    // rows are rebuilt on every change; a ticked checkbox keeps the keyboard focus
+    keepFocus(body, () => body.replaceChildren(...top.map((r, i) =>
       h("tr", { "data-testid": "leaderboard-row", class: i === 0 ? "jaml-best" : "" },
+        select ? h("td", {}, compareBox(r.trial)) : null,
         h("td", {}, String(i + 1)),
         h("td", {}, String(r.trial)),
         h("td", {}, h("span", { class: "jaml-dot", style: { background: colors[r.family] || "gray" } }), " ",
           (m.families || {})[r.family] || r.family),
         h("td", { class: "jaml-num" }, fmtScore(r.score) + (r.std ? ` ± ${fmtScore(r.std, 3)}` : "")),
         h("td", { class: "jaml-num" }, fmtSeconds(r.duration)),
-        h("td", { class: "jaml-params" }, paramsCell(r.params)))));
+        h("td", { class: "jaml-params" }, paramsCell(r.params))))));
+    if (onRows) onRows(top.map((r) => r.trial));
 
     const failed = store.trials.filter((r) => r.status === "failed");
     failBox.hidden = failed.length === 0;
@@ -72,6 +81,15 @@ export function createLeaderboard(container, store, getMeta) {
       h("li", { "data-testid": "failure" },
         h("strong", {}, `Trial ${r.trial} · ${(m.families || {})[r.family] || r.family}: `),
         r.reason)));
+  }
+
+  function compareBox(trial) {
+    const on = select.has(trial);
+    return h("input", {
+      type: "checkbox", checked: on, disabled: !on && select.full(),
+      "aria-label": `Compare trial ${trial}`, "data-testid": `compare-${trial}`,
+      onchange: (e) => select.toggle(trial, e.target.checked),
+    });
   }
 
   const unsubscribe = store.subscribe((_, changes) => render(changes));

@@ -1,6 +1,7 @@
-"""The Results step's tabs of the wizard: Explain, Fairness, Export, and choosing a trial of the
-Pareto front. Each is a request from the front-end that calls the public AutoML API on the rows
-kept aside; the panels go back through the bridge."""
+"""The Results step's tabs of the wizard: comparing trials of the leaderboard, Explain, Fairness,
+Export, and choosing a trial of the Pareto front. Each is a request from the front-end that
+calls the public AutoML API (on the rows kept aside where rows are needed); the panels go back
+through the bridge."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pandas as pd
 from .. import AutoML
 from ..exceptions import InputError, NotFittedError
 from ._base import action
+from ._compare import compare_part
 from ._results import explain_part, export_file, fairness_part
 
 __all__ = ["ResultTabs"]
@@ -37,6 +39,13 @@ class ResultTabs:
         features = [c for c in df.columns if c != target and c not in set(self.excluded)]
         rows = df[df[target].notna()]
         return rows[features], rows[target], False
+
+    @action()
+    def compare(self, args: dict, buffers: list) -> dict[str, Any]:
+        """The leaderboard's Compare button: two to four trials side by side."""
+        part = compare_part(self._fitted(), args.get("trials") or [])
+        self._bridge.set_part("compare", part)
+        return {"trials": part["trials"]}
 
     @action()
     def explain(self, args: dict, buffers: list) -> dict[str, Any]:

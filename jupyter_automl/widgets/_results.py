@@ -19,6 +19,7 @@ from ..insight import cost_front_of, diagnose, summarise_notes
 from ..problem import metric_label
 from ..search import end_reason_text, faster_in_leaderboard, threshold_text
 from ..search.space import FAMILIES
+from ._compare import COMPARE_LIMITS
 from ._protocol import jsonable
 
 __all__ = ["explain_part", "export_file", "fairness_part", "results_part",
@@ -119,7 +120,7 @@ def results_part(automl: Any, X_holdout: pd.DataFrame | None, y_holdout: pd.Seri
                "n_folds": problem.splits.n_folds},
         "study_name": getattr(automl, "study_name_", None),
         "tabs": tabs_available(automl), "holdout": None, "holdout_note": holdout_note,
-        "plots": [],
+        "plots": [], "compare_limits": COMPARE_LIMITS,
     }
     part["pareto"] = pareto_part(automl)
     if X_holdout is not None and y_holdout is not None and len(y_holdout):

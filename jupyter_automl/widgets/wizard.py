@@ -281,6 +281,9 @@ class Wizard(ResultTabs, SearchControls, StreamWidget):
             self._bridge.set_part("columns", None)
             self._bridge.set_traits(busy="", max_step=1)
             return
+        # the next steps open with the analysis shown, not after the slower listing of earlier
+        # studies below: until then Next and the arrow keys on the step tabs could not go on
+        self._bridge.set_traits(max_step=self._open_steps())
         columns_key = (self._data_token, problem.target)
         if columns_key != self._columns_key:
             self._columns_key = columns_key
@@ -328,8 +331,11 @@ class Wizard(ResultTabs, SearchControls, StreamWidget):
         self._bridge.set_part("search", search_part(self.settings, n_rows=n_rows, studies=self._studies,
                                                     fairness_available=fairness, task=task))
         if self._problem is not None:
-            top = 5 if self._results_ready else (4 if self._settings_valid() else 3)
-            self._bridge.set_traits(max_step=top)
+            self._bridge.set_traits(max_step=self._open_steps())
+
+    def _open_steps(self) -> int:
+        """The last step a person may go to once the target is learnable."""
+        return 5 if self._results_ready else (4 if self._settings_valid() else 3)
 
     # -- the search -------------------------------------------------------------------------
 
@@ -393,7 +399,7 @@ class Wizard(ResultTabs, SearchControls, StreamWidget):
         self._automl, self._handle = automl, handle
         self._holdout = (X_hold, y_hold, note)
         self._results_ready = False
-        for name in ("results", "explain", "fairness", "export"):
+        for name in ("results", "compare", "explain", "fairness", "export"):
             self._bridge.set_part(name, None)
         self._bridge.set_part("run_notes", {"notes": notes, "holdout": note,
                                             "features": len(features)})

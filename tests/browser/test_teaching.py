@@ -48,7 +48,8 @@ def test_teaching_mode_explains_this_run_with_its_numbers(open_notebook, page, s
     run_to_the_end(page)
     page.wait_for_selector(f"{tid('lesson')}", timeout=STEP_TIMEOUT)
     lessons = page.locator(tid("lesson")).all_inner_texts()
-    trials = {t.strip() for t in page.locator(f"{tid('leaderboard-row')} td:nth-child(2)").all_inner_texts()}
+    run_rows = f"{tid('step-body-run')} [data-testid=leaderboard-row]"  # not the Results step's
+    trials = {t.strip() for t in page.locator(f"{run_rows} td:nth-child(2)").all_inner_texts()}
     assert len(lessons) >= 3
     for text in lessons:
         assert re.search(r"\d", text), text  # every lesson names a number of this run

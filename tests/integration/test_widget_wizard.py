@@ -15,6 +15,7 @@ from jupyter_automl import AutoML
 from jupyter_automl.datasets import load_frame
 from jupyter_automl.problem._checks import MSG_ONE_CLASS
 from jupyter_automl.widgets import Wizard
+from jupyter_automl.widgets._compare import COMPARE_LIMITS, MSG_COMPARE_COUNT
 from jupyter_automl.widgets._results import MSG_NOT_AVAILABLE
 from jupyter_automl.widgets.wizard import MSG_NO_TARGET, MSG_RUNNING
 
@@ -172,6 +173,18 @@ def test_result_tabs_call_explain_fairness_and_export(wizard, tmp_path):
     assert request(wizard, rec, "start")["kind"] == "reply"
     assert wizard.handle.wait(SEARCH_TIMEOUT)
     wait_for(lambda: part(rec, "results") is not None, what="results")
+
+    # the Leaderboard tab's Compare button: two finished trials side by side
+    assert part(rec, "results")["compare_limits"] == COMPARE_LIMITS
+    board = wizard.automl.leaderboard()
+    a, b = (int(t) for t in board[board["status"] == "finished"]["trial"].head(2))
+    compared = request(wizard, rec, "compare", {"trials": [a, b]})
+    assert compared["kind"] == "reply" and compared["result"] == {"trials": [a, b]}, compared
+    assert wizard.wait_idle(IDLE)
+    side = part(rec, "compare")
+    assert side["trials"] == [a, b] and side["sections"][0]["title"] == "Model and settings"
+    refused = request(wizard, rec, "compare", {"trials": [a]})
+    assert refused["kind"] == "error" and refused["message"] == MSG_COMPARE_COUNT.format(**COMPARE_LIMITS, got=[a])
 
     explained = request(wizard, rec, "explain")
     if hasattr(AutoML, "explain"):

@@ -9,6 +9,8 @@ const ROLE_LABELS = {
   feature: "used", leak: "possible leak", id: "identifier", constant: "constant", empty: "empty",
 };
 
+const NO_TARGET = "Pick a target that can be learned first (step 2).";
+
 export function createColumnsStep(el, { model, store }) {
   const summary = h("div", { class: "jaml-title", "data-testid": "columns-summary" });
   const body = h("tbody");
@@ -18,7 +20,7 @@ export function createColumnsStep(el, { model, store }) {
       h("th", { scope: "col", class: "jaml-num" }, "Missing"), h("th", { scope: "col", class: "jaml-num" }, "Distinct"),
       h("th", { scope: "col" }, "Why"), h("th", { scope: "col" }, "Sensitive"))),
     body);
-  const empty = h("div", { class: "jaml-muted" }, "Pick a target that can be learned first (step 2).");
+  const empty = h("div", { class: "jaml-muted" }, NO_TARGET);
   el.append(h("div", { class: "jaml-card" }, summary,
     h("div", { class: "jaml-muted" }, "Sensitive columns (e.g. sex, age, origin) can stay in the model or not; either way the Fairness tab compares the model across their groups."),
     h("div", { class: "jaml-scroll jaml-scroll-y", role: "region", "aria-label": "Columns" }, table), empty));
@@ -34,6 +36,9 @@ export function createColumnsStep(el, { model, store }) {
     const part = store.parts.columns;
     const target = store.parts.target;
     if (!part || !target || target.error || part.target !== model.get("target")) {
+      // the step opens as soon as the target is checked; its table follows a moment later
+      const checked = target && !target.error && target.target === model.get("target");
+      empty.textContent = checked ? "Reading the columns…" : NO_TARGET;
       empty.hidden = false;
       table.hidden = true;
       summary.textContent = "";

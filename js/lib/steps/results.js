@@ -1,12 +1,16 @@
 // Step 6, Results: the chosen model and why, cross-validated and held-out scores, diagnostic
-// plots; and the tabs where the explanation, fairness and export views plug in.
+// plots; and the tabs where the leaderboard (to compare trials), explanation, fairness and
+// export views plug in.
 
 import { h } from "../dom.js";
+import { createCompareView } from "../compare-view.js";
+import { runMeta } from "../run.js";
 import { fmtPercent, fmtScore, fmtValue } from "../format.js";
 import { alertBox, scrollArea, select, showAlert, simpleTable } from "../ui.js";
 
 const TABS = [
   { name: "diagnostics", label: "Diagnostics" },
+  { name: "leaderboard", label: "Leaderboard" },
   { name: "explain", label: "Explain" },
   { name: "fairness", label: "Fairness" },
   { name: "export", label: "Export" },
@@ -34,6 +38,8 @@ export function createResultsStep(el, { model, store, request }) {
     h("div", { class: "jaml-card" }, h("div", { class: "jaml-subtitle" }, "How good is it?"), metrics, holdoutNote),
     tabList, ...Object.values(panels));
   el.append(empty, error, body);
+
+  const compare = createCompareView(panels.leaderboard, { store, request, getMeta: () => runMeta(model, store) });
 
   // Explain / Fairness / Export panels: built once, filled from their parts
   const explainError = alertBox("", "explain-error");
@@ -213,6 +219,7 @@ export function createResultsStep(el, { model, store, request }) {
     fairRun.disabled = !tabs.fairness;
     if (!tabs.fairness) showAlert(fairError, "Fairness checks are not available in this version of jupyter_automl.");
     if (!tabs.export) showAlert(exportError, "Export is not available in this version of jupyter_automl.");
+    compare.render();
     renderExplain(store.parts.explain);
     renderFairness(store.parts.fairness, results);
     renderPareto(results);
@@ -224,8 +231,9 @@ export function createResultsStep(el, { model, store, request }) {
       if (changes.reset || changes.parts.has("results")) render();
       else if (changes.parts.has("explain")) renderExplain(store.parts.explain);
       else if (changes.parts.has("fairness") && store.parts.results) renderFairness(store.parts.fairness, store.parts.results);
+      if (changes.parts.has("compare")) compare.renderTable();
     },
     render,
-    dispose: () => {},
+    dispose: () => compare.dispose(),
   };
 }
