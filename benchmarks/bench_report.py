@@ -6,8 +6,8 @@ fairness section on sex and race, ``--repeat`` times. Prints the seconds of each
 total, and the report's size. Timings are printed, never asserted.
 
     .venv/bin/python benchmarks/bench_report.py                   # fit 60 s, then 3 reports
-    .venv/bin/python benchmarks/bench_report.py --budget 30 --save /tmp/adult.skops
-    .venv/bin/python benchmarks/bench_report.py --model /tmp/adult.skops --repeat 5
+    .venv/bin/python benchmarks/bench_report.py --budget 30 --save adult.skops
+    .venv/bin/python benchmarks/bench_report.py --model adult.skops --repeat 5
 """
 
 from __future__ import annotations
