@@ -80,7 +80,8 @@ def test_a_demo_then_its_target_opens_the_next_steps(wizard):
     assert (target["task"], target["metric"], target["positive_class"]) == ("binary", "roc_auc", "bad")
     columns = part(rec, "columns")
     assert columns["target"] == "class" and columns["n_used"] == 20
-    assert part(rec, "search")["summary"].startswith("Search every model family for up to 15 s")
+    assert part(rec, "search")["summary"].startswith(
+        "Search every model family except neural architecture search for up to 15 s")
     assert wizard.max_step == 4 and wizard.busy == ""
     set_from_front(wizard, task="multiclass")  # two classes: the engine says binary, with why
     assert wizard.wait_idle(IDLE)
