@@ -24,7 +24,8 @@ def test_a_network_saves_loads_and_predicts_the_same(backend, kind, tmp_path, mo
     path = automl.save(tmp_path / "model.skops")
     loaded = AutoML.load(path)  # no trust needed
     new = X.iloc[300:420]
-    assert np.array_equal(loaded.predict_proba(new), automl.predict_proba(new))
+    # float32 sums may round differently with another thread count (a loaded model in a busy process)
+    np.testing.assert_allclose(loaded.predict_proba(new), automl.predict_proba(new), rtol=0, atol=1e-6)
     assert loaded.leaderboard()["epochs"].iloc[0] == net.n_epochs_
     with pytest.raises(TypeError, match="cannot rebuild it without jupyter_automl"):
         automl.export_code(tmp_path / "train.py")
