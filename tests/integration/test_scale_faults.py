@@ -2,6 +2,8 @@
 
 - a Dask worker process killed while it runs a unit: the scheduler runs the unit once more on the
   other worker (``allowed-failures`` 1), the nanny replaces the worker, the search finishes;
+- the only worker, holding the only copy of the training data, killed: the data is scattered
+  again to its replacement and the cancelled units are submitted again;
 - the PostgreSQL server restarted mid-search: the writes are retried with backoff, nothing
   finished is lost, the search finishes;
 - the server down for good: a clear StorageUnavailableError, the finished trials kept.
@@ -56,10 +58,6 @@ def cluster():
         local.close()
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "known bug (issue 18 note): when the killed worker held the only copy of the scattered "
-    "training data (scattered before the second worker joined), the scheduler drops it and the "
-    "next units fail with FutureCancelledError instead of re-running; passes when both hold it"))
 def test_a_dask_worker_killed_during_a_unit(cluster):
     X, y = demo(569)
     # no pruning: a trial that did not finish can only be the one whose worker was killed
@@ -69,20 +67,7 @@ def test_a_dask_worker_killed_during_a_unit(cluster):
     handle = automl.fit_async(X, y)
     killed: dict[str, object] = {}
 
-    def kill_one_busy_worker():
-        deadline = time.monotonic() + WAIT
-        while time.monotonic() < deadline and not handle.done():
-            busy = {w: keys for w, keys in cluster.processing().items()
-                    if any(str(k).startswith("run_fold") for k in keys)}
-            if _finished(handle) >= 1 and busy:
-                worker = next(iter(busy))
-                pid = cluster.run(os.getpid, workers=[worker])[worker]
-                killed["before"], killed["key"] = _finished(handle), str(busy[worker][0])
-                os.kill(pid, signal.SIGKILL)
-                return
-            time.sleep(0.02)
-
-    killer = threading.Thread(target=kill_one_busy_worker, daemon=True)
+    killer = threading.Thread(target=_kill_when_busy, args=(cluster, handle, 1, killed), daemon=True)
     killer.start()
     assert handle.wait(WAIT)
     killer.join(10)
@@ -100,6 +85,56 @@ def test_a_dask_worker_killed_during_a_unit(cluster):
     assert failed["reason"].str.contains("the Dask worker running it died").all(), failed["reason"]
     assert len(failed) <= 1, shown
     cluster.wait_for_workers(2, timeout=60)  # the nanny replaced the worker
+
+
+def _kill_when_busy(client, handle, n_finished: int, killed: dict) -> None:
+    """Kill (SIGKILL) a worker that runs a unit, once ``n_finished`` trials have finished."""
+    deadline = time.monotonic() + WAIT
+    while time.monotonic() < deadline and not handle.done():
+        busy = {w: keys for w, keys in client.processing().items()
+                if any(str(k).startswith("run_fold") for k in keys)}
+        if _finished(handle) >= n_finished and busy:
+            worker = next(iter(busy))
+            pid = client.run(os.getpid, workers=[worker])[worker]
+            killed["before"], killed["key"] = _finished(handle), str(busy[worker][0])
+            os.kill(pid, signal.SIGKILL)
+            return
+        time.sleep(0.02)
+
+
+def test_the_only_copy_of_the_data_lost_with_its_worker(caplog):
+    distributed = pytest.importorskip("distributed")
+    with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
+        local = distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                                         dashboard_address=None, silence_logs=50)
+    client = distributed.Client(local)
+    try:
+        client.run(__import__, "jupyter_automl.search")
+        X, y = demo(569)
+        automl = AutoML(time_budget=None, n_trials=5, seed=0, families=["random_forest"], cv=3,
+                        ensemble=False, storage="memory", executor="dask", dask_client=client,
+                        pruner="none")
+        killed: dict[str, object] = {}
+        with caplog.at_level(logging.WARNING, logger="jupyter_automl"):
+            handle = automl.fit_async(X, y)
+            killer = threading.Thread(target=_kill_when_busy, args=(client, handle, 1, killed),
+                                      daemon=True)
+            killer.start()
+            assert handle.wait(WAIT)
+            killer.join(10)
+            handle.result()
+        board = automl.leaderboard()
+        shown = board[["trial", "status", "reason"]].to_string()
+        assert "key" in killed, "no unit was running when the test looked"
+        # the data went with the worker: it was scattered again and nothing failed as cancelled
+        assert any("scattering it again" in r.getMessage() for r in caplog.records), shown
+        assert len(board) == 5 and not board["reason"].astype(str).str.contains("ancel").any(), shown
+        # the unit running on the killed worker may fail (no other worker to retry it on)
+        assert (board["status"] == "finished").sum() >= 4, shown
+        assert automl.predict(X[:5]).shape == (5,)
+    finally:
+        client.close()
+        local.close()
 
 
 @pytest.fixture

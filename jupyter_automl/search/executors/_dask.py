@@ -8,6 +8,9 @@ jupyter_automl (checked when the search starts). Failures come back as data:
   unit again on another worker, as many times as its ``distributed.scheduler.allowed-failures``
   allows (1 = one retry; Dask's default is 3); then the trial fails with the reason, and the
   worker's nanny replaces the worker;
+- a worker that dies holding the only copy of the training data (e.g. it was scattered before
+  other workers joined): the data is scattered again and the units that needed it are submitted
+  again (up to ``DATA_LOST_RETRIES`` times), instead of failing with a cancelled future;
 - the scheduler lost: ``ExecutorLostError`` ends the search; the finished trials are stored and
   the study can be resumed.
 """
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 import pickle
 import secrets
+import threading
 import time
 from concurrent.futures import Future
 from typing import Any
@@ -30,6 +34,7 @@ from ._base import BaseExecutor
 _log = get_logger(__name__)
 CONNECT_TIMEOUT = 10.0  # seconds to reach a scheduler given by its address
 WORKERS_REFRESH = 2.0  # seconds between reads of the live worker count
+DATA_LOST_RETRIES = 2  # times a unit is submitted again because its training data was lost
 MSG_DASK_CLIENT = ("The 'dask_client' parameter of AutoML must be a dask.distributed.Client or a "
                    "scheduler address such as 'tcp://10.0.0.5:8786'. Got {got!r} instead.")
 MSG_CONNECT = ("Could not connect to the Dask scheduler at {address} within {timeout:g} s: {reason}. "
@@ -96,6 +101,8 @@ class DaskExecutor(BaseExecutor):
         self.client = client
         self._address = getattr(client.scheduler, "address", "?")
         self._n_workers_at = 0.0
+        self._scatter_lock = threading.Lock()  # the coordinator and Dask's callback thread scatter
+        self._closing = False  # set by shutdown: cancelled units are not submitted again
         super().__init__(1, unit_timeout)
         try:
             self._check_workers()
@@ -151,14 +158,21 @@ class DaskExecutor(BaseExecutor):
         self._training = data
         [self._data] = self.client.scatter([data], broadcast=True, hash=False)
 
+    def _data_lost(self) -> bool:
+        return self._data.status in ("lost", "cancelled", "error")
+
+    def _rescatter_if_lost(self) -> None:
+        with self._scatter_lock:
+            if self._data_lost():
+                # every worker that held the data died: send it again
+                _log.warning("the training data was lost on the cluster; scattering it again")
+                self._scatter(self._training)
+
     def _check_alive(self) -> None:
         if self.client.status != "running":
             raise ExecutorLostError(MSG_LOST.format(address=self._address,
                                                     reason=f"the client is {self.client.status}"))
-        if self._data.status in ("lost", "cancelled", "error"):
-            # every worker that held the data died: send it again
-            _log.warning("the training data was lost on the cluster; scattering it again")
-            self._scatter(self._training)
+        self._rescatter_if_lost()
 
     def _key(self, kind: str, params: dict[str, Any]) -> str:
         # the dashboard groups tasks by this prefix: "run_fold-gradient_boosting"
@@ -171,28 +185,37 @@ class DaskExecutor(BaseExecutor):
         key = self._key("run_fold", params)
         # what one unit sends: the data travels as its key only (scattered once in ``start``)
         self.unit_bytes += len(pickle.dumps((run_fold, self._data.key, params, fold, deadline, key)))
-        task = self.client.submit(run_fold, self._data, params, fold, deadline, pure=False, key=key)
-        return self._wrap(task, fold)
+        return self._wrap(lambda: self.client.submit(run_fold, self._data, params, fold, deadline,
+                                                     pure=False, key=self._key("run_fold", params)),
+                          fold)
 
     def submit_refit(self, params: dict[str, Any], deadline: float | None = None) -> Future[Any]:
         self._check_alive()
-        task = self.client.submit(refit, self._data, params, deadline, pure=False,
-                                  key=self._key("refit", params))
-        return self._wrap(task, None)
+        return self._wrap(lambda: self.client.submit(refit, self._data, params, deadline, pure=False,
+                                                     key=self._key("refit", params)), None)
 
-    def _wrap(self, task: Any, fold: int | None) -> Future:
+    def _wrap(self, submit: Any, fold: int | None) -> Future:
+        """A future of this process for the Dask task ``submit()`` makes; the task is submitted
+        again (with the data scattered again) when it was cancelled because its data was lost."""
         future: Future = Future()
         future.set_running_or_notify_cancel()
-        self._futures.add(task)
         t0 = time.monotonic()
+        retries = [DATA_LOST_RETRIES]
 
-        def done(f: Any) -> None:  # runs on one of Dask's callback threads
+        def launch() -> None:
+            task = submit()
+            self._futures.add(task)
+            task.add_done_callback(done)
+
+        def done(f: Any) -> None:  # runs on Dask's callback thread
             self._futures.discard(f)
             if future.done():
                 return
             try:
                 future.set_result(f.result())
             except BaseException as exc:  # noqa: BLE001 - cancelled, killed or lost on the cluster
+                if self._resubmit_after_data_loss(exc, retries, launch):
+                    return
                 try:
                     failure = self._failure(exc)
                 except Exception:  # never leave the coordinator waiting on a future nobody sets
@@ -206,8 +229,26 @@ class DaskExecutor(BaseExecutor):
                     reason, kind = failure
                     future.set_result(FoldResult(fold, None, time.monotonic() - t0, 0.0, None, reason, kind))
 
-        task.add_done_callback(done)
+        launch()
         return future
+
+    def _resubmit_after_data_loss(self, exc: BaseException, retries: list[int], launch: Any) -> bool:
+        """Submit a unit again when it was cancelled because the worker(s) holding the training
+        data died (scattered data has no lineage: the scheduler cannot recompute it)."""
+        distributed = import_optional("distributed")
+        if not (isinstance(exc, distributed.client.FutureCancelledError) and retries[0] > 0
+                and not self._closing and self.client.status == "running" and self._data_lost()):
+            return False
+        retries[0] -= 1
+        try:
+            self._rescatter_if_lost()
+            launch()
+        except Exception:  # the cluster is going away: report the original failure
+            _log.debug("could not submit a unit again after its data was lost", exc_info=True)
+            return False
+        _log.warning("a unit was cancelled because its training data was lost with a worker; "
+                     "submitted it again")
+        return True
 
     def _failure(self, exc: BaseException) -> ExecutorLostError | tuple[str, str]:
         """What a failed task means: ExecutorLostError, or the (reason, kind) the trial fails with."""
@@ -246,6 +287,7 @@ class DaskExecutor(BaseExecutor):
                 pass
 
     def shutdown(self) -> None:
+        self._closing = True
         try:
             if self.client.status == "running" and hasattr(self, "_data"):
                 if self._futures:
