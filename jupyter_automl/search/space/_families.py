@@ -41,6 +41,20 @@ KERNEL_SVM_MAX_ROWS = 5000  # above: a Nystroem kernel approximation with a line
 KNN_MAX_ROWS = 20000  # above: k-NN is fitted on a stratified sample of this many rows
 
 
+NEWTON_MAX_COEFFICIENTS = 150  # Newton-Cholesky's Hessian is this squared: beyond it L-BFGS is faster
+
+
+def logistic_solver(problem: Problem) -> str:
+    """Newton-Cholesky converges in a few steps, but each solves a system as large as the
+    coefficients (encoded columns, times the classes when there are more than two); L-BFGS takes
+    more, much cheaper steps. Measured on one core: an all-categorical table of 546 rows, 200
+    encoded columns and 18 classes fits in 7.6 s with Newton-Cholesky, 0.02 s with L-BFGS; 67,000
+    rows x 317 columns (binary) 1.8 s against 0.4 s; adult (107 columns) about the same."""
+    n_classes = len(problem.classes) if problem.classes is not None else 2
+    coefficients = encoded_width(problem) * (1 if n_classes <= 2 else n_classes)
+    return "newton-cholesky" if coefficients <= NEWTON_MAX_COEFFICIENTS else "lbfgs"
+
+
 def encoded_width(problem: Problem) -> int:
     """About how many columns the one-hot preprocessing makes (numbers count twice: indicators)."""
     from ._preprocessing import MAX_ONEHOT_CATEGORIES, TEXT_FEATURES
@@ -135,9 +149,7 @@ class Linear(Family):
 
     def estimator(self, v, problem, seed):
         if problem.is_classification:
-            # Newton-Cholesky converges in a few iterations when rows far outnumber encoded columns
-            solver = "newton-cholesky" if encoded_width(problem) <= 300 else "lbfgs"
-            return LogisticRegression(C=v["C"], solver=solver, max_iter=1000,
+            return LogisticRegression(C=v["C"], solver=logistic_solver(problem), max_iter=1000,
                                       class_weight=_weight(v))
         if v["model"] == "elasticnet":
             return ElasticNet(alpha=v["alpha"], l1_ratio=v["l1_ratio"], max_iter=5000, random_state=seed)
