@@ -117,7 +117,8 @@ def main(argv: list[str] | None = None) -> int:
     print("|---" * 12 + "|")
     for r in rows:
         if r["status"] != "ok":
-            print(f"| {r['mode']} | {r['dataset']} | {r['seed']} | failed |" + " |" * 8)
+            why = r["error"].strip().splitlines()[-1][:120] if r.get("error") else ""
+            print(f"| {r['mode']} | {r['dataset']} | {r['seed']} | failed: {why} |" + " |" * 8)
             continue
         sn = r.get("supernet") or {}
         print(f"| {r['mode']} | {r['dataset']} | {r['seed']} | {r['primary']:.4f} | "

@@ -1,8 +1,9 @@
 """Supernet mode of the ``nas`` family (``AutoML(nas="supernet")``): one-shot NAS in three steps.
 
 1. One weight-sharing supernet (``nn.SuperNet``) trains on the first scored fold's training rows,
-   for at most ``TRAIN_SHARE`` of the search time left. Epochs are the fidelity: the first epoch
-   shows how many fit, and training (with its learning-rate schedule) ends there.
+   for at most ``TRAIN_SHARE`` of the search time left once torch is warmed up. Epochs are the
+   fidelity: the second epoch (the first without start-up costs) shows how many fit, and training
+   (with its learning-rate schedule) ends there.
 2. The study's kind of sampler, in a private in-memory study over the supernet's paths, proposes
    sub-networks; each is scored on that fold's validation rows with the inherited weights (no
    training) and recorded in the study as a pruned trial marked ``inherited_weights``.
@@ -29,7 +30,7 @@ from sklearn.pipeline import Pipeline
 
 from ..events import EventBus, FoldScored, TrialStarted
 from ..exceptions import InputError, SearchWarning
-from ..nn import TORCH_INSTALL, SuperNet, default_max_epochs
+from ..nn import TORCH_INSTALL, SuperNet, default_max_epochs, warm_up
 from ._budget import Budget
 from ._epochs import aligned_predictions
 from ._objective import TrainingData, describe_error
@@ -107,7 +108,7 @@ class SupernetPhase:
         fold = len(splits.folds) if splits.kind == "rows" else 1  # the first scored fold, 1-based
         try:
             train, valid = splits.scored_folds[0]
-            net, curve, Xv, yv = self._train(train, valid, t0 + TRAIN_SHARE * left, go_on)
+            net, curve, Xv, yv = self._train(train, valid, go_on)
             self.summary = {"epochs": net.n_epochs_, "path_epochs": net.path_epochs_,
                             "train_seconds": round(self.budget.now() - t0, 3), "n_candidates": 0}
             self.bus.emit(FoldScored, trial_number=rec.number, fold=fold - 1, score=curve[-1],
@@ -132,8 +133,9 @@ class SupernetPhase:
 
     # -- the steps ---------------------------------------------------------------------------------
 
-    def _train(self, train: np.ndarray, valid: np.ndarray, until: float, go_on: Callable[[], bool]):
-        """The supernet trained on ``train``; its widest path's validation score per epoch."""
+    def _train(self, train: np.ndarray, valid: np.ndarray, go_on: Callable[[], bool]):
+        """The supernet trained on ``train`` for at most ``TRAIN_SHARE`` of the time left once
+        it is ready to train; its widest path's validation score per epoch."""
         X, y = self.data.X, self.data.y
         rows = (lambda idx: X.iloc[idx]) if hasattr(X, "iloc") else (lambda idx: X[idx])
         # the nas family's own preprocessing, so that a path sees what its retrained trial sees
@@ -146,14 +148,18 @@ class SupernetPhase:
                        random_state=self.data.seed, n_threads=self.n_threads, **SUPERNET)
         widest = {"n_blocks": net.max_blocks} | {f"block_{i}.width": max(net.widths)
                                                    for i in range(net.max_blocks)}
+        warm_up()  # torch's one-time start-up costs seconds: they must not count as an epoch's
         curve = []
-        t0 = self.budget.now()
+        last = self.budget.now()
+        until = last + TRAIN_SHARE * self.budget.search_time_left()
         for epoch in net.iter_epochs(Xt, yt):
             curve.append(self._evaluate(net, widest, Xv, yv))
-            if epoch == 1 and np.isfinite(until):
-                fit = int((until - t0) / max(self.budget.now() - t0, 1e-3))
-                net.set_params(max_epochs=max(1, min(epochs, fit)))
-            if not go_on() or self.budget.now() > until:
+            now = self.budget.now()
+            if epoch == 2 and np.isfinite(until):  # the second epoch is the first without warm-up costs
+                fit = epoch + int((until - now) / max(now - last, 1e-3))
+                net.set_params(max_epochs=max(epoch, min(epochs, fit)))
+            last = now
+            if not go_on() or now > until:
                 break
         return net, curve, Xv, yv
 
