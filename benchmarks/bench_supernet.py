@@ -21,14 +21,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import time
 import warnings
 from pathlib import Path
 
+from _child import run_child  # this script's folder is on sys.path
+
 HERE = Path(__file__).resolve().parent
-REPO = HERE.parent
 MODES = ("standard", "supernet")
 
 
@@ -68,16 +68,8 @@ def child(args) -> dict:
 
 
 def _run(mode: str, args, dataset: str, seed: int) -> dict:
-    env = os.environ | {"PYTHONPATH": os.pathsep.join([str(REPO), str(HERE)])}
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", "--mode", mode,
-           "--dataset", dataset, "--seed", str(seed), "--budget", str(args.budget),
-           "--datasets-dir", str(args.datasets_dir)]
-    t0 = time.monotonic()
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
-    lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
-    if proc.returncode or not lines:
-        return {"status": "failed", "error": proc.stderr[-1500:], "wall_s": time.monotonic() - t0}
-    return json.loads(lines[-1]) | {"status": "ok", "wall_s": round(time.monotonic() - t0, 2)}
+    return run_child(__file__, ["--mode", mode, "--dataset", dataset, "--seed", str(seed),
+                                "--budget", str(args.budget), "--datasets-dir", str(args.datasets_dir)])
 
 
 def _fmt(value, spec: str) -> str:
