@@ -15,14 +15,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import time
 import warnings
 from pathlib import Path
 
+from _child import run_child  # this script's folder is on sys.path
+
 HERE = Path(__file__).resolve().parent
-REPO = HERE.parent
 FAMILY = {"nas": "nas", "mlp": "neural"}  # variant -> the family it searches
 
 
@@ -57,16 +57,8 @@ def child(args) -> dict:
 
 
 def _run(variant: str, args, dataset: str, seed: int) -> dict:
-    env = os.environ | {"PYTHONPATH": os.pathsep.join([str(REPO), str(HERE)])}
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", "--variant", variant,
-           "--dataset", dataset, "--seed", str(seed), "--budget", str(args.budget),
-           "--datasets-dir", str(args.datasets_dir)]
-    t0 = time.monotonic()
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
-    lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
-    if proc.returncode or not lines:
-        return {"status": "failed", "error": proc.stderr[-1500:], "wall_s": time.monotonic() - t0}
-    return json.loads(lines[-1]) | {"status": "ok", "wall_s": round(time.monotonic() - t0, 2)}
+    return run_child(__file__, ["--variant", variant, "--dataset", dataset, "--seed", str(seed),
+                                "--budget", str(args.budget), "--datasets-dir", str(args.datasets_dir)])
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -34,7 +34,7 @@ MSG_NOT_FITTED = ("This AutoML is not fitted yet. Call fit(X, y), or wait for fi
                   "(handle.wait()), before using {what}.")
 SEARCH_OPTIONS = ("time_budget", "n_trials", "seed", "n_jobs", "families", "storage", "study_name",
                   "ensemble", "sampler", "pruner", "executor", "dask_client", "trial_timeout",
-                  "memory_limit", "runs_dir", "max_predict_ms", "warm_start", "feature_search")
+                  "memory_limit", "runs_dir", "max_predict_ms", "warm_start", "feature_search", "nas")
 
 
 class AutoML(TakeAway, BaseEstimator):
@@ -119,6 +119,16 @@ class AutoML(TakeAway, BaseEstimator):
         no extra trials and was as good as "off" on the noise benchmark (pima_diabetes with 40
         noise columns, 40 s, 3 seeds); the sequential and pseudo-joint procedures are compared
         in ``jupyter_automl.search.run_feature_strategy`` (benchmarks/bench_feature_strategies.py).
+    nas : {"standard", "supernet"}, default="standard"
+        How the "nas" family is searched (no effect without it in ``families``). "standard":
+        every architecture trains on its own, stopped early at epoch rungs. "supernet" (one-shot
+        NAS, needs PyTorch): one weight-sharing supernet trains first (at most 30 % of the time
+        left), the sampler scores up to 40 of its sub-networks with the inherited weights (no
+        training; leaderboard rows with ``inherited_weights``, status "pruned"), and the best 3
+        are trained from scratch as ordinary trials (their ``inherited_score`` shows how the
+        supernet ranked them). With "nas" the only family the search then ends, usually well
+        before the budget: the point is fewer training epochs (``search_.training_epochs``).
+        Without PyTorch it warns and runs "standard".
 
     Attributes
     ----------
@@ -169,6 +179,7 @@ class AutoML(TakeAway, BaseEstimator):
         max_predict_ms: float | None = None,
         warm_start: Any = True,
         feature_search: str = "joint",
+        nas: str = "standard",
     ):
         self.task = task
         self.metric = metric
@@ -194,6 +205,7 @@ class AutoML(TakeAway, BaseEstimator):
         self.max_predict_ms = max_predict_ms
         self.warm_start = warm_start
         self.feature_search = feature_search
+        self.nas = nas
 
     # -- fitting ------------------------------------------------------------------------------
 

@@ -19,52 +19,27 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.neural_network import MLPClassifier, MLPRegressor
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
 if __package__:  # inside the jupyter_automl package
-    from ._encoding import (
-        DIVERGED_LOSS,
-        FORMAT,
-        INSTALL_LINE,
-        MSG_DIVERGED,
-        MSG_TOO_FEW,
-        classes_of,
-        complete_architecture,
-        encode_target,
-        fit_inputs,
-        fit_target,
-        transform_inputs,
-    )
+    from . import _encoding as enc
+    from ._estimator import MSG_RESUME, ClassifierOutputs, NetworkBase, RegressorOutputs
 else:  # copies next to an exported script, without the package
-    from _encoding import (
-        DIVERGED_LOSS,
-        FORMAT,
-        INSTALL_LINE,
-        MSG_DIVERGED,
-        MSG_TOO_FEW,
-        classes_of,
-        complete_architecture,
-        encode_target,
-        fit_inputs,
-        fit_target,
-        transform_inputs,
-    )
+    import _encoding as enc
+    from _estimator import MSG_RESUME, ClassifierOutputs, NetworkBase, RegressorOutputs
 
 __all__ = ["SklearnNetClassifier", "SklearnNetRegressor", "to_sklearn_architecture", "unsupported"]
 
 ACTIVATIONS = ("relu", "tanh")
 ENCODINGS = ("plain", "quantile")
 MAX_BLOCKS = 4
-WEIGHTS_FILE, META_FILE = "weights.npz", "network.json"
+WEIGHTS_FILE = "weights.npz"
 MSG_UNSUPPORTED = ("scikit-learn's MLP (the fallback used without torch) cannot train this "
                    "architecture: {what}. Use to_sklearn_architecture(...) for the nearest one it "
-                   f"can train, or install PyTorch: {INSTALL_LINE}")
-MSG_RESUME = ("iter_epochs(resume=True) continues a training that this estimator holds; it has "
-              "none. Call set_state(...) first, or iter_epochs without resume.")
-MSG_WRONG_STATE = "These bytes hold the state of a {got}, not of a {expected}."
+                   f"can train, or install PyTorch: {enc.INSTALL_LINE}")
 
 
 def unsupported(architecture: Any) -> list[str]:
@@ -75,7 +50,7 @@ def unsupported(architecture: Any) -> list[str]:
     >>> unsupported({"blocks": [{"width": 32, "norm": "batch"}], "n_heads": 2})
     ['blocks[0].norm=batch', 'n_heads=2', 'training.optimizer=adamw', 'training.schedule=cosine', 'training.warmup=0.05']
     """
-    arch = complete_architecture(architecture)
+    arch = enc.complete_architecture(architecture)
     out = []
     if arch["inputs"]["numeric"] not in ENCODINGS:
         out.append(f"inputs.numeric={arch['inputs']['numeric']}")
@@ -109,7 +84,7 @@ def to_sklearn_architecture(architecture: Any) -> dict[str, Any]:
     >>> arch["inputs"]["numeric"], arch["blocks"][0]["activation"], unsupported(arch)
     ('plain', 'relu', [])
     """
-    arch = complete_architecture(architecture)
+    arch = enc.complete_architecture(architecture)
     first = arch["blocks"][0]["activation"]
     activation = first if first in ACTIVATIONS else "relu"
     arch["blocks"] = [{"width": b["width"], "activation": activation, "norm": "none", "dropout": 0.0,
@@ -128,36 +103,17 @@ def _one_hot(codes: np.ndarray, cardinalities: list[int]) -> np.ndarray:
     return np.hstack(blocks) if blocks else np.zeros((codes.shape[0], 0))
 
 
-class _SklearnNet(BaseEstimator):
+class _SklearnNet(NetworkBase):
     """Shared by the classifier and the regressor; see :class:`SklearnNetClassifier`."""
-
-    _classification = False
-
-    def __init__(self, architecture=None, cat_cardinalities=(), max_epochs=100,
-                 schedule_epochs=None, random_state=None, device="auto", n_threads=1):
-        self.architecture = architecture
-        self.cat_cardinalities = cat_cardinalities
-        self.max_epochs = max_epochs
-        self.schedule_epochs = schedule_epochs
-        self.random_state = random_state
-        self.device = device
-        self.n_threads = n_threads
-
-    def fit(self, X, y):
-        """Train ``max_epochs`` epochs from scratch; returns ``self``."""
-        for _ in self.iter_epochs(X, y):
-            pass
-        return self
 
     def iter_epochs(self, X, y, X_val=None, *, resume=False):
         """Train one epoch per step, yielding ``(epoch, val_pred)``, as the PyTorch network does."""
         if resume and not hasattr(self, "mlp_"):
             raise ValueError(MSG_RESUME)
-        X, y = validate_data(self, X, y, reset=not resume, ensure_all_finite=False,
-                             dtype=np.float64, y_numeric=not self._classification)
+        X, y = self._check_training(X, y, resume)
         if not resume:
             self._start(X, y)
-        rows, target = self._matrix(X), encode_target(y, self._fitted["target"])
+        rows, target = self._matrix(X), enc.encode_target(y, self._fitted["target"])
         val = None if X_val is None else self._matrix(self._check_X(X_val))
         training = self._fitted["architecture"]["training"]
         while self.n_epochs_ < self.max_epochs:
@@ -174,28 +130,18 @@ class _SklearnNet(BaseEstimator):
                     loss = float("nan")
             self.n_epochs_ += 1
             self._fitted["loss_curve"].append(loss)
-            if not math.isfinite(loss) or loss > DIVERGED_LOSS:
-                raise FloatingPointError(MSG_DIVERGED.format(epoch=self.n_epochs_, loss=loss,
+            if not math.isfinite(loss) or loss > enc.DIVERGED_LOSS:
+                raise FloatingPointError(enc.MSG_DIVERGED.format(epoch=self.n_epochs_, loss=loss,
                                                              lr=training["lr"]))
             yield self.n_epochs_, None if val is None else self._predict_matrix(val)
 
     def _start(self, X, y) -> None:
-        if X.shape[0] < 2:
-            raise ValueError(MSG_TOO_FEW.format(n=X.shape[0]))
-        arch = complete_architecture(self.architecture)
+        arch = enc.complete_architecture(self.architecture)
         problems = unsupported(arch)
         if problems:
             raise ValueError(MSG_UNSUPPORTED.format(what=", ".join(problems)))
-        seed = self.random_state
-        if seed is None:
-            seed = int(np.random.default_rng().integers(2**31 - 1))
-        fitted = fit_inputs(X, self.cat_cardinalities, arch["inputs"])
-        fitted |= {"architecture": arch, "target": fit_target(y, self._classification),
-                   "seed": int(seed), "n_features_in": int(X.shape[1]), "loss_curve": [],
-                   "feature_names_in": getattr(self, "feature_names_in_", np.array([])).tolist(),
-                   "n_rows": int(X.shape[0])}
-        self._set_fitted(fitted)
-        self._rng = np.random.default_rng(fitted["seed"])
+        self._set_fitted(self._new_fitted(X, y, arch) | {"n_rows": int(X.shape[0])})
+        self._rng = np.random.default_rng(self._fitted["seed"])
 
     def _set_fitted(self, fitted: dict[str, Any]) -> None:
         arch, training = fitted["architecture"], fitted["architecture"]["training"]
@@ -205,22 +151,13 @@ class _SklearnNet(BaseEstimator):
                          alpha=float(training["weight_decay"]), learning_rate_init=float(training["lr"]),
                          batch_size=int(max(1, min(training["batch_size"], fitted["n_rows"]))), shuffle=False,
                          momentum=0.9, nesterovs_momentum=True, random_state=fitted["seed"])
-        self._fitted = fitted
-        self.n_features_in_ = fitted["n_features_in"]
-        if fitted["feature_names_in"]:
-            self.feature_names_in_ = np.asarray(fitted["feature_names_in"], dtype=object)
-        if self._classification:
-            self.classes_ = classes_of(fitted["target"])
-        self.n_epochs_ = len(fitted["loss_curve"])
+        self._adopt(fitted)
 
     def _classes_arg(self) -> dict[str, Any]:
         return {"classes": np.arange(len(self.classes_))} if self._classification else {}
 
-    def _check_X(self, X) -> np.ndarray:
-        return validate_data(self, X, reset=False, ensure_all_finite=False, dtype=np.float64)
-
     def _matrix(self, X) -> np.ndarray:
-        codes, nums = transform_inputs(X, self._fitted)
+        codes, nums = enc.transform_inputs(X, self._fitted)
         return np.hstack([_one_hot(codes, self._fitted["cat_cardinalities"]), nums.astype(np.float64)])
 
     def _predict_matrix(self, rows) -> np.ndarray:
@@ -251,7 +188,7 @@ class _SklearnNet(BaseEstimator):
         """Weights, optimiser moments, shuffling generator and epoch count as ``.npz`` bytes."""
         check_is_fitted(self, "n_epochs_")
         optimizer = getattr(self.mlp_, "_optimizer", None)
-        meta = {"format": FORMAT, "estimator": type(self).__name__, "fitted": self._fitted,
+        meta = {"format": enc.FORMAT, "estimator": type(self).__name__, "fitted": self._fitted,
                 "rng": self._rng.bit_generator.state, "optimizer_t": getattr(optimizer, "t", None)}
         buffer = io.BytesIO()
         np.savez(buffer, meta=np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8),
@@ -263,8 +200,7 @@ class _SklearnNet(BaseEstimator):
         with np.load(io.BytesIO(state), allow_pickle=False) as npz:
             arrays = {k: npz[k] for k in npz.files}
         meta = json.loads(arrays.pop("meta").tobytes())
-        if meta["estimator"] != type(self).__name__:
-            raise ValueError(MSG_WRONG_STATE.format(got=meta["estimator"], expected=type(self).__name__))
+        self._check_state_owner(meta)
         self._restore(meta["fitted"], arrays, meta["optimizer_t"])
         self._rng = np.random.default_rng()
         self._rng.bit_generator.state = meta["rng"]
@@ -297,34 +233,22 @@ class _SklearnNet(BaseEstimator):
         path = Path(directory)
         path.mkdir(parents=True, exist_ok=True)
         np.savez(path / WEIGHTS_FILE, **self._arrays(with_optimizer=False))
-        params = self.get_params(deep=False) | {"cat_cardinalities": [int(c) for c in self.cat_cardinalities],
-                                                "architecture": complete_architecture(self.architecture)}
-        meta = {"format": FORMAT, "estimator": type(self).__name__, "params": params, "fitted": self._fitted}
-        (path / META_FILE).write_text(json.dumps(meta, indent=1), encoding="utf-8")
+        self._write_meta(path)
         return path
 
     @classmethod
     def load(cls, directory) -> _SklearnNet:
         """The network saved by :meth:`save` in ``directory``."""
         path = Path(directory)
-        meta = json.loads((path / META_FILE).read_text(encoding="utf-8"))
-        kind = _ESTIMATORS[meta["estimator"]]
-        if cls is not _SklearnNet and kind is not cls:
-            raise ValueError(MSG_WRONG_STATE.format(got=meta["estimator"], expected=cls.__name__))
+        est, meta = cls._read_meta(path, _SklearnNet, _ESTIMATORS)
         with np.load(path / WEIGHTS_FILE, allow_pickle=False) as npz:
             arrays = {k: npz[k] for k in npz.files}
-        est = kind(**meta["params"])
         est._restore(meta["fitted"], arrays, None)
         est._rng = np.random.default_rng(meta["fitted"]["seed"])
         return est
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = True
-        return tags
 
-
-class SklearnNetClassifier(ClassifierMixin, _SklearnNet):
+class SklearnNetClassifier(ClassifierMixin, ClassifierOutputs, _SklearnNet):
     """The fallback classifier: :class:`~jupyter_automl.nn.TabularNetClassifier`'s interface
     (``fit``, ``iter_epochs``, ``get_state``/``set_state``, ``save``/``load``) on
     ``MLPClassifier.partial_fit``. ``device`` is ignored; ``n_threads`` limits BLAS threads.
@@ -341,22 +265,10 @@ class SklearnNetClassifier(ClassifierMixin, _SklearnNet):
 
     _classification = True
 
-    def predict_proba(self, X) -> np.ndarray:
-        """Class probabilities, columns in the order of ``classes_``."""
-        return self._predict_raw(X)
 
-    def predict(self, X) -> np.ndarray:
-        """The most probable class of each row."""
-        return self.classes_[np.argmax(self._predict_raw(X), axis=1)]
-
-
-class SklearnNetRegressor(RegressorMixin, _SklearnNet):
+class SklearnNetRegressor(RegressorMixin, RegressorOutputs, _SklearnNet):
     """The fallback regressor (``MLPRegressor.partial_fit`` on the standardised target); see
     :class:`SklearnNetClassifier`."""
-
-    def predict(self, X) -> np.ndarray:
-        """Predicted values, in the target's own scale."""
-        return self._predict_raw(X)
 
 
 _ESTIMATORS = {c.__name__: c for c in (SklearnNetClassifier, SklearnNetRegressor)}

@@ -28,7 +28,7 @@ MSG_BACKEND = "The 'backend' must be one of {choices}. Got {got!r} instead."
 
 @dataclass(frozen=True)
 class SpaceParam:
-    """One search param; the same fields as the search space's ``Param``."""
+    """One search param (the search space's ``Param`` adds the family prefix and ``describe``)."""
 
     name: str
     kind: str  # "float", "int" or "categorical"

@@ -106,6 +106,9 @@ class SuperNet(BaseEstimator):
         Train the largest and smallest paths every step, plus ``n_random`` random ones; else
         only ``n_random`` uniformly sampled paths.
     n_random : int, default=2
+    per_block : bool, default=True
+        Each block chooses its activation and skip (``block_<i>.activation``), or one choice
+        holds for every block (``activation``, ``residual``: the ``nas`` family's space).
 
     Attributes
     ----------
@@ -129,7 +132,7 @@ class SuperNet(BaseEstimator):
     def __init__(self, *, classification=True, max_blocks=4, widths=(64, 128, 256, 512),
                  activations=("relu", "gelu", "silu"), norm="layer", dropout=0.1, inputs=None,
                  training=None, cat_cardinalities=(), max_epochs=50, random_state=None,
-                 device="auto", n_threads=1, sandwich=True, n_random=2):
+                 device="auto", n_threads=1, sandwich=True, n_random=2, per_block=True):
         self.classification = classification
         self.max_blocks = max_blocks
         self.widths = widths
@@ -145,6 +148,7 @@ class SuperNet(BaseEstimator):
         self.n_threads = n_threads
         self.sandwich = sandwich
         self.n_random = n_random
+        self.per_block = per_block
 
     # -- the space of paths ------------------------------------------------------------------------
     def sample_space(self) -> list[SpaceParam]:
@@ -152,23 +156,28 @@ class SuperNet(BaseEstimator):
         space = [SpaceParam("n_blocks", "int", 1, self.max_blocks, default=min(2, self.max_blocks))]
         for i in range(self.max_blocks):
             active = (lambda v, i=i: v.get("n_blocks", 1) > i) if i else None
-            space += [
-                SpaceParam(f"block_{i}.width", "categorical", choices=tuple(self.widths),
-                           default=max(self.widths), active=active),
-                SpaceParam(f"block_{i}.activation", "categorical", choices=tuple(self.activations),
+            space.append(SpaceParam(f"block_{i}.width", "categorical", choices=tuple(self.widths),
+                                    default=max(self.widths), active=active))
+            if self.per_block:
+                space += self._op_params(f"block_{i}.", active)
+        return space if self.per_block else space + self._op_params("", None)
+
+    def _op_params(self, prefix: str, active) -> list[SpaceParam]:
+        return [SpaceParam(f"{prefix}activation", "categorical", choices=tuple(self.activations),
                            default=self.activations[0], active=active),
-                SpaceParam(f"block_{i}.residual", "categorical", choices=(False, True),
-                           default=False, active=active)]
-        return space
+                SpaceParam(f"{prefix}residual", "categorical", choices=(False, True), default=False,
+                           active=active)]
 
     def sample(self, rng: np.random.Generator) -> dict[str, Any]:
-        """A path drawn uniformly: depth, then each block's width, activation and skip."""
+        """A path drawn uniformly: depth, then each block's width, activation and skip (one
+        activation and skip for all blocks when not ``per_block``)."""
         n = int(rng.integers(1, self.max_blocks + 1))
         path: dict[str, Any] = {"n_blocks": n}
         for i in range(n):
             path[f"block_{i}.width"] = int(rng.choice(self.widths))
-            path[f"block_{i}.activation"] = str(rng.choice(self.activations))
-            path[f"block_{i}.residual"] = bool(rng.integers(2))
+            if self.per_block or i == 0:
+                ops = {"activation": str(rng.choice(self.activations)), "residual": bool(rng.integers(2))}
+            path |= {f"block_{i}.{k}": v for k, v in ops.items()}
         return path
 
     def _path(self, sub: dict[str, Any]) -> list[tuple[int, str, bool]]:
@@ -180,10 +189,10 @@ class SuperNet(BaseEstimator):
         path = []
         for i in range(n):
             w = int(sub.get(f"block_{i}.width", max(self.widths)))
-            act = sub.get(f"block_{i}.activation", self.activations[0])
+            act = sub.get(f"block_{i}.activation", sub.get("activation", self.activations[0]))
             if w not in self.widths or act not in self.activations:
                 raise ValueError(MSG_PATH.format(what=f"asks block {i} for width {w} and {act!r}", space=space))
-            path.append((w, act, bool(sub.get(f"block_{i}.residual", False))))
+            path.append((w, act, bool(sub.get(f"block_{i}.residual", sub.get("residual", False)))))
         return path
 
     def to_architecture(self, sub: dict[str, Any]) -> Architecture:
@@ -200,7 +209,11 @@ class SuperNet(BaseEstimator):
         return self
 
     def iter_epochs(self, X, y):
-        """Train one epoch per step, yielding the epoch number."""
+        """Train one epoch per step, yielding the epoch number.
+
+        ``max_epochs`` may be lowered between steps (``set_params``), e.g. once the first epoch
+        shows how many fit in a time budget: training and its learning-rate schedule then end
+        there."""
         torch = import_optional("torch")
         if self.norm not in SUPERNET_NORMS:
             raise ValueError(MSG_NORM.format(choices=list(SUPERNET_NORMS), got=self.norm))
@@ -216,6 +229,7 @@ class SuperNet(BaseEstimator):
         narrowest = [(min(self.widths), self.activations[0], False)]
         F = torch.nn.functional
         while self.n_epochs_ < self.max_epochs:
+            self._total = steps_per_epoch(self._n_rows, training["batch_size"]) * int(self.max_epochs)
             with torch_threads(self.n_threads):
                 self._net.train()
                 total, count = torch.zeros(()), 0
@@ -259,7 +273,6 @@ class SuperNet(BaseEstimator):
         self._rng = np.random.default_rng(seed)
         self._step = 0
         self._n_rows = int(X.shape[0])
-        self._total = steps_per_epoch(X.shape[0], training.batch_size) * int(self.max_epochs)
         self.n_epochs_ = 0
         self.path_epochs_ = 0
 

@@ -18,66 +18,25 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.exceptions import NotFittedError
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 if __package__:  # inside the jupyter_automl package
-    from ._encoding import (
-        DIVERGED_LOSS,
-        FORMAT,
-        MSG_DIVERGED,
-        MSG_TOO_FEW,
-        classes_of,
-        complete_architecture,
-        encode_target,
-        fit_inputs,
-        fit_target,
-        lr_factor,
-        steps_per_epoch,
-        transform_inputs,
-    )
-    from ._layers import (
-        batches,
-        is_out_of_memory,
-        load_torch,
-        make_optimizer,
-        modules,
-        torch_threads,
-    )
+    from . import _encoding as enc
+    from . import _layers as layers
+    from ._estimator import MSG_RESUME, ClassifierOutputs, NetworkBase, RegressorOutputs
 else:  # copies next to an exported script, without the package
-    from _encoding import (
-        DIVERGED_LOSS,
-        FORMAT,
-        MSG_DIVERGED,
-        MSG_TOO_FEW,
-        classes_of,
-        complete_architecture,
-        encode_target,
-        fit_inputs,
-        fit_target,
-        lr_factor,
-        steps_per_epoch,
-        transform_inputs,
-    )
-    from _layers import (
-        batches,
-        is_out_of_memory,
-        load_torch,
-        make_optimizer,
-        modules,
-        torch_threads,
-    )
+    import _encoding as enc
+    import _layers as layers
+    from _estimator import MSG_RESUME, ClassifierOutputs, NetworkBase, RegressorOutputs
 
 __all__ = ["TabularNetClassifier", "TabularNetRegressor", "load_network"]
 
 PREDICT_CHUNK = 8192  # rows per forward pass at prediction time
-WEIGHTS_FILE, META_FILE = "weights.safetensors", "network.json"
+WEIGHTS_FILE = "weights.safetensors"
 MSG_OOM = ("the network ran out of memory at epoch {epoch} on {device} (batch size {batch}, "
            "{n_params} parameters): use a smaller batch size or narrower blocks.")
-MSG_RESUME = ("iter_epochs(resume=True) continues a training that this estimator holds; it has "
-              "none. Call set_state(...) first, or iter_epochs without resume.")
-MSG_WRONG_STATE = "These bytes hold the state of a {got}, not of a {expected}."
 
 
 def _read_metadata(data: bytes) -> dict[str, Any]:
@@ -86,28 +45,10 @@ def _read_metadata(data: bytes) -> dict[str, Any]:
     return json.loads(json.loads(data[8:8 + n])["__metadata__"]["jupyter_automl"])
 
 
-class _TabularNet(BaseEstimator):
+class _TabularNet(NetworkBase):
     """Shared by the classifier and the regressor; see :class:`TabularNetClassifier`."""
 
-    _classification = False
-
-    def __init__(self, architecture=None, cat_cardinalities=(), max_epochs=100,
-                 schedule_epochs=None, random_state=None, device="auto", n_threads=1):
-        self.architecture = architecture
-        self.cat_cardinalities = cat_cardinalities
-        self.max_epochs = max_epochs
-        self.schedule_epochs = schedule_epochs
-        self.random_state = random_state
-        self.device = device
-        self.n_threads = n_threads
-
     # -- training ----------------------------------------------------------------------------------
-    def fit(self, X, y):
-        """Train ``max_epochs`` epochs from scratch; returns ``self``."""
-        for _ in self.iter_epochs(X, y):
-            pass
-        return self
-
     def iter_epochs(self, X, y, X_val=None, *, resume=False):
         """Train one epoch per step, up to ``max_epochs``, yielding ``(epoch, val_pred)``.
 
@@ -117,39 +58,30 @@ class _TabularNet(BaseEstimator):
         With ``resume=True`` training continues from the state this estimator holds (after
         ``set_state``, or an earlier loop that was left), on the same training rows.
         """
-        torch = load_torch()
+        torch = layers.load_torch()
         if resume and "_t" not in self.__dict__:
             raise ValueError(MSG_RESUME)
-        X, y = validate_data(self, X, y, reset=not resume, ensure_all_finite=False,
-                             dtype=np.float64, y_numeric=not self._classification)
+        X, y = self._check_training(X, y, resume)
         if not resume:
             self._start(torch, X, y)
         t = self._t
         if X.shape[0] != t["n_rows"]:
             raise ValueError(f"resume needs the same {t['n_rows']} training rows; got {X.shape[0]}.")
-        target = torch.as_tensor(encode_target(y, self._fitted["target"]), device=t["device"])
+        target = torch.as_tensor(enc.encode_target(y, self._fitted["target"]), device=t["device"])
         data = self._tensors(torch, X)
         val = None if X_val is None else self._tensors(torch, self._check_X(X_val))
         while self.n_epochs_ < self.max_epochs:
             # the thread setting is process-global: hold it only while computing, never across
             # the yield (a caller may keep a paused generator for long, or drop it)
-            with torch_threads(self.n_threads):
+            with layers.torch_threads(self.n_threads):
                 self._train_epoch(torch, *data, target)
                 pred = None if val is None else self._predict_tensors(torch, *val)
             yield self.n_epochs_, pred
 
     def _start(self, torch, X, y) -> None:
-        if X.shape[0] < 2:
-            raise ValueError(MSG_TOO_FEW.format(n=X.shape[0]))
-        arch = complete_architecture(self.architecture)
-        seed = self.random_state
-        if seed is None:
-            seed = int(np.random.default_rng().integers(2**31 - 1))
-        fitted = fit_inputs(X, self.cat_cardinalities, arch["inputs"])
-        fitted |= {"architecture": arch, "target": fit_target(y, self._classification),
-                   "seed": int(seed), "n_features_in": int(X.shape[1]), "loss_curve": [],
-                   "feature_names_in": getattr(self, "feature_names_in_", np.array([])).tolist()}
-        per_epoch = steps_per_epoch(X.shape[0], arch["training"]["batch_size"])
+        arch = enc.complete_architecture(self.architecture)
+        fitted = self._new_fitted(X, y, arch)
+        per_epoch = enc.steps_per_epoch(X.shape[0], arch["training"]["batch_size"])
         total = per_epoch * int(self.schedule_epochs or self.max_epochs)
         self._restore(torch, fitted, weights=None, training={"step": 0, "total_steps": total,
                                                              "n_rows": int(X.shape[0])})
@@ -161,9 +93,9 @@ class _TabularNet(BaseEstimator):
         net.train()
         total = torch.zeros((), device=t["device"])
         try:
-            for idx in batches(torch, t["n_rows"], training["batch_size"], t["generator"]):
+            for idx in layers.batches(torch, t["n_rows"], training["batch_size"], t["generator"]):
                 idx = idx.to(t["device"])
-                factor = lr_factor(training["schedule"], training["warmup"], t["step"] / t["total_steps"])
+                factor = enc.lr_factor(training["schedule"], training["warmup"], t["step"] / t["total_steps"])
                 for group in optimizer.param_groups:
                     group["lr"] = float(training["lr"]) * factor
                 loss = loss_fn(net(codes[idx], nums[idx]), target[idx])
@@ -174,15 +106,15 @@ class _TabularNet(BaseEstimator):
                 total += loss.detach() * len(idx)
             mean = float(total) / t["n_rows"]
         except RuntimeError as exc:
-            if is_out_of_memory(exc):
+            if layers.is_out_of_memory(exc):
                 raise MemoryError(MSG_OOM.format(
                     epoch=self.n_epochs_ + 1, device=t["device"], batch=training["batch_size"],
                     n_params=sum(p.numel() for p in net.parameters()))) from exc
             raise
         self.n_epochs_ += 1
         self._fitted["loss_curve"].append(mean)
-        if not math.isfinite(mean) or mean > DIVERGED_LOSS:
-            raise FloatingPointError(MSG_DIVERGED.format(epoch=self.n_epochs_, loss=mean,
+        if not math.isfinite(mean) or mean > enc.DIVERGED_LOSS:
+            raise FloatingPointError(enc.MSG_DIVERGED.format(epoch=self.n_epochs_, loss=mean,
                                                          lr=training["lr"]))
 
     def _loss_fn(self, torch, training):
@@ -199,7 +131,7 @@ class _TabularNet(BaseEstimator):
     # -- building and restoring --------------------------------------------------------------------
     def _restore(self, torch, fitted, weights, training=None) -> None:
         """Build the network described by ``fitted`` and load ``weights`` (or initialise them)."""
-        m = modules()
+        m = layers.modules()
         arch, target = fitted["architecture"], fitted["target"]
         device = torch.device(("cuda" if torch.cuda.is_available() else "cpu")
                               if self.device == "auto" else self.device)
@@ -217,17 +149,11 @@ class _TabularNet(BaseEstimator):
         for module in net.modules():
             if isinstance(module, m["Dropout"]):
                 module.generator = device_generator
-        self._fitted = fitted
-        self.n_features_in_ = fitted["n_features_in"]
-        if fitted["feature_names_in"]:
-            self.feature_names_in_ = np.asarray(fitted["feature_names_in"], dtype=object)
-        if self._classification:
-            self.classes_ = classes_of(target)
-        self.n_epochs_ = len(fitted["loss_curve"])
+        self._adopt(fitted)
         self._t = {"net": net, "device": device, "generator": generator,
                    "device_generator": device_generator, **(training or {})}
         if training is not None:
-            self._t["optimizer"] = make_optimizer(torch, net, arch["training"])
+            self._t["optimizer"] = layers.make_optimizer(torch, net, arch["training"])
 
     def _ensure_net(self, torch) -> None:
         if "_t" not in self.__dict__:
@@ -239,11 +165,8 @@ class _TabularNet(BaseEstimator):
             self._restore(torch, self._fitted, safetensors.torch.load(self.__dict__.pop("_weights")))
 
     # -- prediction --------------------------------------------------------------------------------
-    def _check_X(self, X) -> np.ndarray:
-        return validate_data(self, X, reset=False, ensure_all_finite=False, dtype=np.float64)
-
     def _tensors(self, torch, X):
-        codes, nums = transform_inputs(X, self._fitted)
+        codes, nums = enc.transform_inputs(X, self._fitted)
         return torch.as_tensor(codes, device=self._t["device"]), torch.as_tensor(nums, device=self._t["device"])
 
     def _predict_tensors(self, torch, codes, nums) -> np.ndarray:
@@ -255,18 +178,18 @@ class _TabularNet(BaseEstimator):
             if self._classification:
                 proba = torch.softmax(out.double(), dim=-1).mean(dim=1).cpu().numpy()
                 if not np.isfinite(proba).all():
-                    raise FloatingPointError(MSG_DIVERGED.format(epoch=self.n_epochs_, loss="nan",
+                    raise FloatingPointError(enc.MSG_DIVERGED.format(epoch=self.n_epochs_, loss="nan",
                                                                  lr=self._fitted["architecture"]["training"]["lr"]))
                 return proba / proba.sum(axis=1, keepdims=True)
             target = self._fitted["target"]
             return out[..., 0].double().mean(dim=1).cpu().numpy() * target["scale"] + target["mean"]
 
     def _predict_raw(self, X) -> np.ndarray:
-        torch = load_torch()
+        torch = layers.load_torch()
         check_is_fitted(self, "n_epochs_")
         self._ensure_net(torch)
         X = self._check_X(X)
-        with torch_threads(self.n_threads):
+        with layers.torch_threads(self.n_threads):
             return self._predict_tensors(torch, *self._tensors(torch, X))
 
     # -- state, files and pickling -----------------------------------------------------------------
@@ -276,7 +199,7 @@ class _TabularNet(BaseEstimator):
     def get_state(self) -> bytes:
         """Weights, optimiser, schedule position, random generator and epoch count, as
         safetensors bytes (no pickle); ``set_state`` on a new estimator continues from them."""
-        torch = load_torch()
+        torch = layers.load_torch()
         import safetensors.torch
 
         check_is_fitted(self, "n_epochs_")
@@ -294,18 +217,17 @@ class _TabularNet(BaseEstimator):
                     tensors[f"optimizer.{pid}.{key}"] = torch.as_tensor(value).detach().cpu().contiguous()
             groups = [{k: v for k, v in g.items() if k != "params"} for g in state["param_groups"]]
             training = {k: t[k] for k in ("step", "total_steps", "n_rows")}
-        meta = {"format": FORMAT, "estimator": type(self).__name__, "fitted": self._fitted,
+        meta = {"format": enc.FORMAT, "estimator": type(self).__name__, "fitted": self._fitted,
                 "training": training, "optimizer_groups": groups}
         return safetensors.torch.save(tensors, metadata={"jupyter_automl": json.dumps(meta)})
 
     def set_state(self, state: bytes):
         """Restore what ``get_state`` saved (fitted values included); returns ``self``."""
-        torch = load_torch()
+        torch = layers.load_torch()
         import safetensors.torch
 
         meta = _read_metadata(state)
-        if meta["estimator"] != type(self).__name__:
-            raise ValueError(MSG_WRONG_STATE.format(got=meta["estimator"], expected=type(self).__name__))
+        self._check_state_owner(meta)
         tensors = safetensors.torch.load(state)
         self._restore(torch, meta["fitted"], tensors, training=meta["training"] or None)
         t = self._t
@@ -326,7 +248,7 @@ class _TabularNet(BaseEstimator):
     def save(self, directory) -> Path:
         """Write ``weights.safetensors`` and ``network.json`` (parameters, fitted values) into
         ``directory``; :meth:`load` reads them back. No pickle. Returns the directory."""
-        torch = load_torch()
+        torch = layers.load_torch()
         import safetensors.torch
 
         check_is_fitted(self, "n_epochs_")
@@ -334,24 +256,17 @@ class _TabularNet(BaseEstimator):
         path = Path(directory)
         path.mkdir(parents=True, exist_ok=True)
         safetensors.torch.save_file(self._weights(), str(path / WEIGHTS_FILE))
-        params = self.get_params(deep=False) | {"cat_cardinalities": [int(c) for c in self.cat_cardinalities],
-                                                "architecture": complete_architecture(self.architecture)}
-        meta = {"format": FORMAT, "estimator": type(self).__name__, "params": params, "fitted": self._fitted}
-        (path / META_FILE).write_text(json.dumps(meta, indent=1), encoding="utf-8")
+        self._write_meta(path)
         return path
 
     @classmethod
     def load(cls, directory) -> _TabularNet:
         """The network saved by :meth:`save` in ``directory``."""
-        torch = load_torch()
+        torch = layers.load_torch()
         import safetensors.torch
 
         path = Path(directory)
-        meta = json.loads((path / META_FILE).read_text(encoding="utf-8"))
-        kind = _ESTIMATORS[meta["estimator"]]
-        if cls is not _TabularNet and kind is not cls:
-            raise ValueError(MSG_WRONG_STATE.format(got=meta["estimator"], expected=cls.__name__))
-        est = kind(**meta["params"])
+        est, meta = cls._read_meta(path, _TabularNet, _ESTIMATORS)
         est._restore(torch, meta["fitted"], safetensors.torch.load_file(str(path / WEIGHTS_FILE)))
         return est
 
@@ -365,11 +280,6 @@ class _TabularNet(BaseEstimator):
 
             state["_weights"] = safetensors.torch.save(self._weights())
         return state
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = True
-        return tags
 
 
 _DOC = """A multi-layer network for tables ({what}), trained with PyTorch.
@@ -411,22 +321,13 @@ _DOC = """A multi-layer network for tables ({what}), trained with PyTorch.
     """
 
 
-class TabularNetClassifier(ClassifierMixin, _TabularNet):
+# the several heads' outputs are averaged in _predict_raw, before these outputs
+class TabularNetClassifier(ClassifierMixin, ClassifierOutputs, _TabularNet):
     _classification = True
 
-    def predict_proba(self, X) -> np.ndarray:
-        """Class probabilities, columns in the order of ``classes_`` (heads averaged)."""
-        return self._predict_raw(X)
 
-    def predict(self, X) -> np.ndarray:
-        """The most probable class of each row."""
-        return self.classes_[np.argmax(self._predict_raw(X), axis=1)]
-
-
-class TabularNetRegressor(RegressorMixin, _TabularNet):
-    def predict(self, X) -> np.ndarray:
-        """Predicted values (heads averaged, in the target's own scale)."""
-        return self._predict_raw(X)
+class TabularNetRegressor(RegressorMixin, RegressorOutputs, _TabularNet):
+    pass
 
 
 TabularNetClassifier.__doc__ = _DOC.format(

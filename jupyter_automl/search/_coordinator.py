@@ -44,6 +44,7 @@ from ._quiet import search_warnings_logged
 from ._ranking import ranked_finished, ranked_for_reserve, ranked_partial
 from ._shared import SharedStudy
 from ._storage import StudyStore
+from ._supernet_phase import SupernetPhase
 from ._trials import TrialRecord, describe_trial, pareto_optimal
 from ._warm_plan import WarmPlan, first_configs
 from .executors import BaseExecutor
@@ -64,6 +65,8 @@ class SearchSettings:
     seed: int
     t_start: float  # time.monotonic() when fit_async was called
     max_predict_ms: float | None = None  # the final model predicts 1,000 rows within this
+    nas: str = "standard"  # "supernet": the nas family is searched through a supernet first
+    sampler: str = "tpe"  # the study's sampler (the supernet phase uses one of its own kind)
 
 
 class Coordinator:
@@ -115,6 +118,11 @@ class Coordinator:
         self.final = FinalModel(data=data, budget=self.budget, executor=executor, oof=self.oof,
                                 bus=bus, ensemble=settings.ensemble, seed=settings.seed,
                                 study_name=store.name, max_predict_ms=settings.max_predict_ms)
+        self.supernet = SupernetPhase(
+            data=data, space=space, study=self.study, records=self.records, bus=bus,
+            budget=self.budget, sampler=settings.sampler, n_threads=executor.n_workers,
+        ) if settings.nas == "supernet" else None
+        self._trial_limit: int | None = None  # new trials after which the search ends
 
     # -- control, from any thread ------------------------------------------------------------
 
@@ -153,6 +161,8 @@ class Coordinator:
             for rec in resumed:  # replayed after SearchStarted, so that views rebuild them
                 self._emit_outcome(rec)
             self._enqueue_defaults()
+            if self.supernet is not None:
+                self._supernet_phase()
             self._search()
             self.status = "refitting"
             self.result = self._finish()
@@ -200,6 +210,23 @@ class Coordinator:
         is asked for, so a study never keeps trials that never ran."""
         tried = [r.params for r in self.records.values()]
         self._first = first_configs(self.warm_plan, self.space.default_configs(), tried)
+
+    def _supernet_phase(self) -> None:
+        """nas="supernet": the supernet's best sub-networks come first, instead of the nas
+        defaults; a search of the nas family alone ends once they are trained. If the phase
+        failed or was stopped early, the search goes on as a standard one."""
+        retrain = self.supernet.run(self._go_on)
+        if not retrain:
+            return
+        self._first = retrain + [(p, a) for p, a in self._first if p.get("family") != "nas"]
+        if self.space.family_names == ["nas"]:
+            self._trial_limit = self._n_new_trials + len(retrain)
+
+    def _go_on(self) -> bool:
+        """Between steps of work done on this thread: wait while paused; False once stopped."""
+        if self._pause.is_set():
+            self._paused_wait()
+        return not self._stop.is_set()
 
     # -- the search loop ----------------------------------------------------------------------
 
@@ -307,6 +334,9 @@ class Coordinator:
         if self.settings.n_trials is not None and self._n_new_trials >= self.settings.n_trials:
             self._end_reason = self._end_reason or "n_trials"
             return None
+        if self._trial_limit is not None and self._n_new_trials >= self._trial_limit:
+            self._end_reason = self._end_reason or "supernet_done"
+            return None
         if self._no_new_trials or self._first_result_pending():
             return None
         first_folds = [r.folds[0].fit_time + r.folds[0].predict_time
@@ -323,7 +353,8 @@ class Coordinator:
         self._n_new_trials += 1
         rec = TrialRecord(number=trial.number, params=dict(trial.params), started=self.budget.now(),
                           warm_start=trial.user_attrs.get("warm_start"),
-                          predicted_score=trial.user_attrs.get("predicted_score"))
+                          predicted_score=trial.user_attrs.get("predicted_score"),
+                          inherited_score=trial.user_attrs.get("inherited_score"))
         self.records[trial.number] = rec
         self._trials[trial.number] = trial
         self.bus.emit(TrialStarted, trial_number=rec.number, family=rec.family, params=public(rec.params))
@@ -490,6 +521,9 @@ class Coordinator:
         else:
             members, weights, score = self.final.choose(ranked, notes)
         result = self.final.refit(members, weights, score, ranked, notes, self._end_reason)
+        result.training_epochs = sum(r.epochs_total for r in self.records.values()) + (
+            self.supernet.path_epochs if self.supernet else 0)
+        result.supernet = dict(self.supernet.summary) if self.supernet else None
         result.variability = variability(list(self.records.values()), self.executor.n_workers,
                                          self.settings.time_budget, self._end_reason)
         return result

@@ -93,7 +93,7 @@ def trains_by_epoch(model: Any) -> bool:
     return isinstance(model, Pipeline) and hasattr(model.steps[-1][1], "iter_epochs")
 
 
-def _aligned(pred: np.ndarray, classes: Any, problem: Problem) -> np.ndarray:
+def aligned_predictions(pred: np.ndarray, classes: Any, problem: Problem) -> np.ndarray:
     """Validation predictions in the problem's layout (as ``predict_aligned`` makes them)."""
     if not problem.is_classification:
         return np.asarray(pred, dtype=float)
@@ -125,7 +125,7 @@ def fit_by_epoch(model: Pipeline, X: Any, y: np.ndarray, X_valid: Any, y_valid: 
     Xv = prep.transform(X_valid)
     run = EpochRun(scores=[])
     for epoch, pred in net.iter_epochs(Xt, y, Xv):
-        pred = _aligned(pred, getattr(net, "classes_", None), problem)
+        pred = aligned_predictions(pred, getattr(net, "classes_", None), problem)
         score = metric.score(y_valid, pred) if np.all(np.isfinite(pred)) else np.nan
         if not np.isfinite(score):
             raise ValueError(f"the network's validation score is {score} after epoch {epoch}")
@@ -153,13 +153,15 @@ def with_rungs(params: dict[str, Any], fold: int, records: Any, metric: Any, *,
 
 
 def note_epochs(rec: Any, result: Any, trial: Any) -> None:
-    """Keep a network's epochs on its TrialRecord and its Optuna trial (user attribute
-    ``epochs``), and the first fold's curve too (``epoch_scores``: later trials are judged
+    """Keep a network's epochs on its TrialRecord and its Optuna trial (user attributes
+    ``epochs``, the most of a fold, and ``epochs_total``, summed over folds), and the first fold's curve too (``epoch_scores``: later trials are judged
     against it, a resumed or shared study included)."""
     if not result.epoch_scores:
         return
     rec.epochs = max(rec.epochs or 0, len(result.epoch_scores))
+    rec.epochs_total += len(result.epoch_scores)
     trial.set_user_attr("epochs", rec.epochs)
+    trial.set_user_attr("epochs_total", rec.epochs_total)
     if result.fold == 0:
         rec.epoch_scores = list(result.epoch_scores)
         trial.set_user_attr("epoch_scores", rec.epoch_scores)

@@ -30,6 +30,7 @@ END_REASONS = {
     "n_trials": "the maximum number of trials was reached",
     "stopped": "you stopped it",
     "space_exhausted": "every configuration it could try was tried",
+    "supernet_done": "the supernet's best sub-networks were trained from scratch",
 }
 """Why a search ended (``SearchResult.reason``) in words, for the wizard and the report."""
 
@@ -65,6 +66,10 @@ class SearchResult:
     threshold: float | None = None  # decision threshold of a binary label metric, tuned out of fold
     # why the same data, seed and settings could give another result ([]: they give this one)
     variability: list[str] = field(default_factory=list)
+    # network epochs trained by the search: every fold of every trial, plus the supernet's
+    # single-path epochs (nas="supernet"); 0 without networks. Final refits not included.
+    training_epochs: int = 0
+    supernet: dict[str, Any] | None = None  # what the supernet phase did (nas="supernet")
 
 
 class FinalModel:

@@ -37,6 +37,6 @@ def emit_outcome(bus: EventBus, rec: TrialRecord, metric: Metric, best: TrialRec
     else:
         scores = rec.fold_scores
         bus.emit(TrialPruned, trial_number=rec.number, family=rec.family, params=params,
-                 fold=len(scores), score=float(np.mean(scores)) if scores else None,
+                 fold=len(scores), score=float(np.mean(scores)) if scores else rec.inherited_score,
                  reason=rec.reason)
     return False

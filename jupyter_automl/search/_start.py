@@ -19,6 +19,7 @@ from ._handle import SearchHandle
 from ._objective import TrainingData
 from ._samplers import make_pruner, make_sampler
 from ._storage import data_fingerprint, open_study
+from ._supernet_phase import resolve_nas_mode
 from ._warm_plan import WarmPlan, plan_warm_start
 from .executors import make_executor
 from .space import SearchSpace
@@ -46,6 +47,7 @@ class SearchOptions:
     max_predict_ms: float | None = None
     warm_start: Any = True  # True, False, or a warmstart.Knowledge
     feature_search: str = "joint"  # see SearchSpace
+    nas: str = "standard"  # "supernet": see _supernet_phase
 
 
 def start_search(problem: Problem, data: TrainingFrame, options: SearchOptions, *,
@@ -77,6 +79,7 @@ def start_search(problem: Problem, data: TrainingFrame, options: SearchOptions, 
     """
     t_start = time.monotonic() if t_start is None else t_start
     space = SearchSpace(problem, options.families, plugin=plugin, feature_search=options.feature_search)
+    nas = resolve_nas_mode(options.nas, space.family_names)
     executor = make_executor(options.executor, options.n_jobs, dask_client=options.dask_client,
                              unit_timeout=options.trial_timeout, memory_limit_mb=options.memory_limit)
     summary = problem.summary() | {"fingerprint": data_fingerprint(data.frame, data.y),
@@ -91,7 +94,8 @@ def start_search(problem: Problem, data: TrainingFrame, options: SearchOptions, 
     settings = SearchSettings(time_budget=options.time_budget, n_trials=options.n_trials,
                               ensemble=bool(options.ensemble), prune=options.pruner != "none",
                               seed=options.seed, t_start=t_start,
-                              max_predict_ms=options.max_predict_ms)
+                              max_predict_ms=options.max_predict_ms, nas=nas,
+                              sampler=options.sampler)
     bus = EventBus()
     training = TrainingData(data.X, data.y_array, problem, options.seed, plugin)
 

@@ -42,7 +42,10 @@ After these come the out-of-fold scores of the usual metrics (``jupyter_automl.p
 e.g. roc_auc, log_loss, accuracy, balanced_accuracy, f1, average_precision), the decision
 ``threshold`` of binary label metrics (F1...) when one was tuned, and a fairness-aware search's
 extra objectives, and for the "nas" family's networks ``epochs`` (epochs trained; a network
-pruned at an epoch rung says at which epoch in ``reason``).
+pruned at an epoch rung says at which epoch in ``reason``). A supernet search (``nas="supernet"``)
+adds ``inherited_weights`` (True for the supernet's rows: the supernet itself and the sub-networks
+scored with its weights, status "pruned", never a final model) and ``inherited_score`` (the
+score with inherited weights, also on the retrained trials, to compare with their own score).
 """
 
 
@@ -73,6 +76,9 @@ class TrialRecord:
     predicted_score: float | None = None  # the meta-model's normalised estimate, for warm starts
     epochs: int | None = None  # epochs a network trained (most over its folds); None: not a network
     epoch_scores: list[float] = field(default_factory=list)  # a network's first-fold score per epoch
+    epochs_total: int = 0  # epochs a network trained, summed over its folds (the training cost)
+    inherited_weights: bool = False  # a supernet row: scored with the supernet's weights, not trained
+    inherited_score: float | None = None  # the score with the supernet's weights (nas="supernet")
 
     @property
     def family(self) -> str:
@@ -144,7 +150,10 @@ def records_of_study(study: Any, objective_names: tuple[str, ...] = ()) -> list[
                           metrics=dict(attrs.get("metrics", {})), predict_ms=attrs.get("predict_ms"),
                           model_bytes=attrs.get("model_bytes"), threshold=attrs.get("threshold"),
                           warm_start=attrs.get("warm_start"), predicted_score=attrs.get("predicted_score"),
-                          epochs=attrs.get("epochs"), epoch_scores=list(attrs.get("epoch_scores", [])))
+                          epochs=attrs.get("epochs"), epoch_scores=list(attrs.get("epoch_scores", [])),
+                          epochs_total=int(attrs.get("epochs_total", 0)),
+                          inherited_weights=bool(attrs.get("inherited_weights", False)),
+                          inherited_score=attrs.get("inherited_score"))
         if state == "finished" and objective_names:
             rec.objectives = dict(zip(objective_names, t.values[1:], strict=True))
         records.append(rec)
@@ -208,6 +217,8 @@ def leaderboard_frame(records: list[TrialRecord], metric: Metric,
             **({"warm_start": r.warm_start, "predicted_score": r.predicted_score}
                if r.warm_start is not None else {}),
             **({"epochs": r.epochs} if r.epochs is not None else {}),
+            "inherited_weights": r.inherited_weights,
+            "inherited_score": np.nan if r.inherited_score is None else r.inherited_score,
             **r.objectives,
         })
     named = {k for r in records for k in r.metrics}
@@ -215,6 +226,8 @@ def leaderboard_frame(records: list[TrialRecord], metric: Metric,
     extra += ["threshold"] * any(r.threshold is not None for r in records)
     extra += ["warm_start", "predicted_score"] * any(r.warm_start is not None for r in records)
     extra += ["epochs"] * any(r.epochs is not None for r in records)
+    supernet = any(r.inherited_weights or r.inherited_score is not None for r in records)
+    extra += ["inherited_weights", "inherited_score"] * supernet
     extra += sorted({k for r in records for k in r.objectives})
     frame = pd.DataFrame(rows, columns=[c for c in LEADERBOARD_COLUMNS if c != "rank"] + extra)
     if frame.empty:

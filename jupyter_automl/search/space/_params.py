@@ -6,34 +6,20 @@ JSON-able dict of trial params describes a whole configuration.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import optuna
 
+from ...nn import SpaceParam
+
 
 @dataclass(frozen=True)
-class Param:
+class Param(SpaceParam):
     """One hyperparameter. ``active(values)`` decides, from the values sampled before it, if it applies."""
 
-    name: str
-    kind: str  # "float", "int" or "categorical"
-    low: float | None = None
-    high: float | None = None
-    log: bool = False
-    choices: tuple[Any, ...] = ()
-    default: Any = None
-    help: str = ""
-    active: Callable[[dict[str, Any]], bool] | None = None
-
     def suggest(self, trial: optuna.Trial, prefix: str) -> Any:
-        name = f"{prefix}.{self.name}"
-        if self.kind == "float":
-            return trial.suggest_float(name, self.low, self.high, log=self.log)
-        if self.kind == "int":
-            return trial.suggest_int(name, int(self.low), int(self.high), log=self.log)
-        return trial.suggest_categorical(name, list(self.choices))
+        return super().suggest(trial, f"{prefix}.")
 
     def describe(self) -> dict[str, Any]:
         d: dict[str, Any] = {"name": self.name, "kind": self.kind, "default": self.default,

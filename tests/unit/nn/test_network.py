@@ -158,7 +158,7 @@ def test_out_of_memory_becomes_memory_error(clf_data, monkeypatch):
     def no_memory(*args, **kwargs):
         raise RuntimeError("DefaultCPUAllocator: can't allocate memory: you tried to allocate 10 GB")
 
-    monkeypatch.setattr(network_module, "batches", no_memory)
+    monkeypatch.setattr(network_module.layers, "batches", no_memory)
     with pytest.raises(MemoryError, match=r"ran out of memory at epoch 1 on cpu \(batch size 32, \d+ parameters\)"):
         clf().fit(X, y)
 

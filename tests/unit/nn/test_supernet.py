@@ -94,3 +94,24 @@ def test_regression_and_clear_errors(reg_data):
         net.evaluate({"n_blocks": 4}, X)
     with pytest.raises(ValueError, match="batch-norm statistics cannot be shared"):
         supernet(norm="batch").fit(X, y > 3e9)
+
+
+def test_one_activation_and_skip_for_every_block_and_a_shortened_training(clf_data):
+    X, y = clf_data
+    net = supernet(per_block=False, max_epochs=10)
+    names = [p.name for p in net.sample_space()]
+    assert names == ["n_blocks", "block_0.width", "block_1.width", "block_2.width", "activation", "residual"]
+    rng = np.random.default_rng(0)
+    for _ in range(10):
+        path = net.sample(rng)
+        blocks = range(path["n_blocks"])
+        assert len({path[f"block_{i}.activation"] for i in blocks}) == 1
+        assert len({path[f"block_{i}.residual"] for i in blocks}) == 1
+    epochs = []
+    for epoch in net.iter_epochs(X, y):  # the first epoch shows that only 3 fit: training ends there
+        epochs.append(epoch)
+        net.set_params(max_epochs=3)
+    assert epochs == [1, 2, 3] and net.path_epochs_ == 3 * 4
+    shared = {"n_blocks": 2, "block_0.width": 8, "block_1.width": 16, "activation": "gelu", "residual": True}
+    assert [(b.activation, b.residual) for b in net.to_architecture(shared).blocks] == [("gelu", True)] * 2
+    assert net.evaluate(shared, X[:4]).shape == (4, 2)

@@ -1,0 +1,247 @@
+"""Supernet mode of the ``nas`` family (``AutoML(nas="supernet")``): one-shot NAS in three steps.
+
+1. One weight-sharing supernet (``nn.SuperNet``) trains on the first scored fold's training rows,
+   for at most ``TRAIN_SHARE`` of the search time left once torch is warmed up. Epochs are the
+   fidelity: the second epoch (the first without start-up costs) shows how many fit, and training
+   (with its learning-rate schedule) ends there.
+2. The study's kind of sampler, in a private in-memory study over the supernet's paths, proposes
+   sub-networks; each is scored on that fold's validation rows with the inherited weights (no
+   training) and recorded in the study as a pruned trial marked ``inherited_weights``.
+3. The best ``N_RETRAIN`` go back to the coordinator as ordinary ``nas`` configurations, which it
+   trains from scratch as normal trials first: the leaderboard and the final model are ordinary
+   trials, and their ``inherited_score`` shows how well the supernet ranked them.
+
+It runs on the coordinator thread and asks ``go_on()`` between epochs and candidates, so the stop
+and pause buttons work as they do between units. A failure is recorded as a failed trial and
+the search goes on in standard mode.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import optuna
+from optuna.trial import TrialState
+from sklearn.pipeline import Pipeline
+
+from ..events import EventBus, FoldScored, TrialStarted
+from ..exceptions import InputError, SearchWarning
+from ..nn import TORCH_INSTALL, SuperNet, default_max_epochs, warm_up
+from ._budget import Budget
+from ._epochs import aligned_predictions
+from ._objective import TrainingData, describe_error
+from ._outcomes import emit_outcome, public
+from ._samplers import make_sampler
+from ._trials import TrialRecord
+from .space import FAMILIES, SearchSpace, build_pipeline, nas_backend, prefixed, with_defaults
+
+NAS_MODES = ("standard", "supernet")
+TRAIN_SHARE = 0.3  # of the search time left, for training the supernet
+SCORE_SHARE = 0.1  # of the search time left, for scoring candidates with inherited weights
+N_CANDIDATES = 40  # sub-networks scored with inherited weights (at most)
+N_RETRAIN = 3  # of them, the best, trained from scratch as ordinary trials
+# a small space that trains in seconds on a 2-core machine; one activation and skip for all blocks,
+# as the nas family's space has them (so a path is a nas configuration)
+SUPERNET = {"max_blocks": 4, "widths": (32, 64, 128, 256), "activations": ("relu", "gelu", "silu"),
+            "norm": "layer", "dropout": 0.1, "inputs": {"numeric": "plain"}, "per_block": False,
+            "training": {"lr": 2e-3, "weight_decay": 1e-4, "batch_size": 128}}
+MSG_NAS = "The 'nas' parameter of AutoML must be one of {valid}. Got {got!r} instead."
+MSG_NEEDS_TORCH = ("nas='supernet' needs PyTorch (the weight-sharing supernet is a PyTorch network); "
+                   "without it this search runs standard NAS. Install it with: {line}")
+MSG_NO_NAS = ("nas={got!r} only changes how the 'nas' family is searched, and this search does not "
+              "include it: add it with families=[..., 'nas'].")
+CANDIDATE_REASON = ("scored with the supernet's inherited weights on fold {fold}'s validation rows "
+                    "(not trained alone): {score:.4g}")
+SUPERNET_REASON = ("the weight-sharing supernet: trained {epochs} epochs ({path_epochs} single-path "
+                   "epochs) in {seconds:.1f} s on fold {fold}'s training rows; {n} sub-networks were "
+                   "scored with its weights{stopped}")
+
+
+def resolve_nas_mode(nas: Any, families: list[str]) -> str:
+    """The NAS mode this search runs: ``nas`` validated; "supernet" falls back to "standard",
+    with a warning, when the "nas" family is not searched or PyTorch is missing."""
+    if not isinstance(nas, str) or nas not in NAS_MODES:
+        raise InputError(MSG_NAS.format(valid=list(NAS_MODES), got=nas))
+    if nas == "standard":
+        return nas
+    if "nas" not in families:
+        warnings.warn(MSG_NO_NAS.format(got=nas), SearchWarning, stacklevel=4)
+        return "standard"
+    if nas_backend() != "torch":
+        warnings.warn(MSG_NEEDS_TORCH.format(line=TORCH_INSTALL), SearchWarning, stacklevel=4)
+        return "standard"
+    return nas
+
+
+class SupernetPhase:
+    """Trains the supernet, scores candidates, and returns the configurations to retrain."""
+
+    def __init__(self, *, data: TrainingData, space: SearchSpace, study: optuna.Study,
+                 records: dict[int, TrialRecord], bus: EventBus, budget: Budget, sampler: str,
+                 n_threads: int):
+        self.data = data
+        self.problem = data.problem
+        self.space = space
+        self.study = study
+        self.records = records
+        self.bus = bus
+        self.budget = budget
+        self.sampler = sampler
+        self.n_threads = max(1, min(n_threads, os.cpu_count() or 1))
+        self.summary: dict[str, Any] = {}  # what the phase did (SearchResult.supernet)
+
+    @property
+    def path_epochs(self) -> int:
+        return int(self.summary.get("path_epochs", 0))
+
+    def run(self, go_on: Callable[[], bool]) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+        """(params, trial user attrs) of the sub-networks to retrain, best first; [] when the
+        phase failed or was stopped before any candidate was scored."""
+        rec, trial = self._start_supernet_record()
+        t0 = self.budget.now()
+        left = self.budget.search_time_left()
+        splits = self.problem.splits
+        fold = len(splits.folds) if splits.kind == "rows" else 1  # the first scored fold, 1-based
+        try:
+            train, valid = splits.scored_folds[0]
+            net, curve, Xv, yv = self._train(train, valid, go_on)
+            self.summary = {"epochs": net.n_epochs_, "path_epochs": net.path_epochs_,
+                            "train_seconds": round(self.budget.now() - t0, 3), "n_candidates": 0}
+            self.bus.emit(FoldScored, trial_number=rec.number, fold=fold - 1, score=curve[-1],
+                          fit_time=round(self.budget.now() - t0, 4), epoch_scores=curve)
+            scored = self._score(net, Xv, yv, self.budget.now() + SCORE_SHARE * left, go_on, fold)
+        except Exception as exc:  # failures are data: recorded, and the search goes on in standard mode
+            reason, kind = describe_error(exc)
+            self.summary = self.summary | {"error": reason}
+            self._end(rec, trial, "failed", f"the supernet phase failed: {reason}", error_type=kind)
+            return []
+        stopped = "" if go_on() else " (stopped)"
+        self.summary |= {"n_candidates": len(scored), "seconds": round(self.budget.now() - t0, 3)}
+        rec.epochs = self.summary["epochs"]
+        trial.set_user_attr("supernet", self.summary)
+        self._end(rec, trial, "pruned", SUPERNET_REASON.format(
+            epochs=rec.epochs, path_epochs=self.path_epochs, seconds=self.summary["train_seconds"],
+            fold=fold, n=len(scored), stopped=stopped))
+        sign = 1.0 if self.problem.metric.greater_is_better else -1.0
+        best = sorted(scored, key=lambda c: (-sign * c[1].inherited_score, c[1].number))[:N_RETRAIN]
+        return [(params, {"inherited_score": r.inherited_score, "retrained_from": r.number})
+                for params, r in best]
+
+    # -- the steps ---------------------------------------------------------------------------------
+
+    def _train(self, train: np.ndarray, valid: np.ndarray, go_on: Callable[[], bool]):
+        """The supernet trained on ``train`` for at most ``TRAIN_SHARE`` of the time left once
+        it is ready to train; its widest path's validation score per epoch."""
+        X, y = self.data.X, self.data.y
+        rows = (lambda idx: X.iloc[idx]) if hasattr(X, "iloc") else (lambda idx: X[idx])
+        # the nas family's own preprocessing, so that a path sees what its retrained trial sees
+        model = build_pipeline(self.problem, self.config({"n_blocks": 1}), self.data.seed)
+        prep = Pipeline(model.steps[:-1])
+        Xt, yt = prep.fit_transform(rows(train), y[train]), y[train]
+        Xv, yv = prep.transform(rows(valid)), y[valid]
+        epochs = default_max_epochs(len(train), SUPERNET["training"]["batch_size"])
+        net = SuperNet(classification=self.problem.is_classification, max_epochs=epochs,
+                       random_state=self.data.seed, n_threads=self.n_threads, **SUPERNET)
+        widest = {"n_blocks": net.max_blocks} | {f"block_{i}.width": max(net.widths)
+                                                   for i in range(net.max_blocks)}
+        warm_up()  # torch's one-time start-up costs seconds: they must not count as an epoch's
+        curve = []
+        last = self.budget.now()
+        until = last + TRAIN_SHARE * self.budget.search_time_left()
+        for epoch in net.iter_epochs(Xt, yt):
+            curve.append(self._evaluate(net, widest, Xv, yv))
+            now = self.budget.now()
+            if epoch == 2 and np.isfinite(until):  # the second epoch is the first without warm-up costs
+                fit = epoch + int((until - now) / max(now - last, 1e-3))
+                net.set_params(max_epochs=max(epoch, min(epochs, fit)))
+            last = now
+            if not go_on() or now > until:
+                break
+        return net, curve, Xv, yv
+
+    def _evaluate(self, net: SuperNet, path: dict[str, Any], Xv: Any, yv: np.ndarray) -> float:
+        pred = aligned_predictions(net.evaluate(path, Xv), getattr(net, "classes_", None), self.problem)
+        score = self.problem.metric.score(yv, pred) if np.all(np.isfinite(pred)) else np.nan
+        if not np.isfinite(score):
+            raise ValueError(f"a sub-network's validation score with inherited weights is {score}")
+        return float(score)
+
+    def _score(self, net: SuperNet, Xv: Any, yv: np.ndarray, until: float, go_on: Callable[[], bool],
+               fold: int) -> list[tuple[dict[str, Any], TrialRecord]]:
+        """Candidates proposed by the sampler and scored with inherited weights, each recorded."""
+        private = optuna.create_study(direction=self.problem.metric.direction,
+                                      sampler=make_sampler(self.sampler, self.data.seed))
+        space = net.sample_space()
+        seen: dict[str, float] = {}
+        scored = []
+        for _ in range(3 * N_CANDIDATES):  # the sampler may propose a path twice
+            if len(scored) >= N_CANDIDATES or self.budget.now() > until or not go_on():
+                break
+            trial = private.ask()
+            path: dict[str, Any] = {}
+            for p in space:
+                if p.active is None or p.active(path):
+                    path[p.name] = p.suggest(trial)
+            key = repr(sorted(path.items()))
+            if key not in seen:
+                t0 = self.budget.now()
+                seen[key] = self._evaluate(net, path, Xv, yv)
+                params = self.config(path)
+                scored.append((params, self._record_candidate(params, seen[key], t0, fold)))
+            private.tell(trial, seen[key])
+        return scored
+
+    def config(self, path: dict[str, Any]) -> dict[str, Any]:
+        """The ordinary ``nas`` configuration of a supernet path (every active param fixed)."""
+        family = FAMILIES["nas"]
+        params = self.space.params(family)
+        names = {p.name for p in params}
+        flat = SuperNet(**SUPERNET).to_architecture(path).to_params(per_block=False)
+        values = with_defaults(params, {"backend": "torch"} | {k: v for k, v in flat.items() if k in names})
+        return {"family": family.name} | prefixed(family.name, values)
+
+    # -- records in the study ------------------------------------------------------------------
+
+    def _start_supernet_record(self) -> tuple[TrialRecord, optuna.Trial]:
+        """The supernet as a trial of the study: only its family is a param; what it is, is
+        said in the record's ``nas.supernet`` (shown in events and the leaderboard)."""
+        self.study.enqueue_trial({"family": "nas"}, user_attrs={"inherited_weights": True})
+        trial = self.study.ask()
+        trial.suggest_categorical("family", self.space.family_names)
+        rec = self._started(trial, {"family": "nas", "nas.supernet": _describe(SUPERNET)})
+        rec.inherited_weights = True
+        return rec, trial
+
+    def _record_candidate(self, params: dict[str, Any], score: float, t0: float, fold: int) -> TrialRecord:
+        self.study.enqueue_trial(params, user_attrs={"inherited_weights": True, "inherited_score": score})
+        trial = self.study.ask()
+        self.space.suggest(trial)
+        rec = self._started(trial, dict(trial.params))
+        rec.started, rec.inherited_weights, rec.inherited_score = t0, True, score
+        self._end(rec, trial, "pruned", CANDIDATE_REASON.format(fold=fold, score=score))
+        return rec
+
+    def _started(self, trial: optuna.Trial, params: dict[str, Any]) -> TrialRecord:
+        rec = TrialRecord(number=trial.number, params=params, started=self.budget.now())
+        self.records[rec.number] = rec
+        self.bus.emit(TrialStarted, trial_number=rec.number, family=rec.family, params=public(rec.params))
+        return rec
+
+    def _end(self, rec: TrialRecord, trial: optuna.Trial, state: str, reason: str,
+             error_type: str = "") -> None:
+        rec.state, rec.reason = state, reason
+        rec.duration = self.budget.now() - rec.started
+        trial.set_user_attr("status", state)
+        trial.set_user_attr("reason", reason)
+        self.study.tell(trial, state=TrialState.FAIL if state == "failed" else TrialState.PRUNED)
+        emit_outcome(self.bus, rec, self.problem.metric, None, error_type)
+
+
+def _describe(settings: dict[str, Any]) -> str:
+    widths = settings["widths"]
+    return (f"1-{settings['max_blocks']} blocks of width {min(widths)}-{max(widths)}, "
+            f"{'/'.join(settings['activations'])}, skips or not, {settings['norm']} norm")

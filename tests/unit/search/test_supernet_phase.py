@@ -1,0 +1,97 @@
+"""nas="supernet": one supernet trains, its sub-networks are scored with inherited weights, the
+best few are retrained from scratch as ordinary trials."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_iris
+
+from jupyter_automl import AutoML
+from jupyter_automl.events import FoldScored, TrialFailed, TrialPruned, TrialStarted
+from jupyter_automl.exceptions import InputError, SearchWarning
+from jupyter_automl.search import _supernet_phase as phase
+from jupyter_automl.search._supernet_phase import N_RETRAIN, resolve_nas_mode
+from jupyter_automl.search.space._nas import NN_BACKEND_VARIABLE
+
+pytest.importorskip("torch")
+
+
+def _iris():
+    X, y = load_iris(return_X_y=True, as_frame=True)
+    return X, y
+
+
+def _automl(**kw):
+    # a generous budget: the search ends once the best 3 are retrained, well before it
+    return AutoML(**({"families": ["nas"], "nas": "supernet", "time_budget": 120, "executor": "sync",
+                      "storage": "memory", "seed": 0, "cv": 2, "ensemble": False,
+                      "warm_start": False} | kw))
+
+
+def test_a_supernet_search_scores_sub_networks_with_inherited_weights_then_retrains_the_best():
+    X, y = _iris()
+    automl = _automl().fit(X, y)
+    board = automl.leaderboard()
+    inherited = board[board["inherited_weights"]]
+    supernet_row = inherited[inherited["params"].map(lambda p: "nas.supernet" in p)]
+    candidates = inherited.drop(supernet_row.index)
+    assert len(supernet_row) == 1 and supernet_row["reason"].iloc[0].startswith("the weight-sharing supernet")
+    assert len(candidates) >= 10 and (candidates["status"] == "pruned").all()
+    assert candidates["inherited_score"].notna().all()
+    assert candidates["reason"].str.startswith("scored with the supernet's inherited weights").all()
+    # the best candidates, trained from scratch as ordinary trials; nothing else is trained
+    retrained = board[~board["inherited_weights"]]
+    assert len(retrained) == N_RETRAIN and (retrained["status"] == "finished").all()
+    best = candidates.sort_values("inherited_score").head(N_RETRAIN)  # log loss: lower is better
+    assert sorted(retrained["inherited_score"]) == pytest.approx(sorted(best["inherited_score"]))
+    assert all(p in list(best["params"]) for p in retrained["params"])  # the same configurations
+    # the final model is a retrained network, and it predicts
+    assert automl.best_trial_ in set(retrained["trial"])
+    assert type(automl.best_pipeline_.steps[-1][1]).__name__ == "TabularNetClassifier"
+    assert automl.predict_proba(X.head(5)).shape == (5, 3)
+    result = automl.search_
+    assert result.reason == "supernet_done"
+    assert result.supernet["epochs"] >= 1 and result.supernet["n_candidates"] == len(candidates)
+    trained = sum(automl.handle_.study.trials[t].user_attrs["epochs_total"] for t in retrained["trial"])
+    assert result.training_epochs == trained + result.supernet["path_epochs"]
+    # events: the supernet's learning curve, each candidate's inherited score
+    events = automl.handle_.events()
+    number = int(supernet_row["trial"].iloc[0])
+    [curve] = [e for e in events if isinstance(e, FoldScored) and e.trial_number == number]
+    assert len(curve.epoch_scores) == result.supernet["epochs"]
+    started = [e.trial_number for e in events if isinstance(e, TrialStarted)]
+    assert started[0] == number and len(started) == len(board)
+    scores = {e.trial_number: e.score for e in events if isinstance(e, TrialPruned)}
+    assert scores[int(candidates["trial"].iloc[0])] == pytest.approx(candidates["inherited_score"].iloc[0])
+
+
+def test_a_failing_supernet_phase_is_recorded_and_the_search_goes_on(monkeypatch):
+    X, y = _iris()
+    # batch norm cannot be shared between sub-networks: the supernet refuses to train
+    monkeypatch.setitem(phase.SUPERNET, "norm", "batch")
+    with pytest.warns(SearchWarning, match=r"1 of 2 trials failed \(1x the supernet phase failed"):
+        automl = _automl(n_trials=1, time_budget=None).fit(X, y)
+    board = automl.leaderboard()
+    failed = board[board["status"] == "failed"]
+    assert len(failed) == 1 and failed["reason"].iloc[0].startswith(
+        "the supernet phase failed: ValueError: The supernet's norm must be one of")
+    assert automl.search_.supernet["error"]
+    assert any(isinstance(e, TrialFailed) for e in automl.handle_.events())
+    finished = board[board["status"] == "finished"]  # standard NAS then: a default network
+    assert len(finished) == 1 and automl.best_trial_ == finished["trial"].iloc[0]
+    assert np.isfinite(automl.score(X, y))
+
+
+def test_the_nas_option_is_checked_and_falls_back_without_torch(monkeypatch):
+    X, y = _iris()
+    with pytest.raises(InputError, match=r"The 'nas' parameter of AutoML must be one of "
+                                         r"\['standard', 'supernet'\]. Got 'one_shot' instead."):
+        _automl(nas="one_shot").fit(X, y)
+    assert resolve_nas_mode("standard", ["nas"]) == "standard"
+    with pytest.warns(SearchWarning, match="only changes how the 'nas' family is searched"):
+        assert resolve_nas_mode("supernet", ["linear"]) == "standard"
+    monkeypatch.setenv(NN_BACKEND_VARIABLE, "sklearn")
+    with pytest.warns(SearchWarning, match=r"nas='supernet' needs PyTorch .* this search runs "
+                                           r"standard NAS. Install it with: pip install"):
+        assert resolve_nas_mode("supernet", ["nas"]) == "standard"
