@@ -35,17 +35,17 @@ from ..events import (
 from ..exceptions import ExecutorLostError
 from ._budget import Budget, first_fold_estimate, refit_scale
 from ._epochs import note_epochs, stopped_reason
-from ._final_model import FinalModel, SearchResult, no_model_error, variability
+from ._final_model import FinalModel, SearchResult
 from ._fold_pruning import FoldPruning
 from ._objective import FoldResult, TrainingData, describe_error
 from ._oof import OofCache
 from ._outcomes import emit_outcome, public
 from ._quiet import search_warnings_logged
-from ._ranking import ranked_finished, ranked_for_reserve, ranked_partial
+from ._ranking import ranked_finished, ranked_for_reserve
 from ._shared import SharedStudy
 from ._storage import StudyStore
 from ._supernet_phase import SupernetPhase
-from ._trials import TrialRecord, describe_trial, pareto_optimal
+from ._trials import TrialRecord, count_states, describe_trial, pareto_optimal
 from ._warm_plan import WarmPlan, first_configs
 from .executors import BaseExecutor
 from .space import SearchSpace
@@ -150,7 +150,8 @@ class Coordinator:
         try:
             self.status = "searching"
             self.executor.start(self.data)
-            resumed = self._load_previous_trials()
+            self.budget.invalidate()
+            resumed = self.shared.merge()  # the stored study's ended trials (a resumed search counts them)
             self.warm_plan = self._plan_warm_start() if self._plan_warm_start else None
             self.bus.emit(SearchStarted, study_name=self.store.name, task=self.problem.task,
                           metric=self.metric.name, direction=self.metric.direction,
@@ -161,8 +162,9 @@ class Coordinator:
             for rec in resumed:  # replayed after SearchStarted, so that views rebuild them
                 self._emit_outcome(rec)
             self._enqueue_defaults()
-            if self.supernet is not None:
-                self._supernet_phase()
+            if self.supernet is not None:  # its best sub-networks come first (see SupernetPhase.plan)
+                self._first, self._trial_limit = self.supernet.plan(
+                    self._go_on, self._first, self.space.family_names, self._n_new_trials)
             self._search()
             self.status = "refitting"
             self.result = self._finish()
@@ -186,17 +188,9 @@ class Coordinator:
                 self.done.set()
 
     def counts(self) -> dict[str, int]:
-        out = {s: 0 for s in ("running", "finished", "pruned", "stopped", "failed")}
-        for r in list(self.records.values()):
-            out[r.state] += 1
-        return out
+        return count_states(self.records.values())
 
     # -- resume -------------------------------------------------------------------------------
-
-    def _load_previous_trials(self) -> list[TrialRecord]:
-        """Records of the stored study's ended trials (a resumed search counts them)."""
-        self.budget.invalidate()
-        return self.shared.merge()
 
     def _merge_others(self, new: list[TrialRecord]) -> None:
         """Trials another process sharing the study ended meanwhile: shown and ranked here too."""
@@ -210,17 +204,6 @@ class Coordinator:
         is asked for, so a study never keeps trials that never ran."""
         tried = [r.params for r in self.records.values()]
         self._first = first_configs(self.warm_plan, self.space.default_configs(), tried)
-
-    def _supernet_phase(self) -> None:
-        """nas="supernet": the supernet's best sub-networks come first, instead of the nas
-        defaults; a search of the nas family alone ends once they are trained. If the phase
-        failed or was stopped early, the search goes on as a standard one."""
-        retrain = self.supernet.run(self._go_on)
-        if not retrain:
-            return
-        self._first = retrain + [(p, a) for p, a in self._first if p.get("family") != "nas"]
-        if self.space.family_names == ["nas"]:
-            self._trial_limit = self._n_new_trials + len(retrain)
 
     def _go_on(self) -> bool:
         """Between steps of work done on this thread: wait while paused; False once stopped."""
@@ -499,32 +482,17 @@ class Coordinator:
     def pareto_front(self) -> list[TrialRecord]:
         """Pareto-optimal finished trials, best metric first."""
         sign = -1.0 if self.metric.greater_is_better else 1.0
-        front = pareto_optimal(list(self.records.values()), self.directions)
-        return sorted(front, key=lambda r: (sign * r.score, r.number))
+        return sorted(pareto_optimal(list(self.records.values()), self.directions),
+                      key=lambda r: (sign * r.score, r.number))
 
     # -- the final model ----------------------------------------------------------------------
 
     def _finish(self) -> SearchResult:
         self._merge_others(self.shared.merge())  # the final model is chosen from every process's trials
-        ranked = self.ranked_finished()
-        notes: list[str] = []
-        if not ranked:
-            ranked = ranked_partial(self.records.values(), self.metric, self.problem.splits)
-            if not ranked:
-                raise no_model_error(list(self.records.values()), self._end_reason,
-                                     self.settings.time_budget)
-            notes.append(f"no trial finished every fold; the model is trial {ranked[0].number}, "
-                         f"scored on {len(ranked[0].folds)} fold(s) only")
-        if self.multi_objective:
-            best = self.plugin.choose(self.pareto_front()) if ranked[0].objectives else ranked[0]
-            members, weights, score = [best], [1.0], best.score
-        else:
-            members, weights, score = self.final.choose(ranked, notes)
-        result = self.final.refit(members, weights, score, ranked, notes, self._end_reason)
+        multi = (lambda: self.plugin.choose(self.pareto_front())) if self.multi_objective else None
+        result = self.final.from_records(list(self.records.values()), self._end_reason,
+                                         self.settings.time_budget, multi)
         result.training_epochs = sum(r.epochs_total for r in self.records.values()) + (
             self.supernet.path_epochs if self.supernet else 0)
         result.supernet = dict(self.supernet.summary) if self.supernet else None
-        result.variability = variability(list(self.records.values()), self.executor.n_workers,
-                                         self.settings.time_budget, self._end_reason)
         return result
-

@@ -7,6 +7,7 @@ again among the ones that can; when no refit succeeds, the next best single tria
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +23,7 @@ from ._ensemble import MAX_CANDIDATES, select_ensemble
 from ._latency import trim_to_latency, within_latency
 from ._objective import TrainingData, describe_error
 from ._oof import OofCache
+from ._ranking import ranked_finished, ranked_partial
 from ._trials import TrialRecord
 from .executors import BaseExecutor
 
@@ -185,6 +187,28 @@ class FinalModel:
                 continue
             kept.append(members[i])
         return kept
+
+    def from_records(self, records: list[TrialRecord], end_reason: str, time_budget: float | None,
+                     choose_multi: Callable[[], TrialRecord] | None = None) -> SearchResult:
+        """The search's final model: chosen among the finished trials (or, when none finished,
+        the partial ones: see ``ranked_partial``), then refit. ``choose_multi`` picks the trial
+        of a multi-objective search (no ensemble there)."""
+        ranked = ranked_finished(records, self.metric)
+        notes: list[str] = []
+        if not ranked:
+            ranked = ranked_partial(records, self.metric, self.problem.splits)
+            if not ranked:
+                raise no_model_error(records, end_reason, time_budget)
+            notes.append(f"no trial finished every fold; the model is trial {ranked[0].number}, "
+                         f"scored on {len(ranked[0].folds)} fold(s) only")
+        if choose_multi is not None:
+            best = choose_multi() if ranked[0].objectives else ranked[0]
+            members, weights, score = [best], [1.0], best.score
+        else:
+            members, weights, score = self.choose(ranked, notes)
+        result = self.refit(members, weights, score, ranked, notes, end_reason)
+        result.variability = variability(records, self.executor.n_workers, time_budget, end_reason)
+        return result
 
     # -- refitting ------------------------------------------------------------------------------
 

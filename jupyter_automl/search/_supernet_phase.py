@@ -98,6 +98,18 @@ class SupernetPhase:
     def path_epochs(self) -> int:
         return int(self.summary.get("path_epochs", 0))
 
+    def plan(self, go_on: Callable[[], bool], first: list, family_names: list[str],
+             n_started: int) -> tuple[list, int | None]:
+        """The coordinator's first trials and trial limit after the phase: the supernet's best
+        sub-networks come first, instead of the nas defaults, and a search of the nas family
+        alone ends once they are trained. If the phase failed or was stopped early, the first
+        trials are unchanged and the search goes on as a standard one."""
+        retrain = self.run(go_on)
+        if not retrain:
+            return first, None
+        first = retrain + [(p, a) for p, a in first if p.get("family") != "nas"]
+        return first, (n_started + len(retrain) if family_names == ["nas"] else None)
+
     def run(self, go_on: Callable[[], bool]) -> list[tuple[dict[str, Any], dict[str, Any]]]:
         """(params, trial user attrs) of the sub-networks to retrain, best first; [] when the
         phase failed or was stopped before any candidate was scored."""

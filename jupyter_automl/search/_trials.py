@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -251,3 +252,11 @@ def rank_leaderboard(frame: pd.DataFrame, metric: Metric, sort_by: str | None = 
     rank[:n_finished] = np.arange(1, n_finished + 1)
     frame.insert(0, "rank", pd.array(rank, dtype="Int64"))
     return frame
+
+
+def count_states(records: Iterable[TrialRecord]) -> dict[str, int]:
+    """How many trials are running, finished, pruned, stopped and failed."""
+    out = {s: 0 for s in ("running", "finished", "pruned", "stopped", "failed")}
+    for r in list(records):
+        out[r.state] += 1
+    return out
