@@ -115,20 +115,13 @@ class AutoML(TakeAway, BaseEstimator):
         "joint": which original columns a model sees is searched together with the family and
         its hyperparameters (``feature_fraction``: the share kept; ``selector``: F-test, mutual
         information, extra-trees importances or L1 weights; whole columns, fitted inside each
-        fold). "off": every model sees every column. "joint" is the default because it costs
-        no extra trials and was as good as "off" on the noise benchmark (pima_diabetes with 40
-        noise columns, 40 s, 3 seeds); the sequential and pseudo-joint procedures are compared
-        in ``jupyter_automl.search.run_feature_strategy`` (benchmarks/bench_feature_strategies.py).
+        fold). "off": every model sees every column. "joint" costs no extra trials; the
+        sequential and pseudo-joint procedures are ``jupyter_automl.search.run_feature_strategy``.
     nas : {"standard", "supernet"}, default="standard"
-        How the "nas" family is searched (no effect without it in ``families``). "standard":
-        every architecture trains on its own, stopped early at epoch rungs. "supernet" (one-shot
-        NAS, needs PyTorch): one weight-sharing supernet trains first (at most 30 % of the time
-        left), the sampler scores up to 40 of its sub-networks with the inherited weights (no
-        training; leaderboard rows with ``inherited_weights``, status "pruned"), and the best 3
-        are trained from scratch as ordinary trials (their ``inherited_score`` shows how the
-        supernet ranked them). With "nas" the only family the search then ends, usually well
-        before the budget: the point is fewer training epochs (``search_.training_epochs``).
-        Without PyTorch it warns and runs "standard".
+        How the "nas" family is searched. "standard": each architecture trains alone, stopped
+        early at epoch rungs. "supernet" (one-shot; needs PyTorch, else "standard" with a
+        warning): a weight-sharing supernet trains first, up to 40 of its sub-networks are scored
+        with its weights (leaderboard ``inherited_weights``), the best 3 are retrained alone.
 
     Attributes
     ----------
