@@ -138,25 +138,25 @@ class PostgresServer:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
-@pytest.fixture(scope="session")
-def postgres_server():
+def _running_postgres_server():
+    """Start a server, yield it, and stop it afterwards (also when it failed to start)."""
     server = PostgresServer()
     try:
         server.start()
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    yield from _running_postgres_server()
 
 
 @pytest.fixture(scope="module")
 def private_postgres_server():
     """A PostgreSQL server of the test module's own, for tests that stop and restart it."""
-    server = PostgresServer()
-    try:
-        server.start()
-        yield server
-    finally:
-        server.stop()
+    yield from _running_postgres_server()
 
 
 @pytest.fixture
