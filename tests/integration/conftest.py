@@ -3,7 +3,8 @@
 ``postgres_url``: a throw-away PostgreSQL server (Debian's ``postgresql`` package, see
 scripts/setup.sh) on a free local port, trust authentication, data and socket folders of its own.
 PostgreSQL refuses to run as root, so as root it runs as the ``postgres`` system user.
-``dask_client``: a Dask ``LocalCluster`` with 2 worker processes of 1 thread each.
+``dask_client``: a Dask ``LocalCluster`` with 2 worker processes of 1 thread each;
+``private_cluster``: one of a test module's own, which runs a unit again when its worker dies.
 Both are always stopped at the end of the session; a server that does not start fails the tests
 that need it, with its log.
 """
@@ -181,3 +182,23 @@ def dask_client():
     finally:
         client.close()
         cluster.close()
+
+
+@pytest.fixture(scope="module")
+def private_cluster():
+    """A Dask client on a LocalCluster of the test module's own (2 worker processes, 1 thread
+    each) where a unit whose worker dies is run once more elsewhere, as for real clusters."""
+    distributed = pytest.importorskip("distributed")
+    import dask
+
+    # read when the scheduler starts
+    with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
+        local = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                         dashboard_address=None, silence_logs=50)
+    client = distributed.Client(local)
+    client.run(__import__, "jupyter_automl.search")  # imports outside the tests' budgets
+    try:
+        yield client
+    finally:
+        client.close()
+        local.close()

@@ -16,7 +16,6 @@ import signal
 import threading
 import time
 
-import dask
 import psycopg2
 import pytest
 
@@ -40,31 +39,15 @@ def _wait_finished(handle, n: int) -> None:
         time.sleep(0.02)
 
 
-@pytest.fixture(scope="module")
-def cluster():
-    distributed = pytest.importorskip("distributed")
-    # read when the scheduler starts: a unit whose worker dies runs once more elsewhere
-    with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
-        local = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                         dashboard_address=None, silence_logs=50)
-    client = distributed.Client(local)
-    client.run(__import__, "jupyter_automl.search")
-    try:
-        yield client
-    finally:
-        client.close()
-        local.close()
-
-
 @pytest.mark.xfail(strict=False, reason=(
     "known bug (issue 18 note): when the killed worker held the only copy of the scattered "
     "training data (scattered before the second worker joined), the scheduler drops it and the "
     "next units fail with FutureCancelledError instead of re-running; passes when both hold it"))
-def test_a_dask_worker_killed_during_a_unit(cluster):
+def test_a_dask_worker_killed_during_a_unit(private_cluster):
     X, y = demo(569)
     # no pruning: a trial that did not finish can only be the one whose worker was killed
     automl = AutoML(time_budget=None, n_trials=6, seed=0, families=["random_forest"], cv=3,
-                    ensemble=False, storage="memory", executor="dask", dask_client=cluster,
+                    ensemble=False, storage="memory", executor="dask", dask_client=private_cluster,
                     pruner="none")
     handle = automl.fit_async(X, y)
     killed: dict[str, object] = {}
@@ -72,11 +55,11 @@ def test_a_dask_worker_killed_during_a_unit(cluster):
     def kill_one_busy_worker():
         deadline = time.monotonic() + WAIT
         while time.monotonic() < deadline and not handle.done():
-            busy = {w: keys for w, keys in cluster.processing().items()
+            busy = {w: keys for w, keys in private_cluster.processing().items()
                     if any(str(k).startswith("run_fold") for k in keys)}
             if _finished(handle) >= 1 and busy:
                 worker = next(iter(busy))
-                pid = cluster.run(os.getpid, workers=[worker])[worker]
+                pid = private_cluster.run(os.getpid, workers=[worker])[worker]
                 killed["before"], killed["key"] = _finished(handle), str(busy[worker][0])
                 os.kill(pid, signal.SIGKILL)
                 return
@@ -99,7 +82,7 @@ def test_a_dask_worker_killed_during_a_unit(cluster):
     failed = board[board["status"] != "finished"]
     assert failed["reason"].str.contains("the Dask worker running it died").all(), failed["reason"]
     assert len(failed) <= 1, shown
-    cluster.wait_for_workers(2, timeout=60)  # the nanny replaced the worker
+    private_cluster.wait_for_workers(2, timeout=60)  # the nanny replaced the worker
 
 
 @pytest.fixture
