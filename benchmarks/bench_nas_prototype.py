@@ -18,7 +18,6 @@ Scored on the test split; the normalised score uses the anchors' constant and be
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import threading
@@ -34,6 +33,7 @@ import optuna  # noqa: E402
 from _anchors import read_anchors  # noqa: E402
 from _nn_inputs import NetworkInputs, fold_score, normalised  # noqa: E402
 from _protocol import DEFAULT_ANCHORS, DEFAULT_DATASETS_DIR, dataset_names, load_split  # noqa: E402
+from _records import write_records  # noqa: E402
 from sklearn.model_selection import KFold, StratifiedKFold, train_test_split  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -212,9 +212,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nbudget {args.budget:.0f} s, {args.workers} workers, {args.folds} fold(s), "
           f"pruning {'on' if args.prune else 'off'}, "
           f"seed {args.seed}; load average {os.getloadavg()[0]:.2f}")
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(results, indent=1, default=float))
+    write_records(args.out, results)
     return 0
 
 
