@@ -21,18 +21,15 @@ import sys
 import time
 from pathlib import Path
 
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")
+import _nn_setup  # noqa: F401  (first: it sets the thread variables before numpy loads)
+import numpy as np
+from _nn_inputs import NetworkInputs, fold_score
+from _protocol import DEFAULT_DATASETS_DIR, load_split
+from _records import write_records
+from scipy.stats import kendalltau
+from sklearn.model_selection import train_test_split
 
-import numpy as np  # noqa: E402
-from _nn_inputs import NetworkInputs, fold_score  # noqa: E402
-from _protocol import DEFAULT_DATASETS_DIR, load_split  # noqa: E402
-from _records import write_records  # noqa: E402
-from scipy.stats import kendalltau  # noqa: E402
-from sklearn.model_selection import train_test_split  # noqa: E402
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from jupyter_automl.nn import SuperNet, default_max_epochs, make_network  # noqa: E402
+from jupyter_automl.nn import SuperNet, default_max_epochs, make_network
 
 SPACE = {"max_blocks": 4, "widths": (32, 64, 128, 256), "activations": ("relu", "gelu", "silu"),
          "norm": "layer", "dropout": 0.1,
