@@ -3,7 +3,7 @@
 - One OpenMP/BLAS thread, set before numpy loads: one unit of work of the search runs that way.
 - This checkout first on ``sys.path``, so ``jupyter_automl`` is the repository's own.
 
-Its name sorts before numpy's, so isort keeps ``import _nn_setup`` above the imports it must precede.
+Its name sorts before numpy's, so isort keeps ``import _nn_setup`` above the imports it precedes.
 """
 
 from __future__ import annotations

@@ -117,7 +117,7 @@ def open_notebook(page, lab):
 
 @pytest.fixture
 def open_wizard(open_notebook, page):
-    """open_wizard(path) -> (notebook, wizard locator): run all cells, wait for the Wizard they show."""
+    """open_wizard(path) -> (notebook, wizard locator): run all cells, wait for their Wizard."""
     def open_(path: str):
         nb = open_notebook(path)
         nb.run_all()

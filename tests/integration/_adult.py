@@ -13,7 +13,7 @@ IGNORE_UNSEEN_COUNTRIES = pytest.mark.filterwarnings(
 
 
 def adult_sample(n_rows: int, seed: int):
-    """``n_rows`` rows of adult drawn without replacement (index reset): X, y and the demo's info."""
+    """``n_rows`` rows of adult drawn without replacement, index reset: X, y and the demo's info."""
     X, y, info = load_demo("adult")
     rows = np.random.default_rng(seed).choice(len(X), n_rows, replace=False)
     return X.iloc[rows].reset_index(drop=True), y.iloc[rows].reset_index(drop=True), info

@@ -51,7 +51,7 @@ def wait_for(predicate, timeout=SEARCH_TIMEOUT, what="condition"):
 
 
 def run_demo_search(wizard, demo="german_credit", **settings):
-    """Pick a demo, set a TINY search plus ``settings``, start it, wait for its results; return the settings."""
+    """Pick a demo, start a TINY search plus ``settings``, wait for its results; return the settings."""
     rec = wizard.comm
     set_from_front(wizard, source={"kind": "demo", "name": demo})
     assert wizard.wait_idle(IDLE)

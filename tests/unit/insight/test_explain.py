@@ -36,7 +36,7 @@ def _model_output(automl, X, result):
 
 
 def _prefit_ensemble(task, families, weights):
-    """Two families' fitted best pipelines as one prefit ensemble; also the first AutoML and X (no row_id)."""
+    """Two families' best pipelines as one prefit ensemble, the first AutoML, and X without row_id."""
     fitted = [_fit(task, family) for family in families]
     first, X, y = fitted[0]
     ensemble_cls = WeightedEnsembleRegressor if task == "regression" else WeightedEnsembleClassifier
