@@ -21,6 +21,7 @@ import warnings
 from pathlib import Path
 
 from _child import run_child  # this script's folder is on sys.path
+from _records import write_records
 
 HERE = Path(__file__).resolve().parent
 FAMILY = {"nas": "nas", "mlp": "neural"}  # variant -> the family it searches
@@ -115,9 +116,7 @@ def main(argv: list[str] | None = None) -> int:
         if norms:
             print(f"mean normalised {variant}: {sum(norms) / len(norms):.3f} over {len(norms)} runs")
     print(f"budget {args.budget:.0f} s; load average {os.getloadavg()[0]:.2f}")
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(rows, indent=1, default=float))
+    write_records(args.out, rows)
     return 0
 
 

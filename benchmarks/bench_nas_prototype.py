@@ -18,7 +18,6 @@ Scored on the test split; the normalised score uses the anchors' constant and be
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import threading
@@ -26,25 +25,23 @@ import time
 import warnings
 from pathlib import Path
 
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")
+import _nn_setup  # noqa: F401  (first: it sets the thread variables before numpy loads)
+import numpy as np
+import optuna
+from _anchors import read_anchors
+from _nn_inputs import NetworkInputs, fold_score, normalised
+from _protocol import DEFAULT_ANCHORS, DEFAULT_DATASETS_DIR, dataset_names, load_split
+from _records import write_records
+from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
 
-import numpy as np  # noqa: E402
-import optuna  # noqa: E402
-from _anchors import read_anchors  # noqa: E402
-from _nn_inputs import NetworkInputs, fold_score, normalised  # noqa: E402
-from _protocol import DEFAULT_ANCHORS, DEFAULT_DATASETS_DIR, dataset_names, load_split  # noqa: E402
-from sklearn.model_selection import KFold, StratifiedKFold, train_test_split  # noqa: E402
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from jupyter_automl.nn import (  # noqa: E402
+from jupyter_automl.nn import (
     Architecture,
     default_max_epochs,
     make_network,
     suggest_architecture,
     warm_up,
 )
-from jupyter_automl.nn._defaults import DEFAULT_ARCHITECTURES  # noqa: E402
+from jupyter_automl.nn._defaults import DEFAULT_ARCHITECTURES
 
 REFIT_SHARE = 0.2  # of the budget kept for the refit after a holdout search (trials stop at the rest)
 BAG_SHARE = 0.05  # with --folds: the fold networks are the model (no refit), little is kept
@@ -212,9 +209,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nbudget {args.budget:.0f} s, {args.workers} workers, {args.folds} fold(s), "
           f"pruning {'on' if args.prune else 'off'}, "
           f"seed {args.seed}; load average {os.getloadavg()[0]:.2f}")
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(results, indent=1, default=float))
+    write_records(args.out, results)
     return 0
 
 

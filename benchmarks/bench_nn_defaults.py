@@ -21,16 +21,14 @@ import time
 import warnings
 from pathlib import Path
 
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")
+import _nn_setup  # noqa: F401  (first: it sets the thread variables before numpy loads)
+import numpy as np
+from _nn_inputs import NetworkInputs, constant_prediction, fold_score, normalised
+from _protocol import DEFAULT_ANCHORS, DEFAULT_DATASETS_DIR, dataset_names, load_split
+from _records import write_records
+from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
 
-import numpy as np  # noqa: E402
-from _nn_inputs import NetworkInputs, constant_prediction, fold_score, normalised  # noqa: E402
-from _protocol import DEFAULT_ANCHORS, DEFAULT_DATASETS_DIR, dataset_names, load_split  # noqa: E402
-from sklearn.model_selection import KFold, StratifiedKFold, train_test_split  # noqa: E402
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from jupyter_automl.nn import (  # noqa: E402
+from jupyter_automl.nn import (
     Architecture,
     Block,
     InputStage,
@@ -38,7 +36,7 @@ from jupyter_automl.nn import (  # noqa: E402
     default_max_epochs,
     make_network,
 )
-from jupyter_automl.nn._defaults import DEFAULT_ARCHITECTURES  # noqa: E402
+from jupyter_automl.nn._defaults import DEFAULT_ARCHITECTURES
 
 # Variants measured while choosing the defaults (--candidates all); kept so the choice can be re-run.
 VARIANTS: dict[str, Architecture] = {
@@ -283,9 +281,7 @@ def main(argv: list[str] | None = None) -> int:
     if rows:
         report(rows, tasks)
         print(f"\n{time.perf_counter() - t0:.0f} s in all; load average {os.getloadavg()[0]:.2f}")
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(rows, indent=1, default=float))
+    write_records(args.out, rows)
     if args.holdout or args.holdout_only:
         holdout(names, args, candidates)
     return 0

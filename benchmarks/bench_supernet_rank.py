@@ -16,23 +16,20 @@ top 3 retrained) against the best standalone path; the single-network epochs eac
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
 from pathlib import Path
 
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")
+import _nn_setup  # noqa: F401  (first: it sets the thread variables before numpy loads)
+import numpy as np
+from _nn_inputs import NetworkInputs, fold_score
+from _protocol import DEFAULT_DATASETS_DIR, load_split
+from _records import write_records
+from scipy.stats import kendalltau
+from sklearn.model_selection import train_test_split
 
-import numpy as np  # noqa: E402
-from _nn_inputs import NetworkInputs, fold_score  # noqa: E402
-from _protocol import DEFAULT_DATASETS_DIR, load_split  # noqa: E402
-from scipy.stats import kendalltau  # noqa: E402
-from sklearn.model_selection import train_test_split  # noqa: E402
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from jupyter_automl.nn import SuperNet, default_max_epochs, make_network  # noqa: E402
+from jupyter_automl.nn import SuperNet, default_max_epochs, make_network
 
 SPACE = {"max_blocks": 4, "widths": (32, 64, 128, 256), "activations": ("relu", "gelu", "silu"),
          "norm": "layer", "dropout": 0.1,
@@ -124,9 +121,7 @@ def main(argv: list[str] | None = None) -> int:
               f"{r['supernet_path_epochs']} + {r['retrain_top3_epochs']} | {r['standalone_epochs']} | "
               f"{r['supernet_s']:.0f} | {r['standalone_s']:.0f} |")
     print(f"\nload average {os.getloadavg()[0]:.2f}")
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(results, indent=1, default=float))
+    write_records(args.out, results)
     return 0
 
 

@@ -46,14 +46,18 @@ def _as_frame(X) -> pd.DataFrame:
     return X if isinstance(X, pd.DataFrame) else pd.DataFrame(np.asarray(X, dtype=object))
 
 
-class AsLabels(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
-    """Turn every value into text (missing stays NaN) so encoders see one type per column."""
+class _CellwiseTransformer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+    """A transformer that changes each cell on its own: ``fit`` only records the input columns."""
 
     def fit(self, X, y=None):
         self.n_features_in_ = _as_frame(X).shape[1]
         if isinstance(X, pd.DataFrame):
             self.feature_names_in_ = np.asarray(X.columns, dtype=object)
         return self
+
+
+class AsLabels(_CellwiseTransformer):
+    """Turn every value into text (missing stays NaN) so encoders see one type per column."""
 
     def transform(self, X):
         check_is_fitted(self)
@@ -68,14 +72,8 @@ class AsLabels(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         return out
 
 
-class FiniteNumbers(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
+class FiniteNumbers(_CellwiseTransformer):
     """Cast to float and turn infinities into NaN, so imputers and models treat them as missing."""
-
-    def fit(self, X, y=None):
-        self.n_features_in_ = _as_frame(X).shape[1]
-        if isinstance(X, pd.DataFrame):
-            self.feature_names_in_ = np.asarray(X.columns, dtype=object)
-        return self
 
     def transform(self, X):
         check_is_fitted(self)

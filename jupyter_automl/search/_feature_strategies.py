@@ -171,6 +171,15 @@ def _top_configs(study: optuna.Study, columns: list[str], k: int, greater: bool)
     return [dict(t.params) for t in done[:k]]
 
 
+def _space_and_study(run: _Run, columns: list[str], families, seed: int,
+                     feature_search: str = "off") -> tuple[SearchSpace, optuna.Study]:
+    """The search space over ``columns`` and a fresh TPE study in the metric's direction."""
+    problem, _, _ = run.problem(columns)
+    space = SearchSpace(problem, families, feature_search=feature_search)
+    study = optuna.create_study(direction=problem.metric.direction, sampler=make_sampler("tpe", seed))
+    return space, study
+
+
 def _sequential(run: _Run, families, seed: int, notes: list[str]) -> None:
     columns = list(run.X.columns)
     problem, _, _ = run.problem(columns)
@@ -190,25 +199,19 @@ def _sequential(run: _Run, families, seed: int, notes: list[str]) -> None:
         best = max(steps, key=lambda s: s[0]) if run.greater else min(steps, key=lambda s: s[0])
         columns = best[1]
     notes.append(f"RFE with {fixed_family}: {len(steps)} steps, kept {len(columns)} of {run.X.shape[1]} columns")
-    problem, _, _ = run.problem(columns)
-    space = SearchSpace(problem, families, feature_search="off")
-    study = optuna.create_study(direction=problem.metric.direction, sampler=make_sampler("tpe", seed))
+    space, study = _space_and_study(run, columns, families, seed)
     _search(run, space, study, columns, run.left, space.default_configs())
 
 
 def _joint(run: _Run, families, seed: int, notes: list[str]) -> None:
     columns = list(run.X.columns)
-    problem, _, _ = run.problem(columns)
-    space = SearchSpace(problem, families, feature_search="joint")
-    study = optuna.create_study(direction=problem.metric.direction, sampler=make_sampler("tpe", seed))
+    space, study = _space_and_study(run, columns, families, seed, feature_search="joint")
     _search(run, space, study, columns, run.left, space.default_configs())
 
 
 def _pseudo_joint(run: _Run, families, seed: int, notes: list[str]) -> None:
     columns = list(run.X.columns)
-    problem, _, _ = run.problem(columns)
-    space = SearchSpace(problem, families, feature_search="off")
-    study = optuna.create_study(direction=problem.metric.direction, sampler=make_sampler("tpe", seed))
+    space, study = _space_and_study(run, columns, families, seed)
     generation = max(2, run.budget // ROUNDS)
     _search(run, space, study, columns, generation, space.default_configs())
     previous: tuple[list[str], float] | None = None

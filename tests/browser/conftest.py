@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from lab import LabServer, Notebook, launch_chromium
+from wizard_flow import WIZARD, wait_ready
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts" / "browser"
@@ -110,6 +111,18 @@ def shots(request):
 def open_notebook(page, lab):
     def open_(path: str) -> Notebook:
         return Notebook(page, lab, path).open()
+
+    return open_
+
+
+@pytest.fixture
+def open_wizard(open_notebook, page):
+    """open_wizard(path) -> (notebook, wizard locator): run all cells, wait for their Wizard."""
+    def open_(path: str):
+        nb = open_notebook(path)
+        nb.run_all()
+        wait_ready(page)
+        return nb, page.locator(WIZARD)
 
     return open_
 

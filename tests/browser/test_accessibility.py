@@ -18,13 +18,11 @@ from conftest import artifacts_dir
 from wizard_flow import (
     RESULTS_TIMEOUT,
     STEP_TIMEOUT,
-    WIZARD,
     choose_demo,
     next_step,
     run_to_the_end,
     set_small_search,
     tid,
-    wait_ready,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -32,14 +30,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 LIGHT, DARK = "JupyterLab Light", "JupyterLab Dark"
 
 
-def test_every_wizard_step_passes_axe_in_light_and_dark_themes(open_notebook, page, shots, request):
+def test_every_wizard_step_passes_axe_in_light_and_dark_themes(open_wizard, page, shots, request):
     # taller than the other tests' pages: the Results step with two fairness sections is ~2,700 px,
     # and everything audited and screenshotted should be on screen
     page.set_viewport_size({"width": 1280, "height": 3600})
-    nb = open_notebook("bad_input.ipynb")  # a notebook whose last cell is Wizard()
-    nb.run_all()
-    wait_ready(page)
-    wizard = page.locator(WIZARD)
+    nb, wizard = open_wizard("bad_input.ipynb")  # a notebook whose last cell is Wizard()
     found: dict[str, list[dict]] = {}
     theme = {"now": LIGHT}
 

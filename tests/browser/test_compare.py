@@ -17,7 +17,6 @@ from wizard_flow import (
     run_to_the_end,
     set_small_search,
     tid,
-    wait_ready,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -25,10 +24,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 PANEL = tid("panel-leaderboard")
 
 
-def test_two_trials_of_the_leaderboard_side_by_side(open_notebook, page, shots):
-    nb = open_notebook("bad_input.ipynb")
-    nb.run_all()
-    wait_ready(page)
+def test_two_trials_of_the_leaderboard_side_by_side(open_wizard, page, shots):
+    nb, _ = open_wizard("bad_input.ipynb")
     choose_demo(page)
     for step in ("target", "columns", "search"):
         next_step(page, step)

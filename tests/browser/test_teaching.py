@@ -14,23 +14,18 @@ import re
 import pytest
 from wizard_flow import (
     STEP_TIMEOUT,
-    WIZARD,
     choose_demo,
     next_step,
     run_to_the_end,
     set_small_search,
     tid,
-    wait_ready,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-def test_teaching_mode_explains_this_run_with_its_numbers(open_notebook, page, shots):
-    nb = open_notebook("quickstart.ipynb")
-    nb.run_all()
-    wait_ready(page)
-    wizard = page.locator(WIZARD)
+def test_teaching_mode_explains_this_run_with_its_numbers(open_wizard, page, shots):
+    _, wizard = open_wizard("quickstart.ipynb")
     wizard.scroll_into_view_if_needed()
     choose_demo(page)
     next_step(page, "target")

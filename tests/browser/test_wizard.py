@@ -12,37 +12,30 @@ from __future__ import annotations
 import time
 
 import pytest
+from wizard_flow import (
+    READY_TIMEOUT,
+    RESULTS_TIMEOUT,
+    STEP_TIMEOUT,
+    WIZARD,
+    tid,
+    wait_next_enabled,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-WIZARD = "[data-testid=wizard]"
-READY_TIMEOUT = 120_000  # ms: the first cell imports scikit-learn, optuna... on a loaded machine
-STEP_TIMEOUT = 60_000
 SEARCH_TIMEOUT = 120_000
-RESULTS_TIMEOUT = 180_000  # a loaded CI machine: stop, refit and results
-
-
-def tid(name: str) -> str:
-    return f"{WIZARD} [data-testid={name}]"
 
 
 def chart_points(page) -> int:
     return int(page.locator(tid("chart")).first.get_attribute("data-n-points") or 0)
 
 
-def wait_next_enabled(page):
-    page.wait_for_selector(f"{tid('next')}:not([disabled])", timeout=STEP_TIMEOUT)
-
-
 def focused_testid(page) -> str | None:
     return page.evaluate("() => document.activeElement && document.activeElement.dataset.testid")
 
 
-def test_a_person_runs_the_quickstart_and_a_search(open_notebook, page, shots):
-    nb = open_notebook("quickstart.ipynb")
-    nb.run_all()
-    wizard = page.locator(WIZARD)
-    page.wait_for_selector(f"{WIZARD}[data-ready=true]", timeout=READY_TIMEOUT)
+def test_a_person_runs_the_quickstart_and_a_search(open_wizard, page, shots):
+    nb, wizard = open_wizard("quickstart.ipynb")
     wizard.scroll_into_view_if_needed()
 
     # 1. Data: a demo dataset
@@ -147,11 +140,8 @@ def test_a_person_runs_the_quickstart_and_a_search(open_notebook, page, shots):
     assert stopped_while_busy, "Stop should take effect while another cell runs (kernel subshells)"
 
 
-def test_a_one_class_target_shows_the_error_and_the_wizard_stays_usable(open_notebook, page, shots):
-    nb = open_notebook("bad_input.ipynb")
-    nb.run_all()
-    wizard = page.locator(WIZARD)
-    page.wait_for_selector(f"{WIZARD}[data-ready=true]", timeout=READY_TIMEOUT)
+def test_a_one_class_target_shows_the_error_and_the_wizard_stays_usable(open_wizard, page, shots):
+    _, wizard = open_wizard("bad_input.ipynb")
     page.click(tid("source-variable"))
     page.wait_for_selector(f"{tid('frame-select')} option[value=one_class]", state="attached",
                            timeout=STEP_TIMEOUT)
@@ -176,11 +166,8 @@ def test_a_one_class_target_shows_the_error_and_the_wizard_stays_usable(open_not
     shots(wizard, "recovered")
 
 
-def test_dark_theme_keyboard_and_a_reloaded_page(open_notebook, page, shots):
-    nb = open_notebook("bad_input.ipynb")
-    nb.run_all()
-    wizard = page.locator(WIZARD)
-    page.wait_for_selector(f"{WIZARD}[data-ready=true]", timeout=READY_TIMEOUT)
+def test_dark_theme_keyboard_and_a_reloaded_page(open_wizard, page, shots):
+    nb, wizard = open_wizard("bad_input.ipynb")
     nb.set_theme("JupyterLab Dark")
     page.select_option(tid("demo-select"), "german_credit")
     page.wait_for_selector(f"{tid('data-summary')}:has-text('german_credit')", timeout=STEP_TIMEOUT)

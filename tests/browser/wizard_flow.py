@@ -8,7 +8,7 @@ from __future__ import annotations
 WIZARD = "[data-testid=wizard]"
 READY_TIMEOUT = 120_000  # ms: the first cell imports scikit-learn, optuna... on a loaded machine
 STEP_TIMEOUT = 60_000
-RESULTS_TIMEOUT = 180_000
+RESULTS_TIMEOUT = 180_000  # a loaded CI machine: stop, refit and results
 SMALL_SEARCH_FAMILIES = ("linear",)  # the fastest family: a search of a few seconds
 
 

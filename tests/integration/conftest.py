@@ -3,13 +3,15 @@
 ``postgres_url``: a throw-away PostgreSQL server (Debian's ``postgresql`` package, see
 scripts/setup.sh) on a free local port, trust authentication, data and socket folders of its own.
 PostgreSQL refuses to run as root, so as root it runs as the ``postgres`` system user.
-``dask_client``: a Dask ``LocalCluster`` with 2 worker processes of 1 thread each.
+``dask_client``: a Dask ``LocalCluster`` with 2 worker processes of 1 thread each;
+``private_cluster``: one of a test module's own, which runs a unit again when its worker dies.
 Both are always stopped at the end of the session; a server that does not start fails the tests
 that need it, with its log.
 """
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import importlib
 import os
@@ -138,25 +140,25 @@ class PostgresServer:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
-@pytest.fixture(scope="session")
-def postgres_server():
+def _running_postgres_server():
+    """Start a server, yield it, and stop it afterwards (also when it failed to start)."""
     server = PostgresServer()
     try:
         server.start()
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    yield from _running_postgres_server()
 
 
 @pytest.fixture(scope="module")
 def private_postgres_server():
     """A PostgreSQL server of the test module's own, for tests that stop and restart it."""
-    server = PostgresServer()
-    try:
-        server.start()
-        yield server
-    finally:
-        server.stop()
+    yield from _running_postgres_server()
 
 
 @pytest.fixture
@@ -181,3 +183,38 @@ def dask_client():
     finally:
         client.close()
         cluster.close()
+
+
+@contextlib.contextmanager
+def _retrying_cluster(n_workers: int):
+    """A Dask client on a LocalCluster of ``n_workers`` processes (1 thread each) where a unit
+    whose worker dies is run once more elsewhere, as for real clusters."""
+    distributed = pytest.importorskip("distributed")
+    import dask
+
+    # read when the scheduler starts
+    with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
+        local = distributed.LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
+                                         dashboard_address=None, silence_logs=50)
+    client = distributed.Client(local)
+    client.run(__import__, "jupyter_automl.search")  # imports outside the tests' budgets
+    try:
+        yield client
+    finally:
+        client.close()
+        local.close()
+
+
+@pytest.fixture(scope="module")
+def private_cluster():
+    """The test module's own cluster of 2 workers (see ``_retrying_cluster``): faults in it
+    disturb no other module."""
+    with _retrying_cluster(2) as client:
+        yield client
+
+
+@pytest.fixture
+def one_worker_cluster():
+    """A cluster of one worker, for one test: killing it loses whatever only it held."""
+    with _retrying_cluster(1) as client:
+        yield client

@@ -5,24 +5,19 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from _adult import IGNORE_UNSEEN_COUNTRIES, adult_sample
 from sklearn.model_selection import train_test_split
 
 from jupyter_automl import AutoML
 from jupyter_automl.datasets import load_demo
 from jupyter_automl.insight import SmallGroupWarning, ThresholdClassifier, mitigate, plot_pareto
 
-pytestmark = [
-    pytest.mark.integration,
-    # a random sample of adult meets countries the model has not seen: expected, and noted
-    pytest.mark.filterwarnings("ignore:Column 'native-country' has:jupyter_automl.exceptions.DataWarning"),
-]
+pytestmark = [pytest.mark.integration, IGNORE_UNSEEN_COUNTRIES]
 
 
 @pytest.fixture(scope="module")
 def adult_split():
-    X, y, info = load_demo("adult")
-    rows = np.random.default_rng(1).choice(len(X), 6000, replace=False)
-    X, y = X.iloc[rows].reset_index(drop=True), y.iloc[rows].reset_index(drop=True)
+    X, y, _ = adult_sample(6000, seed=1)
     train, test = train_test_split(np.arange(len(X)), test_size=0.4, random_state=0, stratify=y)
     return X.iloc[train], y.iloc[train], X.iloc[test], y.iloc[test]
 

@@ -5,23 +5,17 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from _adult import IGNORE_UNSEEN_COUNTRIES, adult_sample
 from scipy.special import logit
 
 from jupyter_automl import AutoML
-from jupyter_automl.datasets import load_demo
 
-pytestmark = [
-    pytest.mark.integration,
-    # a random sample of adult meets countries the model has not seen: expected, and noted
-    pytest.mark.filterwarnings("ignore:Column 'native-country' has:jupyter_automl.exceptions.DataWarning"),
-]
+pytestmark = [pytest.mark.integration, IGNORE_UNSEEN_COUNTRIES]
 
 
 @pytest.fixture(scope="module")
 def adult():
-    X, y, info = load_demo("adult")
-    rows = np.random.default_rng(0).choice(len(X), 4000, replace=False)
-    return X.iloc[rows].reset_index(drop=True), y.iloc[rows].reset_index(drop=True), info
+    return adult_sample(4000, seed=0)
 
 
 @pytest.fixture(scope="module")

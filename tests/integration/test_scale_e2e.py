@@ -10,7 +10,6 @@ import os
 import subprocess
 import sys
 
-import dask
 import psycopg2
 import pytest
 
@@ -23,21 +22,6 @@ from jupyter_automl.search.executors import DaskExecutor, dask_cluster_info
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
-@pytest.fixture(scope="module")
-def cluster():
-    distributed = pytest.importorskip("distributed")
-    with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
-        local = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                         dashboard_address=None, silence_logs=50)
-    client = distributed.Client(local)
-    client.run(__import__, "jupyter_automl.search")  # imports outside the tests' budgets
-    try:
-        yield client
-    finally:
-        client.close()
-        local.close()
-
-
 def _finished_rows(postgres_server, url: str, study: str) -> list[tuple[int, str]]:
     dbname = url.rsplit("/", 1)[1]
     with psycopg2.connect(host="127.0.0.1", port=postgres_server.port, user="postgres",
@@ -47,28 +31,29 @@ def _finished_rows(postgres_server, url: str, study: str) -> list[tuple[int, str
         return cur.fetchall()
 
 
-def test_dask_by_address_with_a_postgresql_study(cluster, postgres_server, postgres_url, tmp_path):
+def test_dask_by_address_with_a_postgresql_study(private_cluster, postgres_server, postgres_url,
+                                                 tmp_path):
     X, y = demo(300)
-    automl = AutoML(**(TINY | {"n_trials": 4, "executor": "dask",
-                               "dask_client": cluster.scheduler.address,  # a string, as people pass it
+    address = private_cluster.scheduler.address  # a string, as people pass it
+    automl = AutoML(**(TINY | {"n_trials": 4, "executor": "dask", "dask_client": address,
                                "storage": postgres_url, "study_name": "e2e",
                                "runs_dir": str(tmp_path)}))
     automl.fit(X, y)
     assert _finished_rows(postgres_server, postgres_url, "e2e") == [(n, "COMPLETE") for n in range(4)]
     assert len(automl.leaderboard()) == 4
-    assert not any(cluster.who_has().values())  # nothing left on the shared cluster
+    assert not any(private_cluster.who_has().values())  # nothing left on the shared cluster
 
 
-def test_the_data_reaches_each_worker_once(cluster, tmp_path):
+def test_the_data_reaches_each_worker_once(private_cluster, tmp_path):
     X, y = demo(569)
-    executor = DaskExecutor(cluster)
+    executor = DaskExecutor(private_cluster)
 
     def incoming(dask_worker):  # bytes each worker fetched from its peers, and which keys
         return [(k, n) for t in dask_worker.transfer_incoming_log for k, n in t["keys"].items()]
 
-    before = cluster.run(incoming)
+    before = private_cluster.run(incoming)
     AutoML(**(TINY | {"n_trials": 6, "executor": executor, "storage": "memory"})).fit(X, y)
-    after = cluster.run(incoming)
+    after = private_cluster.run(incoming)
     per_unit = executor.unit_bytes / executor.n_units
     print(f"\ndata {executor.data_bytes} bytes, sent once to each of 2 workers; "
           f"{executor.n_units} units, {per_unit:.0f} bytes per unit")
@@ -89,8 +74,8 @@ def test_a_bad_address_is_a_clear_error():  # the CLI exits with EXIT_UNREACHABL
         DaskExecutor(42)
 
 
-def test_cluster_info(cluster):
-    info = dask_cluster_info(cluster)
+def test_cluster_info(private_cluster):
+    info = dask_cluster_info(private_cluster)
     assert info["n_workers"] == 2 and info["n_threads"] == 2
     assert info["address"].startswith("tcp://127.0.0.1:")
 
@@ -102,14 +87,14 @@ def _cli(*args: str, cwd) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=300)
 
 
-def test_the_command_line_on_a_cluster(cluster, postgres_server, postgres_url, tmp_path, capsys,
-                                      monkeypatch):
+def test_the_command_line_on_a_cluster(private_cluster, postgres_server, postgres_url, tmp_path,
+                                      capsys, monkeypatch):
     X, y = demo(300)
     X.assign(target=y).to_csv(tmp_path / "data.csv", index=False)
     common = ["run", "data.csv", "--target", "target", "--families", "linear", "--trials", "3",
               "--out", "out", "--quiet", "--no-report"]
-    proc = _cli(*common, "--scheduler", cluster.scheduler.address, "--storage", postgres_url,
-                "--study-name", "cli", cwd=tmp_path)
+    proc = _cli(*common, "--scheduler", private_cluster.scheduler.address,
+                "--storage", postgres_url, "--study-name", "cli", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr[-3000:]
     rows = _finished_rows(postgres_server, postgres_url, "cli")
     assert [s for _, s in rows].count("COMPLETE") == 3

@@ -18,7 +18,6 @@ import signal
 import threading
 import time
 
-import dask
 import psycopg2
 import pytest
 
@@ -42,32 +41,17 @@ def _wait_finished(handle, n: int) -> None:
         time.sleep(0.02)
 
 
-@pytest.fixture(scope="module")
-def cluster():
-    distributed = pytest.importorskip("distributed")
-    # read when the scheduler starts: a unit whose worker dies runs once more elsewhere
-    with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
-        local = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                         dashboard_address=None, silence_logs=50)
-    client = distributed.Client(local)
-    client.run(__import__, "jupyter_automl.search")
-    try:
-        yield client
-    finally:
-        client.close()
-        local.close()
-
-
-def test_a_dask_worker_killed_during_a_unit(cluster):
+def test_a_dask_worker_killed_during_a_unit(private_cluster):
     X, y = demo(569)
     # no pruning: a trial that did not finish can only be the one whose worker was killed
     automl = AutoML(time_budget=None, n_trials=6, seed=0, families=["random_forest"], cv=3,
-                    ensemble=False, storage="memory", executor="dask", dask_client=cluster,
+                    ensemble=False, storage="memory", executor="dask", dask_client=private_cluster,
                     pruner="none")
     handle = automl.fit_async(X, y)
     killed: dict[str, object] = {}
 
-    killer = threading.Thread(target=_kill_when_busy, args=(cluster, handle, 1, killed), daemon=True)
+    killer = threading.Thread(target=_kill_when_busy, args=(private_cluster, handle, 1, killed),
+                              daemon=True)
     killer.start()
     assert handle.wait(WAIT)
     killer.join(10)
@@ -84,7 +68,7 @@ def test_a_dask_worker_killed_during_a_unit(cluster):
     failed = board[board["status"] != "finished"]
     assert failed["reason"].str.contains("the Dask worker running it died").all(), failed["reason"]
     assert len(failed) <= 1, shown
-    cluster.wait_for_workers(2, timeout=60)  # the nanny replaced the worker
+    private_cluster.wait_for_workers(2, timeout=60)  # the nanny replaced the worker
 
 
 def _kill_when_busy(client, handle, n_finished: int, killed: dict) -> None:
@@ -102,39 +86,29 @@ def _kill_when_busy(client, handle, n_finished: int, killed: dict) -> None:
         time.sleep(0.02)
 
 
-def test_the_only_copy_of_the_data_lost_with_its_worker(caplog):
-    distributed = pytest.importorskip("distributed")
-    with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
-        local = distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
-                                         dashboard_address=None, silence_logs=50)
-    client = distributed.Client(local)
-    try:
-        client.run(__import__, "jupyter_automl.search")
-        X, y = demo(569)
-        automl = AutoML(time_budget=None, n_trials=5, seed=0, families=["random_forest"], cv=3,
-                        ensemble=False, storage="memory", executor="dask", dask_client=client,
-                        pruner="none")
-        killed: dict[str, object] = {}
-        with caplog.at_level(logging.WARNING, logger="jupyter_automl"):
-            handle = automl.fit_async(X, y)
-            killer = threading.Thread(target=_kill_when_busy, args=(client, handle, 1, killed),
-                                      daemon=True)
-            killer.start()
-            assert handle.wait(WAIT)
-            killer.join(10)
-            handle.result()
-        board = automl.leaderboard()
-        shown = board[["trial", "status", "reason"]].to_string()
-        assert "key" in killed, "no unit was running when the test looked"
-        # the data went with the worker: it was scattered again and nothing failed as cancelled
-        assert any("scattering it again" in r.getMessage() for r in caplog.records), shown
-        assert len(board) == 5 and not board["reason"].astype(str).str.contains("ancel").any(), shown
-        # the unit running on the killed worker may fail (no other worker to retry it on)
-        assert (board["status"] == "finished").sum() >= 4, shown
-        assert automl.predict(X[:5]).shape == (5,)
-    finally:
-        client.close()
-        local.close()
+def test_the_only_copy_of_the_data_lost_with_its_worker(one_worker_cluster, caplog):
+    client = one_worker_cluster
+    X, y = demo(569)
+    automl = AutoML(time_budget=None, n_trials=5, seed=0, families=["random_forest"], cv=3,
+                    ensemble=False, storage="memory", executor="dask", dask_client=client,
+                    pruner="none")
+    killed: dict[str, object] = {}
+    with caplog.at_level(logging.WARNING, logger="jupyter_automl"):
+        handle = automl.fit_async(X, y)
+        killer = threading.Thread(target=_kill_when_busy, args=(client, handle, 1, killed), daemon=True)
+        killer.start()
+        assert handle.wait(WAIT)
+        killer.join(10)
+        handle.result()
+    board = automl.leaderboard()
+    shown = board[["trial", "status", "reason"]].to_string()
+    assert "key" in killed, "no unit was running when the test looked"
+    # the data went with the worker: it was scattered again and nothing failed as cancelled
+    assert any("scattering it again" in r.getMessage() for r in caplog.records), shown
+    assert len(board) == 5 and not board["reason"].astype(str).str.contains("ancel").any(), shown
+    # the unit running on the killed worker may fail (no other worker to retry it on)
+    assert (board["status"] == "finished").sum() >= 4, shown
+    assert automl.predict(X[:5]).shape == (5,)
 
 
 @pytest.fixture

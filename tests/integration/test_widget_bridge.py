@@ -157,6 +157,16 @@ class ReplaySource:
             self.n += 1
 
 
+@pytest.fixture
+def replay_view(recording):
+    """A started ReplaySource and a LiveSearch attached to it; the view is closed afterwards."""
+    source = ReplaySource()
+    source.start()
+    view = LiveSearch(source)
+    yield source, view
+    view.close()
+
+
 def test_hello_gets_a_snapshot_then_increments(recording):
     source = ReplaySource()
     source.start()
@@ -185,73 +195,58 @@ def test_hello_gets_a_snapshot_then_increments(recording):
         view.close()
 
 
-def test_resync_after_a_gap_sends_everything_again(recording):
-    source = ReplaySource()
-    source.start()
-    view = LiveSearch(source)
+def test_resync_after_a_gap_sends_everything_again(replay_view):
+    source, view = replay_view
     rec = view.comm
-    try:
-        source.finish_trials(4)
-        assert view.wait_idle(IDLE_TIMEOUT)
-        from_front(view, {"kind": "resync", "have_seq": 1, "reason": "expected seq 2, got 3"})
-        assert view.wait_idle(IDLE_TIMEOUT)
-        snap = rec.customs("snapshot")[-1]
-        assert [r["trial"] for r in snap["trials"]] == [0, 1, 2, 3]
-        assert_contiguous(rec.stream())
-    finally:
-        view.close()
+    source.finish_trials(4)
+    assert view.wait_idle(IDLE_TIMEOUT)
+    from_front(view, {"kind": "resync", "have_seq": 1, "reason": "expected seq 2, got 3"})
+    assert view.wait_idle(IDLE_TIMEOUT)
+    snap = rec.customs("snapshot")[-1]
+    assert [r["trial"] for r in snap["trials"]] == [0, 1, 2, 3]
+    assert_contiguous(rec.stream())
 
 
-def test_a_burst_is_throttled_and_every_row_is_sent_exactly_once(recording):
-    source = ReplaySource()
-    source.start()
-    view = LiveSearch(source)
+def test_a_burst_is_throttled_and_every_row_is_sent_exactly_once(replay_view):
+    source, view = replay_view
     rec = view.comm
     n = 3000
-    try:
-        assert view.wait_idle(IDLE_TIMEOUT)  # the snapshot of the attach is out
-        t0 = time.monotonic()
-        done = threading.Event()
+    assert view.wait_idle(IDLE_TIMEOUT)  # the snapshot of the attach is out
+    t0 = time.monotonic()
+    done = threading.Event()
 
-        def produce():  # the coordinator thread's role: events as fast as they come
-            for k in range(30):
-                source.finish_trials(n // 30, start=k * (n // 30))
-                time.sleep(0.02)
-            done.set()
+    def produce():  # the coordinator thread's role: events as fast as they come
+        for k in range(30):
+            source.finish_trials(n // 30, start=k * (n // 30))
+            time.sleep(0.02)
+        done.set()
 
-        threading.Thread(target=produce).start()
-        assert done.wait(60)
-        assert view.wait_idle(IDLE_TIMEOUT)
-        elapsed = time.monotonic() - t0
-        rows = [r["trial"] for m in rec.customs("trials") for r in m["rows"]]
-        assert sorted(rows) == list(range(n)) and len(rows) == n  # no resend, nothing lost
-        starts = [t for t in rec.flush_starts() if t >= t0]
-        gaps = [b - a for a, b in zip(starts, starts[1:], strict=False)]
-        assert len(starts) >= 3 and min(gaps) >= 0.095, gaps  # at most 10 updates per second
-        assert len(starts) <= elapsed * 10 + 2
-        assert_contiguous(rec.stream())
-    finally:
-        view.close()
+    threading.Thread(target=produce).start()
+    assert done.wait(60)
+    assert view.wait_idle(IDLE_TIMEOUT)
+    elapsed = time.monotonic() - t0
+    rows = [r["trial"] for m in rec.customs("trials") for r in m["rows"]]
+    assert sorted(rows) == list(range(n)) and len(rows) == n  # no resend, nothing lost
+    starts = [t for t in rec.flush_starts() if t >= t0]
+    gaps = [b - a for a, b in zip(starts, starts[1:], strict=False)]
+    assert len(starts) >= 3 and min(gaps) >= 0.095, gaps  # at most 10 updates per second
+    assert len(starts) <= elapsed * 10 + 2
+    assert_contiguous(rec.stream())
 
 
-def test_everything_reaches_the_comm_from_the_bridge_thread(recording):
-    source = ReplaySource()
-    source.start()
-    view = LiveSearch(source)
+def test_everything_reaches_the_comm_from_the_bridge_thread(replay_view):
+    source, view = replay_view
     rec = view.comm
-    try:
-        opened = len(rec.sent)  # the comm_open state goes out on the creating thread
-        threads_events = threading.Thread(target=source.finish_trials, args=(5,))
-        threads_events.start()
-        threads_events.join()
-        from_front(view, {"kind": "hello", "version": 1, "have_seq": -1})
-        reply = request(view, rec, "pause")
-        assert reply == {"kind": "reply", "id": reply["id"], "result": {"status": "pausing"}}
-        assert view.wait_idle(IDLE_TIMEOUT)
-        senders = {m["thread"] for m in rec.sent[opened:]}
-        assert senders == {BRIDGE_THREAD}
-    finally:
-        view.close()
+    opened = len(rec.sent)  # the comm_open state goes out on the creating thread
+    threads_events = threading.Thread(target=source.finish_trials, args=(5,))
+    threads_events.start()
+    threads_events.join()
+    from_front(view, {"kind": "hello", "version": 1, "have_seq": -1})
+    reply = request(view, rec, "pause")
+    assert reply == {"kind": "reply", "id": reply["id"], "result": {"status": "pausing"}}
+    assert view.wait_idle(IDLE_TIMEOUT)
+    senders = {m["thread"] for m in rec.sent[opened:]}
+    assert senders == {BRIDGE_THREAD}
 
 
 def test_requests_without_a_search_or_unknown_fail_with_a_message(recording):
@@ -267,22 +262,17 @@ def test_requests_without_a_search_or_unknown_fail_with_a_message(recording):
         view.close()
 
 
-def test_failed_and_pruned_trials_stream_with_their_reasons(recording):
-    source = ReplaySource()
-    source.start()
-    view = LiveSearch(source)
+def test_failed_and_pruned_trials_stream_with_their_reasons(replay_view):
+    source, view = replay_view
     rec = view.comm
-    try:
-        source.bus.emit(TrialFailed, trial_number=7, family="svm", params={"family": "svm"},
-                        reason="fold 1: out of memory", error_type="MemoryError")
-        source.bus.emit(TrialPruned, trial_number=8, family="linear", params={"family": "linear"},
-                        fold=1, score=0.4, reason="pruned after fold 2")
-        assert view.wait_idle(IDLE_TIMEOUT)
-        rows = {r["trial"]: r for m in rec.stream() for r in m.get("rows", m.get("trials", []))}
-        assert rows[7]["status"] == "failed" and rows[7]["reason"] == "MemoryError: fold 1: out of memory"
-        assert rows[8]["status"] == "pruned" and rows[8]["score"] == 0.4
-    finally:
-        view.close()
+    source.bus.emit(TrialFailed, trial_number=7, family="svm", params={"family": "svm"},
+                    reason="fold 1: out of memory", error_type="MemoryError")
+    source.bus.emit(TrialPruned, trial_number=8, family="linear", params={"family": "linear"},
+                    fold=1, score=0.4, reason="pruned after fold 2")
+    assert view.wait_idle(IDLE_TIMEOUT)
+    rows = {r["trial"]: r for m in rec.stream() for r in m.get("rows", m.get("trials", []))}
+    assert rows[7]["status"] == "failed" and rows[7]["reason"] == "MemoryError: fold 1: out of memory"
+    assert rows[8]["status"] == "pruned" and rows[8]["score"] == 0.4
 
 
 def test_a_real_search_streams_every_trial_and_ends_finished(recording):

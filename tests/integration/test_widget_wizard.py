@@ -50,6 +50,20 @@ def wait_for(predicate, timeout=SEARCH_TIMEOUT, what="condition"):
     raise AssertionError(f"timed out waiting for {what}")
 
 
+def run_demo_search(wizard, demo="german_credit", **settings):
+    """Pick a demo, start a TINY search plus ``settings``, wait for its results; return the settings."""
+    rec = wizard.comm
+    set_from_front(wizard, source={"kind": "demo", "name": demo})
+    assert wizard.wait_idle(IDLE)
+    sent = wizard.settings | TINY | settings
+    set_from_front(wizard, settings=sent)
+    assert wizard.wait_idle(IDLE)
+    assert request(wizard, rec, "start")["kind"] == "reply"
+    assert wizard.handle.wait(SEARCH_TIMEOUT)
+    wait_for(lambda: part(rec, "results") is not None, what="results")
+    return sent
+
+
 @pytest.fixture
 def wizard(recording, tmp_path):  # noqa: F811
     one_class = load_frame("breast_cancer").assign(outcome="yes")
@@ -167,13 +181,7 @@ def test_start_stream_stop_and_results(wizard):
 
 def test_result_tabs_call_explain_fairness_and_export(wizard, tmp_path):
     rec = wizard.comm
-    set_from_front(wizard, source={"kind": "demo", "name": "german_credit"})
-    assert wizard.wait_idle(IDLE)
-    set_from_front(wizard, settings=wizard.settings | TINY)
-    assert wizard.wait_idle(IDLE)
-    assert request(wizard, rec, "start")["kind"] == "reply"
-    assert wizard.handle.wait(SEARCH_TIMEOUT)
-    wait_for(lambda: part(rec, "results") is not None, what="results")
+    run_demo_search(wizard)
 
     # the Leaderboard tab's Compare button: two finished trials side by side
     assert part(rec, "results")["compare_limits"] == COMPARE_LIMITS
@@ -224,14 +232,7 @@ def test_result_tabs_call_explain_fairness_and_export(wizard, tmp_path):
 
 def test_a_second_search_resumes_the_first_from_the_runs_folder(wizard, tmp_path):
     rec = wizard.comm
-    set_from_front(wizard, source={"kind": "demo", "name": "breast_cancer"})
-    assert wizard.wait_idle(IDLE)
-    settings = wizard.settings | TINY | {"storage": "runs", "n_trials": 2}
-    set_from_front(wizard, settings=settings)
-    assert wizard.wait_idle(IDLE)
-    assert request(wizard, rec, "start")["kind"] == "reply"
-    assert wizard.handle.wait(SEARCH_TIMEOUT)
-    wait_for(lambda: part(rec, "results") is not None, what="results")
+    settings = run_demo_search(wizard, "breast_cancer", storage="runs", n_trials=2)
     assert wizard.wait_idle(IDLE)
     first = wizard.automl.study_name_
     studies = part(rec, "search")["studies"]
@@ -323,13 +324,7 @@ def test_a_new_users_table_gets_its_sensitive_columns_suggested_with_the_reason(
 
 def test_teaching_mode_streams_lessons_with_this_runs_numbers(wizard):
     rec = wizard.comm
-    set_from_front(wizard, source={"kind": "demo", "name": "german_credit"})
-    assert wizard.wait_idle(IDLE)
-    set_from_front(wizard, settings=wizard.settings | TINY | {"n_trials": 4, "teaching": True})
-    assert wizard.wait_idle(IDLE)
-    assert request(wizard, rec, "start")["kind"] == "reply"
-    assert wizard.handle.wait(SEARCH_TIMEOUT)
-    wait_for(lambda: part(rec, "results") is not None, what="results")
+    run_demo_search(wizard, n_trials=4, teaching=True)
     lessons = part(rec, "lessons")["lessons"]
     finished = [e for e in wizard.handle.events() if e.kind == "trial_finished"]
     assert lessons[0]["topic"] == "warm start"
@@ -340,12 +335,6 @@ def test_teaching_mode_streams_lessons_with_this_runs_numbers(wizard):
 
 def test_a_teaching_search_publishes_its_results(wizard):
     rec = wizard.comm
-    set_from_front(wizard, source={"kind": "demo", "name": "german_credit"})
-    assert wizard.wait_idle(IDLE)
-    set_from_front(wizard, settings=wizard.settings | TINY | {"n_trials": 6, "teaching": True})
-    assert wizard.wait_idle(IDLE)
-    assert request(wizard, rec, "start")["kind"] == "reply"
-    assert wizard.handle.wait(SEARCH_TIMEOUT)
-    wait_for(lambda: part(rec, "results") is not None, what="results")
+    run_demo_search(wizard, n_trials=6, teaching=True)
     assert "error" not in part(rec, "results")
     assert part(rec, "lessons")["lessons"]

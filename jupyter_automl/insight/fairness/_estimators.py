@@ -48,6 +48,12 @@ MSG_NO_WEIGHTS = ("The reductions method refits the model with row weights, but 
 MSG_POSITIVE = "positive_class={got!r} is not one of the classes {classes}."
 
 
+def check_constraint(constraint: str) -> None:
+    """Refuse a fairness constraint that is not one of ``CONSTRAINTS``."""
+    if constraint not in CONSTRAINTS:
+        raise InputError(MSG_CONSTRAINT.format(valid=list(CONSTRAINTS), got=constraint))
+
+
 class SensitiveGroups(BaseEstimator):
     """Turn sensitive columns into group labels, the same way at fit and predict time.
 
@@ -240,8 +246,7 @@ class ThresholdClassifier(_FairBase):
     def fit(self, X: pd.DataFrame, y: Any) -> ThresholdClassifier:
         from fairlearn.postprocessing import ThresholdOptimizer
 
-        if self.constraint not in CONSTRAINTS:
-            raise InputError(MSG_CONSTRAINT.format(valid=list(CONSTRAINTS), got=self.constraint))
+        check_constraint(self.constraint)
         self.classes_, self.positive_class_, y01 = _binary_labels(y, self.positive_class)
         y = np.asarray(y)
         self.groups_ = SensitiveGroups(list(self.sensitive_features)).fit(X)
@@ -362,8 +367,7 @@ class ReductionClassifier(_FairBase):
         moments = {"demographic_parity": DemographicParity, "equalized_odds": EqualizedOdds,
                    "true_positive_rate_parity": TruePositiveRateParity,
                    "false_positive_rate_parity": FalsePositiveRateParity}
-        if self.constraint not in moments:
-            raise InputError(MSG_CONSTRAINT.format(valid=list(moments), got=self.constraint))
+        check_constraint(self.constraint)
         last = self.estimator.steps[-1][1] if hasattr(self.estimator, "steps") else self.estimator
         if not has_fit_parameter(last, "sample_weight"):
             raise InputError(MSG_NO_WEIGHTS.format(name=type(last).__name__))

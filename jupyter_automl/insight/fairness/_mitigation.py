@@ -23,7 +23,7 @@ from sklearn.model_selection import FixedThresholdClassifier
 from ...exceptions import InputError
 from .. import _displays
 from .._threads import few_threads
-from ._estimators import ReductionClassifier, ThresholdClassifier
+from ._estimators import ReductionClassifier, ThresholdClassifier, check_constraint
 from ._fairness import fairness, user_stacklevel
 
 METHODS = ("threshold", "reductions")
@@ -38,7 +38,6 @@ COMPARED = ("accuracy", "balanced_accuracy", "selection_rate", "true_positive_ra
 DISPARITIES = ("demographic_parity_difference", "equalized_odds_difference")
 
 MSG_METHOD = "method must be one of {valid}. Got {got!r} instead."
-MSG_CONSTRAINT = "constraint must be one of {valid}. Got {got!r} instead."
 MSG_NAMES = ("Mitigation needs sensitive_features as column names of X (the mitigated model reads "
              "them from X). Got {got} instead.")
 NOTE_SAME_ROWS = ("Before and after are measured on the rows the mitigation was fit on; pass "
@@ -105,8 +104,7 @@ def mitigate(model: Any, X: pd.DataFrame, y: Any, *, sensitive_features: str | l
     t0 = time.perf_counter()
     if method not in METHODS:
         raise InputError(MSG_METHOD.format(valid=list(METHODS), got=method))
-    if constraint not in CONSTRAINT_METRICS:
-        raise InputError(MSG_CONSTRAINT.format(valid=list(CONSTRAINT_METRICS), got=constraint))
+    check_constraint(constraint)
     names = [sensitive_features] if isinstance(sensitive_features, str) else sensitive_features
     if not isinstance(names, (list, tuple)) or not names or not all(isinstance(n, str) for n in names):
         raise InputError(MSG_NAMES.format(got=type(sensitive_features).__name__))

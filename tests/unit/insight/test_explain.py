@@ -35,6 +35,16 @@ def _model_output(automl, X, result):
     return np.asarray(model.decision_function(X))[:, k]  # multiclass logit
 
 
+def _prefit_ensemble(task, families, weights):
+    """Two families' best pipelines as one prefit ensemble, the first AutoML, and X without row_id."""
+    fitted = [_fit(task, family) for family in families]
+    first, X, y = fitted[0]
+    ensemble_cls = WeightedEnsembleRegressor if task == "regression" else WeightedEnsembleClassifier
+    members = [(name, automl.best_pipeline_) for name, (automl, _, _) in zip("ab", fitted, strict=True)]
+    ensemble = ensemble_cls(members, weights=weights, prefit=True).fit(X, y)
+    return first, ensemble, X.drop(columns="row_id")
+
+
 @pytest.mark.parametrize("task, family, method", [
     ("binary", "linear", "linear"),
     ("binary", "gradient_boosting", "tree"),
@@ -78,22 +88,14 @@ def test_multiclass_keeps_every_class():
 
 
 def test_exact_values_of_a_regression_ensemble_are_combined_by_weight():
-    linear, X, y = _fit("regression", "linear")
-    boosting, _, _ = _fit("regression", "gradient_boosting")
-    ensemble = WeightedEnsembleRegressor([("a", linear.best_pipeline_), ("b", boosting.best_pipeline_)],
-                                         weights=[0.25, 0.75], prefit=True).fit(X, y)
-    X = X.drop(columns="row_id")
+    linear, ensemble, X = _prefit_ensemble("regression", ["linear", "gradient_boosting"], [0.25, 0.75])
     result = explain(ensemble, X.head(25), problem=linear.problem_)
     assert result.method == "ensemble of exact values"
     np.testing.assert_allclose(result.output_values, ensemble.predict(X.head(25)), rtol=1e-9)
 
 
 def test_a_classification_ensemble_is_explained_exactly_in_probability_space():
-    linear, X, y = _fit("binary", "linear")
-    boosting, _, _ = _fit("binary", "gradient_boosting")
-    ensemble = WeightedEnsembleClassifier([("a", linear.best_pipeline_), ("b", boosting.best_pipeline_)],
-                                          weights=[0.3, 0.7], prefit=True).fit(X, y)
-    X = X.drop(columns="row_id")
+    linear, ensemble, X = _prefit_ensemble("binary", ["linear", "gradient_boosting"], [0.3, 0.7])
     result = explain(ensemble, X.head(10), problem=linear.problem_)
     assert result.method == "ensemble of exact values" and result.space == "probability"
     np.testing.assert_allclose(result.output_values, ensemble.predict_proba(X.head(10))[:, 1], atol=1e-9)
@@ -103,11 +105,7 @@ def test_a_classification_ensemble_is_explained_exactly_in_probability_space():
 
 
 def test_an_ensemble_with_a_member_without_exact_route_mixes_exact_values_and_permutation():
-    boosting, X, y = _fit("binary", "gradient_boosting")
-    knn, _, _ = _fit("binary", "knn")
-    ensemble = WeightedEnsembleClassifier([("a", boosting.best_pipeline_), ("b", knn.best_pipeline_)],
-                                          weights=[0.8, 0.2], prefit=True).fit(X, y)
-    X = X.drop(columns="row_id")
+    boosting, ensemble, X = _prefit_ensemble("binary", ["gradient_boosting", "knn"], [0.8, 0.2])
     result = explain(ensemble, X.head(12), problem=boosting.problem_)
     assert result.method == "ensemble: exact values and permutation"
     np.testing.assert_allclose(result.output_values, ensemble.predict_proba(X.head(12))[:, 1], atol=1e-9)

@@ -19,16 +19,7 @@ from jupyter_automl.insight.explain._interventional import (
     probability_values,
 )
 
-
-def _categorical(n=500, seed=0):
-    rng = np.random.default_rng(seed)
-    cat = rng.integers(0, 6, n).astype(float)
-    x1, x2 = rng.normal(size=n), rng.normal(size=n)
-    logit = np.array([-2, 1, 0.5, -1, 2, 0])[cat.astype(int)] + x1 + 0.5 * x1 * (cat > 2)
-    y = (logit + rng.normal(size=n) > 0).astype(int)
-    X = np.column_stack([cat, x1, x2, rng.normal(size=n)])
-    X[rng.random(n) < 0.05, 0] = np.nan
-    return X, y
+from ._synthetic import categorical_data
 
 
 def _brute_force(model, x, background, groups, n_groups):
@@ -55,7 +46,7 @@ def _brute_force(model, x, background, groups, n_groups):
 
 @pytest.mark.parametrize("n_classes", [2, 3])
 def test_boosting_values_are_the_exact_pair_games_with_categorical_splits(n_classes):
-    X, y = _categorical()
+    X, y = categorical_data(500, n_noise=1)
     if n_classes == 3:
         y = y + (X[:, 2] > 0.5)
     model = HistGradientBoostingClassifier(max_iter=15, max_depth=4, categorical_features=[0],

@@ -22,21 +22,12 @@ from sklearn.ensemble import (
 
 from jupyter_automl.insight.explain._treeshap import TreeModel, forest_trees, tree_shap, tree_work
 
+from ._synthetic import categorical_data
+
 
 def _numeric(n=400, seed=0):
     X, y = make_classification(n, 5, n_informative=3, random_state=seed)
     X[np.random.default_rng(seed).random(X.shape) < 0.1] = np.nan  # missing values go one way
-    return X, y
-
-
-def _categorical(n=600, seed=0):
-    rng = np.random.default_rng(seed)
-    cat = rng.integers(0, 6, n).astype(float)
-    x1, x2 = rng.normal(size=n), rng.normal(size=n)
-    logit = np.array([-2, 1, 0.5, -1, 2, 0])[cat.astype(int)] + x1 + 0.5 * x1 * (cat > 2)
-    y = (logit + rng.normal(size=n) > 0).astype(int)
-    X = np.column_stack([cat, x1, x2])
-    X[rng.random(n) < 0.05, 0] = np.nan
     return X, y
 
 
@@ -73,7 +64,7 @@ def test_multiclass_and_regression_outputs_add_up_to_the_raw_predictions():
 
 
 def test_shap_is_wrong_on_categorical_splits_and_we_add_up():
-    X, y = _categorical()
+    X, y = categorical_data(600)
     model = HistGradientBoostingClassifier(max_iter=30, categorical_features=[0], random_state=0).fit(X, y)
     ours = TreeModel(model, np.arange(3), 3)
     values = ours.shap_values(X[:200])[:, :, 0]
@@ -109,7 +100,7 @@ def _brute_force_shapley(trees, hot, n_groups):
 
 
 def test_grouped_players_match_brute_force_shapley_with_categorical_splits():
-    X, y = _categorical(n=300)
+    X, y = categorical_data(300)
     X = np.column_stack([X, X[:, 1] ** 2])  # a 4th column that belongs with column 1
     model = HistGradientBoostingClassifier(max_iter=8, max_leaf_nodes=6, categorical_features=[0],
                                            random_state=0).fit(X, y)
