@@ -1,10 +1,11 @@
 """The search space: model families, their preprocessing, hyperparameters and default configurations."""
 
 from ._families import DEFAULT_FAMILIES, FAMILIES, LARGE_DATA_ROWS, OPT_IN_FAMILIES, Family
+from ._nas import nas_backend
 from ._params import Param
 from ._preprocessing import build_preprocessor
 from ._selection import kept_columns
 from ._space import SearchSpace, build_pipeline, family_values, resolve_families
 
 __all__ = ["DEFAULT_FAMILIES", "FAMILIES", "LARGE_DATA_ROWS", "OPT_IN_FAMILIES", "Family", "Param", "SearchSpace",
-           "build_pipeline", "build_preprocessor", "family_values", "kept_columns", "resolve_families"]
+           "build_pipeline", "build_preprocessor", "family_values", "kept_columns", "nas_backend", "resolve_families"]
