@@ -49,6 +49,14 @@ export function legendOf(part) {
   return CURVE_STYLES.filter((s) => present.has(s.status));
 }
 
+/** The y range: every score, padded, and never a meaningless sliver (chart-math's rule). */
+export function curvesRange(scores) {
+  const values = scores.filter((x) => Number.isFinite(x));
+  if (!values.length) return { lo: 0, hi: 1 };
+  const { lo, hi } = yRange([Math.min(...values), Math.max(...values)], "maximize");
+  return { lo, hi };
+}
+
 /** One sentence on what the chart shows (its aria-label and the card's caption). */
 export function curvesSummary(part, metric = "score") {
   const trials = part?.trials || [];
@@ -82,7 +90,9 @@ function why(t) {
 export function curvesSvg(part, { direction = "maximize", metric = "score", width = CURVES_VIEW.width, height = CURVES_VIEW.height } = {}) {
   const trials = part?.trials || [];
   const maxEpochs = Math.max(2, part?.max_epochs || 0, ...trials.map((t) => t.scores.length));
-  const { lo, hi } = yRange(trials.flatMap((t) => t.scores), direction);
+  // every score in range (unlike the trial chart, no long tail is cut): a network's first epochs
+  // are part of its curve, and a clipped stretch would read as a flat line
+  const { lo, hi } = curvesRange(trials.flatMap((t) => t.scores));
   const x0 = PAD.left;
   const x1 = width - PAD.right;
   const y0 = PAD.top;

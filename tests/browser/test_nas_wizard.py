@@ -86,7 +86,7 @@ def test_learning_curves_while_it_runs_and_the_architecture_after(open_notebook,
     diagram = page.locator(f"{tid('architecture')} svg.jam-architecture").first
     dbox = diagram.bounding_box()
     assert dbox and dbox["width"] > 200 and dbox["height"] > 80
-    assert "units" in diagram.inner_text()
+    assert "units" in diagram.text_content()
     summary = page.locator(f"{tid('architecture')} [data-testid=architecture-summary]").first.inner_text()
     assert " → " in summary and " | " in summary
     shots(arch, "architecture-light")

@@ -54,3 +54,12 @@ test("text is escaped and an empty part says what will come", () => {
   assert.match(svg, /data-n-curves="0"/);
   assert.match(curvesSummary({ trials: [] }), /No network has been scored yet/);
 });
+
+test("the y range holds every score: a network's first epochs are not clipped", () => {
+  const svg = curvesSvg({ best: null, max_epochs: 9, rungs: [3], trials: [
+    { trial: 0, status: "finished", scores: [5.0, 0.9, 0.5, 0.3, 0.2, 0.15, 0.12, 0.1, 0.1], score: 0.1, reason: "" },
+    { trial: 1, status: "finished", scores: [4.0, 0.8, 0.4, 0.3, 0.2, 0.2, 0.2, 0.2, 0.2], score: 0.2, reason: "" },
+  ] }, { direction: "minimize" });
+  const ys = [...svg.matchAll(/class="jaml-curve-line" d="([^"]+)"/g)].map((m) => m[1].split(/[ML]/).filter(Boolean).map((p) => Number(p.trim().split(" ")[1])));
+  for (const curve of ys) assert.ok(curve[0] < curve[1], "the first epoch (worst) is drawn above the second");
+});

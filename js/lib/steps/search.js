@@ -29,7 +29,7 @@ export function createSearchStep(el, { model, store }) {
   const f = {
     budget: field("Time budget (s)", budget, "Wall time for the whole search, refitting the final model included."),
     trials: field("Maximum trials", trials, "Stop after this many configurations (whichever limit comes first)."),
-    families: field("Model families", families, ""),
+    families: field("Model families", h("div", {}, families, familyNotes), ""),
     sampler: field("Search strategy", sampler, ""),
     cv: field("Validation", cv, ""),
     holdout: field("Rows kept aside", holdout, "Never seen by the search; the Results step tests the chosen model on them."),
@@ -42,7 +42,6 @@ export function createSearchStep(el, { model, store }) {
     teaching: field("Teaching mode", h("label", { class: "jaml-inline" }, teaching, " explain what this search does while it runs, with its own numbers"), null),
     fairness: field("Fairness constraint", fairness, "Train under a fairness constraint on the sensitive columns (Columns step)."),
   };
-  f.families.row.insertBefore(familyNotes, f.families.help);
   const noteIds = {}; // one id per family note of this view (two wizards may share a page)
   const noteId = (name) => (noteIds[name] ??= nextId(`family-note-${name}`));
   const summary = h("div", { class: "jaml-title", "data-testid": "search-summary" });
