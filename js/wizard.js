@@ -5,7 +5,8 @@ import { connect } from "./lib/protocol.js";
 import { createStore } from "./lib/store.js";
 import { useMetricLabels } from "./lib/format.js";
 import { h } from "./lib/dom.js";
-import { createRunView } from "./lib/run.js";
+import { createRunView, runMeta } from "./lib/run.js";
+import { createCurvesCard } from "./lib/networks.js";
 import { createDataStep } from "./lib/steps/data.js";
 import { createTargetStep } from "./lib/steps/target.js";
 import { createColumnsStep } from "./lib/steps/columns.js";
@@ -57,8 +58,9 @@ function createRunStep(el, ctx) {
   const teach = h("section", { class: "jaml-card", hidden: true, "aria-label": "What this search is doing" },
     h("div", { class: "jaml-subtitle" }, "What this search is doing (teaching mode)"), lessons);
   const importance = h("section", { class: "jaml-card", hidden: true, "aria-label": "Which settings matter", "data-testid": "importance" });
+  const curves = createCurvesCard();
   el.prepend(notes);
-  el.append(teach, importance, h("div", { class: "jaml-buttons" }, next));
+  el.append(curves.el, teach, importance, h("div", { class: "jaml-buttons" }, next));
   function render() {
     const part = ctx.store.parts.run_notes;
     const items = [];
@@ -73,12 +75,13 @@ function createRunStep(el, ctx) {
     lessons.replaceChildren(...taught.slice().reverse().map((l) => h("li", { "data-testid": "lesson", "data-topic": l.topic },
       l.text, " ", h("a", { href: l.link, class: "jaml-muted" }, `(workshop: ${l.topic})`))));
     renderImportance(importance, ctx.store.parts.importance, ctx.store.parts.search);
+    curves.render(ctx.store.parts.curves, runMeta(ctx.model, ctx.store));
     next.hidden = !(ctx.store.parts.results && !ctx.store.parts.results.error);
   }
   render();
   return {
     update: (changes) => {
-      if (changes.reset || changes.parts.has("run_notes") || changes.parts.has("results") || changes.parts.has("lessons") || changes.parts.has("importance")) render();
+      if (changes.reset || changes.parts.has("run_notes") || changes.parts.has("results") || changes.parts.has("lessons") || changes.parts.has("importance") || changes.parts.has("curves") || changes.parts.has("run")) render();
     },
     render,
     dispose: () => view.dispose(),

@@ -4,6 +4,7 @@
 
 import { h } from "./dom.js";
 import { createLeaderboard } from "./leaderboard.js";
+import { architectureFigures } from "./networks.js";
 import { DEFAULT_LIMITS, canCompare, cellText, compareCaption, compareHint, keepShown, toggleTrial } from "./compare.js";
 import { alertBox, scrollArea, showAlert } from "./ui.js";
 
@@ -69,9 +70,13 @@ export function createCompareView(el, { store, request, getMeta }) {
         title: r.best === i ? "the best of these trials" : null,
       }, cellText(v, r.unit))))),
     ]);
+    const nets = part.networks || [];
     output.replaceChildren(scrollArea("Trials side by side", {},
       h("table", { class: "jaml-table jaml-compare", "data-testid": "compare-table" },
-        h("caption", {}, compareCaption(part)), h("thead", {}, head), h("tbody", {}, rows))));
+        h("caption", {}, compareCaption(part)), h("thead", {}, head), h("tbody", {}, rows))),
+      nets.length ? h("div", { "data-testid": "compare-architectures" },
+        h("div", { class: "jaml-subtitle" }, nets.length > 1 ? "Their architectures" : "The network's architecture"),
+        architectureFigures(nets)) : null);
   }
 
   function render() {

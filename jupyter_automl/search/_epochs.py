@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from sklearn.pipeline import Pipeline
 
 from ..problem import Problem
@@ -171,3 +172,19 @@ def stopped_reason(result: Any) -> str:
     """Why a trial whose fold ``result`` was cut at the deadline stopped (a network: at which epoch)."""
     at = f" at epoch {len(result.epoch_scores)}" if result.epoch_scores else ""
     return f"stopped during fold {result.fold + 1}{at}: the time budget ran out"
+
+
+LEARNING_CURVE_COLUMNS = ["trial", "family", "status", "epoch", "score"]
+"""Columns of ``SearchHandle.learning_curves()``: one row per trial and epoch, the validation
+score of the trial's first fold after that ``epoch`` (from 1); ``status`` is the trial's (running,
+finished, pruned, stopped, failed): a pruned network's curve ends at the epoch it stopped at."""
+
+
+def learning_curves_frame(records: Any) -> pd.DataFrame:
+    """The first-fold epoch curves of the networks among ``records`` (TrialRecords), trial by
+    trial in trial order; empty (with the columns) when no network has scored a first fold yet."""
+    rows = [(r.number, r.family, r.state, epoch, float(score))
+            for r in sorted(records, key=lambda r: r.number) if r.epoch_scores
+            for epoch, score in enumerate(list(r.epoch_scores), start=1)]
+    frame = pd.DataFrame(rows, columns=LEARNING_CURVE_COLUMNS)
+    return frame.astype({"trial": int, "epoch": int, "score": float})

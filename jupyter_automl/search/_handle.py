@@ -10,6 +10,7 @@ import pandas as pd
 
 from ..events import Event, EventBus
 from ._coordinator import Coordinator
+from ._epochs import learning_curves_frame
 from ._faster import select_faster
 from ._final_model import SearchResult
 from ._pareto import pareto_frame, refit_trial
@@ -129,6 +130,26 @@ class SearchHandle:
         result = result or c.result
         weights = dict(zip(result.members, result.weights, strict=True)) if result else None
         return leaderboard_frame(list(c.records.values()), c.metric, weights, sort_by=sort_by)
+
+    def learning_curves(self) -> pd.DataFrame:
+        """The networks' learning curves so far: each "nas" trial's validation score after every
+        epoch of its first fold (``LEARNING_CURVE_COLUMNS``: trial, family, status, epoch, score).
+
+        A trial appears once its first fold is scored (every later fold trains to the end); a
+        network stopped at an epoch rung has a shorter curve and status ``pruned``. Safe to call
+        while the search runs. Empty when the search has no network (no "nas" family).
+
+        Examples
+        --------
+        >>> from jupyter_automl import AutoML
+        >>> from jupyter_automl.datasets import load_demo
+        >>> X, y, _ = load_demo("breast_cancer")
+        >>> automl = AutoML(families=["linear"], n_trials=1, time_budget=None, storage="memory",
+        ...                 executor="sync").fit(X, y)
+        >>> list(automl.handle_.learning_curves().columns)
+        ['trial', 'family', 'status', 'epoch', 'score']
+        """
+        return learning_curves_frame(list(self._coordinator.records.values()))
 
     # -- multi-objective searches ---------------------------------------------------------------
 

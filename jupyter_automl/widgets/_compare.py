@@ -14,6 +14,8 @@ import pandas as pd
 
 from ..exceptions import InputError
 from ..problem import metric_direction, metric_label
+from ..search import NAS_FAMILY
+from ._networks import networks_of
 from ._protocol import jsonable
 from .live import family_labels
 
@@ -97,4 +99,7 @@ def compare_part(automl: Any, trials: Any) -> dict[str, Any]:
         "trials": numbers, "families": families, "metric": metric, "direction": direction,
         "n_differing": sum(r["differs"] for r in model),
         "sections": [s for s in sections if s["rows"]],
+        # the networks among them, drawn under the table
+        "networks": networks_of(automl.leaderboard(), numbers, automl.problem_)
+        if NAS_FAMILY in families else [],
     })

@@ -20,6 +20,7 @@ from ..problem import metric_label
 from ..search import end_reason_text, faster_in_leaderboard, threshold_text
 from ..search.space import FAMILIES
 from ._compare import COMPARE_LIMITS
+from ._networks import networks_of
 from ._protocol import jsonable
 
 __all__ = ["explain_part", "export_file", "fairness_part", "results_part",
@@ -122,6 +123,9 @@ def results_part(automl: Any, X_holdout: pd.DataFrame | None, y_holdout: pd.Seri
         "tabs": tabs_available(automl), "holdout": None, "holdout_note": holdout_note,
         "plots": [], "compare_limits": COMPARE_LIMITS,
     }
+    # the chosen model's networks ("nas" members), drawn
+    part["networks"] = networks_of(board, [m["trial"] for m in members], problem,
+                                   {m["trial"]: m["weight"] for m in members})
     part["pareto"] = pareto_part(automl)
     if X_holdout is not None and y_holdout is not None and len(y_holdout):
         d = diagnose(automl, X_holdout, y_holdout)

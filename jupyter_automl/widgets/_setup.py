@@ -15,9 +15,10 @@ import pandas as pd
 from sklearn.model_selection import train_test_split
 
 from ..exceptions import InputError
+from ..nn import TORCH_INSTALL
 from ..problem import FRIENDLY_METRICS, Problem, analyze, detect_task
 from ..search import LimitNames, check_limits
-from ..search.space import DEFAULT_FAMILIES, FAMILIES, OPT_IN_FAMILIES
+from ..search.space import DEFAULT_FAMILIES, FAMILIES, OPT_IN_FAMILIES, nas_backend
 from ._data import sketch
 from ._protocol import jsonable
 
@@ -85,6 +86,22 @@ MSG_FAMILIES = "Pick at least one model family."
 MSG_HOLDOUT = "The part kept aside must be between 0 and 0.5 of the rows. Got {got!r}."
 MSG_TARGET_MISSING = "Pick the column to predict (the target)."
 MSG_TARGET_GONE = "The column {name!r} is not in this DataFrame. Pick another target."
+
+# The "nas" choice in one line: what it does, what it costs, and what trains it here
+NAS_NOTE = ("Designs the network (blocks, widths, skips) and stops weak ones after a few epochs; "
+            "takes minutes, not seconds. {backend}")
+NAS_TORCH = "PyTorch trains the full space."
+NAS_NO_TORCH = "Without PyTorch a reduced space (scikit-learn's MLP) is searched: {install}."
+
+
+def family_notes() -> dict[str, str]:
+    """One line shown under a family's choice, for families that need more than a name (nas)."""
+    try:
+        torch = nas_backend() == "torch"
+    except InputError as exc:  # JUPYTER_AUTOML_NN_BACKEND set to something else: say so
+        return {"nas": NAS_NOTE.format(backend=str(exc))}
+    backend = NAS_TORCH if torch else NAS_NO_TORCH.format(install=TORCH_INSTALL)
+    return {"nas": NAS_NOTE.format(backend=backend)}
 
 
 def _class_counts(y: pd.Series) -> list[dict[str, Any]]:
@@ -173,6 +190,7 @@ def search_part(settings: dict[str, Any], *, n_rows: int, studies: list[dict[str
         kwargs, error = None, str(exc)
     return jsonable({
         "families": [{"name": f.name, "label": f.label, "help": f.help} for f in FAMILIES.values()],
+        "family_notes": family_notes(),
         "presets": [{"name": k, **v} for k, v in PRESETS.items()],
         "samplers": SAMPLERS, "validations": VALIDATIONS, "holdouts": HOLDOUTS,
         "n_cores": os.cpu_count() or 1, "studies": studies,

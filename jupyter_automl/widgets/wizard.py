@@ -20,7 +20,7 @@ from .. import AutoML
 from .._logging import get_logger
 from ..exceptions import AutoMLWarning, InputError
 from ..insight import suggest_sensitive
-from ..search import list_studies
+from ..search import NAS_FAMILY, list_studies
 from ._base import StreamWidget, action, bundle
 from ._companion import RunCompanion
 from ._controls import SearchControls
@@ -32,6 +32,7 @@ from ._data import (
     namespace_frames,
     read_upload,
 )
+from ._networks import CurvePublisher
 from ._result_tabs import ResultTabs
 from ._results import default_export_paths, results_part
 from ._setup import (
@@ -135,6 +136,7 @@ class Wizard(ResultTabs, SearchControls, StreamWidget):
         self._automl: AutoML | None = None
         self._handle = None
         self._companion: RunCompanion | None = None  # lessons and importance of the latest search
+        self._curves: CurvePublisher | None = None  # the networks' learning curves, if it has networks
         self._holdout: tuple[Any, Any, str] | None = None
         self._results_ready = False
         self._lock = threading.Lock()
@@ -399,7 +401,7 @@ class Wizard(ResultTabs, SearchControls, StreamWidget):
         self._automl, self._handle = automl, handle
         self._holdout = (X_hold, y_hold, note)
         self._results_ready = False
-        for name in ("results", "compare", "explain", "fairness", "export"):
+        for name in ("results", "compare", "explain", "fairness", "export", "curves"):
             self._bridge.set_part(name, None)
         self._bridge.set_part("run_notes", {"notes": notes, "holdout": note,
                                             "features": len(features)})
@@ -407,6 +409,11 @@ class Wizard(ResultTabs, SearchControls, StreamWidget):
         # teaching lessons (when asked for) and live parameter importance, from the engine
         self._companion = RunCompanion(self._bridge, self._submit, automl, handle,
                                        teaching=bool(settings.get("teaching")), sampler=settings["sampler"])
+        # a search with networks: their learning curves, live (the engine's learning_curves())
+        if self._curves is not None:
+            self._curves.stop()
+        self._curves = CurvePublisher(self._bridge, self._submit, handle) \
+            if NAS_FAMILY in kwargs["families"] else None
         handle.subscribe(lambda event: self._on_engine_event(handle, event), replay=True)
         self._bridge.set_traits(step=STEPS.index("run"), max_step=STEPS.index("run"))
         return handle

@@ -4,6 +4,7 @@
 
 import { h } from "../dom.js";
 import { createCompareView } from "../compare-view.js";
+import { architectureFigures } from "../networks.js";
 import { runMeta } from "../run.js";
 import { fmtPercent, fmtScore, fmtValue } from "../format.js";
 import { alertBox, scrollArea, select, showAlert, simpleTable } from "../ui.js";
@@ -29,12 +30,18 @@ export function createResultsStep(el, { model, store, request }) {
   const model_ = h("div", { class: "jaml-title", "data-testid": "chosen-model" });
   const why = h("ul", { "data-testid": "why" });
   const members = scrollArea("Models in the chosen model");
+  const networksTitle = h("div", { class: "jaml-subtitle" });
+  const networksBody = h("div", {});
+  const networks = h("div", { class: "jaml-card", hidden: true, "data-testid": "architecture" }, networksTitle,
+    h("p", { class: "jaml-why" }, "What the architecture search designed: the input encoding, each block (units, activation, normalisation, dropout; a dashed arc is a skip connection), the heads, and how it was trained."),
+    networksBody);
   const metrics = h("div", { class: "jaml-metrics", "data-testid": "metrics" });
   const holdoutNote = h("div", { class: "jaml-muted", "data-testid": "holdout-note" });
   const tabList = h("div", { class: "jaml-tabs", role: "tablist", "aria-label": "Result views" });
   const panels = Object.fromEntries(TABS.map((t) => [t.name, h("div", { role: "tabpanel", "data-testid": `panel-${t.name}` })]));
   const body = h("div", {},
     h("div", { class: "jaml-card" }, h("div", { class: "jaml-subtitle" }, "The chosen model"), model_, why, members),
+    networks,
     h("div", { class: "jaml-card" }, h("div", { class: "jaml-subtitle" }, "How good is it?"), metrics, holdoutNote),
     tabList, ...Object.values(panels));
   el.append(empty, error, body);
@@ -199,6 +206,10 @@ export function createResultsStep(el, { model, store, request }) {
       columns: ["Trial", "Model family", "Weight", "Configuration"],
       rows: results.members.map((m) => [m.trial, m.label, fmtPercent(m.weight), Object.entries(m.params).map(([k, v]) => `${k.split(".").pop()}=${fmtValue(v)}`).join(", ")]),
     }, { "data-testid": "members" }));
+    const nets = results.networks || [];
+    networks.hidden = !nets.length;
+    networksTitle.textContent = nets.length > 1 ? `The ${nets.length} networks in the model` : "The network's architecture";
+    networksBody.replaceChildren(...architectureFigures(nets, { weights: results.members.length > 1 }));
     const better = results.direction === "minimize" ? "lower is better" : "higher is better";
     const cards = [metricCard(`${results.metric_label}, cross-validated`, fmtScore(results.cv.value), `${better}; ${results.cv.validation}`, "cv-score")];
     if (results.holdout) {

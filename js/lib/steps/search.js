@@ -4,13 +4,14 @@
 
 import { h } from "../dom.js";
 import { fmtScore, metricLabel } from "../format.js";
-import { alertBox, field, keepFocus, select, setOptions, showAlert, updateSettings } from "../ui.js";
+import { alertBox, field, keepFocus, nextId, select, setOptions, showAlert, updateSettings } from "../ui.js";
 
 export function createSearchStep(el, { model, store }) {
   const presets = h("div", { class: "jaml-buttons", role: "group", "aria-label": "Presets", "data-testid": "presets" });
   const budget = h("input", { type: "number", min: "1", step: "1", "data-testid": "time-budget", placeholder: "no limit" });
   const trials = h("input", { type: "number", min: "1", step: "1", "data-testid": "n-trials", placeholder: "no limit" });
   const families = h("div", { class: "jaml-choices", role: "group", "aria-label": "Model families", "data-testid": "families" });
+  const familyNotes = h("div", { "data-testid": "family-notes" });
   const sampler = select([], "tpe", { "data-testid": "sampler" });
   const cv = select([], "auto", { "data-testid": "cv" });
   const holdout = select([], "0.2", { "data-testid": "holdout" });
@@ -28,7 +29,7 @@ export function createSearchStep(el, { model, store }) {
   const f = {
     budget: field("Time budget (s)", budget, "Wall time for the whole search, refitting the final model included."),
     trials: field("Maximum trials", trials, "Stop after this many configurations (whichever limit comes first)."),
-    families: field("Model families", families, ""),
+    families: field("Model families", h("div", {}, families, familyNotes), ""),
     sampler: field("Search strategy", sampler, ""),
     cv: field("Validation", cv, ""),
     holdout: field("Rows kept aside", holdout, "Never seen by the search; the Results step tests the chosen model on them."),
@@ -41,6 +42,8 @@ export function createSearchStep(el, { model, store }) {
     teaching: field("Teaching mode", h("label", { class: "jaml-inline" }, teaching, " explain what this search does while it runs, with its own numbers"), null),
     fairness: field("Fairness constraint", fairness, "Train under a fairness constraint on the sensitive columns (Columns step)."),
   };
+  const noteIds = {}; // one id per family note of this view (two wizards may share a page)
+  const noteId = (name) => (noteIds[name] ??= nextId(`family-note-${name}`));
   const summary = h("div", { class: "jaml-title", "data-testid": "search-summary" });
   const error = alertBox("", "search-error");
   el.append(
@@ -78,10 +81,18 @@ export function createSearchStep(el, { model, store }) {
           onclick: () => updateSettings(model, { preset: p.name, time_budget: p.time_budget, n_trials: null }),
         }, p.label, h("small", {}, p.help))));
       const chosen = new Set(s.families || []);
+      const notes = part.family_notes || {};
+      // a family that needs more than its name (architecture search) says what it is in a line
+      familyNotes.replaceChildren(...Object.entries(notes).map(([name, text]) => {
+        const label = (part.families.find((x) => x.name === name) || {}).label || name;
+        return h("div", { class: "jaml-muted jaml-family-note", id: noteId(name), "data-testid": `family-note-${name}` },
+          h("strong", {}, `${label}: `), text);
+      }));
       families.replaceChildren(...part.families.map((fam) =>
         h("label", { title: fam.help },
           h("input", {
             type: "checkbox", checked: chosen.has(fam.name), "data-testid": `family-${fam.name}`,
+            "aria-describedby": notes[fam.name] ? noteId(fam.name) : null,
             onchange: (e) => {
               const next = new Set(model.get("settings").families || []);
               if (e.target.checked) next.add(fam.name);
