@@ -197,6 +197,7 @@ def _retrying_cluster(n_workers: int):
         local = distributed.LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
                                          dashboard_address=None, silence_logs=50)
     client = distributed.Client(local)
+    client.wait_for_workers(n_workers, timeout=60)  # broadcast the data to all of them
     client.run(__import__, "jupyter_automl.search")  # imports outside the tests' budgets
     try:
         yield client

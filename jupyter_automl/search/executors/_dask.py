@@ -201,8 +201,10 @@ class DaskExecutor(BaseExecutor):
         future.set_running_or_notify_cancel()
         t0 = time.monotonic()
         retries = [DATA_LOST_RETRIES]
+        sent_with: list[str] = []  # the key of the training data each submission used
 
         def launch() -> None:
+            sent_with.append(self._data.key)
             task = submit()
             self._futures.add(task)
             task.add_done_callback(done)
@@ -214,7 +216,7 @@ class DaskExecutor(BaseExecutor):
             try:
                 future.set_result(f.result())
             except BaseException as exc:  # noqa: BLE001 - cancelled, killed or lost on the cluster
-                if self._resubmit_after_data_loss(exc, retries, launch):
+                if self._resubmit_after_data_loss(exc, retries, launch, sent_with[-1]):
                     return
                 try:
                     failure = self._failure(exc)
@@ -232,12 +234,15 @@ class DaskExecutor(BaseExecutor):
         launch()
         return future
 
-    def _resubmit_after_data_loss(self, exc: BaseException, retries: list[int], launch: Any) -> bool:
+    def _resubmit_after_data_loss(self, exc: BaseException, retries: list[int], launch: Any,
+                                  data_key: str) -> bool:
         """Submit a unit again when it was cancelled because the worker(s) holding the training
         data died (scattered data has no lineage: the scheduler cannot recompute it)."""
         distributed = import_optional("distributed")
+        # lost now, or lost and already scattered again for another unit cancelled at the same time
+        lost = self._data_lost() or data_key != self._data.key
         if not (isinstance(exc, distributed.client.FutureCancelledError) and retries[0] > 0
-                and not self._closing and self.client.status == "running" and self._data_lost()):
+                and not self._closing and self.client.status == "running" and lost):
             return False
         retries[0] -= 1
         try:
