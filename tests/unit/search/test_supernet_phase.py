@@ -95,3 +95,16 @@ def test_the_nas_option_is_checked_and_falls_back_without_torch(monkeypatch):
     with pytest.warns(SearchWarning, match=r"nas='supernet' needs PyTorch .* this search runs "
                                            r"standard NAS. Install it with: pip install"):
         assert resolve_nas_mode("supernet", ["nas"]) == "standard"
+
+
+def test_a_budget_too_short_for_the_supernet_runs_standard_nas(caplog):
+    X, y = _iris()
+    with caplog.at_level("WARNING", logger="jupyter_automl"):
+        automl = _automl(time_budget=8).fit(X, y)
+    skipped = automl.search_.supernet["skipped"]
+    assert skipped.startswith("nas='supernet' needs at least 15 s of search time") and "runs standard NAS" in skipped
+    assert any(r.getMessage() == skipped for r in caplog.records)
+    board = automl.leaderboard()
+    # no supernet, no inherited scores: ordinary networks, one of which is the model
+    assert "inherited_weights" not in board or not board["inherited_weights"].fillna(False).any()
+    assert (board["status"] == "finished").any() and np.isfinite(automl.score(X, y))
