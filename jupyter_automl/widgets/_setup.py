@@ -138,7 +138,8 @@ def target_part(df: pd.DataFrame, target: str, *, task: str = "auto", metric: st
         part["n_classes"] = int(y.nunique())
     try:
         problem, _, _ = analyze(df, target, task=task, metric=metric, cv=cv, seed=seed,
-                                positive_class=positive_class or None, check_leakage=True)
+                                positive_class=positive_class or None, check_leakage=True,
+                                screen_noise=True)  # as the search (feature_search="joint") does
     except InputError as exc:
         part["error"] = str(exc)
         return jsonable(part), None
