@@ -112,10 +112,11 @@ class AutoML(TakeAway, BaseEstimator):
         ``warm_start`` and ``predicted_score``). False: the search starts from fixed defaults.
         A ``jupyter_automl.search.warmstart.Knowledge`` uses that knowledge instead.
     feature_search : {"joint", "off"}, default="joint"
-        "joint": on tables of 20+ usable columns, columns no more useful than a shuffled copy of
-        themselves are left out (kind "noise", with a note), then the columns each model sees are
-        searched with the model, inside each fold. "off": every model sees every column. Other
-        procedures: ``jupyter_automl.search.run_feature_strategy``.
+        "joint": which original columns a model sees is searched together with the family and
+        its hyperparameters (``feature_fraction``: the share kept; ``selector``: F-test, mutual
+        information, extra-trees importances or L1 weights; whole columns, fitted inside each
+        fold). "off": every model sees every column. "joint" costs no extra trials; the
+        sequential and pseudo-joint procedures are ``jupyter_automl.search.run_feature_strategy``.
     nas : {"standard", "supernet"}, default="standard"
         How the "nas" family is searched. "standard": each architecture trains alone, stopped
         early at epoch rungs. "supernet" (one-shot; needs PyTorch, else "standard" with a
@@ -242,8 +243,7 @@ class AutoML(TakeAway, BaseEstimator):
         self._check_max_predict_ms()
         problem, X_clean, y_clean = analyze(
             X, y, task=self.task, metric=self.metric, cv=self.cv, seed=self.seed,
-            positive_class=self.positive_class, check_leakage=self.check_leakage,
-            screen_noise=self.feature_search != "off")
+            positive_class=self.positive_class, check_leakage=self.check_leakage)
         self._warn_about(problem)
         plugin = self._make_plugin(problem, X_clean)
         data = prepare_training(X_clean, y_clean, problem)

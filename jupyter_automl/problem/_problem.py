@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -13,7 +13,6 @@ from ._checks import as_frame, check_cells, check_classes, clean_target, split_t
 from ._detect import HIGH_CARDINALITY, NOTE_NUMBERS_AS_TEXT, ColumnInfo, detect_task, profile
 from ._leakage import find_leaks
 from ._metrics import Metric, resolve_metric
-from ._noise import N_CHECKS, NOTE_NOISE, find_noise
 from ._splits import Splits, make_splits
 
 TASKS = ("auto", "binary", "multiclass", "classification", "regression")
@@ -107,7 +106,6 @@ def analyze(
     seed: int = 0,
     positive_class: Any = None,
     check_leakage: bool = True,
-    screen_noise: bool = False,
 ) -> tuple[Problem, pd.DataFrame, pd.Series]:
     """Validate ``X`` and ``y`` and decide task, metric, column roles and folds.
 
@@ -121,9 +119,6 @@ def analyze(
         As in :class:`jupyter_automl.AutoML`.
     check_leakage : bool
         Look for columns that alone predict the target almost perfectly.
-    screen_noise : bool
-        Leave out columns no more useful than a shuffled copy of themselves (kind "noise"; see
-        ``_noise.py``: tables of 20 usable columns or more).
 
     Returns
     -------
@@ -185,12 +180,6 @@ def analyze(
     metric_obj, metric_reason = resolve_metric(metric, task, classes, positive, positive_share=share)
 
     columns = profile(X)
-    # leaks first: a column that gives the answer away would make every other one look useless
-    leaks = find_leaks(X, y_series, task, [c for c in columns if c.used], seed) if check_leakage else {}
-    if screen_noise:
-        noise = find_noise(X, y_series, task, [c for c in columns if c.name not in leaks], seed)
-        columns = [replace(c, kind="noise", note=NOTE_NOISE.format(hits=noise[c.name], n=N_CHECKS))
-                   if c.name in noise else c for c in columns]
     used = [c for c in columns if c.used]
     if not used:
         raise InputError(MSG_NO_FEATURES.format(
@@ -214,6 +203,7 @@ def analyze(
     if "reduced" in splits.reason:
         notes.append(splits.reason)
 
+    leaks = find_leaks(X, y_series, task, used, seed) if check_leakage else {}
     if leaks:
         notes.append("possible leakage, these columns alone predict the target almost perfectly: "
                      + ", ".join(f"{k!r} (score {v})" for k, v in leaks.items())

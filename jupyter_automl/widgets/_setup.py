@@ -138,8 +138,7 @@ def target_part(df: pd.DataFrame, target: str, *, task: str = "auto", metric: st
         part["n_classes"] = int(y.nunique())
     try:
         problem, _, _ = analyze(df, target, task=task, metric=metric, cv=cv, seed=seed,
-                                positive_class=positive_class or None, check_leakage=True,
-                                screen_noise=True)  # as the search (feature_search="joint") does
+                                positive_class=positive_class or None, check_leakage=True)
     except InputError as exc:
         part["error"] = str(exc)
         return jsonable(part), None

@@ -71,8 +71,7 @@ def test_kind(case):
 
 
 def test_every_kind_is_covered():
-    # "noise" is not a profile of one column: the screen of analyze() sets it (test_noise.py)
-    assert {kind for _, kind in CASES.values()} == set(KINDS) - {"noise"}
+    assert {kind for _, kind in CASES.values()} == set(KINDS)
 
 
 def test_counts():
