@@ -290,9 +290,14 @@ def simulate(args: argparse.Namespace) -> list[dict]:
             automl = AutoML(time_budget=budget, seed=0, cv=args.cv, executor=executor,
                             storage=storage, study_name="simulated", runs_dir=str(args.out / "runs"),
                             sampler=args.sampler)
+            timers = Timers()
+            timers.install(args.profile)
             t_fit = time.monotonic()
-            handle = automl.fit_async(X, y)
-            handle.wait()
+            try:
+                handle = automl.fit_async(X, y)
+                handle.wait()
+            finally:
+                timers.uninstall()
             events = handle.events()
             t_end = t_fit + next((e.t for e in events if e.kind == "refit_started"), events[-1].t)
             first = min(s for s, _ in executor.spans)
@@ -303,6 +308,11 @@ def simulate(args: argparse.Namespace) -> list[dict]:
             row = {"storage": name, "workers": workers, "unit_s": args.unit,
                    "time_scale": args.time_scale, "budget_s": args.budget, "units": executor.n_units,
                    "trials_started": started,
+                   # stopped before their first unit: the sampled family's estimated fold did
+                   # not fit the time left (after a few, the coordinator starts no new trial)
+                   "not_started": sum(e.kind == "trial_pruned" and "not started" in e.reason
+                                      for e in events),
+                   "coordinator_busy_s": round(timers.seconds["fill_slots"] + timers.seconds["record"], 1),
                    "units_per_s_real": round(executor.n_units / (t_end - first), 1),
                    "needed_units_per_s_real": round(workers / unit, 1),
                    "utilisation": round(executor.utilisation(first, t_end), 3),
@@ -310,6 +320,8 @@ def simulate(args: argparse.Namespace) -> list[dict]:
                    if steady[1] > steady[0] else None}
             rows.append(row)
             print(json.dumps(row), flush=True)
+            if timers.profile is not None:
+                print(timers.top(args.profile_lines), flush=True)
     finally:
         cleanup()
     return rows
