@@ -19,30 +19,32 @@ from typing import Any
 
 from optuna.distributions import BaseDistribution
 from optuna.samplers import TPESampler
-from optuna.samplers._tpe.sampler import _RELATIVE_PARAMS_KEY, _SYSTEM_ATTR_MAX_LENGTH
-from optuna.search_space.group_decomposed import _GroupDecomposedSearchSpace
 from optuna.trial import FrozenTrial, TrialState
 
 LONG_HISTORY = 100  # trials in the study from which groups are sampled lazily
 WINDOW = 500  # most recent trials the model is fitted on, past that many
+# where TPESampler (constant liar) keeps a running trial's relative params: Optuna's private
+# names, mirrored (optuna/samplers/_tpe/sampler.py)
+RELATIVE_PARAMS_KEY = "tpe:relative_params"
+SYSTEM_ATTR_MAX_LENGTH = 2045
 
 
-class _IncrementalGroups(_GroupDecomposedSearchSpace):
-    """Optuna's param groups, adding each ended trial once: Optuna adds every trial again at
-    each ask (73 ms a trial at 1,000 trials). Adding a trial already added changes nothing,
-    groups and their order included, so the groups are the same."""
+class _IncrementalGroups:
+    """Optuna's param groups (``inner``), adding each ended trial once: Optuna adds every trial
+    again at each ask (73 ms a trial at 1,000 trials). Adding a trial already added changes
+    nothing, groups and their order included, so the groups are the same. TPE counts pruned
+    trials in its groups (as here)."""
 
-    def __init__(self, include_pruned: bool = False) -> None:
-        super().__init__(include_pruned)
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
         self._added: set[int] = set()
 
     def calculate(self, study: Any, use_cache: bool = False) -> Any:
-        states = (TrialState.COMPLETE, TrialState.PRUNED) if self._include_pruned \
-            else (TrialState.COMPLETE,)
-        trials = study._get_trials(deepcopy=False, states=states, use_cache=use_cache)
+        trials = study._get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.PRUNED),
+                                   use_cache=use_cache)
         new = _NewTrials(study, [t for t in trials if t.number not in self._added])
         self._added.update(t.number for t in new.trials)
-        return super().calculate(new, use_cache)
+        return self.inner.calculate(new, use_cache)
 
 
 class _NewTrials:
@@ -111,7 +113,7 @@ class LongHistoryTPESampler(TPESampler):
 
     def __init__(self, **kwargs: Any):
         super().__init__(multivariate=True, group=True, **kwargs)
-        self._group_decomposed_search_space = _IncrementalGroups(True)
+        self._group_decomposed_search_space = _IncrementalGroups(self._group_decomposed_search_space)
 
     def sample_relative(self, study: Any, trial: FrozenTrial,
                         search_space: dict[str, BaseDistribution]) -> dict[str, Any]:
@@ -141,7 +143,7 @@ class LongHistoryTPESampler(TPESampler):
         if not self._constant_liar:
             return
         text = json.dumps(params)
-        for i in range(0, len(text), _SYSTEM_ATTR_MAX_LENGTH):
+        for i in range(0, len(text), SYSTEM_ATTR_MAX_LENGTH):
             study._storage.set_trial_system_attr(trial._trial_id,
-                                                 f"{_RELATIVE_PARAMS_KEY}:{i // _SYSTEM_ATTR_MAX_LENGTH}",
-                                                 text[i:i + _SYSTEM_ATTR_MAX_LENGTH])
+                                                 f"{RELATIVE_PARAMS_KEY}:{i // SYSTEM_ATTR_MAX_LENGTH}",
+                                                 text[i:i + SYSTEM_ATTR_MAX_LENGTH])

@@ -62,6 +62,13 @@ def test_a_new_window_sees_what_changed_since_the_last_one():
         assert len(storage.get_all_trials(study._study_id)) == 2
 
 
+def test_the_mirrored_optuna_names_are_optunas():
+    from optuna.samplers._tpe import sampler
+
+    assert _long_tpe.RELATIVE_PARAMS_KEY == sampler._RELATIVE_PARAMS_KEY
+    assert _long_tpe.SYSTEM_ATTR_MAX_LENGTH == sampler._SYSTEM_ATTR_MAX_LENGTH
+
+
 def test_below_a_long_history_it_samples_exactly_as_optunas_tpe(monkeypatch):
     monkeypatch.setattr(_long_tpe, "LONG_HISTORY", 30)
     kwargs = dict(seed=4, n_startup_trials=5, constant_liar=True)
@@ -106,7 +113,8 @@ def test_on_a_long_history_the_model_sees_a_window_of_recent_trials(monkeypatch)
 
 def test_incremental_groups_are_optunas_groups():
     study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
-    ours, theirs = _IncrementalGroups(True), optuna.search_space.group_decomposed._GroupDecomposedSearchSpace(True)
+    groups = optuna.search_space.group_decomposed._GroupDecomposedSearchSpace
+    ours, theirs = _IncrementalGroups(groups(True)), groups(True)
     for n in (3, 10, 25):
         study.optimize(_objective, n_trials=n)
         assert ours.calculate(study).search_spaces == theirs.calculate(study).search_spaces
