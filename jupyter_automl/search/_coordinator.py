@@ -107,7 +107,7 @@ class Coordinator:
         self.multi_objective = bool(self.plugin is not None and self.plugin.objective_names)
         self._n_folds = data.problem.splits.n_folds
         self.pruning = FoldPruning(data.problem.splits, settings.prune and not self.multi_objective,
-                                   self.metric)
+                                   self.metric, store.snapshot)
         self.budget = Budget(
             settings.time_budget, settings.t_start, n_workers=executor.n_workers,
             ranking=lambda: ranked_for_reserve(self.records.values(), self.metric, self.problem.splits),
@@ -332,7 +332,8 @@ class Coordinator:
             params, attrs = self._first.pop(0)
             self.study.enqueue_trial(params, user_attrs=attrs)
         trial = self.study.ask()
-        self.space.suggest(trial)
+        with self.store.snapshot():  # the sampler reads the trials once, not once per param group
+            self.space.suggest(trial)
         self._n_new_trials += 1
         rec = TrialRecord(number=trial.number, params=dict(trial.params), started=self.budget.now(),
                           warm_start=trial.user_attrs.get("warm_start"),

@@ -9,7 +9,8 @@ earlier (``_epochs``): its unit carries their thresholds (``unit_params``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager, nullcontext
 
 import numpy as np
 import optuna
@@ -26,8 +27,10 @@ from ._trials import TrialRecord
 
 
 class FoldPruning:
-    def __init__(self, splits: Splits, enabled: bool, metric: Metric):
+    def __init__(self, splits: Splits, enabled: bool, metric: Metric,
+                 snapshot: Callable[[], AbstractContextManager] = nullcontext):
         self.splits = splits
+        self.snapshot = snapshot  # the pruner reads the study's trials once (see _snapshot)
         self.enabled = enabled
         self.metric = metric
         self.row_rungs = splits.kind == "rows"
@@ -53,7 +56,8 @@ class FoldPruning:
         else:
             trial.report(rec.running_mean(), step=len(rec.folds) - 1)
             message = PRUNED_MESSAGE.format(fold=fold + 1)
-        return message if trial.should_prune() else None
+        with self.snapshot():
+            return message if trial.should_prune() else None
 
     def next_fold_seconds(self, rec: TrialRecord, fold: int) -> float:
         """What ``fold`` of a running trial should take, from its folds so far."""

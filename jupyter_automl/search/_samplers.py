@@ -7,6 +7,7 @@ import warnings
 import optuna
 
 from ..exceptions import InputError
+from ._long_tpe import LongHistoryTPESampler
 
 SAMPLERS = ("tpe", "random", "evolutionary", "cmaes")
 PRUNERS = ("auto", "median", "none")
@@ -32,8 +33,8 @@ def make_sampler(name: str, seed: int) -> optuna.samplers.BaseSampler:
         # marked experimental by Optuna, and have been stable since Optuna 2.2
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-            return optuna.samplers.TPESampler(multivariate=True, group=True, seed=seed,
-                                              n_startup_trials=10, constant_liar=True)
+            # cheaper on long histories (see _long_tpe); Optuna's TPE below LONG_HISTORY trials
+            return LongHistoryTPESampler(seed=seed, n_startup_trials=10, constant_liar=True)
     if name == "random":
         return optuna.samplers.RandomSampler(seed=seed)
     if name == "evolutionary":

@@ -12,6 +12,7 @@ processes can search one study and a dead one's trials are found.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib
 import os
@@ -34,6 +35,7 @@ from .._optional import import_optional
 from ..exceptions import InputError
 from ._heartbeat import Heartbeats, fail_interrupted, heartbeat_rdb
 from ._retry import RetryingStorage
+from ._snapshot import SnapshotStorage
 
 _log = get_logger(__name__)
 ATTR = "jupyter_automl"  # study user attr holding the problem summary
@@ -147,10 +149,15 @@ class StudyStore:
     resumed: bool
     shared: bool = False  # a database server that other processes may search the study on too
     heartbeats: Heartbeats | None = None  # keeps this process's running trials alive (shared)
+    storage: SnapshotStorage | None = None  # the study's storage (see ``snapshot``)
 
     @property
     def name(self) -> str:
         return self.study.study_name
+
+    def snapshot(self) -> contextlib.AbstractContextManager:
+        """A window in which the study's trials are read once (see ``_snapshot``)."""
+        return self.storage.snapshot() if self.storage is not None else contextlib.nullcontext()
 
     def close(self) -> None:
         """The search ended: this process stops keeping its trials alive (see ``_heartbeat``)."""
@@ -200,7 +207,9 @@ def open_study(
     backend, url = make_storage(storage, run_dir)
     existing = [s.study_name for s in optuna.get_all_study_summaries(backend)] if study_name else []
     resumed = name in existing
-    study = optuna.create_study(storage=backend, study_name=name, directions=directions,
+    # get_storage: the cache Optuna puts in front of an RDBStorage stays under the snapshots
+    snapshots = SnapshotStorage(optuna.storages.get_storage(backend))
+    study = optuna.create_study(storage=snapshots, study_name=name, directions=directions,
                                 sampler=sampler(0), pruner=pruner, load_if_exists=True)
     if resumed and [d.name.lower() for d in study.directions] != directions:
         raise InputError(MSG_STUDY_MISMATCH.format(
@@ -218,7 +227,7 @@ def open_study(
     else:
         study.set_user_attr(ATTR, summary)
     return StudyStore(study, url, None if storage == "memory" else run_dir, resumed,
-                      shared=heartbeats is not None, heartbeats=heartbeats)
+                      shared=heartbeats is not None, heartbeats=heartbeats, storage=snapshots)
 
 
 def _check_same_problem(study: optuna.Study, summary: dict[str, Any], url: str) -> None:
