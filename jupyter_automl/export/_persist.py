@@ -61,6 +61,8 @@ TRUSTED_TYPES = (
     "jupyter_automl.estimators.AsLabels",
     "jupyter_automl.estimators.DatetimeFeatures",
     "jupyter_automl.estimators.FiniteNumbers",
+    "jupyter_automl.estimators.FrequencyEncoder",
+    "jupyter_automl.estimators.PairwiseInteractions",
     "jupyter_automl.estimators.SelectColumnGroups",
     "jupyter_automl.estimators.SelectFraction",
     "jupyter_automl.estimators.SubsampledEstimator",
