@@ -6,6 +6,8 @@ jupyter_automl: copy this one file next to the model and import it (``export_cod
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 from sklearn.base import (
@@ -467,7 +469,8 @@ class WeightedEnsembleRegressor(RegressorMixin, _WeightedEnsemble):
 
 def _f_scores(X, y, classification) -> np.ndarray:
     """F-test scores: infinite (a perfect separator) ranks first, undefined (constant) last."""
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # constant columns: ranked last below
         scores = np.asarray((f_classif if classification else f_regression)(X, y)[0], dtype=float)
     return np.nan_to_num(scores, nan=-1.0, posinf=np.finfo(float).max)
 

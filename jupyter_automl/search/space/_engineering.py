@@ -103,14 +103,14 @@ def engineering_params(problem: Problem, family_name: str, style: str) -> list[P
         ]
     if any(c.high_cardinality for c in problem.used_columns):
         choices = HIGH_CARDINALITY_CHOICES[style]
-        params += [
-            Param("high_cardinality", "categorical", choices=choices, default=choices[0],
-                  help="categories with many levels: the usual encoding, cross-fitted target "
-                       "encoding, frequency encoding, or one-hot of the frequent levels"),
-            Param("onehot_min_frequency", "categorical", choices=ONEHOT_MIN_FREQUENCIES, default=5,
-                  help="rows a level needs to get its own one-hot column",
-                  active=lambda v: v.get("high_cardinality") == "onehot"),
-        ]
+        params.append(Param("high_cardinality", "categorical", choices=choices, default=choices[0],
+                            help="categories with many levels: the usual encoding, cross-fitted "
+                                 "target encoding, frequency encoding, or one-hot of the frequent "
+                                 "levels"))
+        if "onehot" in choices:
+            params.append(Param("onehot_min_frequency", "categorical", choices=ONEHOT_MIN_FREQUENCIES,
+                                default=5, help="rows a level needs to get its own one-hot column",
+                                active=lambda v: v.get("high_cardinality") == "onehot"))
     if family_name == "linear" and spline_columns(problem):
         params.append(Param("splines", "categorical", choices=(False, True), default=False,
                             help="add a cubic spline basis of each number (bends in its effect)"))
