@@ -58,6 +58,9 @@ TRUSTED_TYPES = (
     "sklearn.neural_network._stochastic_optimizers.SGDOptimizer",
     "sklearn.tree._tree.Tree",
     "sklearn.utils.validation.check_array",
+    # SplineTransformer's fitted splines (knots and coefficients) and the array function they keep
+    "scipy.interpolate._bsplines.BSpline",
+    "scipy._lib.array_api_compat.numpy._aliases.asarray",
     "jupyter_automl.estimators.AsLabels",
     "jupyter_automl.estimators.DatetimeFeatures",
     "jupyter_automl.estimators.FiniteNumbers",
