@@ -6,8 +6,6 @@ jupyter_automl: copy this one file next to the model and import it (``export_cod
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pandas as pd
 from sklearn.base import (
@@ -468,11 +466,13 @@ class WeightedEnsembleRegressor(RegressorMixin, _WeightedEnsemble):
 
 
 def _f_scores(X, y, classification) -> np.ndarray:
-    """F-test scores: infinite (a perfect separator) ranks first, undefined (constant) last."""
-    with np.errstate(divide="ignore", invalid="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # constant columns: ranked last below
-        scores = np.asarray((f_classif if classification else f_regression)(X, y)[0], dtype=float)
-    return np.nan_to_num(scores, nan=-1.0, posinf=np.finfo(float).max)
+    """F-test scores: infinite (a perfect separator) first, constant columns last (the test warns on them)."""
+    scores, varies = np.full(X.shape[1], -1.0), np.ptp(X, axis=0) > 0
+    if varies.any():
+        with np.errstate(divide="ignore", invalid="ignore"):
+            f = np.asarray((f_classif if classification else f_regression)(X[:, varies], y)[0], dtype=float)
+        scores[varies] = np.nan_to_num(f, nan=-1.0, posinf=np.finfo(float).max)
+    return scores
 
 
 class SelectFraction(SelectorMixin, BaseEstimator):
