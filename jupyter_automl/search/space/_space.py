@@ -102,6 +102,20 @@ class SearchSpace:
             params = params + engineering_params(self.problem, family.name, family.style)
         return params
 
+    def completed(self, params: dict[str, Any]) -> dict[str, Any]:
+        """``params`` with the default of every engineering choice it lacks: an enqueued default or
+        warm-start configuration fixes only the params it names, and the sampler would draw the
+        others, so the first trials would no longer build the fixed pipelines."""
+        family = FAMILIES.get(params.get("family"))
+        if family is None or self.feature_engineering != "search":
+            return params
+        values = unprefixed(family.name, params)
+        extra = {}
+        for p in engineering_params(self.problem, family.name, family.style):
+            if p.name not in values and (p.active is None or p.active(values | extra)):
+                extra[p.name] = p.default
+        return params | prefixed(family.name, extra)
+
     @property
     def family_names(self) -> list[str]:
         return [f.name for f in self.families]

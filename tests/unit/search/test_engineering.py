@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from jupyter_automl.estimators import FrequencyEncoder, PairwiseInteractions, SelectColumnGroups
-from jupyter_automl.exceptions import InputError
+from jupyter_automl.exceptions import DataWarning, InputError
 from jupyter_automl.export._source import same
 from jupyter_automl.insight.explain import explain
 from jupyter_automl.insight.explain._columns import column_map
@@ -142,6 +142,33 @@ def test_defaults_build_the_fixed_pipelines(data, family):
         if family == "gradient_boosting":
             a, b = built.fit(X, y), explicit.fit(X, y)
             np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
+
+
+def test_the_first_trials_of_a_search_run_the_fixed_engineering():
+    # an enqueued default fixes only the params it names: the engineering choices it leaves out
+    # must be enqueued at their defaults, not drawn by the sampler
+    from ..conftest import tiny_automl
+
+    X, y = engineered_frame(120)
+    with pytest.warns(DataWarning, match="city"):
+        automl = tiny_automl(families=["linear", "gradient_boosting"], n_trials=3).fit(X, y)
+    board = automl.leaderboard().sort_values("trial")
+    assert len(board) == 3
+    for family, params in zip(board["family"], board["params"], strict=True):
+        engineered = {k.split(".", 1)[1]: v for k, v in params.items() if k.split(".", 1)[1] in ENGINEERED}
+        defaults = {n: p.default for n, p in engineering_params(automl.problem_, family).items()
+                    if p.active is None or p.active(engineered)}
+        assert engineered == defaults, (family, params)
+
+
+def test_completed_adds_only_missing_engineering_defaults(data):
+    problem, _, _ = data
+    space = SearchSpace(problem, ["linear"])
+    config = space.default_configs()[0]
+    done = space.completed(config | {"linear.text": "drop"})
+    assert done["linear.datetime"] == "calendar" and done["linear.text"] == "drop"
+    assert "linear.text_vocabulary" not in done  # inactive once text is dropped
+    assert SearchSpace(problem, ["linear"], feature_engineering="fixed").completed(config) == config
 
 
 def space_values(problem, config):
