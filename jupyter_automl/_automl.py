@@ -34,7 +34,7 @@ MSG_NOT_FITTED = ("This AutoML is not fitted yet. Call fit(X, y), or wait for fi
                   "(handle.wait()), before using {what}.")
 SEARCH_OPTIONS = ("time_budget", "n_trials", "seed", "n_jobs", "families", "storage", "study_name",
                   "ensemble", "sampler", "pruner", "executor", "dask_client", "trial_timeout",
-                  "memory_limit", "runs_dir", "max_predict_ms", "warm_start", "feature_search", "nas")
+                  "memory_limit", "runs_dir", "max_predict_ms", "warm_start", "feature_search", "nas", "feature_engineering")
 
 
 class AutoML(TakeAway, BaseEstimator):
@@ -82,8 +82,7 @@ class AutoML(TakeAway, BaseEstimator):
         (``"tcp://10.0.0.5:8786"``). The data is sent to each worker once; the workers need the
         same jupyter_automl installed (see the README, "Running on a cluster").
     trial_timeout : float or None, default=None
-        Seconds allowed for one fit of one fold. Processes are killed at the limit; threads are
-        marked failed when they end past it.
+        Seconds for one fit of one fold: processes are killed at the limit, threads marked failed past it.
     memory_limit : int or None, default=None
         Megabytes one worker process may add (``executor="processes"`` only).
     runs_dir : str, default="automl_runs"
@@ -101,10 +100,9 @@ class AutoML(TakeAway, BaseEstimator):
         that checks a model (``automl.fairness(X, y, sensitive_features=...)``); the setting
         itself is ``automl.fairness.value``.
     max_predict_ms : float or None, default=None
-        Keep the final model fast: it must predict 1,000 rows within this many milliseconds
-        (as measured on the validation folds; an ensemble counts every member). Slower trials are
-        left out of the final choice, with a note. ``select_faster`` trades score for speed
-        after the search.
+        Keep the final model fast: it must predict 1,000 rows within this many milliseconds (as measured
+        on the validation folds; an ensemble counts every member). Slower trials are left out of the
+        final choice, with a note. ``select_faster`` trades score for speed after the search.
     warm_start : bool or Knowledge, default=True
         Start where earlier searches learned to look: the first trials are configurations that
         did well on the most similar of the reference datasets shipped with jupyter_automl and of
@@ -122,6 +120,8 @@ class AutoML(TakeAway, BaseEstimator):
         early at epoch rungs. "supernet" (one-shot; needs PyTorch, else "standard" with a
         warning): a weight-sharing supernet trains first, up to 40 of its sub-networks are scored
         with its weights (leaderboard ``inherited_weights``), the best 3 are retrained alone.
+    feature_engineering : {"search", "fixed"}, default="search"
+        Search date, text and high-cardinality encodings (linear: splines, interactions) with the model, or "fixed".
 
     Attributes
     ----------
@@ -173,6 +173,7 @@ class AutoML(TakeAway, BaseEstimator):
         warm_start: Any = True,
         feature_search: str = "joint",
         nas: str = "standard",
+        feature_engineering: str = "search",
     ):
         self.task = task
         self.metric = metric
@@ -199,6 +200,7 @@ class AutoML(TakeAway, BaseEstimator):
         self.warm_start = warm_start
         self.feature_search = feature_search
         self.nas = nas
+        self.feature_engineering = feature_engineering
 
     # -- fitting ------------------------------------------------------------------------------
 
@@ -255,8 +257,7 @@ class AutoML(TakeAway, BaseEstimator):
 
     def _check_max_predict_ms(self) -> None:
         limit = self.max_predict_ms
-        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, (int, float))
-                                  or not limit > 0):
+        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, (int, float)) or not limit > 0):
             raise InputError(MSG_MAX_PREDICT_MS.format(got=limit))
 
     def _make_plugin(self, problem: Problem, X: pd.DataFrame) -> Any:
@@ -315,8 +316,7 @@ class AutoML(TakeAway, BaseEstimator):
         """Class probabilities, columns in the order of ``classes_``."""
         self._check_fitted("predict_proba")
         if not self.problem_.is_classification:
-            raise InputError("predict_proba is for classification; this is a regression model. "
-                             "Use predict.")
+            raise InputError("predict_proba is for classification; this is a regression model. Use predict.")
         return self.best_pipeline_.predict_proba(self._prepare(X))
 
     def score(self, X: Any, y: Any) -> float:
@@ -365,8 +365,8 @@ class AutoML(TakeAway, BaseEstimator):
 
         The fastest faithful path: exact TreeSHAP for boosting and forests, linear SHAP for
         linear models, each member of an ensemble in probability space combined by weight,
-        sampled permutation SHAP otherwise. Rows and
-        background are sampled to stay within ``max_time`` seconds, with a note saying so.
+        sampled permutation SHAP otherwise. Rows and background are sampled to stay within
+        ``max_time`` seconds, with a note saying so.
         See :func:`jupyter_automl.insight.explain` for the parameters.
 
         Returns

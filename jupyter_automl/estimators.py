@@ -23,23 +23,16 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import _safe_indexing
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import (
+    _check_feature_names_in,
     _num_samples,
     check_consistent_length,
     check_is_fitted,
     validate_data,
 )
 
-__all__ = [
-    "AsLabels",
-    "FiniteNumbers",
-    "DatetimeFeatures",
-    "TextColumn",
-    "SelectFraction",
-    "SubsampledEstimator",
-    "SelectColumnGroups",
-    "WeightedEnsembleClassifier",
-    "WeightedEnsembleRegressor",
-]
+__all__ = ["AsLabels", "FiniteNumbers", "DatetimeFeatures", "TextColumn", "FrequencyEncoder",
+           "PairwiseInteractions", "SelectFraction", "SubsampledEstimator", "SelectColumnGroups",
+           "WeightedEnsembleClassifier", "WeightedEnsembleRegressor"]
 
 
 def _as_frame(X) -> pd.DataFrame:
@@ -86,16 +79,26 @@ class FiniteNumbers(_CellwiseTransformer):
         return arr
 
 
-class DatetimeFeatures(TransformerMixin, BaseEstimator):
-    """Expand date/time columns into year, month, day, weekday, hour and days since 1970."""
-
-    parts = ("year", "month", "day", "weekday", "hour", "days")
+class _PerColumn(TransformerMixin, BaseEstimator):
+    """``fit`` records the input columns; the outputs of each are named after it."""
 
     def fit(self, X, y=None):
         df = _as_frame(X)
         self.n_features_in_ = df.shape[1]
         self.feature_names_in_ = np.asarray([str(c) for c in df.columns], dtype=object)
         return self
+
+
+class DatetimeFeatures(_PerColumn):
+    """Expand date/time columns into year, month, day, weekday, hour and days since 1970;
+    ``cyclical=True`` adds the sine and cosine of month, day, weekday and hour (December next to
+    January, 23:00 next to midnight)."""
+
+    parts = ("year", "month", "day", "weekday", "hour", "days")
+    periods = {"month": 12, "day": 31, "weekday": 7, "hour": 24}
+
+    def __init__(self, cyclical=False):
+        self.cyclical = cyclical
 
     def transform(self, X):
         check_is_fitted(self)
@@ -106,13 +109,22 @@ class DatetimeFeatures(TransformerMixin, BaseEstimator):
             if getattr(d.dt, "tz", None) is not None:
                 d = d.dt.tz_convert(None)
             days = (d - pd.Timestamp("1970-01-01")).dt.total_seconds() / 86400.0
-            parts = [d.dt.year, d.dt.month, d.dt.day, d.dt.day_of_week, d.dt.hour, days]
-            blocks.append(np.column_stack([p.to_numpy(dtype=float, na_value=np.nan) for p in parts]))
+            parts = [p.to_numpy(dtype=float, na_value=np.nan) for p in
+                     (d.dt.year, d.dt.month, d.dt.day, d.dt.day_of_week, d.dt.hour, days)]
+            if getattr(self, "cyclical", False):  # a model saved before it existed: False
+                for k, (part, period) in enumerate(self.periods.items()):
+                    # month and day count from 1, weekday and hour from 0
+                    angle = 2 * np.pi * (parts[k + 1] - (part in ("month", "day"))) / period
+                    parts += [np.sin(angle), np.cos(angle)]
+            blocks.append(np.column_stack(parts))
         return np.hstack(blocks)
 
     def get_feature_names_out(self, input_features=None):
         names = self.feature_names_in_ if input_features is None else input_features
-        return np.asarray([f"{c}_{p}" for c in names for p in self.parts], dtype=object)
+        parts = list(self.parts)
+        if getattr(self, "cyclical", False):
+            parts += [f"{p}_{f}" for p in self.periods for f in ("sin", "cos")]
+        return np.asarray([f"{c}_{p}" for c in names for p in parts], dtype=object)
 
 
 class TextColumn(TransformerMixin, BaseEstimator):
@@ -124,6 +136,57 @@ class TextColumn(TransformerMixin, BaseEstimator):
     def transform(self, X):
         s = X.iloc[:, 0] if isinstance(X, pd.DataFrame) else pd.Series(np.asarray(X, dtype=object).ravel())
         return s.fillna("").astype(str).to_numpy()
+
+    def get_feature_names_out(self, input_features=None):
+        return np.asarray(input_features if input_features is not None else ["text"], dtype=object)
+
+
+def _labels(col: pd.Series) -> pd.Series:
+    return col.astype(object).fillna("__missing__").astype(str)
+
+
+class FrequencyEncoder(_PerColumn):
+    """Replace each category by its share of the training rows (unseen: 0; missing is a value)."""
+
+    def fit(self, X, y=None):
+        super().fit(X)
+        self.frequencies_ = [_labels(c).value_counts(normalize=True).to_dict() for _, c in _as_frame(X).items()]
+        return self
+
+    def transform(self, X):
+        check_is_fitted(self)
+        return np.column_stack([_labels(c).map(f).fillna(0.0).to_numpy(dtype=float)
+                                for (_, c), f in zip(_as_frame(X).items(), self.frequencies_, strict=True)])
+
+    def get_feature_names_out(self, input_features=None):
+        names = self.feature_names_in_ if input_features is None else input_features
+        return np.asarray([f"{c}_frequency" for c in names], dtype=object)
+
+
+class PairwiseInteractions(TransformerMixin, BaseEstimator):
+    """Append the products of every pair among the ``max_inputs`` inputs that a univariate F-test
+    on the training rows ranks best (``classification`` says which test): the width grows by at
+    most ``max_inputs * (max_inputs - 1) / 2`` columns."""
+
+    def __init__(self, max_inputs=8, classification=True):
+        self.max_inputs = max_inputs
+        self.classification = classification
+
+    def fit(self, X, y):
+        X, y = validate_data(self, X, y)
+        top = np.sort(np.argsort(-_f_scores(X, y, self.classification), kind="stable")[:self.max_inputs])
+        self.pairs_ = [(int(a), int(b)) for i, a in enumerate(top) for b in top[i + 1:]]
+        return self
+
+    def transform(self, X):
+        check_is_fitted(self, "pairs_")
+        X = validate_data(self, X, reset=False)
+        products = [X[:, a] * X[:, b] for a, b in self.pairs_]
+        return np.column_stack([X] + products) if products else X
+
+    def get_feature_names_out(self, input_features=None):
+        names = [str(n) for n in _check_feature_names_in(self, input_features)]
+        return np.asarray(names + [f"{names[a]} x {names[b]}" for a, b in self.pairs_], dtype=object)
 
 
 def _indexable(a):
@@ -181,11 +244,8 @@ class SubsampledEstimator(MetaEstimatorMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         inner = self.estimator.__sklearn_tags__()
-        tags.estimator_type = inner.estimator_type
-        tags.classifier_tags = inner.classifier_tags
-        tags.regressor_tags = inner.regressor_tags
-        tags.target_tags = inner.target_tags
-        tags.input_tags = inner.input_tags
+        for name in ("estimator_type", "classifier_tags", "regressor_tags", "target_tags", "input_tags"):
+            setattr(tags, name, getattr(inner, name))
         return tags
 
 
@@ -264,9 +324,9 @@ class SelectColumnGroups(TransformerMixin, BaseEstimator):
     mutual information, ``"model"`` the summed impurity importances of small extra trees,
     ``"l1"`` the summed absolute weights of an L1-penalised linear model. The best
     ``ceil(keep * n_columns)`` columns stay (``classification`` says which tests and models score
-    them). With ``blank=True`` the outputs of dropped columns
-    become a constant 0 instead of being removed, so positions stay valid (native categorical
-    indices); a model cannot split on a constant.
+    them). With ``blank=True`` the outputs of dropped columns become a constant 0 instead of
+    being removed, so positions stay valid (native categorical indices); a model cannot split on
+    a constant.
     """
 
     def __init__(self, preprocess, method="f_test", keep=1.0, blank=False, classification=True,
@@ -356,15 +416,10 @@ class _WeightedEnsemble(BaseEstimator):
 
     def _fit_members(self, X, y):
         self.weights_ = _check_weights(self.estimators, self.weights)
-        if self.prefit:
-            self.estimators_ = [est for _, est in self.estimators]
-        else:
-            self.estimators_ = [clone(est).fit(X, y) for _, est in self.estimators]
-        first = self.estimators_[0]
-        if hasattr(first, "n_features_in_"):
-            self.n_features_in_ = first.n_features_in_
-        if hasattr(first, "feature_names_in_"):
-            self.feature_names_in_ = first.feature_names_in_
+        self.estimators_ = [est if self.prefit else clone(est).fit(X, y) for _, est in self.estimators]
+        for attr in ("n_features_in_", "feature_names_in_"):
+            if hasattr(self.estimators_[0], attr):
+                setattr(self, attr, getattr(self.estimators_[0], attr))
 
 
 class WeightedEnsembleClassifier(ClassifierMixin, _WeightedEnsemble):
@@ -380,10 +435,8 @@ class WeightedEnsembleClassifier(ClassifierMixin, _WeightedEnsemble):
 
     def fit(self, X, y):
         self._fit_members(X, y)
-        if self.prefit:
-            self.classes_ = np.unique(np.concatenate([np.asarray(e.classes_) for e in self.estimators_]))
-        else:
-            self.classes_ = np.unique(np.asarray(y))
+        self.classes_ = np.unique(np.concatenate([np.asarray(e.classes_) for e in self.estimators_])
+                                  if self.prefit else np.asarray(y))
         return self
 
     def predict_proba(self, X):
@@ -412,6 +465,16 @@ class WeightedEnsembleRegressor(RegressorMixin, _WeightedEnsemble):
                    for w, est in zip(self.weights_, self.estimators_, strict=True))
 
 
+def _f_scores(X, y, classification) -> np.ndarray:
+    """F-test scores: infinite (a perfect separator) first, constant columns last (the test warns on them)."""
+    scores, varies = np.full(X.shape[1], -1.0), np.ptp(X, axis=0) > 0
+    if varies.any():
+        with np.errstate(divide="ignore", invalid="ignore"):
+            f = np.asarray((f_classif if classification else f_regression)(X[:, varies], y)[0], dtype=float)
+        scores[varies] = np.nan_to_num(f, nan=-1.0, posinf=np.finfo(float).max)
+    return scores
+
+
 class SelectFraction(SelectorMixin, BaseEstimator):
     """Keep the best ``fraction`` of the columns by a univariate F-test, at least one column.
 
@@ -426,10 +489,7 @@ class SelectFraction(SelectorMixin, BaseEstimator):
 
     def fit(self, X, y):
         X, y = validate_data(self, X, y)
-        test = f_classif if self.classification else f_regression
-        with np.errstate(divide="ignore", invalid="ignore"):
-            scores = np.asarray(test(X, y)[0], dtype=float)
-        self.scores_ = np.nan_to_num(scores, nan=-1.0, posinf=np.finfo(float).max)
+        self.scores_ = _f_scores(X, y, self.classification)
         return self
 
     def _get_support_mask(self):

@@ -203,7 +203,7 @@ class Coordinator:
         """Queue the first configurations (see ``first_configs``); each is enqueued only when it
         is asked for, so a study never keeps trials that never ran."""
         tried = [r.params for r in self.records.values()]
-        self._first = first_configs(self.warm_plan, self.space.default_configs(), tried)
+        self._first = first_configs(self.warm_plan, self.space.default_configs(), tried, self.space.completed)
 
     def _go_on(self) -> bool:
         """Between steps of work done on this thread: wait while paused; False once stopped."""

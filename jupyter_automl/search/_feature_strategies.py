@@ -125,7 +125,7 @@ def _search(run: _Run, space: SearchSpace, study: optuna.Study, columns: list[st
             first: list[dict[str, Any]] = ()) -> None:
     """``n`` evaluations of the model search on ``columns`` (``first`` configurations first)."""
     for config in first:
-        study.enqueue_trial(config, skip_if_exists=False)
+        study.enqueue_trial(space.completed(config), skip_if_exists=False)
     for _ in range(min(n, run.left)):
         trial = study.ask()
         params = space.suggest(trial)

@@ -48,6 +48,7 @@ class SearchOptions:
     warm_start: Any = True  # True, False, or a warmstart.Knowledge
     feature_search: str = "joint"  # see SearchSpace
     nas: str = "standard"  # "supernet": see _supernet_phase
+    feature_engineering: str = "search"  # see SearchSpace
 
 
 def start_search(problem: Problem, data: TrainingFrame, options: SearchOptions, *,
@@ -78,7 +79,8 @@ def start_search(problem: Problem, data: TrainingFrame, options: SearchOptions, 
         data or settings.
     """
     t_start = time.monotonic() if t_start is None else t_start
-    space = SearchSpace(problem, options.families, plugin=plugin, feature_search=options.feature_search)
+    space = SearchSpace(problem, options.families, plugin=plugin, feature_search=options.feature_search,
+                        feature_engineering=options.feature_engineering)
     nas = resolve_nas_mode(options.nas, space.family_names)
     executor = make_executor(options.executor, options.n_jobs, dask_client=options.dask_client,
                              unit_timeout=options.trial_timeout, memory_limit_mb=options.memory_limit)

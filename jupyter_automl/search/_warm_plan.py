@@ -82,17 +82,19 @@ def _plan(option: Any, data: TrainingData, families: list[str], study: Any, runs
 
 
 def first_configs(plan: WarmPlan | None, defaults: list[dict[str, Any]],
-                  tried: list[dict[str, Any]]) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+                  tried: list[dict[str, Any]], complete: Any = None) -> list[tuple[dict[str, Any], dict[str, Any]]]:
     """(params, trial user attrs) of the first trials, leaving out what ``tried`` holds: the
     space's first default (the quickest baseline, as a cold search starts), then the warm start's
     configurations alternating with the other defaults -- a hedge: a meta-model that misjudges
-    this table costs half the early trials, not all of them."""
+    this table costs half the early trials, not all of them. ``complete`` (``SearchSpace.completed``)
+    gives each configuration the params it leaves to their defaults, before comparing with ``tried``."""
     warm = [(c["params"], {"warm_start": c["source"], "predicted_score": c["predicted_score"]})
             for c in (plan.configs if plan else [])]
     cold = [(config, {}) for config in defaults]
     ordered = cold[:1] + [pair for both in zip_longest(warm, cold[1:]) for pair in both if pair]
     first, seen = [], list(tried)
     for params, attrs in ordered:
+        params = complete(params) if complete is not None else params
         if params not in seen:
             seen.append(params)
             first.append((params, attrs))

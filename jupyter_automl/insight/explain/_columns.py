@@ -40,6 +40,7 @@ class ColumnMap:
     preprocess: Any  # fitted: original frame -> model input matrix
     estimator: Any  # the fitted final step
     inputs: list[str]  # the columns the preprocessor was fitted on (a superset of ``columns``)
+    names: list[str] | None = None  # a readable name of each model input (see ``input_names``)
 
     @property
     def n_groups(self) -> int:
@@ -92,12 +93,25 @@ def column_map(pipeline: Any) -> ColumnMap:
                 raise InputError(MSG_UNMAPPED.format(name=n, transformer=name, columns=cols))
             sources.append(source)
     sources_arr = np.asarray(sources, dtype=object)
+    names_arr = np.asarray(input_names(ct, sources), dtype=object)
     for _, step in pipeline.steps[:-1]:  # a selection (first step) or a selector step after it
         if hasattr(step, "get_support"):
-            sources_arr = sources_arr[step.get_support()]
+            sources_arr, names_arr = sources_arr[step.get_support()], names_arr[step.get_support()]
     position = {c: i for i, c in enumerate(columns)}
     groups = np.asarray([position[s] for s in sources_arr], dtype=np.int64)
     preprocess = pipeline[:-1]
     inputs = [str(c) for c in getattr(ct, "feature_names_in_", columns)]
     return ColumnMap(columns=columns, groups=groups, preprocess=preprocess,
-                     estimator=pipeline.steps[-1][1], inputs=inputs)
+                     estimator=pipeline.steps[-1][1], inputs=inputs, names=list(names_arr))
+
+
+def input_names(ct: ColumnTransformer, sources: list[str]) -> list[str]:
+    """A readable name per output of ``ct`` that starts with its original column: the
+    transformer's own output name when it does (``when_weekday_sin``, ``city_frequency``,
+    ``age_sp_2``), else ``"<column>: <name>"`` (TF-IDF terms: ``"review: fast"``)."""
+    try:
+        local = [str(n).split("__", 1)[-1] for n in ct.get_feature_names_out()]
+    except (AttributeError, ValueError):  # a transformer without output names
+        return list(sources)
+    return [n if n.startswith(s) or n == MISSING_PREFIX + s else f"{s}: {n}"
+            for n, s in zip(local, sources, strict=True)]

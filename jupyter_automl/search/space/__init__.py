@@ -1,5 +1,6 @@
 """The search space: model families, their preprocessing, hyperparameters and default configurations."""
 
+from ._engineering import engineering_params
 from ._families import DEFAULT_FAMILIES, FAMILIES, LARGE_DATA_ROWS, OPT_IN_FAMILIES, Family
 from ._nas import nas_backend
 from ._params import Param, prefixed, with_defaults
@@ -8,5 +9,5 @@ from ._selection import kept_columns
 from ._space import SearchSpace, build_pipeline, family_values, resolve_families
 
 __all__ = ["DEFAULT_FAMILIES", "FAMILIES", "LARGE_DATA_ROWS", "OPT_IN_FAMILIES", "Family", "Param", "SearchSpace",
-           "build_pipeline", "build_preprocessor", "family_values", "kept_columns", "nas_backend", "prefixed",
+           "build_pipeline", "build_preprocessor", "engineering_params", "family_values", "kept_columns", "nas_backend", "prefixed",
            "resolve_families", "with_defaults"]

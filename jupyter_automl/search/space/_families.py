@@ -331,13 +331,14 @@ class GradientBoosting(Family):
                               "max_features": 0.6, "max_iter": 500, "l2_regularization": 0.1}]
 
     def estimator(self, v, problem, seed):
+        from ._engineering import engineering_of
         from ._preprocessing import native_categorical
 
         kwargs = dict(learning_rate=v["learning_rate"], max_leaf_nodes=v["max_leaf_nodes"],
                       min_samples_leaf=v["min_samples_leaf"], l2_regularization=v["l2_regularization"],
                       max_features=v["max_features"], max_iter=v["max_iter"],
                       early_stopping=problem.n_rows > HGB_EARLY_STOPPING_ROWS, n_iter_no_change=20,
-                      categorical_features=native_categorical(problem), random_state=seed)
+                      categorical_features=native_categorical(problem, engineering_of(v)), random_state=seed)
         if problem.is_classification:
             return HistGradientBoostingClassifier(class_weight=_weight(v), **kwargs)
         return HistGradientBoostingRegressor(**kwargs)

@@ -9,7 +9,9 @@ Styles:
 
 Categorical, date and text columns each get their own transformer so that every output column maps
 back to exactly one input column (``ColumnTransformer.transformers_`` says which); the SHAP
-explanations rely on it.
+explanations rely on it. An ``Engineering`` (see ``_engineering``) changes how date, text and
+high-cardinality columns are encoded and may add spline bases of numbers; without one (or with its
+defaults) the preprocessing is the fixed one.
 """
 
 from __future__ import annotations
@@ -31,6 +33,13 @@ from sklearn.preprocessing import (
 from ..._compat import target_encoder
 from ...estimators import AsLabels, DatetimeFeatures, FiniteNumbers, TextColumn
 from ...problem import ColumnInfo, Problem
+from ._engineering import (
+    Engineering,
+    date_steps,
+    high_cardinality_encoder,
+    spline_transformers,
+    tfidf_options,
+)
 
 MAX_ONEHOT_CATEGORIES = 30
 TEXT_FEATURES = 200
@@ -81,14 +90,23 @@ def build_preprocessor(
     numeric_transform: str = "standard",
     cat_encoding: str = "auto",
     seed: int = 0,
+    engineering: Engineering | None = None,
 ) -> ColumnTransformer:
     """A ColumnTransformer for ``problem``'s used columns, in the given style."""
     transformers = []
+    engineered = []  # high-cardinality columns encoded as numbers: after the native categories
     for info in problem.used_columns:
-        if info.kind in ("categorical", "boolean"):
+        if info.kind not in ("categorical", "boolean"):
+            continue
+        if info.high_cardinality and engineering is not None and engineering.changes_high_cardinality(style):
+            encoder = _target_encoder(seed, problem.is_classification)
+            engineered.append((high_cardinality_encoder(engineering, encoder), [info.name]))
+        else:
             transformers.append((f"cat_{len(transformers)}",
                                  _categorical(style, info, cat_encoding, seed, problem.is_classification),
                                  [info.name]))
+    for encoder, columns in engineered:
+        transformers.append((f"cat_{len(transformers)}", encoder, columns))
     numeric = problem.columns_of("numeric")
     if numeric:
         if style == "native":
@@ -103,21 +121,30 @@ def build_preprocessor(
                                                      keep_empty_features=True)),
                             ("scale", _scaler(numeric_transform, problem.n_rows))])
         transformers.append(("num", num, numeric))
+    transformers += spline_transformers(problem, engineering, len(transformers))
     for name in problem.columns_of("datetime"):
-        steps = [("parts", DatetimeFeatures())]
+        if engineering is not None and engineering.datetime == "drop":
+            break
+        steps = [("parts", DatetimeFeatures(**date_steps(engineering)))]
         if style != "native":
             steps.append(("impute", SimpleImputer(strategy="median", keep_empty_features=True)))
         if style == "scaled":
             steps.append(("scale", StandardScaler()))
         transformers.append((f"date_{len(transformers)}", Pipeline(steps), [name]))
     for name in problem.columns_of("text"):
-        tfidf = TfidfVectorizer(max_features=TEXT_FEATURES, min_df=2, sublinear_tf=True)
+        if engineering is not None and engineering.text == "drop":
+            break
+        tfidf = TfidfVectorizer(**{"max_features": TEXT_FEATURES, "min_df": 2, "sublinear_tf": True}
+                                | tfidf_options(engineering))
         transformers.append((f"text_{len(transformers)}",
                              Pipeline([("fill", TextColumn()), ("tfidf", tfidf)]), [name]))
     return ColumnTransformer(transformers, remainder="drop", sparse_threshold=0.0)
 
 
-def native_categorical(problem: Problem) -> list[int] | None:
-    """Indices of the categorical outputs of a ``"native"`` preprocessor (they come first)."""
-    n = len(problem.columns_of("categorical", "boolean"))
+def native_categorical(problem: Problem, engineering: Engineering | None = None) -> list[int] | None:
+    """Indices of the categorical outputs of a ``"native"`` preprocessor (they come first; the
+    high-cardinality columns an ``engineering`` encodes as numbers come after them)."""
+    encoded = engineering is not None and engineering.changes_high_cardinality("native")
+    n = sum(1 for c in problem.used_columns if c.kind in ("categorical", "boolean")
+            and not (encoded and c.high_cardinality))
     return list(range(n)) or None

@@ -13,6 +13,13 @@ from sklearn.pipeline import Pipeline
 
 from ...exceptions import InputError
 from ...problem import Problem
+from ._engineering import (
+    ENGINEERING_MODES,
+    MSG_ENGINEERING,
+    engineering_of,
+    engineering_params,
+    with_interactions,
+)
 from ._families import DEFAULT_FAMILIES, FAMILIES, LARGE_DATA_ROWS, Family
 from ._params import Param, prefixed, suggest_all, unprefixed, with_defaults
 from ._preprocessing import build_preprocessor
@@ -48,9 +55,11 @@ def family_values(problem: Problem, params: dict[str, Any]) -> tuple[Family, dic
 def build_pipeline(problem: Problem, params: dict[str, Any], seed: int = 0, plugin: Any = None) -> Any:
     """The unfitted scikit-learn Pipeline of a configuration (wrapped by ``plugin`` if given)."""
     family, values = family_values(problem, params)
-    preprocess = build_preprocessor(problem, family.style, seed=seed, **family.preprocessing_options(values))
+    preprocess = build_preprocessor(problem, family.style, seed=seed, engineering=engineering_of(values),
+                                    **family.preprocessing_options(values))
+    model = with_interactions(family.estimator(values, problem, seed), values, problem)
     pipeline = Pipeline([("preprocess", with_selection(preprocess, values, problem, family.style, seed)),
-                         ("model", family.estimator(values, problem, seed))])
+                         ("model", model)])
     return pipeline if plugin is None else plugin.wrap(pipeline, params, problem)
 
 
@@ -65,23 +74,47 @@ class SearchSpace:
     feature_search : {"joint", "off"}
         "joint": feature selection (``feature_fraction``, ``selector``) is searched with the
         family and its hyperparameters; "off": every model sees every column.
+    feature_engineering : {"search", "fixed"}
+        "search": how date, text and high-cardinality columns are encoded (and, for linear models,
+        spline bases and pairwise interactions) are searched too, where the table has such
+        columns (see ``_engineering``); "fixed": every family keeps its fixed engineering.
     """
 
     def __init__(self, problem: Problem, families: object = None, plugin: Any = None,
-                 feature_search: str = "joint"):
+                 feature_search: str = "joint", feature_engineering: str = "search"):
         if feature_search not in FEATURE_SEARCHES:
             raise InputError(MSG_FEATURE_SEARCH.format(valid=list(FEATURE_SEARCHES), got=feature_search))
+        if feature_engineering not in ENGINEERING_MODES:
+            raise InputError(MSG_ENGINEERING.format(valid=list(ENGINEERING_MODES), got=feature_engineering))
         self.problem = problem
         self.families = resolve_families(families)
         self.plugin = plugin
         self.feature_search = feature_search
+        self.feature_engineering = feature_engineering
 
     def params(self, family: Family) -> list[Param]:
-        """The params searched for ``family``: without the selection choices when it is off."""
+        """The params searched for ``family``: without the selection choices when it is off, and
+        with the engineering choices unless the engineering is fixed."""
         params = family.params(self.problem)
         if self.feature_search == "off":
             params = [p for p in params if p.name not in SELECTION_PARAMS]
+        if self.feature_engineering == "search":
+            params = params + engineering_params(self.problem, family.name, family.style)
         return params
+
+    def completed(self, params: dict[str, Any]) -> dict[str, Any]:
+        """``params`` with the default of every engineering choice it lacks: an enqueued default or
+        warm-start configuration fixes only the params it names, and the sampler would draw the
+        others, so the first trials would no longer build the fixed pipelines."""
+        family = FAMILIES.get(params.get("family"))
+        if family is None or self.feature_engineering != "search":
+            return params
+        values = unprefixed(family.name, params)
+        extra = {}
+        for p in engineering_params(self.problem, family.name, family.style):
+            if p.name not in values and (p.active is None or p.active(values | extra)):
+                extra[p.name] = p.default
+        return params | prefixed(family.name, extra)
 
     @property
     def family_names(self) -> list[str]:

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from ...problem import Problem
-from ..space import FAMILIES
+from ..space import FAMILIES, engineering_params
 
 MISSING = -1.0
 Spec = list[dict[str, Any]]
@@ -133,12 +133,15 @@ def valid_for_space(params: dict[str, Any], problem: Problem, families: list[str
     if name not in families or name not in FAMILIES:
         return None
     declared = {p.name: p for p in FAMILIES[name].params(problem)}
+    # engineering choices are valid where today's table has their kind of column; left out when
+    # missing (the search fills them in when it enqueues, see SearchSpace.completed)
+    engineering = {p.name: p for p in engineering_params(problem, name, FAMILIES[name].style)}
     values: dict[str, Any] = {}
     for key, value in params.items():
         if key == "family":
             continue
         family, _, pname = key.partition(".")
-        p = declared.get(pname)
+        p = declared.get(pname) or engineering.get(pname)
         if family != name or p is None:
             return None
         if p.kind == "categorical":

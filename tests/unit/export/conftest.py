@@ -29,9 +29,23 @@ def mixed_frame(seed: int = 0) -> pd.DataFrame:
     })
 
 
+# engineering choices switched on in the variants (see search/space/_engineering.py), so that
+# export and safe loading are checked on pipelines that use them, with every family
+ENGINEERING_VARIANT = {"datetime": "cyclical", "text_vocabulary": 50, "text_ngrams": 2}
+HIGH_CARDINALITY_VARIANT = {"linear": "frequency", "knn": "onehot", "svm": "frequency", "neural": "onehot",
+                            "random_forest": "frequency", "extra_trees": "target",
+                            "gradient_boosting": "frequency"}
+
+
 def _variants(config: dict) -> dict:
     """The same configuration with the other preprocessing options switched on."""
+    family = config["family"]
     out = dict(config)
+    if family in HIGH_CARDINALITY_VARIANT:
+        out |= {f"{family}.{k}": v for k, v in ENGINEERING_VARIANT.items()}
+        out[f"{family}.high_cardinality"] = HIGH_CARDINALITY_VARIANT[family]
+    if family == "linear":
+        out |= {"linear.splines": True, "linear.interactions": True}
     for key in config:
         if key.endswith("feature_fraction"):
             out[key] = 0.5

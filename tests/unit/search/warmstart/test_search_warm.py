@@ -21,12 +21,15 @@ def test_a_baseline_then_warm_starts_alternating_with_defaults(tmp_path):
     plan = started.warm_start
     assert plan["text"].startswith(f"Warm start from {plan['n_reference']} reference datasets")
     assert plan["n_reference"] > 10 and len(plan["configs"]) == 8
-    defaults = SearchSpace(automl.problem_, ["linear", "random_forest"]).default_configs()
+    space = SearchSpace(automl.problem_, ["linear", "random_forest"])
+    defaults = space.default_configs()
     tried = [dict(p, family=f) for p, f in zip(board["params"], board["family"], strict=True)]
     # the quickest default, a warm start, the next default, the next warm start (each once)
-    first = first_configs(WarmPlan(plan["configs"]), defaults, tried=[])
+    # the engineering choices a configuration leaves out are enqueued at their defaults
+    first = first_configs(WarmPlan(plan["configs"]), defaults, tried=[], complete=space.completed)
     assert tried == [params for params, _ in first[:4]]
-    assert tried[0] == defaults[0] and tried[1] == plan["configs"][0]["params"]
+    assert tried[0] == space.completed(defaults[0])
+    assert tried[1] == space.completed(plan["configs"][0]["params"])
     assert board["warm_start"].notna().tolist() == [bool(attrs) for _, attrs in first[:4]]
     assert board["warm_start"].notna().sum() == 2
     assert board["predicted_score"].dropna().between(0, 1).all()
