@@ -205,6 +205,7 @@ export function createResultsStep(el, { model, store, request }) {
     if (!results || results.error) return;
     model_.textContent = results.members.length > 1 ? `An ensemble of ${results.members.length} models` :
       `${results.members[0]?.label || results.model} (trial ${results.members[0]?.trial})`;
+    if (results.mitigation?.applied) model_.textContent += ", mitigated for fairness";
     why.replaceChildren(...results.why.map((line) => h("li", {}, line)));
     members.replaceChildren(simpleTable({
       columns: ["Trial", "Model family", "Weight", "Configuration"],
