@@ -60,7 +60,8 @@ export function createMitigationView(container, { request, getSensitive }) {
     runButton.disabled = !!opts.unavailable || !!opts.applied;
     method.disabled = constraint.disabled = runButton.disabled;
     if (!part) return out.replaceChildren();
-    const use = h("button", { class: "jaml-button jaml-primary", type: "button", "data-testid": "use-mitigated", disabled: !!part.blocked }, "Make this the model");
+    const use = h("button", { class: "jaml-button jaml-primary", type: "button", "data-testid": "use-mitigated", disabled: !!part.blocked || !!part.applied },
+      part.applied ? "This is the model now" : "Make this the model");
     use.addEventListener("click", () => run(use, () => request("use_mitigated")));
     out.replaceChildren(
       h("div", { class: "jaml-title", "data-testid": "mitigation-summary" }, part.summary),
@@ -69,7 +70,7 @@ export function createMitigationView(container, { request, getSensitive }) {
       ...(part.notes || []).map((n) => h("div", { class: "jaml-note" }, n)),
       h("div", { class: "jaml-plots" }, (part.plots || []).map((p) => h("figure", { class: "jaml-plot", "data-testid": "mitigation-plot" },
         h("img", { src: p.png, alt: p.title, width: "390" }), h("figcaption", {}, p.title)))),
-      part.blocked ? h("div", { class: "jaml-note", "data-testid": "mitigation-blocked" }, part.blocked) : null,
+      ...(part.blocked ? [h("div", { class: "jaml-note", "data-testid": "mitigation-blocked" }, part.blocked)] : []),
       h("div", { class: "jaml-buttons" }, use));
   }
   return { render };

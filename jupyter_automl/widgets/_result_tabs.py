@@ -116,7 +116,7 @@ class ResultTabs:
             part = mitigation_part(result, automl, sensitive=names, held_out=held_out)
         finally:
             self._set_busy("")
-        self._mitigation = result
+        self._mitigation, self._mitigation_part = result, part
         self._bridge.set_part("mitigation", part)
         return {"method": method, "constraint": constraint}
 
@@ -129,6 +129,8 @@ class ResultTabs:
             raise InputError(MSG_NO_MITIGATION)
         automl.use_mitigated(result)
         self._mitigation = None
+        # the before/after stays on screen, marked as the model now
+        self._bridge.set_part("mitigation", {**self._mitigation_part, "applied": True})
         self._bridge.set_part("fairness", None)  # the checks shown were of the model before
         self._publish_results(self._handle)
         return {"description": automl.search_.description}

@@ -71,6 +71,7 @@ def test_live_pareto_front_and_mitigation_in_the_wizard(open_wizard, page, shots
     next_step(page, "run")
     page.evaluate(PROBE)
     page.click(tid("start"))
+    page.wait_for_selector(f"{tid('status')}:has-text('Searching')", timeout=STEP_TIMEOUT)
     stamping = nb.add_cell_and_run(STAMP)
     assert nb.output_text(stamping) == "'stamping'"
     page.wait_for_selector(f"{tid('pareto-live')}:not([hidden])", timeout=STEP_TIMEOUT)
@@ -134,6 +135,8 @@ def test_live_pareto_front_and_mitigation_in_the_wizard(open_wizard, page, shots
     page.wait_for_selector(f"{tid('mitigation-unavailable')}:has-text('mitigated one now')",
                            timeout=RESULTS_TIMEOUT)
     assert "mitigated" in page.locator(tid("chosen-model")).inner_text()
+    assert page.locator(tid("use-mitigated")).inner_text() == "This is the model now"
+    assert page.locator(tid("use-mitigated")).is_disabled()
     method = nb.add_cell_and_run("wizard.automl.mitigation_['method'], type(wizard.automl.best_pipeline_).__name__")
     assert nb.output_text(method) == "('threshold', 'ThresholdClassifier')"
     shots(page.locator(tid("panel-fairness")), "fairness-applied")

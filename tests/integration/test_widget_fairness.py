@@ -92,6 +92,7 @@ def test_mitigation_in_the_fairness_tab_becomes_the_model(wizard, tmp_path):
     results = part(rec, "results")
     assert "mitigated for demographic parity" in results["model"]
     assert results["mitigation"]["applied"] is True
+    assert part(rec, "mitigation")["applied"] is True  # the before/after stays, marked
     X_hold, _ = wizard.holdout
     df = wizard.data
     assert (wizard.automl.predict(X_hold) == wizard.automl.best_pipeline_.predict(df.loc[X_hold.index])).all()

@@ -108,3 +108,15 @@ def test_bad_calls_say_what_to_do(data):
     with pytest.raises(InputError, match="method must be one of"):
         automl.mitigate(X, y, sensitive_features="group", method="magic")
     assert automl.mitigation_ is None
+
+
+def test_thresholds_of_a_fair_search_are_replaced_not_stacked(data):
+    """A fairness-aware search's model may carry group thresholds already: mitigation starts
+    from the model under them."""
+    X, y, X_test, y_test = data
+    automl = tiny_automl(metric="accuracy", check_leakage=False).fit(X, y)
+    searched = ThresholdClassifier(automl.best_pipeline_, sensitive_features=["group"],
+                                   prefit=True, tolerance=0.1).fit(X, y)
+    result = mitigate(searched, X, y, sensitive_features="group", X_test=X_test, y_test=y_test)
+    assert not isinstance(result.model.estimator, ThresholdClassifier)
+    assert any("group thresholds (from the fairness-aware search) are replaced" in n for n in result.notes)

@@ -44,6 +44,8 @@ NOTE_SAME_ROWS = ("Before and after are measured on the rows the mitigation was 
                   "X_test and y_test (rows kept aside) for an honest comparison.")
 NOTE_TUNED_THRESHOLD = ("The model's decision threshold (tuned for its metric) is replaced by the "
                         "mitigation's own thresholds.")
+NOTE_GROUP_THRESHOLDS = ("The model's own group thresholds (from the fairness-aware search) are "
+                         "replaced by the mitigation's.")
 NOTE_THRESHOLD = ("The mitigated model needs the column(s) {cols} in X at predict time: its "
                   "thresholds depend on the group.")
 NOTE_ENSEMBLE = ("The reductions method refits one model many times; the ensemble's main member "
@@ -119,6 +121,9 @@ def mitigate(model: Any, X: pd.DataFrame, y: Any, *, sensitive_features: str | l
     if isinstance(estimator, FixedThresholdClassifier):  # the mitigation sets its own thresholds
         estimator = getattr(estimator, "estimator_", estimator.estimator)  # ours wrap a fitted one
         notes.append(NOTE_TUNED_THRESHOLD)
+    if isinstance(estimator, ThresholdClassifier):  # a fairness-aware search's thresholds: replaced,
+        estimator = estimator.estimator_  # not stacked under a second set of thresholds
+        notes.append(NOTE_GROUP_THRESHOLDS)
     if method == "threshold":
         base = _unfitted(estimator) if refit else estimator
         mitigated = ThresholdClassifier(base, sensitive_features=names, constraint=constraint,
