@@ -120,3 +120,5 @@ def test_thresholds_of_a_fair_search_are_replaced_not_stacked(data):
     result = mitigate(searched, X, y, sensitive_features="group", X_test=X_test, y_test=y_test)
     assert not isinstance(result.model.estimator, ThresholdClassifier)
     assert any("group thresholds (from the fairness-aware search) are replaced" in n for n in result.notes)
+    gap = _dp(searched.predict(X_test), X_test["group"])  # "before" is the model as it was
+    assert result.comparison.loc["demographic_parity_difference", "before"] == pytest.approx(gap)

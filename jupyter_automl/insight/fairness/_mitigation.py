@@ -118,6 +118,7 @@ def mitigate(model: Any, X: pd.DataFrame, y: Any, *, sensitive_features: str | l
         estimator = model
     positive = getattr(problem, "positive_class", None)
     notes: list[str] = []
+    original = estimator  # "before" is the model as it is, its own thresholds included
     if isinstance(estimator, FixedThresholdClassifier):  # the mitigation sets its own thresholds
         estimator = getattr(estimator, "estimator_", estimator.estimator)  # ours wrap a fitted one
         notes.append(NOTE_TUNED_THRESHOLD)
@@ -144,7 +145,7 @@ def mitigate(model: Any, X: pd.DataFrame, y: Any, *, sensitive_features: str | l
         notes.append(NOTE_SAME_ROWS)
     with warnings.catch_warnings(record=True) as caught:  # the small-group warning, once
         warnings.simplefilter("always")
-        before = fairness(estimator, X_test, y_test, sensitive_features=names, problem=problem)
+        before = fairness(original, X_test, y_test, sensitive_features=names, problem=problem)
         after = fairness(mitigated, X_test, y_test, sensitive_features=names, problem=problem)
     for w in caught[:1]:
         warnings.warn(w.message, w.category, stacklevel=user_stacklevel())
