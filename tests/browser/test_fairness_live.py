@@ -145,9 +145,10 @@ def test_live_pareto_front_and_mitigation_in_the_wizard(open_wizard, page, shots
     page.click(tid("export-code"))
     page.wait_for_selector(f"{tid('export-error')}:not([hidden])", timeout=STEP_TIMEOUT)
     assert "cannot rebuild it without jupyter_automl" in page.locator(tid("export-error")).inner_text()
+    shots(page.locator(tid("panel-export")), "export-code-refused")
     page.click(tid("export-model"))
     page.wait_for_selector(f"{tid('export-output')} li", timeout=STEP_TIMEOUT)
-    shots(page.locator(tid("panel-export")), "export-refused-code-saved-model")
+    shots(page.locator(tid("panel-export")), "export-model-saved")
 
     (artifacts_dir(request.node.name) / "axe-violations.json").write_text(json.dumps(found, indent=1))
     failures = {label: blocking(v) for label, v in found.items() if blocking(v)}
