@@ -7,6 +7,7 @@ import { useMetricLabels } from "./lib/format.js";
 import { h } from "./lib/dom.js";
 import { createRunView, runMeta } from "./lib/run.js";
 import { createCurvesCard } from "./lib/networks.js";
+import { createParetoLiveCard } from "./lib/pareto-live.js";
 import { createDataStep } from "./lib/steps/data.js";
 import { createTargetStep } from "./lib/steps/target.js";
 import { createColumnsStep } from "./lib/steps/columns.js";
@@ -59,7 +60,10 @@ function createRunStep(el, ctx) {
     h("div", { class: "jaml-subtitle" }, "What this search is doing (teaching mode)"), lessons);
   const importance = h("section", { class: "jaml-card", hidden: true, "aria-label": "Which settings matter", "data-testid": "importance" });
   const curves = createCurvesCard();
+  const pareto = createParetoLiveCard({ store: ctx.store, request: ctx.request, getMeta: () => runMeta(ctx.model, ctx.store) });
   el.prepend(notes);
+  // the trade-off right under the chart of scores: it is what this search is about
+  el.querySelector(".jaml-run")?.children[1]?.after(pareto.el);
   el.append(curves.el, teach, importance, h("div", { class: "jaml-buttons" }, next));
   function render() {
     const part = ctx.store.parts.run_notes;
@@ -77,10 +81,13 @@ function createRunStep(el, ctx) {
     renderImportance(importance, ctx.store.parts.importance, ctx.store.parts.search);
     curves.render(ctx.store.parts.curves, runMeta(ctx.model, ctx.store));
     next.hidden = !(ctx.store.parts.results && !ctx.store.parts.results.error);
+    pareto.render();
   }
   render();
   return {
     update: (changes) => {
+      // a new point on the front: redrawn in the frame its trial's row arrived in
+      if (changes.rows.length && !changes.reset) pareto.render();
       if (changes.reset || changes.parts.has("run_notes") || changes.parts.has("results") || changes.parts.has("lessons") || changes.parts.has("importance") || changes.parts.has("curves") || changes.parts.has("run")) render();
     },
     render,

@@ -11,6 +11,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 
 from ._automl_export import TakeAway
+from ._automl_mitigate import Mitigation
 from ._fairness_option import FairnessParameter
 from .exceptions import DataWarning, InputError, LeakageWarning, NotFittedError, SearchWarning
 from .problem import Problem, analyze, check_predict_frame, prepare_training, score_at, target_array
@@ -37,7 +38,7 @@ SEARCH_OPTIONS = ("time_budget", "n_trials", "seed", "n_jobs", "families", "stor
                   "memory_limit", "runs_dir", "max_predict_ms", "warm_start", "feature_search", "nas", "feature_engineering")
 
 
-class AutoML(TakeAway, BaseEstimator):
+class AutoML(TakeAway, Mitigation, BaseEstimator):
     """Search models, hyperparameters and preprocessing with Optuna; return a scikit-learn model.
 
     Parameters
@@ -136,6 +137,7 @@ class AutoML(TakeAway, BaseEstimator):
         The original columns the final model reads (see ``feature_search``).
     best_trial_ : int
     study_name_ : str
+    mitigation_ : dict or None (after ``use_mitigated``: method, constraint, before/after)
 
     Examples
     --------
@@ -287,6 +289,7 @@ class AutoML(TakeAway, BaseEstimator):
         self.feature_names_in_ = np.asarray(problem.feature_names_in, dtype=object)
         self.n_features_in_ = len(problem.feature_names_in)
         self.seen_categories_ = seen_categories
+        self.mitigation_ = None  # a newly chosen model is not mitigated (see use_mitigated)
         self._warned_unseen: set[str] = set()
         if problem.is_classification:
             self.classes_ = problem.classes
@@ -493,8 +496,5 @@ class AutoML(TakeAway, BaseEstimator):
         return automl_html(self)
 
     def __getstate__(self) -> dict:
-        state = self.__dict__.copy()
-        for key in ("_handle", "_pending"):
-            state.pop(key, None)
-        return state
+        return {k: v for k, v in self.__dict__.items() if k not in ("_handle", "_pending")}
 

@@ -14,6 +14,8 @@ from ._notes import summarise_notes
 from .diagnostics import CostFront, Diagnostics, Reliability, cost_front_of, diagnose
 from .explain import Explanation, explain
 from .fairness import (
+    MITIGATION_CONSTRAINTS,
+    MITIGATION_METHODS,
     TRUSTED_TYPES,
     FairnessPlugin,
     FairnessResult,
@@ -42,6 +44,7 @@ from .importance import (
 
 __all__ = ["FRONT_COLUMNS", "TRUSTED_TYPES", "CostFront", "Diagnostics", "Reliability", "cost_front_of", "Explanation", "FairnessPlugin",
            "FairnessResult", "FairnessSearchWarning", "FamilyImportance", "MitigationResult",
+           "MITIGATION_CONSTRAINTS", "MITIGATION_METHODS",
            "ParameterImportance", "parameter_importance", "SensitiveSuggestion", "suggest_sensitive",
            "summarise_notes", "compare_trials",
            "ReductionClassifier", "SensitiveGroups", "SmallGroupWarning", "ThresholdClassifier",

@@ -60,6 +60,7 @@ class TrialRow(TypedDict):
     duration: float | None
     params: dict[str, Any]
     reason: str  # why pruned, stopped or failed ("" when finished)
+    objectives: dict[str, float]  # extra objectives of a finished trial (fairness: the disparity)
 
 
 class Snapshot(TypedDict):
@@ -125,9 +126,10 @@ def row_of(event: Event) -> TrialRow | None:
     family = fields["family"]
     # "gradient_boosting.learning_rate" -> "learning_rate": the family is shown next to it
     params = {k.removeprefix(family + "."): v for k, v in fields["params"].items() if k != "family"}
+    objectives: dict[str, float] = {}
     if kind == "trial_finished":
         status, score, std, reason = "finished", fields["score"], fields["score_std"], ""
-        duration = fields["duration"]
+        duration, objectives = fields["duration"], fields.get("objectives") or {}
     elif kind == "trial_pruned":
         reason = fields["reason"]
         status = "stopped" if reason.startswith("stopped") else "pruned"
@@ -138,7 +140,7 @@ def row_of(event: Event) -> TrialRow | None:
     return jsonable({
         "trial": fields["trial_number"], "family": family, "status": status,
         "score": score, "std": std, "t": fields["t"], "duration": duration,
-        "params": params, "reason": reason,
+        "params": params, "reason": reason, "objectives": objectives,
     })
 
 

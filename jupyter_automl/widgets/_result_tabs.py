@@ -1,7 +1,7 @@
-"""The Results step's tabs of the wizard: comparing trials of the leaderboard, Explain, Fairness,
-Export, and choosing a trial of the Pareto front. Each is a request from the front-end that
-calls the public AutoML API (on the rows kept aside where rows are needed); the panels go back
-through the bridge."""
+"""The Results step's tabs of the wizard: comparing trials of the leaderboard, Explain, Fairness
+(with its mitigation), Export, and choosing a trial of the Pareto front. Each is a request from
+the front-end that calls the public AutoML API (on the rows kept aside where rows are needed);
+the panels go back through the bridge."""
 
 from __future__ import annotations
 
@@ -13,11 +13,14 @@ from .. import AutoML
 from ..exceptions import InputError, NotFittedError
 from ._base import action
 from ._compare import compare_part
+from ._mitigation import mitigation_part
 from ._results import explain_part, export_file, fairness_part
 
 __all__ = ["ResultTabs"]
 
 MSG_NO_MODEL = "There is no model yet: run a search to the end first."
+MSG_NO_MITIGATION = "Run a mitigation first (the Mitigate button), then make it the model."
+MSG_PICK_SENSITIVE = "Tick at least one sensitive column above: the mitigation evens out its groups."
 
 
 class ResultTabs:
@@ -80,6 +83,58 @@ class ResultTabs:
         self._bridge.set_part("fairness", part)
         return {"n_rows": part.get("n_rows")}
 
+    def _training_rows(self, names: list[str]) -> tuple[pd.DataFrame, pd.Series]:
+        """The rows the model was fit on, with the sensitive columns ``names`` added if needed."""
+        X, y = self._training
+        extra = [c for c in names if c not in X.columns]
+        if extra:
+            X = X.join(self._df.loc[X.index, extra])
+        return X, y
+
+    @action()
+    def mitigate(self, args: dict, buffers: list) -> dict[str, Any]:
+        """The Fairness tab's Mitigate button: ``AutoML.mitigate`` on the training rows, compared
+        on the rows kept aside. The model stays as it is until ``use_mitigated``."""
+        automl = self._fitted()
+        names = [str(c) for c in (args.get("sensitive") or [])]
+        if not names:
+            raise InputError(MSG_PICK_SENSITIVE)
+        missing = [c for c in names if c not in self._df.columns]
+        if missing:
+            raise InputError(f"Unknown column(s) {missing}; pick sensitive columns of the data.")
+        method = str(args.get("method", "threshold"))
+        constraint = str(args.get("constraint", "demographic_parity"))
+        X, y = self._training_rows(names)
+        X_test, y_test, held_out = self._check_rows()
+        if held_out:
+            X_test = X_test.join(self._df.loc[X_test.index, [c for c in names if c not in X_test.columns]])
+        self._set_busy(f"Mitigating ({method}, {constraint.replace('_', ' ')})…")
+        try:
+            result = automl.mitigate(X, y, sensitive_features=names, method=method, constraint=constraint,
+                                     X_test=X_test if held_out else None,
+                                     y_test=y_test if held_out else None)
+            part = mitigation_part(result, automl, sensitive=names, held_out=held_out)
+        finally:
+            self._set_busy("")
+        self._mitigation, self._mitigation_part = result, part
+        self._bridge.set_part("mitigation", part)
+        return {"method": method, "constraint": constraint}
+
+    @action()
+    def use_mitigated(self, args: dict, buffers: list) -> dict[str, Any]:
+        """The "Make this the model" button: ``AutoML.use_mitigated`` with the latest mitigation."""
+        automl = self._fitted()
+        result = getattr(self, "_mitigation", None)
+        if result is None:
+            raise InputError(MSG_NO_MITIGATION)
+        automl.use_mitigated(result)
+        self._mitigation = None
+        # the before/after stays on screen, marked as the model now
+        self._bridge.set_part("mitigation", {**self._mitigation_part, "applied": True})
+        self._bridge.set_part("fairness", None)  # the checks shown were of the model before
+        self._publish_results(self._handle)
+        return {"description": automl.search_.description}
+
     @action()
     def export(self, args: dict, buffers: list) -> dict[str, Any]:
         """The Export tab: save the model, its code or a report."""
@@ -104,6 +159,7 @@ class ResultTabs:
             automl.select_trial(number)
         finally:
             self._set_busy("")
+        self._bridge.set_part("mitigation", None)  # it was of the model before
         self._publish_results(self._handle)
         return {"trial": number}
 

@@ -20,6 +20,7 @@ from ..problem import metric_label
 from ..search import end_reason_text, faster_in_leaderboard, threshold_text
 from ..search.space import FAMILIES
 from ._compare import COMPARE_LIMITS
+from ._mitigation import mitigation_options
 from ._networks import networks_of
 from ._protocol import jsonable
 
@@ -127,6 +128,7 @@ def results_part(automl: Any, X_holdout: pd.DataFrame | None, y_holdout: pd.Seri
     part["networks"] = networks_of(board, [m["trial"] for m in members], problem,
                                    {m["trial"]: m["weight"] for m in members})
     part["pareto"] = pareto_part(automl)
+    part["mitigation"] = mitigation_options(automl)
     if X_holdout is not None and y_holdout is not None and len(y_holdout):
         d = diagnose(automl, X_holdout, y_holdout)
         part["holdout"] = {

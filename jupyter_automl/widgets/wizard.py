@@ -138,6 +138,8 @@ class Wizard(ResultTabs, SearchControls, StreamWidget):
         self._companion: RunCompanion | None = None  # lessons and importance of the latest search
         self._curves: CurvePublisher | None = None  # the networks' learning curves, if it has networks
         self._holdout: tuple[Any, Any, str] | None = None
+        self._training: tuple[pd.DataFrame, pd.Series] | None = None  # the rows fit saw
+        self._mitigation = None  # the Fairness tab's latest MitigationResult
         self._results_ready = False
         self._lock = threading.Lock()
         self.observe(self._on_source, names=["source"])
@@ -400,8 +402,9 @@ class Wizard(ResultTabs, SearchControls, StreamWidget):
         notes = [str(w.message) for w in caught if issubclass(w.category, AutoMLWarning)]
         self._automl, self._handle = automl, handle
         self._holdout = (X_hold, y_hold, note)
+        self._training, self._mitigation = (X_train, y_train), None
         self._results_ready = False
-        for name in ("results", "compare", "explain", "fairness", "export", "curves"):
+        for name in ("results", "compare", "explain", "fairness", "mitigation", "export", "curves"):
             self._bridge.set_part(name, None)
         self._bridge.set_part("run_notes", {"notes": notes, "holdout": note,
                                             "features": len(features)})

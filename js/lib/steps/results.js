@@ -5,6 +5,7 @@
 import { h } from "../dom.js";
 import { createCompareView } from "../compare-view.js";
 import { architectureFigures } from "../networks.js";
+import { createMitigationView } from "../mitigation-view.js";
 import { runMeta } from "../run.js";
 import { fmtPercent, fmtScore, fmtValue } from "../format.js";
 import { alertBox, scrollArea, select, showAlert, simpleTable } from "../ui.js";
@@ -60,6 +61,9 @@ export function createResultsStep(el, { model, store, request }) {
   const pareto = h("div", { "data-testid": "pareto" });
   const paretoError = alertBox("", "pareto-error");
   panels.fairness.append(pareto, paretoError, h("p", { class: "jaml-why" }, "Does the model treat groups differently? Scores and selection rates by group of the sensitive columns."), fairChoices, h("div", { class: "jaml-buttons" }, fairRun), fairError, fairOut);
+  const mitigation = createMitigationView(panels.fairness, {
+    request, getSensitive: () => [...fairChoices.querySelectorAll("input:checked")].map((i) => i.value),
+  });
   const exportRows = h("div", {});
   const exportError = alertBox("", "export-error");
   const exportOut = h("ul", { "data-testid": "export-output" });
@@ -201,6 +205,7 @@ export function createResultsStep(el, { model, store, request }) {
     if (!results || results.error) return;
     model_.textContent = results.members.length > 1 ? `An ensemble of ${results.members.length} models` :
       `${results.members[0]?.label || results.model} (trial ${results.members[0]?.trial})`;
+    if (results.mitigation?.applied) model_.textContent += ", mitigated for fairness";
     why.replaceChildren(...results.why.map((line) => h("li", {}, line)));
     members.replaceChildren(simpleTable({
       columns: ["Trial", "Model family", "Weight", "Configuration"],
@@ -234,6 +239,7 @@ export function createResultsStep(el, { model, store, request }) {
     renderExplain(store.parts.explain);
     renderFairness(store.parts.fairness, results);
     renderPareto(results);
+    mitigation.render(results.mitigation, store.parts.mitigation);
     renderExport(results);
   }
 
@@ -242,6 +248,7 @@ export function createResultsStep(el, { model, store, request }) {
       if (changes.reset || changes.parts.has("results")) render();
       else if (changes.parts.has("explain")) renderExplain(store.parts.explain);
       else if (changes.parts.has("fairness") && store.parts.results) renderFairness(store.parts.fairness, store.parts.results);
+      if (changes.parts.has("mitigation") && !changes.parts.has("results") && store.parts.results) mitigation.render(store.parts.results.mitigation, store.parts.mitigation);
       if (changes.parts.has("compare")) compare.renderTable();
     },
     render,

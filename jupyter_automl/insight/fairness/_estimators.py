@@ -167,6 +167,8 @@ class _FairBase(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
 
     def _hashed_columns(self, X: Any) -> list[str]:
         names = list(getattr(self.estimator_, "feature_names_in_", [])) + list(self.sensitive_features)
+        if not self.requires_sensitive_features:  # the same draws whether or not X has them
+            names = [c for c in names if c not in set(self.sensitive_features)]
         return [c for c in dict.fromkeys(names) if c in getattr(X, "columns", [])]
 
     @property

@@ -44,6 +44,8 @@ NOTE_SAME_ROWS = ("Before and after are measured on the rows the mitigation was 
                   "X_test and y_test (rows kept aside) for an honest comparison.")
 NOTE_TUNED_THRESHOLD = ("The model's decision threshold (tuned for its metric) is replaced by the "
                         "mitigation's own thresholds.")
+NOTE_GROUP_THRESHOLDS = ("The model's own group thresholds (from the fairness-aware search) are "
+                         "replaced by the mitigation's.")
 NOTE_THRESHOLD = ("The mitigated model needs the column(s) {cols} in X at predict time: its "
                   "thresholds depend on the group.")
 NOTE_ENSEMBLE = ("The reductions method refits one model many times; the ensemble's main member "
@@ -116,9 +118,13 @@ def mitigate(model: Any, X: pd.DataFrame, y: Any, *, sensitive_features: str | l
         estimator = model
     positive = getattr(problem, "positive_class", None)
     notes: list[str] = []
+    original = estimator  # "before" is the model as it is, its own thresholds included
     if isinstance(estimator, FixedThresholdClassifier):  # the mitigation sets its own thresholds
         estimator = getattr(estimator, "estimator_", estimator.estimator)  # ours wrap a fitted one
         notes.append(NOTE_TUNED_THRESHOLD)
+    if isinstance(estimator, ThresholdClassifier):  # a fairness-aware search's thresholds: replaced,
+        estimator = estimator.estimator_  # not stacked under a second set of thresholds
+        notes.append(NOTE_GROUP_THRESHOLDS)
     if method == "threshold":
         base = _unfitted(estimator) if refit else estimator
         mitigated = ThresholdClassifier(base, sensitive_features=names, constraint=constraint,
@@ -139,7 +145,7 @@ def mitigate(model: Any, X: pd.DataFrame, y: Any, *, sensitive_features: str | l
         notes.append(NOTE_SAME_ROWS)
     with warnings.catch_warnings(record=True) as caught:  # the small-group warning, once
         warnings.simplefilter("always")
-        before = fairness(estimator, X_test, y_test, sensitive_features=names, problem=problem)
+        before = fairness(original, X_test, y_test, sensitive_features=names, problem=problem)
         after = fairness(mitigated, X_test, y_test, sensitive_features=names, problem=problem)
     for w in caught[:1]:
         warnings.warn(w.message, w.category, stacklevel=user_stacklevel())

@@ -29,7 +29,16 @@ def test_finished_trial_row_drops_the_family_prefix():
                       score=0.91, score_std=0.02, fit_time=1.0, duration=1.5)
     assert row_of(e) == {"trial": 2, "family": "gradient_boosting", "status": "finished",
                          "score": 0.91, "std": 0.02, "t": 3.2, "duration": 1.5,
-                         "params": {"learning_rate": 0.1, "max_leaf_nodes": 31}, "reason": ""}
+                         "params": {"learning_rate": 0.1, "max_leaf_nodes": 31}, "reason": "",
+                         "objectives": {}}
+
+
+def test_a_fairness_aware_trial_row_carries_its_disparity():
+    """The Run step draws score against disparity live from these rows (no NaN: JSON has none)."""
+    e = TrialFinished(seq=5, t=3.2, trial_number=2, family="linear", params={"family": "linear"},
+                      score=0.7, score_std=0.02, fit_time=1.0, duration=1.5,
+                      objectives={"demographic_parity_difference": 0.031, "other": float("nan")})
+    assert row_of(e)["objectives"] == {"demographic_parity_difference": 0.031, "other": None}
 
 
 def test_pruned_stopped_and_failed_rows_carry_their_reason():
