@@ -38,7 +38,6 @@ import argparse
 import cProfile
 import io
 import json
-import os
 import pstats
 import sys
 import tempfile
@@ -55,6 +54,7 @@ REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(REPO / "tests" / "integration"))
 
+from _records import run_part  # noqa: E402
 from _simulated import NoOpExecutor, SleepingExecutor  # noqa: E402
 
 warnings.simplefilter("ignore")
@@ -353,16 +353,7 @@ def main(argv: list[str] | None = None) -> int:
         args.workers = 8 if args.part == "throughput" else [64, 256, 1024]
     elif args.part == "throughput":
         args.workers = args.workers[0]
-    args.out.mkdir(parents=True, exist_ok=True)
-    import jupyter_automl
-
-    print(f"# {args.part}: jupyter_automl from {Path(jupyter_automl.__file__).parent}, "
-          f"load {os.getloadavg()[0]:.2f}", flush=True)
-    rows = PARTS[args.part](args)
-    out = args.out / f"{args.part}-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    out.write_text(json.dumps({"part": args.part, "argv": sys.argv[1:], "rows": rows}, indent=1))
-    print(f"# written to {out}")
-    return 0
+    return run_part(PARTS, args)
 
 
 if __name__ == "__main__":

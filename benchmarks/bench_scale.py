@@ -45,6 +45,7 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(REPO / "tests" / "integration"))
 
 from _protocol import DEFAULT_DATASETS_DIR, load_module  # noqa: E402
+from _records import run_part  # noqa: E402
 from _simulated import NoOpExecutor, SleepingExecutor  # noqa: E402
 
 warnings.simplefilter("ignore")
@@ -260,16 +261,7 @@ def main(argv: list[str] | None = None) -> int:
         args.workers = args.workers[0]
     args.budget = args.budget or defaults[1]
     args.cv = [int(c) if c.isdigit() else c for c in (args.cv or defaults[2])]
-    args.out.mkdir(parents=True, exist_ok=True)
-    import jupyter_automl
-
-    print(f"# {args.part}: jupyter_automl from {Path(jupyter_automl.__file__).parent}, "
-          f"load {os.getloadavg()[0]:.2f}", flush=True)
-    rows = PARTS[args.part](args)
-    out = args.out / f"{args.part}-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    out.write_text(json.dumps({"part": args.part, "argv": sys.argv[1:], "rows": rows}, indent=1))
-    print(f"# written to {out}")
-    return 0
+    return run_part(PARTS, args)
 
 
 if __name__ == "__main__":

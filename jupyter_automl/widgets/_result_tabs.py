@@ -5,12 +5,13 @@ the panels go back through the bridge."""
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import pandas as pd
 
 from .. import AutoML
-from ..exceptions import InputError, NotFittedError
+from ..exceptions import AutoMLWarning, InputError, NotFittedError
 from ._base import action
 from ._compare import compare_part
 from ._mitigation import mitigation_part
@@ -110,9 +111,13 @@ class ResultTabs:
             X_test = X_test.join(self._df.loc[X_test.index, [c for c in names if c not in X_test.columns]])
         self._set_busy(f"Mitigating ({method}, {constraint.replace('_', ' ')})…")
         try:
-            result = automl.mitigate(X, y, sensitive_features=names, method=method, constraint=constraint,
-                                     X_test=X_test if held_out else None,
-                                     y_test=y_test if held_out else None)
+            # a small-group warning is also in result.notes, shown in the tab. catch_warnings is
+            # process-wide: held only around this call on the worker thread.
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", AutoMLWarning)
+                result = automl.mitigate(X, y, sensitive_features=names, method=method,
+                                         constraint=constraint, X_test=X_test if held_out else None,
+                                         y_test=y_test if held_out else None)
             part = mitigation_part(result, automl, sensitive=names, held_out=held_out)
         finally:
             self._set_busy("")

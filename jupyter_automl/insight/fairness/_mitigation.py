@@ -148,6 +148,7 @@ def mitigate(model: Any, X: pd.DataFrame, y: Any, *, sensitive_features: str | l
         before = fairness(original, X_test, y_test, sensitive_features=names, problem=problem)
         after = fairness(mitigated, X_test, y_test, sensitive_features=names, problem=problem)
     for w in caught[:1]:
+        notes.append(str(w.message))  # also in the result, for views that do not show warnings
         warnings.warn(w.message, w.category, stacklevel=user_stacklevel())
     return MitigationResult(model=mitigated, method=method, constraint=constraint, before=before,
                             after=after, notes=notes, seconds=time.perf_counter() - t0)
