@@ -22,6 +22,7 @@ import secrets
 import threading
 import time
 from concurrent.futures import Future
+from dataclasses import replace
 from typing import Any
 
 from ..._logging import get_logger
@@ -55,6 +56,15 @@ def worker_versions() -> dict[str, str]:
     import sklearn
 
     return {"jupyter_automl": __version__, "scikit-learn": sklearn.__version__}
+
+
+def run_fold_on_worker(data: TrainingData, params: dict[str, Any], fold: int,
+                       deadline: float | None = None) -> FoldResult:
+    """``run_fold`` as a Dask task: the result names the worker that ran it (leaderboard
+    ``workers``), known for free here and not without asking the scheduler afterwards."""
+    from distributed import get_worker
+
+    return replace(run_fold(data, params, fold, deadline), worker=get_worker().address)
 
 
 def connect_dask(address: str, timeout: float | None = None) -> Any:
@@ -184,10 +194,11 @@ class DaskExecutor(BaseExecutor):
         self.n_units += 1
         key = self._key("run_fold", params)
         # what one unit sends: the data travels as its key only (scattered once in ``start``)
-        self.unit_bytes += len(pickle.dumps((run_fold, self._data.key, params, fold, deadline, key)))
-        return self._wrap(lambda: self.client.submit(run_fold, self._data, params, fold, deadline,
-                                                     pure=False, key=self._key("run_fold", params)),
-                          fold)
+        self.unit_bytes += len(pickle.dumps((run_fold_on_worker, self._data.key, params, fold,
+                                             deadline, key)))
+        return self._wrap(lambda: self.client.submit(run_fold_on_worker, self._data, params, fold,
+                                                     deadline, pure=False,
+                                                     key=self._key("run_fold", params)), fold)
 
     def submit_refit(self, params: dict[str, Any], deadline: float | None = None) -> Future[Any]:
         self._check_alive()
