@@ -48,7 +48,7 @@ from ._storage import StudyStore
 from ._supernet_phase import SupernetPhase
 from ._trials import TrialRecord, count_states, describe_trial, pareto_optimal
 from ._warm_plan import WarmPlan, first_configs
-from .executors import BaseExecutor
+from .executors import INTERRUPTED_LOST, BaseExecutor
 from .space import SearchSpace
 
 _log = get_logger(__name__)
@@ -179,6 +179,8 @@ class Coordinator:
         except BaseException as exc:  # reported through the handle and an event
             self.error = exc
             self.status = "failed"
+            if isinstance(exc, ExecutorLostError):  # no trial is left RUNNING in the study
+                self._abandon_running(lost=True)
             _log.exception("search failed")
             self.bus.emit(SearchErrored, message=str(exc), error_type=type(exc).__name__)
         finally:
@@ -446,17 +448,15 @@ class Coordinator:
         if emit_outcome(self.bus, rec, self.metric, best, error_type):
             self.best_number = rec.number
 
-    def _abandon_running(self) -> None:
-        """Trials still running when the search ends are recorded as stopped."""
+    def _abandon_running(self, lost: bool = False) -> None:
+        """Trials still running when the search ends are recorded as stopped; as failed
+        (interrupted) when the executor was ``lost``."""
         why = ("stopped by the user" if self._end_reason == "stopped"
                else "stopped: the time budget ran out before it finished")
-        for number, _ in list(self._running.values()):
-            rec = self.records[number]
-            if rec.state == "running":
-                self._end_trial(rec, "stopped", why)
+        state, why = ("failed", INTERRUPTED_LOST) if lost else ("stopped", why)
         for rec in list(self.records.values()):
             if rec.state == "running":
-                self._end_trial(rec, "stopped", why)
+                self._end_trial(rec, state, why)
         for future in self._running:
             future.cancel()
         self._running.clear()

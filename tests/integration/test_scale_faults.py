@@ -7,23 +7,29 @@
 - the PostgreSQL server restarted mid-search: the writes are retried with backoff, nothing
   finished is lost, the search finishes;
 - the server down for good: a clear StorageUnavailableError, the finished trials kept.
+- the Dask scheduler closed mid-search: a clear ExecutorLostError, the finished trials kept in
+  the SQLite study, the running ones failed as interrupted, and the study resumed by name on
+  this machine (threads) with more trials.
 The cluster and the PostgreSQL server are this module's own, so the faults disturb no other test.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
 import threading
 import time
 
+import optuna
 import psycopg2
 import pytest
 
 from conformance._tiny import TINY, demo
 from jupyter_automl import AutoML
-from jupyter_automl.exceptions import StorageUnavailableError
+from jupyter_automl.exceptions import ExecutorLostError, SearchWarning, StorageUnavailableError
+from jupyter_automl.search.executors import INTERRUPTED_LOST
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -171,3 +177,62 @@ def test_postgresql_down_for_good_is_a_clear_error(server, tmp_path, monkeypatch
     after = _db_finished(server, url, "down")
     print(f"\nPostgreSQL down: {before} finished trials before, {after} kept in the database")
     assert after >= before
+
+
+@pytest.fixture
+def doomed_cluster():
+    """A cluster of the test's own whose scheduler the test closes."""
+    distributed = pytest.importorskip("distributed")
+    local = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                     dashboard_address=None, silence_logs=50)
+    client = distributed.Client(local)
+    client.wait_for_workers(2, timeout=60)
+    client.run(__import__, "jupyter_automl.search")
+    try:
+        yield local, client
+    finally:
+        with contextlib.suppress(Exception):
+            client.close(timeout=5)
+        with contextlib.suppress(Exception):
+            local.close(timeout=10)
+
+
+def _stored(storage: str, study: str) -> dict[int, tuple[str, str]]:
+    """The stored study's trials: number -> (Optuna state, our reason)."""
+    trials = optuna.load_study(study_name=study, storage=storage).get_trials(deepcopy=False)
+    return {t.number: (t.state.name, t.user_attrs.get("reason", "")) for t in trials}
+
+
+def test_the_scheduler_lost_mid_search(doomed_cluster, tmp_path):
+    cluster, client = doomed_cluster
+    X, y = demo(569)
+    storage = f"sqlite:///{tmp_path / 'study.db'}"
+    common = dict(time_budget=None, seed=0, families=["linear", "knn"], cv=3, ensemble=False,
+                  storage=storage, study_name="lost", runs_dir=str(tmp_path), pruner="none",
+                  warm_start=False)
+    automl = AutoML(n_trials=500, executor="dask", dask_client=client, **common)
+    handle = automl.fit_async(X, y)
+    _wait_finished(handle, 3)
+    before = _finished(handle)
+    client.sync(cluster.scheduler.close)  # the scheduler goes away; its workers lose it too
+    assert handle.wait(WAIT), "the search did not end after its scheduler was lost"
+    with pytest.raises(ExecutorLostError, match=r"^Lost the connection to the Dask scheduler at "
+                       r"tcp://[\d.:]+: the scheduler stopped or the network to it failed\. The "
+                       r"trials that finished are kept in the study; resume it"):
+        handle.result()
+    stored = _stored(storage, "lost")
+    kept = sum(state == "COMPLETE" for state, _ in stored.values())
+    # the trials that were running are not left RUNNING: failed with the reason
+    assert not any(state == "RUNNING" for state, _ in stored.values()), stored
+    interrupted = {n: why for n, (state, why) in stored.items() if state == "FAIL"}
+    assert interrupted and all(why == INTERRUPTED_LOST for why in interrupted.values()), stored
+
+    # resumed by name, on this machine; fit's summary names the interrupted trials
+    with pytest.warns(SearchWarning, match="interrupted: the Dask scheduler was lost"):
+        resumed = AutoML(n_trials=3, executor="threads", n_jobs=1, **common).fit(X, y)
+    after = sum(state == "COMPLETE" for state, _ in _stored(storage, "lost").values())
+    print(f"\nDask scheduler lost: {before} finished trials before, {kept} kept in the study, "
+          f"{len(interrupted)} interrupted, {after} after resuming")
+    assert kept >= before >= 3 and after == kept + 3
+    board = resumed.leaderboard()
+    assert (board["status"] == "finished").sum() == after

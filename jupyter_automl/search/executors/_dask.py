@@ -11,8 +11,8 @@ jupyter_automl (checked when the search starts). Failures come back as data:
 - a worker that dies holding the only copy of the training data (e.g. it was scattered before
   other workers joined): the data is scattered again and the units that needed it are submitted
   again (up to ``DATA_LOST_RETRIES`` times), instead of failing with a cancelled future;
-- the scheduler lost: ``ExecutorLostError`` ends the search; the finished trials are stored and
-  the study can be resumed.
+- the scheduler lost: ``ExecutorLostError`` ends the search; the finished trials are stored, the
+  running ones failed as ``INTERRUPTED_LOST`` (by the coordinator), and the study can be resumed.
 """
 
 from __future__ import annotations
@@ -46,9 +46,15 @@ MSG_WORKERS_IMPORT = ("The Dask workers cannot run jupyter_automl's units ({reas
                       "(and the packages it needs, e.g. scikit-learn).")
 MSG_VERSIONS = ("The Dask workers run jupyter_automl {theirs}, this process {ours}: install the same "
                 "version everywhere, or results may differ. Workers: {workers}")
-MSG_LOST = ("Lost the connection to the Dask scheduler at {address} ({reason}). The trials that "
+MSG_LOST = ("Lost the connection to the Dask scheduler at {address}: {reason}. The trials that "
             "finished are kept in the study; resume it with the same study_name once the "
-            "scheduler is back (the trials that were running are recorded as interrupted).")
+            "scheduler is back, or on this machine (executor='threads'). The trials that were "
+            "running are recorded as failed (interrupted).")
+# what Dask's words for a lost scheduler mean, for MSG_LOST
+LOST_REASONS = {"scheduler-connection-lost": "the scheduler stopped or the network to it failed",
+                "closed": "the client was closed", "closing": "the client was closed",
+                "connecting": "the scheduler stopped answering and the client could not reconnect"}
+INTERRUPTED_LOST = "interrupted: the Dask scheduler was lost while it ran"
 
 
 def worker_versions() -> dict[str, str]:
@@ -180,8 +186,7 @@ class DaskExecutor(BaseExecutor):
 
     def _check_alive(self) -> None:
         if self.client.status != "running":
-            raise ExecutorLostError(MSG_LOST.format(address=self._address,
-                                                    reason=f"the client is {self.client.status}"))
+            raise self._lost(self.client.status)
         self._rescatter_if_lost()
 
     def _key(self, kind: str, params: dict[str, Any]) -> str:
@@ -271,8 +276,7 @@ class DaskExecutor(BaseExecutor):
         distributed = import_optional("distributed")
         cancelled_reason = getattr(exc, "reason", None)
         if self.client.status != "running" or cancelled_reason == "scheduler-connection-lost":
-            return ExecutorLostError(MSG_LOST.format(address=self._address,
-                                                     reason=cancelled_reason or self.client.status))
+            return self._lost(cancelled_reason or self.client.status)
         if isinstance(exc, distributed.KilledWorker):
             address = getattr(exc.last_worker, "address", "?")
             tries = exc.allowed_failures + 1
@@ -285,6 +289,10 @@ class DaskExecutor(BaseExecutor):
                     "out of memory; see the workers' logs)", "WorkerDied")
         reason = f"{type(exc).__name__}: {exc}".strip()
         return f"the Dask task failed: {reason[:300]}", type(exc).__name__
+
+    def _lost(self, why: str) -> ExecutorLostError:
+        reason = LOST_REASONS.get(why, f"the Dask client is {why}")
+        return ExecutorLostError(MSG_LOST.format(address=self._address, reason=reason))
 
     def _memory_restarts(self, address: str) -> float:
         """The memory (bytes) at which the nanny of worker ``address`` restarted it, or 0."""
