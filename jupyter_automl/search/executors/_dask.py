@@ -11,6 +11,8 @@ jupyter_automl (checked when the search starts). Failures come back as data:
 - a worker that dies holding the only copy of the training data (e.g. it was scattered before
   other workers joined): the data is scattered again and the units that needed it are submitted
   again (up to ``DATA_LOST_RETRIES`` times), instead of failing with a cancelled future;
+- no worker left (every nanny restarting its worker at once): the data waits for one to come back
+  (``WORKERS_BACK_TIMEOUT``), then ``ExecutorLostError``;
 - the scheduler lost: ``ExecutorLostError`` ends the search; the finished trials are stored, the
   running ones failed as ``INTERRUPTED_LOST`` (by the coordinator), and the study can be resumed.
 """
@@ -36,6 +38,7 @@ _log = get_logger(__name__)
 CONNECT_TIMEOUT = 10.0  # seconds to reach a scheduler given by its address
 WORKERS_REFRESH = 2.0  # seconds between reads of the live worker count
 DATA_LOST_RETRIES = 2  # times a unit is submitted again because its training data was lost
+WORKERS_BACK_TIMEOUT = 60.0  # seconds to wait for a worker when none is left (restarts take ~5 s)
 MSG_DASK_CLIENT = ("The 'dask_client' parameter of AutoML must be a dask.distributed.Client or a "
                    "scheduler address such as 'tcp://10.0.0.5:8786'. Got {got!r} instead.")
 MSG_CONNECT = ("Could not connect to the Dask scheduler at {address} within {timeout:g} s: {reason}. "
@@ -54,7 +57,12 @@ MSG_LOST = ("Lost the connection to the Dask scheduler at {address}: {reason}. T
 LOST_REASONS = {"scheduler-connection-lost": "the scheduler stopped or the network to it failed",
                 "closed": "the client was closed", "closing": "the client was closed",
                 "connecting": "the scheduler stopped answering and the client could not reconnect"}
-INTERRUPTED_LOST = "interrupted: the Dask scheduler was lost while it ran"
+MSG_NO_WORKERS = ("The Dask cluster at {address} has no worker left, and none came back within "
+                  "{timeout:g} s (workers killed, out of memory, or scaled down). The trials that "
+                  "finished are kept in the study; resume it with the same study_name once the "
+                  "cluster has workers again, or on this machine (executor='threads').")
+INTERRUPTED_LOST = ("interrupted: the Dask cluster was lost while it ran (its scheduler or every "
+                    "worker)")
 
 
 def worker_versions() -> dict[str, str]:
@@ -172,7 +180,18 @@ class DaskExecutor(BaseExecutor):
         # broadcast: every worker gets the data once now; a worker that joins later fetches it
         # from a peer with its first unit
         self._training = data
-        [self._data] = self.client.scatter([data], broadcast=True, hash=False)
+        deadline = time.monotonic() + WORKERS_BACK_TIMEOUT
+        while True:
+            try:
+                # every worker may be restarting (their nannies killed them for memory): Dask's
+                # scatter then fails at once with "No valid workers found"
+                self.client.wait_for_workers(1, timeout=max(0.1, deadline - time.monotonic()))
+                [self._data] = self.client.scatter([data], broadcast=True, hash=False)
+                return
+            except TimeoutError as exc:  # no worker, or the last one left before the scatter
+                if time.monotonic() >= deadline:
+                    raise ExecutorLostError(MSG_NO_WORKERS.format(
+                        address=self._address, timeout=WORKERS_BACK_TIMEOUT)) from exc
 
     def _data_lost(self) -> bool:
         return self._data.status in ("lost", "cancelled", "error")
@@ -215,7 +234,7 @@ class DaskExecutor(BaseExecutor):
         again (with the data scattered again) when it was cancelled because its data was lost."""
         future: Future = Future()
         future.set_running_or_notify_cancel()
-        t0 = time.monotonic()
+        t0, since = time.monotonic(), time.time()  # since: Dask's events are stamped with time()
         retries = [DATA_LOST_RETRIES]
         sent_with: list[str] = []  # the key of the training data each submission used
 
@@ -235,7 +254,8 @@ class DaskExecutor(BaseExecutor):
                 if self._resubmit_after_data_loss(exc, retries, launch, sent_with[-1]):
                     return
                 try:
-                    failure = self._failure(exc)
+                    lost = self._data_lost() or sent_with[-1] != self._data.key
+                    failure = self._failure(exc, since, len(sent_with) if lost else 0)
                 except Exception:  # never leave the coordinator waiting on a future nobody sets
                     failure = (f"the Dask task failed: {type(exc).__name__}: {exc}"[:300],
                                type(exc).__name__)
@@ -271,8 +291,12 @@ class DaskExecutor(BaseExecutor):
                      "submitted it again")
         return True
 
-    def _failure(self, exc: BaseException) -> ExecutorLostError | tuple[str, str]:
-        """What a failed task means: ExecutorLostError, or the (reason, kind) the trial fails with."""
+    def _failure(self, exc: BaseException, since: float = 0.0,
+                 data_lost_tries: int = 0) -> ExecutorLostError | tuple[str, str]:
+        """What a failed task means: ExecutorLostError, or the (reason, kind) the trial fails with.
+
+        ``data_lost_tries``: the task was cancelled, that many times, because the workers holding
+        the training data died (submitted at ``since``, a ``time.time()``)."""
         distributed = import_optional("distributed")
         cancelled_reason = getattr(exc, "reason", None)
         if self.client.status != "running" or cancelled_reason == "scheduler-connection-lost":
@@ -280,13 +304,24 @@ class DaskExecutor(BaseExecutor):
         if isinstance(exc, distributed.KilledWorker):
             address = getattr(exc.last_worker, "address", "?")
             tries = exc.allowed_failures + 1
-            memory = self._memory_restarts(address)
+            memory = self._memory_restarts(address=address)
             if memory:
-                return (f"ran out of memory: the Dask worker running it went over its memory "
-                        f"limit ({memory / 1e6:.0f} MB) and was restarted; tried on {tries} "
-                        "worker(s)", "MemoryError")
+                return (f"ran out of memory: the Dask worker {address} running it used "
+                        f"{memory[-1] / 1e6:.0f} MB, over its memory limit, and its nanny "
+                        f"restarted it; tried on {tries} worker(s)", "MemoryError")
             return (f"the Dask worker running it died ({tries} worker(s) tried: killed, lost or "
                     "out of memory; see the workers' logs)", "WorkerDied")
+        if data_lost_tries and isinstance(exc, distributed.client.FutureCancelledError):
+            # a unit over the memory limit takes down each worker it runs on, and with the last
+            # one the data: Dask then cancels it instead of raising KilledWorker
+            memory = self._memory_restarts(since=since)
+            if memory:
+                return (f"ran out of memory: Dask workers went over their memory limit "
+                        f"{len(memory)} time(s) while it ran (up to {max(memory) / 1e6:.0f} MB) "
+                        f"and their nannies restarted them, losing its data; tried "
+                        f"{data_lost_tries} times", "MemoryError")
+            return (f"the Dask workers holding its data died while it ran ({data_lost_tries} "
+                    "tries: killed, lost or out of memory; see the workers' logs)", "WorkerDied")
         reason = f"{type(exc).__name__}: {exc}".strip()
         return f"the Dask task failed: {reason[:300]}", type(exc).__name__
 
@@ -294,14 +329,15 @@ class DaskExecutor(BaseExecutor):
         reason = LOST_REASONS.get(why, f"the Dask client is {why}")
         return ExecutorLostError(MSG_LOST.format(address=self._address, reason=reason))
 
-    def _memory_restarts(self, address: str) -> float:
-        """The memory (bytes) at which the nanny of worker ``address`` restarted it, or 0."""
+    def _memory_restarts(self, address: str | None = None, since: float = 0.0) -> list[float]:
+        """The memory (bytes) at which nannies restarted their workers (worker ``address`` only,
+        when given) from ``since`` (``time.time()``) on, oldest first."""
         try:
             events = self.client.get_events("worker-restart-memory")
         except Exception:
-            return 0.0
-        rss = [float(msg.get("rss", 0)) for _, msg in events if msg.get("worker") == address]
-        return rss[-1] if rss else 0.0
+            return []
+        return [float(msg.get("rss", 0)) for stamp, msg in events
+                if stamp >= since and address in (None, msg.get("worker"))]
 
     def _close_client(self) -> None:
         if self._owns_client:
