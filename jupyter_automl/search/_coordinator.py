@@ -40,6 +40,7 @@ from ._fold_pruning import FoldPruning
 from ._objective import FoldResult, TrainingData, describe_error
 from ._oof import OofCache
 from ._outcomes import emit_outcome, public
+from ._provenance import ask_as_coordinator, store_fold_attrs
 from ._quiet import search_warnings_logged
 from ._ranking import ranked_finished, ranked_for_reserve
 from ._shared import SharedStudy
@@ -47,7 +48,7 @@ from ._storage import StudyStore
 from ._supernet_phase import SupernetPhase
 from ._trials import TrialRecord, count_states, describe_trial, pareto_optimal
 from ._warm_plan import WarmPlan, first_configs
-from .executors import BaseExecutor
+from .executors import INTERRUPTED_LOST, BaseExecutor
 from .space import SearchSpace
 
 _log = get_logger(__name__)
@@ -178,6 +179,8 @@ class Coordinator:
         except BaseException as exc:  # reported through the handle and an event
             self.error = exc
             self.status = "failed"
+            if isinstance(exc, ExecutorLostError):  # no trial is left RUNNING in the study
+                self._abandon_running(lost=True)
             _log.exception("search failed")
             self.bus.emit(SearchErrored, message=str(exc), error_type=type(exc).__name__)
         finally:
@@ -331,14 +334,11 @@ class Coordinator:
         if self._first:
             params, attrs = self._first.pop(0)
             self.study.enqueue_trial(params, user_attrs=attrs)
-        trial = self.study.ask()
+        trial = ask_as_coordinator(self.study)
         with self.store.snapshot():  # the sampler reads the trials once, not once per param group
             self.space.suggest(trial)
         self._n_new_trials += 1
-        rec = TrialRecord(number=trial.number, params=dict(trial.params), started=self.budget.now(),
-                          warm_start=trial.user_attrs.get("warm_start"),
-                          predicted_score=trial.user_attrs.get("predicted_score"),
-                          inherited_score=trial.user_attrs.get("inherited_score"))
+        rec = TrialRecord.of_trial(trial, self.budget.now())
         self.records[trial.number] = rec
         self._trials[trial.number] = trial
         self.bus.emit(TrialStarted, trial_number=rec.number, family=rec.family, params=public(rec.params))
@@ -407,7 +407,6 @@ class Coordinator:
             self._end_trial(rec, "pruned", message)
 
     def _complete_trial(self, rec: TrialRecord) -> None:
-        scores = rec.fold_scores
         rec.state = "finished"
         rec.duration = self.budget.now() - rec.started
         self.budget.invalidate()
@@ -416,9 +415,8 @@ class Coordinator:
                                 tune_threshold=self.plugin is None)
         rec.score, rec.score_std = float(np.mean(judged)), float(np.std(judged))
         trial = self._trials.pop(rec.number)
-        trial.set_user_attr("fold_scores", scores)
+        store_fold_attrs(trial, rec)
         trial.set_user_attr("score_std", rec.score_std)
-        trial.set_user_attr("fit_time", round(rec.fit_time, 4))
         for key, value in (("metrics", rec.metrics), ("predict_ms", rec.predict_ms),
                            ("model_bytes", rec.model_bytes), ("threshold", rec.threshold)):
             if value is not None:
@@ -440,8 +438,7 @@ class Coordinator:
         if trial is not None:
             trial.set_user_attr("reason", reason)
             trial.set_user_attr("status", state)
-            trial.set_user_attr("fold_scores", rec.fold_scores)
-            trial.set_user_attr("fit_time", round(rec.fit_time, 4))
+            store_fold_attrs(trial, rec)
             optuna_state = TrialState.FAIL if state == "failed" else TrialState.PRUNED
             self.study.tell(trial, state=optuna_state)
         self._emit_outcome(rec, error_type)
@@ -451,17 +448,15 @@ class Coordinator:
         if emit_outcome(self.bus, rec, self.metric, best, error_type):
             self.best_number = rec.number
 
-    def _abandon_running(self) -> None:
-        """Trials still running when the search ends are recorded as stopped."""
+    def _abandon_running(self, lost: bool = False) -> None:
+        """Trials still running when the search ends are recorded as stopped; as failed
+        (interrupted) when the executor was ``lost``."""
         why = ("stopped by the user" if self._end_reason == "stopped"
                else "stopped: the time budget ran out before it finished")
-        for number, _ in list(self._running.values()):
-            rec = self.records[number]
-            if rec.state == "running":
-                self._end_trial(rec, "stopped", why)
+        state, why = ("failed", INTERRUPTED_LOST) if lost else ("stopped", why)
         for rec in list(self.records.values()):
             if rec.state == "running":
-                self._end_trial(rec, "stopped", why)
+                self._end_trial(rec, state, why)
         for future in self._running:
             future.cancel()
         self._running.clear()

@@ -53,6 +53,7 @@ class FoldResult:
     model_bytes: int | None = None  # size of the fitted model, pickled (measured on the first fold)
     epoch_scores: tuple[float, ...] = ()  # a network's validation score after each epoch
     pruned: str | None = None  # why an epoch rung stopped a network (it still has its score)
+    worker: str | None = None  # the Dask worker's address that ran it (None off Dask)
 
     @property
     def predict_ms_per_1k(self) -> float | None:

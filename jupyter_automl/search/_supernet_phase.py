@@ -36,6 +36,7 @@ from ._budget import Budget
 from ._epochs import aligned_predictions
 from ._objective import TrainingData, describe_error
 from ._outcomes import emit_outcome, public
+from ._provenance import COORDINATOR_ATTR, ask_as_coordinator
 from ._samplers import make_sampler
 from ._trials import TrialRecord
 from .space import FAMILIES, SearchSpace, build_pipeline, nas_backend, prefixed, with_defaults
@@ -236,7 +237,7 @@ class SupernetPhase:
         """The supernet as a trial of the study: only its family is a param; what it is, is
         said in the record's ``nas.supernet`` (shown in events and the leaderboard)."""
         self.study.enqueue_trial({"family": "nas"}, user_attrs={"inherited_weights": True})
-        trial = self.study.ask()
+        trial = ask_as_coordinator(self.study)
         trial.suggest_categorical("family", self.space.family_names)
         rec = self._started(trial, {"family": "nas", "nas.supernet": _describe(SUPERNET)})
         rec.inherited_weights = True
@@ -244,7 +245,7 @@ class SupernetPhase:
 
     def _record_candidate(self, params: dict[str, Any], score: float, t0: float, fold: int) -> TrialRecord:
         self.study.enqueue_trial(params, user_attrs={"inherited_weights": True, "inherited_score": score})
-        trial = self.study.ask()
+        trial = ask_as_coordinator(self.study)
         self.space.suggest(trial)
         rec = self._started(trial, dict(trial.params))
         rec.started, rec.inherited_weights, rec.inherited_score = t0, True, score
@@ -252,7 +253,8 @@ class SupernetPhase:
         return rec
 
     def _started(self, trial: optuna.Trial, params: dict[str, Any]) -> TrialRecord:
-        rec = TrialRecord(number=trial.number, params=params, started=self.budget.now())
+        rec = TrialRecord(number=trial.number, params=params, started=self.budget.now(),
+                          coordinator=trial.user_attrs.get(COORDINATOR_ATTR))
         self.records[rec.number] = rec
         self.bus.emit(TrialStarted, trial_number=rec.number, family=rec.family, params=public(rec.params))
         return rec

@@ -22,13 +22,14 @@ from ..problem import (
     secondary_scores,
 )
 from ._objective import FoldResult
+from ._provenance import COORDINATOR_ATTR, WORKERS_ATTR
 from ._storage import INTERRUPTED
 
 STATUSES = ("running", "finished", "pruned", "stopped", "failed")
 
 LEADERBOARD_COLUMNS = ["rank", "trial", "family", "score", "score_std", "status", "n_folds",
                        "fit_time", "duration", "predict_ms", "model_kb", "ensemble_weight",
-                       "reason", "params"]
+                       "reason", "coordinator", "params"]
 """Columns of ``AutoML.leaderboard()``:
 
 rank (1 = best finished trial), trial (Optuna trial number), family, score (mean over folds),
@@ -37,12 +38,15 @@ fit_time (seconds of fitting, summed over folds), duration (wall seconds of the 
 predict_ms (milliseconds to predict 1,000 rows, on the validation folds), model_kb (size of the
 fitted model, pickled, in kB),
 ensemble_weight (share in the final model, 0 if not in it), reason (why pruned, stopped or
-failed), params (the configuration, a dict).
+failed), coordinator (who ran it: the id of the process that searched it, ``hostname:pid`` or
+``$JUPYTER_AUTOML_COORDINATOR``; several processes can share a study), params (the
+configuration, a dict).
 
 After these come the out-of-fold scores of the usual metrics (``jupyter_automl.problem.SECONDARY``:
 e.g. roc_auc, log_loss, accuracy, balanced_accuracy, f1, average_precision), the decision
 ``threshold`` of binary label metrics (F1...) when one was tuned, and a fairness-aware search's
-extra objectives, and for the "nas" family's networks ``epochs`` (epochs trained; a network
+extra objectives, on a Dask cluster ``workers`` (the worker address that ran each scored
+fold, in fold order), and for the "nas" family's networks ``epochs`` (epochs trained; a network
 pruned at an epoch rung says at which epoch in ``reason``). A supernet search (``nas="supernet"``)
 adds ``inherited_weights`` (True for the supernet's rows: the supernet itself and the sub-networks
 scored with its weights, status "pruned", never a final model) and ``inherited_score`` (the
@@ -80,6 +84,17 @@ class TrialRecord:
     epochs_total: int = 0  # epochs a network trained, summed over its folds (the training cost)
     inherited_weights: bool = False  # a supernet row: scored with the supernet's weights, not trained
     inherited_score: float | None = None  # the score with the supernet's weights (nas="supernet")
+    coordinator: str | None = None  # the id of the process that asked for it (_provenance)
+    stored_workers: list[str] | None = None  # a stored trial's fold workers (no folds in memory)
+
+    @classmethod
+    def of_trial(cls, trial: Any, started: float) -> TrialRecord:
+        """The record of a trial just asked for (what its enqueueing said about it included)."""
+        attrs = trial.user_attrs
+        return cls(number=trial.number, params=dict(trial.params), started=started,
+                   warm_start=attrs.get("warm_start"), predicted_score=attrs.get("predicted_score"),
+                   inherited_score=attrs.get("inherited_score"),
+                   coordinator=attrs.get(COORDINATOR_ATTR))
 
     @property
     def family(self) -> str:
@@ -106,6 +121,13 @@ class TrialRecord:
         if not self.folds:
             return None
         return float(np.mean([f.fit_time for f in self.folds.values()]))
+
+    @property
+    def workers(self) -> list[str]:
+        """The Dask worker that ran each scored fold, in fold order ([] when not known)."""
+        if self.stored_workers is not None:
+            return self.stored_workers
+        return [f.worker for _, f in sorted(self.folds.items()) if f.worker]
 
     def running_mean(self) -> float:
         return float(np.mean(self.fold_scores))
@@ -154,7 +176,9 @@ def records_of_study(study: Any, objective_names: tuple[str, ...] = ()) -> list[
                           epochs=attrs.get("epochs"), epoch_scores=list(attrs.get("epoch_scores", [])),
                           epochs_total=int(attrs.get("epochs_total", 0)),
                           inherited_weights=bool(attrs.get("inherited_weights", False)),
-                          inherited_score=attrs.get("inherited_score"))
+                          inherited_score=attrs.get("inherited_score"),
+                          coordinator=attrs.get(COORDINATOR_ATTR),
+                          stored_workers=list(attrs.get(WORKERS_ATTR, [])))
         if state == "finished" and objective_names:
             rec.objectives = dict(zip(objective_names, t.values[1:], strict=True))
         records.append(rec)
@@ -213,6 +237,7 @@ def leaderboard_frame(records: list[TrialRecord], metric: Metric,
             "predict_ms": np.nan if r.predict_ms is None else round(r.predict_ms, 3),
             "model_kb": np.nan if r.model_bytes is None else round(r.model_bytes / 1024, 1),
             "ensemble_weight": float(weights.get(r.number, 0.0)), "reason": r.reason,
+            "coordinator": r.coordinator, "workers": r.workers,
             "params": {k: v for k, v in r.params.items() if k != "family"},
             **r.metrics, **({"threshold": r.threshold} if r.threshold is not None else {}),
             **({"warm_start": r.warm_start, "predicted_score": r.predicted_score}
@@ -227,6 +252,7 @@ def leaderboard_frame(records: list[TrialRecord], metric: Metric,
     extra += ["threshold"] * any(r.threshold is not None for r in records)
     extra += ["warm_start", "predicted_score"] * any(r.warm_start is not None for r in records)
     extra += ["epochs"] * any(r.epochs is not None for r in records)
+    extra += ["workers"] * any(r.workers for r in records)
     supernet = any(r.inherited_weights or r.inherited_score is not None for r in records)
     extra += ["inherited_weights", "inherited_score"] * supernet
     extra += sorted({k for r in records for k in r.objectives})

@@ -186,16 +186,17 @@ def dask_client():
 
 
 @contextlib.contextmanager
-def _retrying_cluster(n_workers: int):
+def _retrying_cluster(n_workers: int, **options):
     """A Dask client on a LocalCluster of ``n_workers`` processes (1 thread each) where a unit
-    whose worker dies is run once more elsewhere, as for real clusters."""
+    whose worker dies is run once more elsewhere, as for real clusters; ``options`` go to
+    LocalCluster (``memory_limit=...``)."""
     distributed = pytest.importorskip("distributed")
     import dask
 
     # read when the scheduler starts
     with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
         local = distributed.LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
-                                         dashboard_address=None, silence_logs=50)
+                                         dashboard_address=None, silence_logs=50, **options)
     client = distributed.Client(local)
     client.wait_for_workers(n_workers, timeout=60)  # broadcast the data to all of them
     client.run(__import__, "jupyter_automl.search")  # imports outside the tests' budgets
@@ -211,6 +212,13 @@ def private_cluster():
     """The test module's own cluster of 2 workers (see ``_retrying_cluster``): faults in it
     disturb no other module."""
     with _retrying_cluster(2) as client:
+        yield client
+
+
+@pytest.fixture
+def small_memory_cluster():
+    """2 workers of 1 GiB each, for one test: the nanny restarts a worker that goes over."""
+    with _retrying_cluster(2, memory_limit="1GiB") as client:
         yield client
 
 

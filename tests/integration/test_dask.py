@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 
 from conformance._tiny import TINY, demo
@@ -32,6 +34,10 @@ def test_units_run_on_the_cluster_workers(dask_client):
     workers = set(dask_client.scheduler_info()["workers"])
     assert {t["worker"] for t in tasks} <= workers
     assert len({t["worker"] for t in folds}) == 2  # both workers took units
+    # who ran it: each trial lists the worker of each of its folds, as the scheduler saw them
+    board = automl.leaderboard()
+    assert (board["n_folds"] == board["workers"].map(len)).all(), board[["trial", "workers"]]
+    assert Counter(w for ws in board["workers"] for w in ws) == Counter(t["worker"] for t in folds)
 
 
 def test_the_executor_uses_every_worker_thread(dask_client):

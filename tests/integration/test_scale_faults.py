@@ -7,23 +7,36 @@
 - the PostgreSQL server restarted mid-search: the writes are retried with backoff, nothing
   finished is lost, the search finishes;
 - the server down for good: a clear StorageUnavailableError, the finished trials kept.
+- a Dask worker over its memory limit (a k-NN fit that allocates 4 GB, worker limit 1 GiB): its
+  trial fails with "ran out of memory" (or "the Dask worker running it died"), the nanny
+  restarts the worker, the search goes on and finishes other trials;
+- a Dask cluster without workers: a clear ExecutorLostError after a wait, not Dask's own error;
+- the Dask scheduler closed mid-search: a clear ExecutorLostError, the finished trials kept in
+  the SQLite study, the running ones failed as interrupted, and the study resumed by name on
+  this machine (threads) with more trials.
 The cluster and the PostgreSQL server are this module's own, so the faults disturb no other test.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
 import threading
 import time
 
+import optuna
 import psycopg2
 import pytest
+from _hog import KnnHogPlugin
 
 from conformance._tiny import TINY, demo
 from jupyter_automl import AutoML
-from jupyter_automl.exceptions import StorageUnavailableError
+from jupyter_automl.exceptions import ExecutorLostError, SearchWarning, StorageUnavailableError
+from jupyter_automl.problem import analyze, prepare_training
+from jupyter_automl.search import SearchOptions, start_search
+from jupyter_automl.search.executors import INTERRUPTED_LOST
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -171,3 +184,114 @@ def test_postgresql_down_for_good_is_a_clear_error(server, tmp_path, monkeypatch
     after = _db_finished(server, url, "down")
     print(f"\nPostgreSQL down: {before} finished trials before, {after} kept in the database")
     assert after >= before
+
+
+@pytest.fixture
+def doomed_cluster():
+    """A cluster of the test's own whose scheduler the test closes."""
+    distributed = pytest.importorskip("distributed")
+    local = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                     dashboard_address=None, silence_logs=50)
+    client = distributed.Client(local)
+    client.wait_for_workers(2, timeout=60)
+    client.run(__import__, "jupyter_automl.search")
+    try:
+        yield local, client
+    finally:
+        with contextlib.suppress(Exception):
+            client.close(timeout=5)
+        with contextlib.suppress(Exception):
+            local.close(timeout=10)
+
+
+def _stored(storage: str, study: str) -> dict[int, tuple[str, str]]:
+    """The stored study's trials: number -> (Optuna state, our reason)."""
+    trials = optuna.load_study(study_name=study, storage=storage).get_trials(deepcopy=False)
+    return {t.number: (t.state.name, t.user_attrs.get("reason", "")) for t in trials}
+
+
+def test_the_scheduler_lost_mid_search(doomed_cluster, tmp_path):
+    cluster, client = doomed_cluster
+    X, y = demo(569)
+    storage = f"sqlite:///{tmp_path / 'study.db'}"
+    common = dict(time_budget=None, seed=0, families=["linear", "knn"], cv=3, ensemble=False,
+                  storage=storage, study_name="lost", runs_dir=str(tmp_path), pruner="none",
+                  warm_start=False)
+    automl = AutoML(n_trials=500, executor="dask", dask_client=client, **common)
+    handle = automl.fit_async(X, y)
+    _wait_finished(handle, 3)
+    before = _finished(handle)
+    client.sync(cluster.scheduler.close)  # the scheduler goes away; its workers lose it too
+    assert handle.wait(WAIT), "the search did not end after its scheduler was lost"
+    with pytest.raises(ExecutorLostError, match=r"^Lost the connection to the Dask scheduler at "
+                       r"tcp://[\d.:]+: the scheduler stopped or the network to it failed\. The "
+                       r"trials that finished are kept in the study; resume it"):
+        handle.result()
+    stored = _stored(storage, "lost")
+    kept = sum(state == "COMPLETE" for state, _ in stored.values())
+    # the trials that were running are not left RUNNING: failed with the reason
+    assert not any(state == "RUNNING" for state, _ in stored.values()), stored
+    interrupted = {n: why for n, (state, why) in stored.items() if state == "FAIL"}
+    assert interrupted and all(why == INTERRUPTED_LOST for why in interrupted.values()), stored
+
+    # resumed by name, on this machine; fit's summary names the interrupted trials
+    with pytest.warns(SearchWarning, match="interrupted: the Dask cluster was lost"):
+        resumed = AutoML(n_trials=3, executor="threads", n_jobs=1, **common).fit(X, y)
+    after = sum(state == "COMPLETE" for state, _ in _stored(storage, "lost").values())
+    print(f"\nDask scheduler lost: {before} finished trials before, {kept} kept in the study, "
+          f"{len(interrupted)} interrupted, {after} after resuming")
+    assert kept >= before >= 3 and after == kept + 3
+    board = resumed.leaderboard()
+    assert (board["status"] == "finished").sum() == after
+
+
+def test_a_worker_out_of_memory(small_memory_cluster):
+    client = small_memory_cluster
+    X, y = demo(569)
+    problem, X_clean, y_clean = analyze(X, y, cv=3, seed=0)
+    options = SearchOptions(time_budget=None, n_trials=6, seed=0, families=["linear", "knn"],
+                            storage="memory", ensemble=False, pruner="none", warm_start=False,
+                            executor="dask", dask_client=client)
+    # the plugin hook builds every k-NN as a model that allocates 4 GB in fit (tests/_hog.py)
+    handle = start_search(problem, prepare_training(X_clean, y_clean, problem), options,
+                          plugin=KnnHogPlugin(total_mb=4000))
+    assert handle.wait(WAIT * 2)
+    handle.result()
+    events = handle.events()
+    board = handle.leaderboard()
+    shown = board[["trial", "family", "status", "reason"]].to_string()
+    first_oom = next(i for i, e in enumerate(events) if e.kind == "trial_failed")
+    before = sum(e.kind == "trial_finished" for e in events[:first_oom])
+    after = sum(e.kind == "trial_finished" for e in events)
+    restarts = client.get_events("worker-restart-memory")
+    print(f"\nDask worker out of memory: {before} finished trials before the first failure, "
+          f"{after} at the end; {len(restarts)} worker restarts for memory\n{shown}")
+    knn = board[board["family"] == "knn"]
+    assert len(knn) and (knn["status"] == "failed").all(), shown  # every k-NN blew the limit
+    # each failure says why, readably: over the memory limit (the worker that ran it, or, when the
+    # data went down with the workers, the restarts while it ran), or (when Dask's event came
+    # late) that workers died; never a raw KilledWorker or cancelled-future message
+    failed = board[board["status"] == "failed"]
+    oom = failed["reason"].str.contains(
+        r"^fold \d: ran out of memory: (?:the Dask worker tcp://\S+ running it used \d+ MB, over its "
+        r"memory limit, and its nanny restarted it|Dask workers went over their memory limit \d+ "
+        r"time\(s\) while it ran \(up to \d+ MB\) and their nannies restarted them)")
+    died = failed["reason"].str.contains(r"^fold \d: the Dask worker(?:s holding its data)? .*died")
+    assert (oom | died).all() and oom.any(), shown
+    assert len(restarts) >= 1  # the nanny restarted the worker for memory...
+    client.wait_for_workers(2, timeout=60)  # ...and the cluster is whole again
+    assert len(board) == 6 and after > before and after >= 1, shown  # the search went on
+
+
+def test_a_cluster_without_workers_is_a_clear_error(monkeypatch):
+    distributed = pytest.importorskip("distributed")
+    from jupyter_automl.search.executors import _dask
+
+    monkeypatch.setattr(_dask, "WORKERS_BACK_TIMEOUT", 2.0)
+    X, y = demo(300)
+    with distributed.LocalCluster(n_workers=0, processes=True, dashboard_address=None,
+                                  silence_logs=50) as local, distributed.Client(local) as client:
+        automl = AutoML(**(TINY | {"storage": "memory", "executor": "dask", "dask_client": client}))
+        with pytest.raises(ExecutorLostError, match=r"^The Dask cluster at tcp://[\d.:]+ has no "
+                           r"worker left, and none came back within 2 s"):
+            automl.fit(X, y)

@@ -1,7 +1,8 @@
 """Several coordinators on one PostgreSQL study, as separate real processes.
 
 - two processes with the same study_name cooperate: trial numbers never collide, each leaderboard
-  shows the other's trials, the last one's final model is chosen from all of them;
+  shows the other's trials and which of the two coordinators (hostname:pid) ran each trial, the
+  last one's final model is chosen from all of them;
 - a coordinator killed (SIGKILL) mid-search: another process resumes the study by name and keeps
   every finished trial; the killed one's running trial is failed as interrupted (its heartbeat
   stopped) and its configuration is tried once more.
@@ -12,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -30,9 +32,12 @@ RUNNER = Path(__file__).with_name("_share_run.py")
 WAIT = 180  # seconds
 
 
-def _start(url: str, study: str, n_trials: int, runs: Path, out: Path) -> subprocess.Popen:
+def _start(url: str, study: str, n_trials: int, runs: Path, out: Path,
+           go: Path | None = None) -> subprocess.Popen:
     env = os.environ | {"PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
-    return subprocess.Popen([sys.executable, str(RUNNER), url, study, str(n_trials), str(runs), str(out)],
+    env.pop("JUPYTER_AUTOML_COORDINATOR", None)  # each process is named by its default id
+    args = [url, study, str(n_trials), str(runs), str(out)] + ([str(go)] if go else [])
+    return subprocess.Popen([sys.executable, str(RUNNER), *args],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
 
@@ -53,8 +58,13 @@ def _finished(rows: dict[int, str]) -> set[int]:
 
 
 def test_two_processes_search_one_study(postgres_server, postgres_url, tmp_path):
-    outs = [tmp_path / "a.json", tmp_path / "b.json"]
-    procs = [_start(postgres_url, "shared", 6, tmp_path / "runs", out) for out in outs]
+    outs, go = [tmp_path / "a.json", tmp_path / "b.json"], tmp_path / "go"
+    procs = [_start(postgres_url, "shared", 6, tmp_path / "runs", out, go) for out in outs]
+    deadline = time.monotonic() + WAIT
+    while not all(Path(f"{out}.ready").exists() for out in outs):  # both imported: start together
+        assert all(p.poll() is None for p in procs) and time.monotonic() < deadline
+        time.sleep(0.05)
+    go.touch()
     for proc in procs:
         _, err = proc.communicate(timeout=WAIT)
         assert proc.returncode == 0, err[-3000:]
@@ -74,6 +84,14 @@ def test_two_processes_search_one_study(postgres_server, postgres_url, tmp_path)
     last = max((a, b), key=lambda r: len(r["board"]))
     assert len(last["board"]) == 12
     assert last["best_trial"] in rows
+    # who ran each trial: each leaderboard names both coordinators, by host and pid, correctly
+    ids = {f"{socket.gethostname()}:{r['pid']}": set(r["started"]) for r in (a, b)}
+    assert len(ids) == 2
+    for mine in (a, b):
+        named = {int(t): c for t, c in mine["coordinators"].items()}
+        assert set(named.values()) == set(ids), named  # the other's trials are there too
+        assert all(t in ids[c] for t, c in named.items()), (named, ids)
+    print(f"coordinators: {', '.join(f'{c} ran {sorted(t)}' for c, t in ids.items())}")
 
 
 def test_a_killed_coordinator_is_resumed_by_another_process(postgres_server, postgres_url,
@@ -109,6 +127,10 @@ def test_a_killed_coordinator_is_resumed_by_another_process(postgres_server, pos
           f"resume by another process; {len(running)} running trial(s) interrupted")
     assert before <= after and len(after) == len(before) + 3  # nothing finished was lost
     assert before <= set(board.index[board["status"] == "finished"])
+    # the dead coordinator's trials still name it; the new ones name this process
+    assert set(board.loc[sorted(before), "coordinator"]) == {f"{socket.gethostname()}:{proc.pid}"}
+    assert set(board.loc[sorted(after - before), "coordinator"]) == {
+        f"{socket.gethostname()}:{os.getpid()}"}
     final = _rows(postgres_server, postgres_url, "killed")
     assert "RUNNING" not in final.values()
     for n in running:  # failed with the reason, its configuration run again by the new process

@@ -7,12 +7,12 @@ from typing import Any
 
 from ...exceptions import InputError
 from ._base import BaseExecutor
-from ._dask import DaskExecutor, connect_dask, dask_cluster_info
+from ._dask import INTERRUPTED_LOST, DaskExecutor, connect_dask, dask_cluster_info
 from ._processes import ProcessExecutor
 from ._sync import SyncExecutor
 from ._threads import ThreadExecutor
 
-__all__ = ["BaseExecutor", "DaskExecutor", "ProcessExecutor", "SyncExecutor", "ThreadExecutor",
+__all__ = ["INTERRUPTED_LOST", "BaseExecutor", "DaskExecutor", "ProcessExecutor", "SyncExecutor", "ThreadExecutor",
            "connect_dask", "dask_cluster_info", "make_executor", "resolve_n_jobs"]
 
 EXECUTORS = ("threads", "processes", "dask", "sync")

@@ -11,8 +11,10 @@ jupyter_automl (checked when the search starts). Failures come back as data:
 - a worker that dies holding the only copy of the training data (e.g. it was scattered before
   other workers joined): the data is scattered again and the units that needed it are submitted
   again (up to ``DATA_LOST_RETRIES`` times), instead of failing with a cancelled future;
-- the scheduler lost: ``ExecutorLostError`` ends the search; the finished trials are stored and
-  the study can be resumed.
+- no worker left (every nanny restarting its worker at once): the data waits for one to come back
+  (``WORKERS_BACK_TIMEOUT``), then ``ExecutorLostError``;
+- the scheduler lost: ``ExecutorLostError`` ends the search; the finished trials are stored, the
+  running ones failed as ``INTERRUPTED_LOST`` (by the coordinator), and the study can be resumed.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import secrets
 import threading
 import time
 from concurrent.futures import Future
+from dataclasses import replace
 from typing import Any
 
 from ..._logging import get_logger
@@ -35,6 +38,7 @@ _log = get_logger(__name__)
 CONNECT_TIMEOUT = 10.0  # seconds to reach a scheduler given by its address
 WORKERS_REFRESH = 2.0  # seconds between reads of the live worker count
 DATA_LOST_RETRIES = 2  # times a unit is submitted again because its training data was lost
+WORKERS_BACK_TIMEOUT = 60.0  # seconds to wait for a worker when none is left (restarts take ~5 s)
 MSG_DASK_CLIENT = ("The 'dask_client' parameter of AutoML must be a dask.distributed.Client or a "
                    "scheduler address such as 'tcp://10.0.0.5:8786'. Got {got!r} instead.")
 MSG_CONNECT = ("Could not connect to the Dask scheduler at {address} within {timeout:g} s: {reason}. "
@@ -45,9 +49,20 @@ MSG_WORKERS_IMPORT = ("The Dask workers cannot run jupyter_automl's units ({reas
                       "(and the packages it needs, e.g. scikit-learn).")
 MSG_VERSIONS = ("The Dask workers run jupyter_automl {theirs}, this process {ours}: install the same "
                 "version everywhere, or results may differ. Workers: {workers}")
-MSG_LOST = ("Lost the connection to the Dask scheduler at {address} ({reason}). The trials that "
+MSG_LOST = ("Lost the connection to the Dask scheduler at {address}: {reason}. The trials that "
             "finished are kept in the study; resume it with the same study_name once the "
-            "scheduler is back (the trials that were running are recorded as interrupted).")
+            "scheduler is back, or on this machine (executor='threads'). The trials that were "
+            "running are recorded as failed (interrupted).")
+# what Dask's words for a lost scheduler mean, for MSG_LOST
+LOST_REASONS = {"scheduler-connection-lost": "the scheduler stopped or the network to it failed",
+                "closed": "the client was closed", "closing": "the client was closed",
+                "connecting": "the scheduler stopped answering and the client could not reconnect"}
+MSG_NO_WORKERS = ("The Dask cluster at {address} has no worker left, and none came back within "
+                  "{timeout:g} s (workers killed, out of memory, or scaled down). The trials that "
+                  "finished are kept in the study; resume it with the same study_name once the "
+                  "cluster has workers again, or on this machine (executor='threads').")
+INTERRUPTED_LOST = ("interrupted: the Dask cluster was lost while it ran (its scheduler or every "
+                    "worker)")
 
 
 def worker_versions() -> dict[str, str]:
@@ -55,6 +70,15 @@ def worker_versions() -> dict[str, str]:
     import sklearn
 
     return {"jupyter_automl": __version__, "scikit-learn": sklearn.__version__}
+
+
+def run_fold_on_worker(data: TrainingData, params: dict[str, Any], fold: int,
+                       deadline: float | None = None) -> FoldResult:
+    """``run_fold`` as a Dask task: the result names the worker that ran it (leaderboard
+    ``workers``), known for free here and not without asking the scheduler afterwards."""
+    from distributed import get_worker
+
+    return replace(run_fold(data, params, fold, deadline), worker=get_worker().address)
 
 
 def connect_dask(address: str, timeout: float | None = None) -> Any:
@@ -156,7 +180,18 @@ class DaskExecutor(BaseExecutor):
         # broadcast: every worker gets the data once now; a worker that joins later fetches it
         # from a peer with its first unit
         self._training = data
-        [self._data] = self.client.scatter([data], broadcast=True, hash=False)
+        deadline = time.monotonic() + WORKERS_BACK_TIMEOUT
+        while True:
+            try:
+                # every worker may be restarting (their nannies killed them for memory): Dask's
+                # scatter then fails at once with "No valid workers found"
+                self.client.wait_for_workers(1, timeout=max(0.1, deadline - time.monotonic()))
+                [self._data] = self.client.scatter([data], broadcast=True, hash=False)
+                return
+            except TimeoutError as exc:  # no worker, or the last one left before the scatter
+                if time.monotonic() >= deadline:
+                    raise ExecutorLostError(MSG_NO_WORKERS.format(
+                        address=self._address, timeout=WORKERS_BACK_TIMEOUT)) from exc
 
     def _data_lost(self) -> bool:
         return self._data.status in ("lost", "cancelled", "error")
@@ -170,8 +205,7 @@ class DaskExecutor(BaseExecutor):
 
     def _check_alive(self) -> None:
         if self.client.status != "running":
-            raise ExecutorLostError(MSG_LOST.format(address=self._address,
-                                                    reason=f"the client is {self.client.status}"))
+            raise self._lost(self.client.status)
         self._rescatter_if_lost()
 
     def _key(self, kind: str, params: dict[str, Any]) -> str:
@@ -184,10 +218,11 @@ class DaskExecutor(BaseExecutor):
         self.n_units += 1
         key = self._key("run_fold", params)
         # what one unit sends: the data travels as its key only (scattered once in ``start``)
-        self.unit_bytes += len(pickle.dumps((run_fold, self._data.key, params, fold, deadline, key)))
-        return self._wrap(lambda: self.client.submit(run_fold, self._data, params, fold, deadline,
-                                                     pure=False, key=self._key("run_fold", params)),
-                          fold)
+        self.unit_bytes += len(pickle.dumps((run_fold_on_worker, self._data.key, params, fold,
+                                             deadline, key)))
+        return self._wrap(lambda: self.client.submit(run_fold_on_worker, self._data, params, fold,
+                                                     deadline, pure=False,
+                                                     key=self._key("run_fold", params)), fold)
 
     def submit_refit(self, params: dict[str, Any], deadline: float | None = None) -> Future[Any]:
         self._check_alive()
@@ -199,7 +234,7 @@ class DaskExecutor(BaseExecutor):
         again (with the data scattered again) when it was cancelled because its data was lost."""
         future: Future = Future()
         future.set_running_or_notify_cancel()
-        t0 = time.monotonic()
+        t0, since = time.monotonic(), time.time()  # since: Dask's events are stamped with time()
         retries = [DATA_LOST_RETRIES]
         sent_with: list[str] = []  # the key of the training data each submission used
 
@@ -219,7 +254,8 @@ class DaskExecutor(BaseExecutor):
                 if self._resubmit_after_data_loss(exc, retries, launch, sent_with[-1]):
                     return
                 try:
-                    failure = self._failure(exc)
+                    lost = self._data_lost() or sent_with[-1] != self._data.key
+                    failure = self._failure(exc, since, len(sent_with) if lost else 0)
                 except Exception:  # never leave the coordinator waiting on a future nobody sets
                     failure = (f"the Dask task failed: {type(exc).__name__}: {exc}"[:300],
                                type(exc).__name__)
@@ -255,34 +291,53 @@ class DaskExecutor(BaseExecutor):
                      "submitted it again")
         return True
 
-    def _failure(self, exc: BaseException) -> ExecutorLostError | tuple[str, str]:
-        """What a failed task means: ExecutorLostError, or the (reason, kind) the trial fails with."""
+    def _failure(self, exc: BaseException, since: float = 0.0,
+                 data_lost_tries: int = 0) -> ExecutorLostError | tuple[str, str]:
+        """What a failed task means: ExecutorLostError, or the (reason, kind) the trial fails with.
+
+        ``data_lost_tries``: the task was cancelled, that many times, because the workers holding
+        the training data died (submitted at ``since``, a ``time.time()``)."""
         distributed = import_optional("distributed")
         cancelled_reason = getattr(exc, "reason", None)
         if self.client.status != "running" or cancelled_reason == "scheduler-connection-lost":
-            return ExecutorLostError(MSG_LOST.format(address=self._address,
-                                                     reason=cancelled_reason or self.client.status))
+            return self._lost(cancelled_reason or self.client.status)
         if isinstance(exc, distributed.KilledWorker):
             address = getattr(exc.last_worker, "address", "?")
             tries = exc.allowed_failures + 1
-            memory = self._memory_restarts(address)
+            memory = self._memory_restarts(address=address)
             if memory:
-                return (f"ran out of memory: the Dask worker running it went over its memory "
-                        f"limit ({memory / 1e6:.0f} MB) and was restarted; tried on {tries} "
-                        "worker(s)", "MemoryError")
+                return (f"ran out of memory: the Dask worker {address} running it used "
+                        f"{memory[-1] / 1e6:.0f} MB, over its memory limit, and its nanny "
+                        f"restarted it; tried on {tries} worker(s)", "MemoryError")
             return (f"the Dask worker running it died ({tries} worker(s) tried: killed, lost or "
                     "out of memory; see the workers' logs)", "WorkerDied")
+        if data_lost_tries and isinstance(exc, distributed.client.FutureCancelledError):
+            # a unit over the memory limit takes down each worker it runs on, and with the last
+            # one the data: Dask then cancels it instead of raising KilledWorker
+            memory = self._memory_restarts(since=since)
+            if memory:
+                return (f"ran out of memory: Dask workers went over their memory limit "
+                        f"{len(memory)} time(s) while it ran (up to {max(memory) / 1e6:.0f} MB) "
+                        f"and their nannies restarted them, losing its data; tried "
+                        f"{data_lost_tries} times", "MemoryError")
+            return (f"the Dask workers holding its data died while it ran ({data_lost_tries} "
+                    "tries: killed, lost or out of memory; see the workers' logs)", "WorkerDied")
         reason = f"{type(exc).__name__}: {exc}".strip()
         return f"the Dask task failed: {reason[:300]}", type(exc).__name__
 
-    def _memory_restarts(self, address: str) -> float:
-        """The memory (bytes) at which the nanny of worker ``address`` restarted it, or 0."""
+    def _lost(self, why: str) -> ExecutorLostError:
+        reason = LOST_REASONS.get(why, f"the Dask client is {why}")
+        return ExecutorLostError(MSG_LOST.format(address=self._address, reason=reason))
+
+    def _memory_restarts(self, address: str | None = None, since: float = 0.0) -> list[float]:
+        """The memory (bytes) at which nannies restarted their workers (worker ``address`` only,
+        when given) from ``since`` (``time.time()``) on, oldest first."""
         try:
             events = self.client.get_events("worker-restart-memory")
         except Exception:
-            return 0.0
-        rss = [float(msg.get("rss", 0)) for _, msg in events if msg.get("worker") == address]
-        return rss[-1] if rss else 0.0
+            return []
+        return [float(msg.get("rss", 0)) for stamp, msg in events
+                if stamp >= since and address in (None, msg.get("worker"))]
 
     def _close_client(self) -> None:
         if self._owns_client:
