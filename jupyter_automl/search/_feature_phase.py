@@ -47,6 +47,7 @@ DROP_SHARE = 0.2  # of the columns one elimination step drops
 ROUNDS = 5  # pseudo-joint: generations of the model search
 TOLERANCE = 0.005  # relative score a smaller column set may cost and still be preferred
 PATIENCE = 2  # sequential: steps in a row worse than the best before the elimination stops
+MAX_PERMUTED_ROWS = 2000  # validation rows permuted per column: bounds an importance's cost
 STATE_ATTR = "feature_phase"  # the study user attribute holding the phase's state
 SEARCH = "search"  # the stage of the model search on the kept columns
 
@@ -165,9 +166,13 @@ class FeaturePhase(NoPhase):
         return fit if any(r.state == "finished" for r in fit) else records
 
     def final_columns(self) -> list[str]:
-        if self.state["stage"] != "rfe":
-            return self.columns
-        return self._rfe_choice() or self.all_columns  # stopped during the elimination
+        """The kept columns: an elimination step the search ended before judging does not count."""
+        if self.state["stage"] == "rfe":
+            return self._rfe_choice() or self.all_columns  # stopped during the elimination
+        steps, previous = self.state["steps"], self.state["previous"]
+        if self.mode == "pseudo_joint" and steps and "after" not in steps[-1] and previous:
+            return list(previous["columns"])
+        return self.columns
 
     @property  # type: ignore[override]
     def summary(self) -> dict[str, Any]:
@@ -187,6 +192,7 @@ class FeaturePhase(NoPhase):
         spent = self.budget.time_budget is not None and (
             self.budget.elapsed() >= RFE_SHARE * self.budget.time_budget)
         done = (spent or len(columns) <= 1 or rec.state == "failed" or self._no_gain()
+                or not self._affordable([rec], len(columns))
                 or (self.n_trials is not None and n_steps >= max(2, int(RFE_SHARE * self.n_trials))))
         if not done:
             dropped = self._drop(columns, [self.fixed])
@@ -199,6 +205,17 @@ class FeaturePhase(NoPhase):
         self.state |= {"columns": kept, "stage": SEARCH}
         self._emit("chosen", step, [], score, f"RFE ended after {n_steps} steps: the model search "
                    f"reads {len(kept)} of {len(self.all_columns)} columns")
+
+    def _affordable(self, recs: list[TrialRecord], n_columns: int) -> bool:
+        """Whether importances for ``recs`` (one fit, 3 predictions per column each; on this
+        thread, so not stoppable) should take under half of the search time left."""
+        cost = 0.0
+        for rec in recs:
+            folds = list(rec.folds.values())
+            if folds:
+                cost += np.mean([f.fit_time for f in folds]) + 3 * n_columns * np.mean(
+                    [f.predict_time for f in folds])
+        return cost < 0.5 * self.budget.search_time_left()
 
     def _rfe_choice(self) -> list[str] | None:
         """The fewest columns that scored within ``TOLERANCE`` of the best step."""
@@ -222,13 +239,22 @@ class FeaturePhase(NoPhase):
     def _generation_over(self) -> bool:
         if not self.state["eliminating"]:
             return False
-        if len(self._top_on(self.columns)) < 2:
+        top = self._top_on(self.columns)[:2]
+        if len(top) < 2 or not self._affordable(top, len(self.columns)):
             return False
         seconds, n_before = self._round_started
-        by_trials = self.n_trials is not None and self._n_started - n_before >= max(2, self.n_trials // ROUNDS)
-        by_time = (self.budget.time_budget is not None
-                   and self.budget.elapsed() - seconds >= self.budget.time_budget / ROUNDS)
-        return by_trials or by_time
+        # a step needs room after it: its re-scoring (two trials) and a trial or a round more
+        if self.n_trials is not None:
+            per_round = max(2, self.n_trials // ROUNDS)
+            if self._n_started + 3 > self.n_trials:
+                return False
+            if self._n_started - n_before >= per_round:
+                return True
+        if self.budget.time_budget is not None:
+            per_round = self.budget.time_budget / ROUNDS
+            return (self.budget.elapsed() - seconds >= per_round
+                    and self.budget.search_time_left() > per_round)
+        return False
 
     def _eliminate_between_generations(self) -> None:
         columns = self.columns
@@ -302,6 +328,8 @@ def importances(data: TrainingData, configs: list[dict[str, Any]], columns: list
     scored fold's training rows, scored on its validation rows; higher: more useful)."""
     problem = data.problem
     train, valid = problem.splits.scored_folds[0]
+    if len(valid) > MAX_PERMUTED_ROWS:
+        valid = np.sort(np.random.default_rng(seed).choice(valid, MAX_PERMUTED_ROWS, replace=False))
     X, y = data.X[columns], data.y
     sign = 1.0 if problem.metric.greater_is_better else -1.0
 
