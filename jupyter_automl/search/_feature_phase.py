@@ -153,11 +153,11 @@ class FeaturePhase(NoPhase):
         self._awaited.discard(rec.number)
         if self.state["stage"] == "rfe":
             self._after_rfe_step(rec)
-        elif not self._awaited:
+        elif self._awaited or self._queue or self._asked:  # one executor slot: they run in turn
+            self._rescored.append(rec)
+        else:
             self._after_rescoring([*self._rescored, rec])
             self._rescored = []
-        else:
-            self._rescored.append(rec)
 
     def eligible(self, records: list[TrialRecord]) -> list[TrialRecord]:
         """The records the final model may be chosen from: those that read only kept columns."""
@@ -280,7 +280,7 @@ class FeaturePhase(NoPhase):
         scores = [r.score for r in recs if r.state == "finished"]
         after = ((max if self.greater else min)(scores)) if scores else None
         step = self.state["steps"][-1]
-        step["after"] = after
+        step |= {"after": after, "rescored": [r.number for r in recs]}
         if after is None or _worse(after, previous["score"], self.greater):
             self.state |= {"columns": previous["columns"], "eliminating": False}
             step["undone"] = True

@@ -91,7 +91,14 @@ def test_pseudo_joint_rescores_the_best_trials_on_the_reduced_set(fitted):
     steps = automl.search_.feature_phase["steps"]
     assert steps and all("before" in s for s in steps)
     judged = [s for s in steps if "after" in s]
-    assert judged and all(s["after"] is None or np.isfinite(s["after"]) for s in judged)
+    assert judged
+    board = automl.leaderboard().set_index("trial")
+    for s in judged:  # judged on both re-scored trials, once they had both ended
+        assert len(s["rescored"]) == 2
+        rescored = board.loc[s["rescored"]]
+        assert all(len(p[FEATURE_SET]) == s["n_columns"] for p in rescored["params"])
+        finished = rescored[rescored["status"] == "finished"]["score"]
+        assert s["after"] == (finished.max() if len(finished) else None)
 
 
 def test_a_bad_value_is_an_input_error_listing_the_valid_ones(cancer):
@@ -132,3 +139,21 @@ def test_explanations_give_dropped_columns_no_weight(cancer, fitted):
     assert list(values.columns) == list(X.columns)
     dropped = [c for c in X.columns if c not in automl.selected_features_]
     assert np.allclose(values[dropped].to_numpy(), 0.0)
+
+
+def test_stopping_during_the_elimination_keeps_a_model_on_the_best_columns_so_far(cancer):
+    X, y = cancer
+    automl = AutoML(time_budget=None, n_trials=20, families=["linear"], cv=3, storage="memory",
+                    executor="sync", seed=0, feature_search="sequential")
+    handle = automl.fit_async(X, y)
+    handle.subscribe(lambda e: handle.stop() if e.kind == "features_selected" and e.step == 2 else None)
+    handle.result(timeout=120)
+    assert automl.search_.reason == "stopped"
+    steps = automl.search_.feature_phase["steps"]
+    assert len(steps) == 2 and not any(e.phase == "chosen" for e in handle.events()
+                                       if e.kind == "features_selected")
+    best = max(steps, key=lambda s: s["score"])["score"]
+    kept = automl.search_.feature_phase["columns"]  # the fewest columns within 0.5 % of the best step
+    assert kept in [s["columns"] for s in steps if s["score"] >= best * 0.995]
+    assert set(automl.selected_features_) <= set(kept)
+    assert len(automl.leaderboard()) == 2
