@@ -10,8 +10,8 @@ user attribute), which ``build_pipeline`` turns into a pipeline that reads only 
   fifth of them with the lowest permutation importance (that model, fitted on the first fold's
   training rows, scored on its validation rows) is dropped. It ends after ``RFE_SHARE`` of the
   time budget or of ``n_trials``, at one column, or after ``PATIENCE`` steps in a row worse than
-  the best; it keeps the fewest columns that scored within ``TOLERANCE`` of the best step. The
-  model search then runs on those columns only.
+  the best, or when a step did not finish (failed, stopped); it keeps the fewest columns that
+  scored within ``TOLERANCE`` of the best step. The model search then runs on those columns only.
 - ``"pseudo_joint"``: ``ROUNDS`` generations of the model search, each on the current columns.
   Between two, an elimination step driven by the permutation importances of the best two
   configurations on those columns drops a fifth of them, and those configurations are re-scored
@@ -191,7 +191,8 @@ class FeaturePhase(NoPhase):
         n_steps = len(self.state["steps"])
         spent = self.budget.time_budget is not None and (
             self.budget.elapsed() >= RFE_SHARE * self.budget.time_budget)
-        done = (spent or len(columns) <= 1 or rec.state == "failed" or self._no_gain()
+        # a step that failed or was stopped (by the user, or too slow for the time left) ends it
+        done = (spent or len(columns) <= 1 or rec.state != "finished" or self._no_gain()
                 or not self._affordable([rec], len(columns))
                 or (self.n_trials is not None and n_steps >= max(2, int(RFE_SHARE * self.n_trials))))
         if not done:
