@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/bench_feature_strategies.py
     .venv/bin/python benchmarks/bench_feature_strategies.py --datasets pima_diabetes --seeds 0 1 \
         --evaluations 30 --noise 20
+    .venv/bin/python benchmarks/bench_feature_strategies.py --engine automl --budget 40
 
 For each dataset and seed, the 75/25 split of ``_protocol`` (with ``--noise`` irrelevant columns
 added as in ``bench_feature_noise.py``: Gaussian and shuffled copies), then
@@ -11,6 +12,10 @@ added as in ``bench_feature_noise.py``: Gaussian and shuffled copies), then
 Reported: test score of the refit best model, CV score, wall seconds (the cost: the budget is
 equal in evaluations, not in time), evaluations needed to reach 99 % of the final CV score, the
 columns the final model reads and how many of them are noise. Medians over seeds.
+
+``--engine automl`` runs the same comparison through ``AutoML(feature_search=S,
+time_budget=--budget)`` instead (all default families, threads): equal in wall time, not in
+evaluations; "evals" is then the number of trials, "evals to 99 %" is not measured.
 Results: ``--out``/results.jsonl (appended) and results.md.
 """
 
@@ -56,6 +61,36 @@ def run_one(dataset: str, seed: int, strategy: str, args) -> dict:
                    "family": r.params.get("family"), "notes": r.notes}
 
 
+def run_automl(dataset: str, seed: int, strategy: str, args) -> dict:
+    """One strategy as a search mode of ``AutoML.fit`` within ``args.budget`` seconds."""
+    import time
+
+    from jupyter_automl import AutoML
+
+    split = load_noisy_split(dataset, seed, args.noise, args.datasets_dir)
+    kwargs = {"positive_class": split.meta["positive_class"]} if split.task == "binary" else {}
+    automl = AutoML(task=split.task, metric=PRIMARY[split.task], time_budget=args.budget, seed=seed,
+                    storage="memory", cv=args.cv, families=args.families, feature_search=strategy,
+                    **kwargs)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        t0 = time.monotonic()
+        automl.fit(split.X_train, split.y_train)
+        seconds = time.monotonic() - t0
+        pred = automl.predict(split.X_test)
+        proba = automl.predict_proba(split.X_test) if split.task != "regression" else None
+    test = score(split, proba, pred, getattr(automl, "classes_", None))
+    read = automl.selected_features_
+    phase = automl.search_.feature_phase or {}
+    return test | {"metric": PRIMARY[split.task], "cv_score": automl.cv_score_, "seconds": round(seconds, 1),
+                   "n_evaluations": len(automl.leaderboard()), "to_99": None,
+                   "n_columns": split.X_train.shape[1], "n_kept": len(read),
+                   "n_noise_kept": sum(str(c).startswith(NOISE_PREFIXES) for c in read),
+                   "n_phase_steps": len(phase.get("steps", [])), "model": automl.search_.description,
+                   "phase_steps": [{k: s.get(k) for k in ("n_columns", "score", "before", "after")}
+                                   for s in phase.get("steps", [])]}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--datasets", nargs="+", default=["pima_diabetes", "german_credit",
@@ -65,9 +100,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--noise", type=int, default=20)
     parser.add_argument("--cv", type=int, default=5)
     parser.add_argument("--families", nargs="+", default=None)
-    parser.add_argument("--strategies", nargs="+", default=list(STRATEGIES))
+    parser.add_argument("--strategies", nargs="+", default=list(STRATEGIES),
+                        help="also 'off' with --engine automl")
     parser.add_argument("--datasets-dir", type=Path, default=DEFAULT_DATASETS_DIR)
     parser.add_argument("--out", type=Path, default=HERE / "results" / "feature-strategies")
+    parser.add_argument("--engine", choices=("procedure", "automl"), default="procedure",
+                        help="run_feature_strategy at an equal number of evaluations, or AutoML.fit "
+                        "at an equal time budget")
+    parser.add_argument("--budget", type=float, default=40.0, help="seconds per fit (--engine automl)")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     rows = []
@@ -75,9 +115,11 @@ def main(argv: list[str] | None = None) -> int:
         for dataset in args.datasets:
             for strategy in args.strategies:
                 row = {"dataset": dataset, "seed": seed, "strategy": strategy, "noise": args.noise,
-                       "evaluations": args.evaluations, "load_at_start": round(os.getloadavg()[0], 2)}
+                       "engine": args.engine, "evaluations": args.evaluations, "budget": args.budget,
+                       "load_at_start": round(os.getloadavg()[0], 2)}
+                run = run_automl if args.engine == "automl" else run_one
                 try:
-                    row |= {"status": "ok"} | run_one(dataset, seed, strategy, args)
+                    row |= {"status": "ok"} | run(dataset, seed, strategy, args)
                 except Exception as exc:  # a failed run is a row of the table
                     row |= {"status": "failed", "error": f"{type(exc).__name__}: {exc}"}
                 rows.append(row)
@@ -98,16 +140,18 @@ def render(rows: list[dict], args) -> str:
     def fmt(v, d=4):
         return "-" if v is None else f"{v:.{d}f}"
 
-    lines = [f"{args.evaluations} evaluations each, {args.noise} noise columns, cv={args.cv}, "
-             f"seeds {args.seeds} (medians).", "",
-             "| dataset | metric | strategy | test score | CV score | seconds | evals to 99 % | "
-             "cols kept / total | noise kept |", "|---|---|---|---|---|---|---|---|---|"]
+    cost = (f"AutoML.fit, {args.budget:g} s each" if args.engine == "automl"
+            else f"{args.evaluations} evaluations each")
+    lines = [f"{cost}, {args.noise} noise columns, cv={args.cv}, seeds {args.seeds} (medians).", "",
+             "| dataset | metric | strategy | test score | CV score | seconds | evals | evals to 99 % | "
+             "cols kept / total | noise kept |", "|---|---|---|---|---|---|---|---|---|---|"]
     for dataset in args.datasets:
         for strategy in args.strategies:
             sel = [r for r in rows if (r["dataset"], r["strategy"]) == (dataset, strategy)]
             metric = next((r.get("metric") for r in sel if r.get("metric")), None) or "primary"
             lines.append(f"| {dataset} | {metric} | {strategy} | {fmt(med(sel, 'primary'))} | "
                          f"{fmt(med(sel, 'cv_score'))} | {fmt(med(sel, 'seconds'), 1)} | "
+                         f"{fmt(med(sel, 'n_evaluations'), 0)} | "
                          f"{fmt(med(sel, 'to_99'), 0)} | {fmt(med(sel, 'n_kept'), 0)} / "
                          f"{fmt(med(sel, 'n_columns'), 0)} | {fmt(med(sel, 'n_noise_kept'), 0)} |")
     failed = [r for r in rows if r.get("status") != "ok"]

@@ -110,12 +110,12 @@ class AutoML(TakeAway, Mitigation, BaseEstimator):
         your own finished studies in ``runs_dir``, ordered by a meta-model (leaderboard columns
         ``warm_start`` and ``predicted_score``). False: the search starts from fixed defaults.
         A ``jupyter_automl.search.warmstart.Knowledge`` uses that knowledge instead.
-    feature_search : {"joint", "off"}, default="joint"
-        "joint": which original columns a model sees is searched together with the family and
-        its hyperparameters (``feature_fraction``: the share kept; ``selector``: F-test, mutual
-        information, extra-trees importances or L1 weights; whole columns, fitted inside each
-        fold). "off": every model sees every column. "joint" costs no extra trials; the
-        sequential and pseudo-joint procedures are ``jupyter_automl.search.run_feature_strategy``.
+    feature_search : {"joint", "sequential", "pseudo_joint", "off"}, default="joint"
+        "joint": the columns a model sees (``feature_fraction``; ``selector``: F-test, mutual info,
+        extra trees or L1, fitted in each fold) are searched with the model, at no extra cost.
+        "sequential": RFE with a fixed cheap model first (a quarter of the budget), then the model
+        search on the kept columns; "pseudo_joint": elimination steps driven by the best trials'
+        importances alternate with rounds of the model search. "off": every column, always.
     nas : {"standard", "supernet"}, default="standard"
         How the "nas" family is searched. "standard": each architecture trains alone, stopped
         early at epoch rungs. "supernet" (one-shot; needs PyTorch, else "standard" with a

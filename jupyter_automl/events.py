@@ -30,6 +30,7 @@ __all__ = [
     "SearchPaused",
     "SearchResumed",
     "RefitStarted",
+    "FeaturesSelected",
     "SearchFinished",
     "SearchErrored",
     "EVENT_KINDS",
@@ -147,6 +148,21 @@ class RefitStarted(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class FeaturesSelected(Event):
+    """A phased feature search (``feature_search="sequential"`` or ``"pseudo_joint"``) changed
+    or fixed the columns the next trials read."""
+
+    kind: ClassVar[str] = "features_selected"
+    phase: str  # "elimination" (sequential's RFE step, pseudo-joint's step), "chosen", "reverted"
+    step: int
+    n_columns: int  # columns the next trials read
+    dropped: list[str]  # columns this step removed ([] when it kept or restored the set)
+    columns: list[str]
+    score: float | None  # the step's evidence: the score the decision rests on
+    message: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class SearchFinished(Event):
     kind: ClassVar[str] = "search_finished"
     reason: str  # "time_budget", "n_trials", "stopped", "space_exhausted"
@@ -179,6 +195,7 @@ EVENT_KINDS: dict[str, type[Event]] = {
         SearchPaused,
         SearchResumed,
         RefitStarted,
+        FeaturesSelected,
         SearchFinished,
         SearchErrored,
     )

@@ -1,12 +1,10 @@
 """The coordinator: the one thread that owns the study.
 
 It asks Optuna for trials, hands their CV folds to an executor as units of work, tells results
-back, prunes between folds and emits events. Workers never touch the study. Stop and pause are
-flags checked between units. Its two helpers hold the rest: ``Budget`` (the clock, the deadline
-and the time kept for the final refit) and ``FinalModel`` (the ensemble and the refit).
-
-A unit is only started if its estimated duration fits in the search phase. The first trial's
-folds get every worker before a second trial starts, for an early first result.
+back, prunes between folds and emits events; workers never touch the study. Stop and pause are
+flags checked between units. Helpers: ``Budget`` (clock, deadline, refit reserve), ``FinalModel``
+(ensemble, refit) and the phases (``SupernetPhase``, ``FeaturePhase``). A unit starts only if it
+should fit in the time left; the first trial's folds get every worker first.
 """
 
 from __future__ import annotations
@@ -35,6 +33,7 @@ from ..events import (
 from ..exceptions import ExecutorLostError
 from ._budget import Budget, first_fold_estimate, refit_scale
 from ._epochs import note_epochs, stopped_reason
+from ._feature_phase import feature_phase
 from ._final_model import FinalModel, SearchResult
 from ._fold_pruning import FoldPruning
 from ._objective import FoldResult, TrainingData, describe_error
@@ -68,6 +67,7 @@ class SearchSettings:
     max_predict_ms: float | None = None  # the final model predicts 1,000 rows within this
     nas: str = "standard"  # "supernet": the nas family is searched through a supernet first
     sampler: str = "tpe"  # the study's sampler (the supernet phase uses one of its own kind)
+    feature_search: str = "joint"  # "sequential", "pseudo_joint": phased, see _feature_phase
 
 
 class Coordinator:
@@ -123,6 +123,9 @@ class Coordinator:
             data=data, space=space, study=self.study, records=self.records, bus=bus,
             budget=self.budget, sampler=settings.sampler, n_threads=executor.n_workers,
         ) if settings.nas == "supernet" else None
+        self.features = feature_phase(settings.feature_search, data=data, space=space, study=self.study,
+                                      records=self.records, bus=bus, budget=self.budget,
+                                      n_trials=settings.n_trials, seed=settings.seed)
         self._trial_limit: int | None = None  # new trials after which the search ends
 
     # -- control, from any thread ------------------------------------------------------------
@@ -203,8 +206,7 @@ class Coordinator:
             self._emit_outcome(rec)
 
     def _enqueue_defaults(self) -> None:
-        """Queue the first configurations (see ``first_configs``); each is enqueued only when it
-        is asked for, so a study never keeps trials that never ran."""
+        """Queue the first configurations (``first_configs``), each enqueued only once asked for."""
         tried = [r.params for r in self.records.values()]
         self._first = first_configs(self.warm_plan, self.space.default_configs(), tried, self.space.completed)
 
@@ -241,12 +243,9 @@ class Coordinator:
         self._abandon_running()
 
     def _price_the_ensemble(self) -> bool:
-        """When the search phase would end for time, once: choose the ensemble as it would be now
-        and replace the estimated reserve with what refitting that choice costs. Returns True
-        when that frees enough time for the search to go on.
-
-        The estimate keeps time for the top trials and each family's best, in case they are
-        chosen; usually fewer and cheaper ones are (digits: 11 s kept, a 4 s refit)."""
+        """When the search would end for time, once: price the refit of the ensemble chosen now
+        instead of the estimated reserve (which keeps time for the top trials and each family's
+        best; digits: 11 s kept, a 4 s refit). True when that frees time for the search."""
         if (self.budget.priced or not self.settings.ensemble or self.multi_objective
                 or self.budget.deadline is None or self._stop.is_set() or self._no_new_trials
                 or self._end_reason not in ("", "time_budget")):
@@ -293,7 +292,7 @@ class Coordinator:
         return {k for n, k in self._running.values() if n == number}
 
     def _may_prune(self, rec: TrialRecord) -> bool:
-        return self.pruning.may_prune(rec, self.records.values())
+        return self.pruning.may_prune(rec, self.records.values()) and not self.features.decides_on(rec)
 
     def _next_unit(self) -> tuple[int, int] | None:
         # depth first: continue the oldest running trial. A trial that may be pruned runs its folds
@@ -323,7 +322,7 @@ class Coordinator:
         if self._trial_limit is not None and self._n_new_trials >= self._trial_limit:
             self._end_reason = self._end_reason or "supernet_done"
             return None
-        if self._no_new_trials or self._first_result_pending():
+        if self._no_new_trials or self._first_result_pending() or self.features.blocked():
             return None
         first_folds = [r.folds[0].fit_time + r.folds[0].predict_time
                        for r in self.records.values() if 0 in r.folds]
@@ -331,21 +330,22 @@ class Coordinator:
         if self.budget.search_time_left() <= max(0.5 * typical, 0.05):
             self._end_reason = self._end_reason or "time_budget"
             return None
-        if self._first:
-            params, attrs = self._first.pop(0)
+        picked = self.features.next_config()  # the feature phase's trials come first
+        if picked or self._first:
+            params, attrs = picked or self._first.pop(0)
             self.study.enqueue_trial(params, user_attrs=attrs)
         trial = ask_as_coordinator(self.study)
         with self.store.snapshot():  # the sampler reads the trials once, not once per param group
             self.space.suggest(trial)
         self._n_new_trials += 1
         rec = TrialRecord.of_trial(trial, self.budget.now())
+        rec.params = self.features.started(trial, rec.params)  # the columns this trial reads
         self.records[trial.number] = rec
         self._trials[trial.number] = trial
         self.bus.emit(TrialStarted, trial_number=rec.number, family=rec.family, params=public(rec.params))
         estimate = first_fold_estimate(self.problem, rec, self.records.values())
         if estimate is not None and estimate > self.budget.search_time_left():
-            # the sampler picked something too slow for the time left: ask again (a cheaper
-            # configuration may fit), and after a few such picks start nothing new
+            # too slow for the time left: ask again (a cheaper one may fit), a few times at most
             left = max(0.0, self.budget.search_time_left())
             self._end_trial(rec, "stopped", f"not started: a {rec.family} fit would take about "
                             f"{estimate:.0f} s, more than the {left:.0f} s left")
@@ -358,9 +358,8 @@ class Coordinator:
         return rec.number, 0
 
     def _first_result_pending(self) -> bool:
-        """Whether the search's first trial is still running: it gets every worker until it is
-        scored, so that a first result shows as early as possible (on large data a second trial's
-        fold in the other thread slowed its last fold down by 60 %: both need the GIL)."""
+        """Whether the first trial still runs: it gets every worker, for an early first result (on
+        large data a second trial's fold slowed its last fold by 60 %: both need the GIL)."""
         if self._n_folds < 2:
             return False  # a single holdout fold would leave the other workers idle
         if any(r.state == "finished" for r in self.records.values()):
@@ -447,6 +446,7 @@ class Coordinator:
         best = self.records.get(self.best_number) if self.best_number is not None else None
         if emit_outcome(self.bus, rec, self.metric, best, error_type):
             self.best_number = rec.number
+        self.features.ended(rec)
 
     def _abandon_running(self, lost: bool = False) -> None:
         """Trials still running when the search ends are recorded as stopped; as failed
@@ -486,9 +486,10 @@ class Coordinator:
     def _finish(self) -> SearchResult:
         self._merge_others(self.shared.merge())  # the final model is chosen from every process's trials
         multi = (lambda: self.plugin.choose(self.pareto_front())) if self.multi_objective else None
-        result = self.final.from_records(list(self.records.values()), self._end_reason,
-                                         self.settings.time_budget, multi)
+        result = self.final.from_records(self.features.eligible(list(self.records.values())),
+                                         self._end_reason, self.settings.time_budget, multi)
         result.training_epochs = sum(r.epochs_total for r in self.records.values()) + (
             self.supernet.path_epochs if self.supernet else 0)
         result.supernet = dict(self.supernet.summary) if self.supernet else None
+        result.feature_phase = self.features.summary
         return result

@@ -72,6 +72,7 @@ class SearchResult:
     # single-path epochs (nas="supernet"); 0 without networks. Final refits not included.
     training_epochs: int = 0
     supernet: dict[str, Any] | None = None  # what the supernet phase did (nas="supernet")
+    feature_phase: dict[str, Any] | None = None  # what a phased feature search did (see _feature_phase)
 
 
 class FinalModel:

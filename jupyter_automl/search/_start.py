@@ -97,7 +97,7 @@ def start_search(problem: Problem, data: TrainingFrame, options: SearchOptions, 
                               ensemble=bool(options.ensemble), prune=options.pruner != "none",
                               seed=options.seed, t_start=t_start,
                               max_predict_ms=options.max_predict_ms, nas=nas,
-                              sampler=options.sampler)
+                              sampler=options.sampler, feature_search=options.feature_search)
     bus = EventBus()
     training = TrainingData(data.X, data.y_array, problem, options.seed, plugin)
 

@@ -24,6 +24,7 @@ from ..problem import (
 from ._objective import FoldResult
 from ._provenance import COORDINATOR_ATTR, WORKERS_ATTR
 from ._storage import INTERRUPTED
+from .space import FEATURE_SET
 
 STATUSES = ("running", "finished", "pruned", "stopped", "failed")
 
@@ -163,7 +164,9 @@ def records_of_study(study: Any, objective_names: tuple[str, ...] = ()) -> list[
         attrs = t.user_attrs
         duration = (t.datetime_complete - t.datetime_start).total_seconds() \
             if t.datetime_complete and t.datetime_start else None
-        rec = TrialRecord(number=t.number, params=dict(t.params), started=0.0,
+        # a phased feature search's trial reads only its FEATURE_SET (kept as a user attribute)
+        feature_set = {FEATURE_SET: attrs[FEATURE_SET]} if FEATURE_SET in attrs else {}
+        rec = TrialRecord(number=t.number, params=dict(t.params) | feature_set, started=0.0,
                           state=attrs.get("status", state),
                           score=t.values[0] if state == "finished" else None,
                           score_std=attrs.get("score_std"), resumed=True, duration=duration,

@@ -14,6 +14,7 @@ from typing import Any
 
 from .._logging import get_logger
 from ._objective import TrainingData
+from .space import FEATURE_SET
 
 _log = get_logger(__name__)
 N_WARM_START = 8  # configurations tried first
@@ -92,7 +93,8 @@ def first_configs(plan: WarmPlan | None, defaults: list[dict[str, Any]],
             for c in (plan.configs if plan else [])]
     cold = [(config, {}) for config in defaults]
     ordered = cold[:1] + [pair for both in zip_longest(warm, cold[1:]) for pair in both if pair]
-    first, seen = [], list(tried)
+    # a phased feature search's trials differ only by their columns (FEATURE_SET): the same config
+    first, seen = [], [{k: v for k, v in t.items() if k != FEATURE_SET} for t in tried]
     for params, attrs in ordered:
         params = complete(params) if complete is not None else params
         if params not in seen:

@@ -12,7 +12,10 @@ which is what it meant then.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
+
+from sklearn.compose import ColumnTransformer
 
 from ...estimators import SelectColumnGroups
 from ...problem import Problem
@@ -21,6 +24,9 @@ from ._params import Param
 FEATURE_FRACTIONS = (1.0, 0.75, 0.5, 0.25)
 SELECTORS = ("f_test", "mutual_info", "model", "l1")
 SELECTION_PARAMS = ("feature_fraction", "selector")
+# in a configuration: the original columns its pipeline reads, fixed by a phased feature search
+# (``feature_search="sequential"`` or ``"pseudo_joint"``); not an Optuna param (its choices change)
+FEATURE_SET = "feature_set"
 SELECTOR_HELP = ("how columns are ranked: f_test (univariate F-test), mutual_info (mutual "
                  "information), model (importances of small extra trees), l1 (weights of an "
                  "L1-penalised linear model)")
@@ -49,6 +55,16 @@ def with_selection(preprocessor: Any, values: dict[str, Any], problem: Problem, 
                               random_state=seed)
 
 
+def restricted(problem: Problem, params: dict[str, Any]) -> Problem:
+    """``problem`` with only the columns of the configuration's ``FEATURE_SET`` (if it has one):
+    its preprocessing then reads those columns and ignores the others."""
+    keep = params.get(FEATURE_SET)
+    if keep is None:
+        return problem
+    keep = set(keep)
+    return replace(problem, columns=tuple(c for c in problem.columns if c.name in keep))
+
+
 def kept_columns(model: Any) -> list[str] | None:
     """The original columns a fitted search model uses, or None if it keeps them all.
 
@@ -61,4 +77,16 @@ def kept_columns(model: Any) -> list[str] | None:
             return None
         return list(dict.fromkeys(c for k in kept for c in k))
     first = model.steps[0][1] if hasattr(model, "steps") else None
-    return list(first.kept_columns_) if isinstance(first, SelectColumnGroups) else None
+    if isinstance(first, SelectColumnGroups):
+        return list(first.kept_columns_)
+    if isinstance(first, ColumnTransformer) and hasattr(first, "feature_names_in_"):
+        # a pipeline built for a FEATURE_SET: its transformers name fewer columns than it was fitted on
+        read = {c for _, step, cols in first.transformers if step != "drop" for c in _names(cols)}
+        columns = [str(c) for c in first.feature_names_in_]
+        if not set(columns) <= read:
+            return [c for c in columns if c in read]
+    return None
+
+
+def _names(columns: Any) -> list[str]:
+    return [columns] if isinstance(columns, str) else [c for c in columns if isinstance(c, str)]

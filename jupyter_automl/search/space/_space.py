@@ -23,11 +23,11 @@ from ._engineering import (
 from ._families import DEFAULT_FAMILIES, FAMILIES, LARGE_DATA_ROWS, Family
 from ._params import Param, prefixed, suggest_all, unprefixed, with_defaults
 from ._preprocessing import build_preprocessor
-from ._selection import SELECTION_PARAMS, with_selection
+from ._selection import SELECTION_PARAMS, restricted, with_selection
 
 HUGE_DATA_ROWS = 100_000  # past this, boosting is the quickest first model (see default_configs)
 
-FEATURE_SEARCHES = ("joint", "off")
+FEATURE_SEARCHES = ("joint", "off", "sequential", "pseudo_joint")
 MSG_FEATURE_SEARCH = ("The 'feature_search' parameter of AutoML must be one of {valid}. Got {got!r} "
                       "instead.")
 MSG_FAMILIES = ("The 'families' parameter of AutoML must be None (the default families) or a "
@@ -54,6 +54,7 @@ def family_values(problem: Problem, params: dict[str, Any]) -> tuple[Family, dic
 
 def build_pipeline(problem: Problem, params: dict[str, Any], seed: int = 0, plugin: Any = None) -> Any:
     """The unfitted scikit-learn Pipeline of a configuration (wrapped by ``plugin`` if given)."""
+    problem = restricted(problem, params)
     family, values = family_values(problem, params)
     preprocess = build_preprocessor(problem, family.style, seed=seed, engineering=engineering_of(values),
                                     **family.preprocessing_options(values))
@@ -71,9 +72,10 @@ class SearchSpace:
     problem : Problem
     families : list of str or None
         Names from ``FAMILIES``; None means ``DEFAULT_FAMILIES`` (all but the opt-in "nas").
-    feature_search : {"joint", "off"}
+    feature_search : {"joint", "off", "sequential", "pseudo_joint"}
         "joint": feature selection (``feature_fraction``, ``selector``) is searched with the
-        family and its hyperparameters; "off": every model sees every column.
+        family and its hyperparameters; otherwise it is not (the phased searches fix each trial's
+        columns instead, see ``search/_feature_phase.py``).
     feature_engineering : {"search", "fixed"}
         "search": how date, text and high-cardinality columns are encoded (and, for linear models,
         spline bases and pairwise interactions) are searched too, where the table has such
@@ -96,7 +98,7 @@ class SearchSpace:
         """The params searched for ``family``: without the selection choices when it is off, and
         with the engineering choices unless the engineering is fixed."""
         params = family.params(self.problem)
-        if self.feature_search == "off":
+        if self.feature_search != "joint":
             params = [p for p in params if p.name not in SELECTION_PARAMS]
         if self.feature_engineering == "search":
             params = params + engineering_params(self.problem, family.name, family.style)
