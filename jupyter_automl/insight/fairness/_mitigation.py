@@ -48,6 +48,10 @@ NOTE_GROUP_THRESHOLDS = ("The model's own group thresholds (from the fairness-aw
                          "replaced by the mitigation's.")
 NOTE_THRESHOLD = ("The mitigated model needs the column(s) {cols} in X at predict time: its "
                   "thresholds depend on the group.")
+NOTE_SAME_DECISIONS = ("The mitigated model makes the same decisions as the model on these {n} rows, "
+                       "so nothing changes.")
+NOTE_ALREADY_MET = (" The fairness-aware search had already set group thresholds for a small "
+                    "disparity; a different constraint or the reductions method may still move it.")
 NOTE_ENSEMBLE = ("The reductions method refits one model many times; the ensemble's main member "
                  "(trial weight {w:.2f}) was used.")
 
@@ -147,11 +151,21 @@ def mitigate(model: Any, X: pd.DataFrame, y: Any, *, sensitive_features: str | l
         warnings.simplefilter("always")
         before = fairness(original, X_test, y_test, sensitive_features=names, problem=problem)
         after = fairness(mitigated, X_test, y_test, sensitive_features=names, problem=problem)
+    if _same_decisions(original, mitigated, X_test):  # say so, or "0 change" everywhere puzzles
+        notes.append(NOTE_SAME_DECISIONS.format(n=len(X_test))
+                     + (NOTE_ALREADY_MET if NOTE_GROUP_THRESHOLDS in notes else ""))
     for w in caught[:1]:
         notes.append(str(w.message))  # also in the result, for views that do not show warnings
         warnings.warn(w.message, w.category, stacklevel=user_stacklevel())
     return MitigationResult(model=mitigated, method=method, constraint=constraint, before=before,
                             after=after, notes=notes, seconds=time.perf_counter() - t0)
+
+
+def _same_decisions(before: Any, after: Any, X: pd.DataFrame) -> bool:
+    try:
+        return bool(np.array_equal(np.asarray(before.predict(X)), np.asarray(after.predict(X))))
+    except Exception:  # noqa: BLE001 - only a note depends on it
+        return False
 
 
 def _unfitted(estimator: Any) -> Any:

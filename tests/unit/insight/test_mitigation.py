@@ -149,3 +149,14 @@ def test_fair_models_are_stored_by_skops_and_predict_the_same(tmp_path):
         assert not [t for t in untrusted if "fairlearn" in t or "pandas" in t]
         restored = skops.io.load(path, trusted=list(TRUSTED_TYPES) + untrusted)
         np.testing.assert_array_equal(restored.predict(X), model.predict(X))
+
+
+def test_a_mitigation_that_changes_no_decision_says_so():
+    X, y = _biased()
+    fair = ThresholdClassifier(_model(), sensitive_features=["group"],
+                               constraint="demographic_parity").fit(X, y)
+    again = mitigate(fair, X, y, sensitive_features="group")  # the same thresholds, set again
+    assert np.array_equal(again.model.predict(X), fair.predict(X))
+    assert any(n.startswith("The mitigated model makes the same decisions") for n in again.notes)
+    changed = mitigate(_model().fit(X, y), X, y, sensitive_features="group")
+    assert not any("same decisions" in n for n in changed.notes)
