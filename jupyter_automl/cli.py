@@ -239,7 +239,8 @@ def run(args: argparse.Namespace, stderr: TextIO) -> int:
     automl = AutoML(task=args.task, metric=args.metric, time_budget=args.budget, n_trials=args.trials,
                     seed=args.seed, n_jobs=args.n_jobs, families=_families(args.families),
                     storage=args.storage, study_name=args.study_name, runs_dir=str(out / "runs"),
-                    executor=args.executor, dask_client=args.scheduler)
+                    executor=args.executor, dask_client=args.scheduler,
+                    feature_search=args.feature_search, feature_engineering=args.feature_engineering)
     bar = ProgressBar(stderr, args.budget, args.trials)
     try:
         handle = automl.fit_async(train, args.target)
@@ -379,6 +380,11 @@ def parser() -> argparse.ArgumentParser:
                    help="where units of work run (default: threads; dask with --scheduler)")
     r.add_argument("--scheduler", default=None,
                    help="a Dask scheduler's address, e.g. tcp://10.0.0.5:8786 (implies --executor dask)")
+    r.add_argument("--feature-search", choices=["joint", "sequential", "pseudo_joint", "off"],
+                   default="joint", help="how columns are chosen: with the model (joint, default), "
+                   "before it (sequential), in alternating rounds (pseudo_joint), or not at all (off)")
+    r.add_argument("--feature-engineering", choices=["search", "fixed"], default="search",
+                   help="date, text and high-cardinality encodings as search choices (default) or fixed")
     r.add_argument("--format", choices=["skops", "joblib"], default="skops", help="model file format")
     r.add_argument("--no-report", action="store_true", help="skip the HTML report")
     r.add_argument("--quiet", "-q", action="store_true", help="no progress bar")

@@ -181,3 +181,18 @@ def test_progress_bar_follows_engine_events():
     assert bar.best is not None and bar.best[2] == pytest.approx(max(
         automl.leaderboard().query("status == 'finished'")["score"]))
     assert "] 100%" in text and "trials 3 (" in text and "best so far: trial" in text
+
+
+def test_feature_search_and_engineering_options_reach_the_engine(tmp_path):
+    X, y, info = load_demo("breast_cancer")
+    X.assign(**{info["target"]: y}).to_csv(tmp_path / "data.csv", index=False)
+    proc = cli("run", "data.csv", "--target", "diagnosis", "--no-report", "--quiet", "--out", "o",
+               *FAST, "--trials", "6", "--feature-search", "sequential", "--feature-engineering",
+               "fixed", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    model = AutoML.load(tmp_path / "o" / "model.skops")
+    assert (model.feature_search, model.feature_engineering) == ("sequential", "fixed")
+    phase = model.search_.feature_phase  # the RFE ran: its steps are recorded
+    assert phase["mode"] == "sequential" and phase["steps"], phase
+    bad = cli("run", "data.csv", "--target", "diagnosis", "--feature-search", "greedy", cwd=tmp_path)
+    assert bad.returncode == cli_module.EXIT_USAGE and "pseudo_joint" in bad.stderr
