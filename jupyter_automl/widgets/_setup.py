@@ -47,6 +47,21 @@ PRESETS = {
     "best": {"label": "Best quality", "time_budget": 300,
              "help": "5 minutes: many more trials and larger ensembles"},
 }
+# AutoML(feature_search=...): how the columns a model reads are chosen
+FEATURE_SEARCHES = [
+    {"value": "joint", "label": "With the model (joint)",
+     "help": "each trial picks a selector and how many columns to keep, together with its model",
+     "summary": ""},
+    {"value": "sequential", "label": "First, then the models (sequential)",
+     "help": "a quarter of the budget drops the least useful columns with a fixed model, then "
+             "the search runs on the columns kept", "summary": ", choosing the columns first"},
+    {"value": "pseudo_joint", "label": "In rounds with the models (pseudo-joint)",
+     "help": "rounds of the search alternate with dropping the columns the best models use least",
+     "summary": ", choosing the columns in rounds with the models"},
+    {"value": "off", "label": "Every column", "help": "no column is left out",
+     "summary": ", every column kept"},
+]
+MSG_FEATURE_SEARCH = "Pick how the columns are chosen: one of {valid}. Got {got!r}."
 SAMPLERS = [
     {"name": "tpe", "label": "Bayesian (TPE)",
      "help": "learns from earlier trials which settings work; the usual choice"},
@@ -71,7 +86,7 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "preset": "quick", "time_budget": 15, "n_trials": None, "families": list(DEFAULT_FAMILIES),
     "sampler": "tpe", "cv": "auto", "holdout": 0.2, "seed": 0, "n_jobs": -1,
     "storage": "runs", "resume": None, "ensemble": True, "fairness_constraint": "none",
-    "warm_start": True, "teaching": False,
+    "warm_start": True, "teaching": False, "feature_search": "joint",
 }
 FAIRNESS_CONSTRAINTS = {  # what AutoML(fairness={"constraint": ...}) accepts for each task
     "binary": ("none", "demographic_parity", "equalized_odds"),
@@ -193,6 +208,7 @@ def search_part(settings: dict[str, Any], *, n_rows: int, studies: list[dict[str
         "family_notes": family_notes(),
         "presets": [{"name": k, **v} for k, v in PRESETS.items()],
         "samplers": SAMPLERS, "validations": VALIDATIONS, "holdouts": HOLDOUTS,
+        "feature_searches": FEATURE_SEARCHES,
         "n_cores": os.cpu_count() or 1, "studies": studies,
         "fairness_available": fairness_available,
         "fairness_constraints": list(FAIRNESS_CONSTRAINTS.get(task, ("none",))),
@@ -221,7 +237,8 @@ def summary_line(settings: dict[str, Any], n_rows: int) -> str:
             "model" if held else "; no rows kept aside (the results show cross-validated scores only)")
     resume = f", continuing study {s['resume']!r}" if s.get("resume") else ""
     warm = ", starting with what worked on similar data" if s.get("warm_start", True) else ""
-    return (f"Search {which} {' and '.join(limits)} with {sampler}{resume}{warm}{kept}.")
+    columns = next((x["summary"] for x in FEATURE_SEARCHES if x["value"] == s.get("feature_search")), "")
+    return (f"Search {which} {' and '.join(limits)} with {sampler}{resume}{warm}{columns}{kept}.")
 
 
 def _number(value: Any) -> float | None:
@@ -250,6 +267,10 @@ def automl_kwargs(settings: dict[str, Any], *, runs_dir: str) -> dict[str, Any]:
     holdout = float(s["holdout"] or 0)
     if not 0 <= holdout <= 0.5:
         raise InputError(MSG_HOLDOUT.format(got=s["holdout"]))
+    feature_search = s.get("feature_search") or "joint"
+    if feature_search not in [x["value"] for x in FEATURE_SEARCHES]:
+        raise InputError(MSG_FEATURE_SEARCH.format(valid=[x["value"] for x in FEATURE_SEARCHES],
+                                                   got=feature_search))
     cv = s["cv"]
     if isinstance(cv, str) and cv.isdigit():
         cv = int(cv)
@@ -257,7 +278,7 @@ def automl_kwargs(settings: dict[str, Any], *, runs_dir: str) -> dict[str, Any]:
         "time_budget": budget, "n_trials": None if trials is None else int(trials),
         "families": families, "sampler": s["sampler"], "cv": cv, "seed": int(s["seed"] or 0),
         "n_jobs": int(s["n_jobs"] or -1), "ensemble": bool(s["ensemble"]), "runs_dir": runs_dir,
-        "warm_start": s.get("warm_start") is not False,
+        "warm_start": s.get("warm_start") is not False, "feature_search": feature_search,
     }
     if s["storage"] == "memory":
         kwargs["storage"] = "memory"

@@ -67,6 +67,13 @@ def test_a_person_runs_the_quickstart_and_a_search(open_wizard, page, shots):
     page.click(tid("preset-quick"))
     page.select_option(tid("n-jobs"), "1")
     page.wait_for_selector(f"{tid('search-summary')}:has-text('up to 15 s')", timeout=STEP_TIMEOUT)
+    # how the columns are chosen: the four feature_search modes, joint by default, each explained
+    columns_choice = page.locator(tid("feature-search"))
+    assert columns_choice.locator("option").count() == 4 and columns_choice.input_value() == "joint"
+    columns_choice.select_option("pseudo_joint")
+    page.wait_for_selector("text=rounds of the search alternate", timeout=STEP_TIMEOUT)
+    shots(wizard, "search-columns-choice")
+    columns_choice.select_option("joint")
     wait_next_enabled(page)
     shots(wizard, "search")
 

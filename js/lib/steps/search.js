@@ -13,6 +13,7 @@ export function createSearchStep(el, { model, store }) {
   const families = h("div", { class: "jaml-choices", role: "group", "aria-label": "Model families", "data-testid": "families" });
   const familyNotes = h("div", { "data-testid": "family-notes" });
   const sampler = select([], "tpe", { "data-testid": "sampler" });
+  const featureSearch = select([], "joint", { "data-testid": "feature-search" });
   const cv = select([], "auto", { "data-testid": "cv" });
   const holdout = select([], "0.2", { "data-testid": "holdout" });
   const seed = h("input", { type: "number", step: "1", "data-testid": "seed" });
@@ -31,6 +32,7 @@ export function createSearchStep(el, { model, store }) {
     trials: field("Maximum trials", trials, "Stop after this many configurations (whichever limit comes first)."),
     families: field("Model families", h("div", {}, families, familyNotes), ""),
     sampler: field("Search strategy", sampler, ""),
+    featureSearch: field("Columns", featureSearch, ""),
     cv: field("Validation", cv, ""),
     holdout: field("Rows kept aside", holdout, "Never seen by the search; the Results step tests the chosen model on them."),
     seed: field("Seed", seed, "The same seed, data and settings give the same folds and trials."),
@@ -55,6 +57,7 @@ export function createSearchStep(el, { model, store }) {
   budget.addEventListener("change", () => updateSettings(model, { time_budget: num(budget), preset: null }));
   trials.addEventListener("change", () => updateSettings(model, { n_trials: num(trials), preset: null }));
   sampler.addEventListener("change", () => updateSettings(model, { sampler: sampler.value }));
+  featureSearch.addEventListener("change", () => updateSettings(model, { feature_search: featureSearch.value }));
   cv.addEventListener("change", () => updateSettings(model, { cv: /^\d+$/.test(cv.value) ? Number(cv.value) : cv.value }));
   holdout.addEventListener("change", () => updateSettings(model, { holdout: Number(holdout.value) }));
   seed.addEventListener("change", () => updateSettings(model, { seed: num(seed) ?? 0 }));
@@ -107,6 +110,9 @@ export function createSearchStep(el, { model, store }) {
     f.families.help.textContent = "Hover a family for what it is. Neural networks and SVMs are slower; linear models are fastest.";
     setOptions(sampler, part.samplers.map((x) => ({ value: x.name, label: x.label })), s.sampler);
     f.sampler.help.textContent = (part.samplers.find((x) => x.name === s.sampler) || {}).help || "";
+    const searches = part.feature_searches || [];
+    setOptions(featureSearch, searches.map((x) => ({ value: x.value, label: x.label })), s.feature_search || "joint");
+    f.featureSearch.help.textContent = (searches.find((x) => x.value === (s.feature_search || "joint")) || {}).help || "";
     setOptions(cv, part.validations.map((x) => ({ value: x.value, label: x.label })), s.cv);
     f.cv.help.textContent = (part.validations.find((x) => String(x.value) === String(s.cv)) || {}).help || "";
     setOptions(holdout, part.holdouts.map((x) => ({ value: x, label: x ? `${Math.round(100 * x)}% of the rows` : "none" })), s.holdout);

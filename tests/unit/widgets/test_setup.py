@@ -36,6 +36,8 @@ def test_default_settings_give_the_quick_look_search():
     ({"time_budget": None, "n_trials": None}, _setup.MSG_NO_LIMIT),
     ({"families": []}, _setup.MSG_FAMILIES),
     ({"holdout": 0.9}, _setup.MSG_HOLDOUT.format(got=0.9)),
+    ({"feature_search": "greedy"}, _setup.MSG_FEATURE_SEARCH.format(
+        valid=["joint", "sequential", "pseudo_joint", "off"], got="greedy")),
 ])
 def test_bad_settings_are_refused_with_a_message(patch, message):
     with pytest.raises(InputError) as info:
@@ -59,11 +61,21 @@ def test_summary_line_says_what_the_search_will_do():
                     "are kept aside to test the chosen model.")
     assert "no rows kept aside" in summary_line(DEFAULT_SETTINGS | {"holdout": 0}, 1000)
     assert "similar data" not in summary_line(DEFAULT_SETTINGS | {"warm_start": False}, 1000)
+    assert "similar data, choosing the columns first; 20%" in summary_line(
+        DEFAULT_SETTINGS | {"feature_search": "sequential"}, 1000)
 
 
 def test_warm_start_is_on_unless_switched_off():
     assert automl_kwargs(DEFAULT_SETTINGS, runs_dir="r")["warm_start"] is True
     assert automl_kwargs(DEFAULT_SETTINGS | {"warm_start": False}, runs_dir="r")["warm_start"] is False
+
+
+def test_the_columns_choice_maps_onto_feature_search():
+    assert automl_kwargs(DEFAULT_SETTINGS, runs_dir="r")["feature_search"] == "joint"
+    for choice in search_part(DEFAULT_SETTINGS, n_rows=500, studies=[],
+                              fairness_available=False)["feature_searches"]:
+        kwargs = automl_kwargs(DEFAULT_SETTINGS | {"feature_search": choice["value"]}, runs_dir="r")
+        assert kwargs["feature_search"] == choice["value"] and choice["help"]
 
 
 def test_search_part_lists_every_choice_and_reports_errors():
