@@ -96,7 +96,31 @@ def _why(automl: Any, board: pd.DataFrame, metric: str) -> list[str]:
         f"{int(counts.get('failed', 0))} failed.")
     positive = automl.problem_.positive_class
     decision = threshold_text(search, label, positive.item() if hasattr(positive, "item") else positive)
-    return lines + ([decision] if decision else []) + summarise_notes(list(search.notes))
+    columns = columns_text(automl)
+    return lines + ([columns] if columns else []) + ([decision] if decision else []) + \
+        summarise_notes(list(search.notes))
+
+
+PHASES = {"sequential": "chosen before the model search", "pseudo_joint": "chosen in rounds with it"}
+MAX_COLUMNS_NAMED = 8
+
+
+def columns_text(automl: Any) -> str | None:
+    """Which columns the chosen model reads, when the feature search left some out (or a phased
+    feature search ran): a person should not have to guess from the configuration strings."""
+    used = [c.name for c in automl.problem_.used_columns]
+    kept = set(automl.selected_features_)
+    left_out = [c for c in used if c not in kept]
+    phase = getattr(automl.search_, "feature_phase", None) or {}
+    steps = len(phase.get("steps", []))
+    how = f" (columns {PHASES[phase['mode']]}, {steps} elimination step{'s' * (steps != 1)})" \
+        if phase.get("mode") in PHASES else ""
+    if not left_out:
+        return f"It reads all {len(used)} columns{how}." if how else None
+    named = ", ".join(left_out[:MAX_COLUMNS_NAMED]) + (
+        f" and {len(left_out) - MAX_COLUMNS_NAMED} more" if len(left_out) > MAX_COLUMNS_NAMED else "")
+    return (f"It reads {len(used) - len(left_out)} of the {len(used)} columns{how}; "
+            f"left out: {named}.")
 
 
 def results_part(automl: Any, X_holdout: pd.DataFrame | None, y_holdout: pd.Series | None, *,

@@ -73,7 +73,9 @@ def test_a_person_runs_the_quickstart_and_a_search(open_wizard, page, shots):
     columns_choice.select_option("pseudo_joint")
     page.wait_for_selector("text=rounds of the search alternate", timeout=STEP_TIMEOUT)
     shots(wizard, "search-columns-choice")
-    columns_choice.select_option("joint")
+    columns_choice.select_option("sequential")  # the Results step then says which columns it reads
+    page.wait_for_selector(f"{tid('search-summary')}:has-text('choosing the columns first')",
+                           timeout=STEP_TIMEOUT)
     wait_next_enabled(page)
     shots(wizard, "search")
 
@@ -120,6 +122,7 @@ def test_a_person_runs_the_quickstart_and_a_search(open_wizard, page, shots):
     page.click(tid("see-results"))
     page.wait_for_selector(tid("chosen-model"), timeout=STEP_TIMEOUT)
     assert page.locator(f"{tid('why')} li").count() >= 2
+    assert "columns chosen before the model search" in page.locator(tid("why")).inner_text()
     assert page.locator(f"{tid('holdout-roc_auc')}").count() == 1
     page.wait_for_selector(f"{tid('panel-diagnostics')} img", timeout=STEP_TIMEOUT)
     # confusion matrix, ROC, precision-recall, reliability diagram, score against predict time
