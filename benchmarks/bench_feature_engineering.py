@@ -21,15 +21,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _child import median_ok, run_one_child
 from _protocol import DEFAULT_DATASETS_DIR, PRIMARY, TEST_SIZE, Split, load_module, score
 from sklearn.model_selection import train_test_split
 
@@ -148,25 +146,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def _spawn(args, dataset: str, seed: int, arm: str) -> dict:
     result = args.out / f"one-{dataset}-{seed}-{arm}.json"
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--one", "--dataset", dataset, "--seed",
-           str(seed), "--arm", arm, "--budget", str(args.budget), "--datasets-dir",
-           str(args.datasets_dir), "--result", str(result)]
-    row = {"dataset": dataset, "seed": seed, "arm": arm, "budget": args.budget,
-           "load_at_start": round(os.getloadavg()[0], 2)}
-    # the engine of this checkout, whatever the interpreter's own install points at
-    env = os.environ | {"PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
-    t0 = time.monotonic()
-    done = subprocess.run(cmd, capture_output=True, text=True, cwd=HERE, env=env,
-                          timeout=3 * args.budget + 300)
-    row["process_s"] = round(time.monotonic() - t0, 1)
-    if done.returncode != 0 or not result.exists():
-        return row | {"status": "failed", "error": done.stderr[-2000:]}
-    return row | {"status": "ok"} | json.loads(result.read_text())
-
-
-def _median(rows: list[dict], key: str) -> float | None:
-    values = [r[key] for r in rows if r.get("status") == "ok" and r.get(key) is not None]
-    return statistics.median(values) if values else None
+    argv = ["--dataset", dataset, "--seed", str(seed), "--arm", arm, "--budget", str(args.budget),
+            "--datasets-dir", str(args.datasets_dir)]
+    row = {"dataset": dataset, "seed": seed, "arm": arm, "budget": args.budget}
+    return run_one_child(__file__, argv, result, row, timeout=3 * args.budget + 300)
 
 
 def render(rows: list[dict], args) -> str:
@@ -178,7 +161,7 @@ def render(rows: list[dict], args) -> str:
         metric = PRIMARY["binary"] if dataset == "generated" else PRIMARY[
             load_module(args.datasets_dir).load(dataset)[2]["task"]]
         by_arm = {arm: [r for r in mine if r["arm"] == arm] for arm in ARMS}
-        med = {arm: _median(by_arm[arm], "primary") for arm in ARMS}
+        med = {arm: median_ok(by_arm[arm], "primary") for arm in ARMS}
         pairs = []
         for seed in args.seeds:
             s = [next((r.get("primary") for r in by_arm[arm] if r["seed"] == seed and r.get("status") == "ok"),
@@ -186,8 +169,8 @@ def render(rows: list[dict], args) -> str:
             pairs.append("/".join("fail" if v is None else f"{v:.4f}" for v in s))
         diff = (f"{med['search'] - med['fixed']:+.4f}" if None not in med.values() else "n/a")
         fmt = {a: ("fail" if med[a] is None else f"{med[a]:.4f}") for a in ARMS}
-        fits = " / ".join(f"{_median(by_arm[a], 'fit_s') or 0:.0f}" for a in ARMS)
-        trials = " / ".join(f"{_median(by_arm[a], 'n_finished') or 0:.0f}" for a in ARMS)
+        fits = " / ".join(f"{median_ok(by_arm[a], 'fit_s') or 0:.0f}" for a in ARMS)
+        trials = " / ".join(f"{median_ok(by_arm[a], 'n_finished') or 0:.0f}" for a in ARMS)
         lines.append(f"| {dataset} | {metric} | {fmt['fixed']} | {fmt['search']} | {diff} | "
                      f"{'; '.join(pairs)} | {fits} | {trials} |")
     return "\n".join(lines) + "\n"

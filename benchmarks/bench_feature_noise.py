@@ -18,15 +18,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _child import median_ok, run_one_child
 from _protocol import DEFAULT_DATASETS_DIR, PRIMARY, TEST_SIZE, Split, load_module, score
 from sklearn.model_selection import train_test_split
 
@@ -122,22 +120,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def _spawn(args, dataset: str, seed: int, strategy: str, noise: int) -> dict:
     result = args.out / f"one-{dataset}-{seed}-{strategy}-{noise}.json"
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--one", "--dataset", dataset, "--seed",
-           str(seed), "--strategy", strategy, "--budget", str(args.budget), "--noise", str(noise),
-           "--datasets-dir", str(args.datasets_dir), "--result", str(result)]
-    row = {"dataset": dataset, "seed": seed, "strategy": strategy, "noise": noise,
-           "budget": args.budget, "load_at_start": round(os.getloadavg()[0], 2)}
-    t0 = time.monotonic()
-    done = subprocess.run(cmd, capture_output=True, text=True, cwd=HERE, timeout=3 * args.budget + 300)
-    row["process_s"] = round(time.monotonic() - t0, 1)
-    if done.returncode != 0 or not result.exists():
-        return row | {"status": "failed", "error": done.stderr[-2000:]}
-    return row | {"status": "ok"} | json.loads(result.read_text())
-
-
-def _median(rows: list[dict], key: str) -> float | None:
-    values = [r[key] for r in rows if r.get("status") == "ok" and r.get(key) is not None]
-    return statistics.median(values) if values else None
+    argv = ["--dataset", dataset, "--seed", str(seed), "--strategy", strategy, "--noise", str(noise),
+            "--budget", str(args.budget), "--datasets-dir", str(args.datasets_dir)]
+    row = {"dataset": dataset, "seed": seed, "strategy": strategy, "noise": noise, "budget": args.budget}
+    return run_one_child(__file__, argv, result, row, timeout=3 * args.budget + 300)
 
 
 def render(rows: list[dict], args) -> str:
@@ -150,13 +136,13 @@ def render(rows: list[dict], args) -> str:
             clean = [r for r in rows if (r["dataset"], r["strategy"], r["noise"]) == (dataset, strategy, 0)]
             noisy = [r for r in rows if (r["dataset"], r["strategy"], r["noise"]) == (dataset, strategy,
                                                                                        args.noise)]
-            c, n = _median(clean, "primary"), _median(noisy, "primary")
+            c, n = median_ok(clean, "primary"), median_ok(noisy, "primary")
             loss = None if c is None or n is None else c - n
             fmt = lambda v, d=4: "-" if v is None else f"{v:.{d}f}"  # noqa: E731
             lines.append(f"| {dataset} | {strategy} | {fmt(c)} | {fmt(n)} | {fmt(loss)} | "
-                         f"{fmt(_median(noisy, 'fit_s'), 1)} | {fmt(_median(noisy, 'n_noise_kept'), 1)} | "
-                         f"{fmt(_median(noisy, 'n_kept'), 1)} / {fmt(_median(noisy, 'n_columns'), 0)} | "
-                         f"{fmt(_median(clean, 'n_finished'), 0)} / {fmt(_median(noisy, 'n_finished'), 0)} |")
+                         f"{fmt(median_ok(noisy, 'fit_s'), 1)} | {fmt(median_ok(noisy, 'n_noise_kept'), 1)} | "
+                         f"{fmt(median_ok(noisy, 'n_kept'), 1)} / {fmt(median_ok(noisy, 'n_columns'), 0)} | "
+                         f"{fmt(median_ok(clean, 'n_finished'), 0)} / {fmt(median_ok(noisy, 'n_finished'), 0)} |")
     per_seed = ["", "Per seed (score clean -> noisy, noise columns kept):", ""]
     for r in rows:
         if r["noise"]:
