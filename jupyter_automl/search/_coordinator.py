@@ -440,6 +440,9 @@ class Coordinator:
             store_fold_attrs(trial, rec)
             optuna_state = TrialState.FAIL if state == "failed" else TrialState.PRUNED
             self.study.tell(trial, state=optuna_state)
+        for future in [f for f, (n, _) in self._running.items() if n == rec.number]:
+            if self.executor.cancel(future):  # its other folds, where they have not started yet
+                del self._running[future]
         self._emit_outcome(rec, error_type)
 
     def _emit_outcome(self, rec: TrialRecord, error_type: str = "") -> None:

@@ -1,7 +1,6 @@
-"""A test-only search plugin whose k-NN models blow a Dask worker's memory limit in ``fit``.
-
-The other families are left alone, so a search has units that go over the limit and units that
-finish. Dask workers unpickle the plugin by reference: they are spawned with this process's
+"""Test-only search plugins whose models misbehave on a Dask worker: k-NN models that blow the
+worker's memory limit in ``fit`` (the other families are left alone, so a search has units that go
+over the limit and units that finish), and models that take their time. Dask workers unpickle the plugin by reference: they are spawned with this process's
 ``sys.path``, which holds this folder during the tests.
 """
 
@@ -51,3 +50,27 @@ class KnnHogPlugin(SearchPlugin):
 
     def wrap(self, model: Any, params: dict[str, Any], problem: Any) -> Any:
         return MemoryHog(model, self.total_mb) if params.get("family") == "knn" else model
+
+
+class SlowFit(MemoryHog):
+    """Sleeps ``seconds`` before fitting ``model``."""
+
+    def __init__(self, model: Any = None, seconds: float = 3.0):
+        self.model = model
+        self.seconds = seconds
+
+    def fit(self, X: Any, y: Any) -> SlowFit:
+        time.sleep(self.seconds)
+        self.model.fit(X, y)
+        self.classes_ = self.model.classes_
+        return self
+
+
+class SlowPlugin(SearchPlugin):
+    """Every fit takes ``seconds`` longer."""
+
+    def __init__(self, seconds: float = 3.0):
+        self.seconds = seconds
+
+    def wrap(self, model: Any, params: dict[str, Any], problem: Any) -> Any:
+        return SlowFit(model, self.seconds)

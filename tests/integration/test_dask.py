@@ -50,3 +50,32 @@ def test_nothing_is_left_on_the_cluster(dask_client):
     X, y = demo()
     AutoML(**(TINY | {"storage": "memory", "executor": "dask", "dask_client": dask_client})).fit(X, y)
     assert not any(dask_client.who_has().values())  # scattered data and results are released
+
+
+def test_a_unit_of_an_ended_trial_is_cancelled_on_the_cluster(dask_client):
+    from _hog import SlowPlugin
+    from distributed import get_task_stream
+
+    from jupyter_automl.problem import analyze
+    from jupyter_automl.search import TrainingData
+    from jupyter_automl.search.executors import DaskExecutor
+    from jupyter_automl.search.space import SearchSpace
+
+    X, y = demo(300)
+    problem, X, y = analyze(X, y, check_leakage=False, cv=3)
+    data = TrainingData(X, y.to_numpy(), problem, seed=0, plugin=SlowPlugin(3.0))
+    params = SearchSpace(problem, ["linear"]).default_configs()[0]
+    executor = DaskExecutor(dask_client)
+    executor.start(data)
+    try:
+        with get_task_stream(dask_client) as stream:
+            running = [executor.submit_fold(params, fold) for fold in (0, 1)]  # both workers busy
+            queued = executor.submit_fold(params, 2)
+            assert executor.cancel(queued)  # its trial ended: it frees its slot at once...
+            assert queued.done() and queued.result().error == "cancelled: its trial ended"
+            assert all(f.result(timeout=120).ok for f in running)
+            assert not executor.cancel(running[0])  # a finished unit has nothing to cancel
+        ran = [t for t in stream.data if t["key"].startswith("run_fold")]
+        assert len(ran) == 2  # ...and never runs on the cluster
+    finally:
+        executor.shutdown()

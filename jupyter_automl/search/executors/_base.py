@@ -41,6 +41,11 @@ class BaseExecutor(ABC):
     def submit_refit(self, params: dict[str, Any], deadline: float | None = None) -> Future[Any]:
         """Fit one configuration on all rows; the future's result is the fitted Pipeline."""
 
+    def cancel(self, future: Future) -> bool:
+        """Drop a unit whose trial has ended; True when it no longer holds a worker slot. Here only
+        a unit that has not started: one running on this machine cannot be interrupted."""
+        return future.cancel()
+
     @abstractmethod
     def shutdown(self) -> None:
         """Release the workers without waiting for running units (their results are dropped)."""

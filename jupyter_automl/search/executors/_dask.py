@@ -23,7 +23,7 @@ import pickle
 import secrets
 import threading
 import time
-from concurrent.futures import Future
+from concurrent.futures import Future, InvalidStateError
 from dataclasses import replace
 from typing import Any
 
@@ -173,6 +173,7 @@ class DaskExecutor(BaseExecutor):
 
     def start(self, data: TrainingData) -> None:
         self._futures: set = set()
+        self._task_of: dict[Future, Any] = {}  # our future -> its Dask task now (a retry replaces it)
         self.data_bytes = len(pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
         self._scatter(data)
 
@@ -242,12 +243,14 @@ class DaskExecutor(BaseExecutor):
             sent_with.append(self._data.key)
             task = submit()
             self._futures.add(task)
+            self._task_of[future] = task
             task.add_done_callback(done)
 
         def done(f: Any) -> None:  # runs on Dask's callback thread
             self._futures.discard(f)
-            if future.done():
+            if future.done():  # cancelled by ``cancel``: the trial has ended
                 return
+            self._task_of.pop(future, None)
             try:
                 future.set_result(f.result())
             except BaseException as exc:  # noqa: BLE001 - cancelled, killed or lost on the cluster
@@ -269,6 +272,24 @@ class DaskExecutor(BaseExecutor):
 
         launch()
         return future
+
+    def cancel(self, future: Future) -> bool:
+        """Cancel the Dask task of a fold whose trial has ended (one that went over the memory
+        limit would otherwise be retried, taking down more workers); the future resolves as a
+        failed fold, ignored by the coordinator. A task already running finishes in its thread."""
+        task = self._task_of.pop(future, None)
+        if task is None:
+            return False
+        try:
+            future.set_result(FoldResult(-1, None, 0.0, 0.0, None, "cancelled: its trial ended",
+                                         "Cancelled"))
+        except InvalidStateError:  # it finished meanwhile, on Dask's callback thread
+            return False
+        try:
+            self.client.cancel([task])
+        except Exception:  # the scheduler is gone: shutdown cleans up what it can
+            _log.debug("could not cancel a Dask task", exc_info=True)
+        return True
 
     def _resubmit_after_data_loss(self, exc: BaseException, retries: list[int], launch: Any,
                                   data_key: str) -> bool:
