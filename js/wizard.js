@@ -13,8 +13,8 @@ import { createTargetStep } from "./lib/steps/target.js";
 import { createColumnsStep } from "./lib/steps/columns.js";
 import { createSearchStep } from "./lib/steps/search.js";
 import { createResultsStep } from "./lib/steps/results.js";
-import { scrollArea, setTrait, simpleTable } from "./lib/ui.js";
-import { fmtPercent } from "./lib/format.js";
+import { setTrait } from "./lib/ui.js";
+import { renderImportance } from "./lib/importance.js";
 
 export const STEPS = [
   { name: "data", title: "Data", why: "Pick the table to learn from: one row per example, one column per attribute, the column to predict included." },
@@ -25,27 +25,6 @@ export const STEPS = [
   { name: "results", title: "Results", why: "The chosen model, why it was chosen, and how well it does on rows it never saw." },
 ];
 const ACTIVE = ["starting", "searching", "paused", "refitting"];
-
-/** Which settings matter so far (AutoML.parameter_importance(), live): the family choice, then
- * each family's settings by importance. */
-function renderImportance(el, part, search) {
-  const families = Object.entries((part && part.families) || {});
-  el.hidden = !part || (part.family_choice === null && !families.length);
-  if (el.hidden) return;
-  const labels = (search && search.family_labels) || {};
-  const items = [h("div", { class: "jaml-subtitle" }, "Which settings matter so far")];
-  if (part.family_choice !== null) {
-    items.push(h("p", { "data-testid": "family-choice" },
-      `The choice of model family accounts for ${fmtPercent(part.family_choice)} of the spread of scores between trials; the rest comes from each family's own settings.`));
-  }
-  for (const [name, f] of families) {
-    const rows = Object.entries(f.importances).slice(0, 5).map(([k, v]) => [k, fmtPercent(v)]);
-    items.push(scrollArea(`Settings of ${labels[name] || name}`, {},
-      simpleTable({ columns: [`${labels[name] || name} (${f.n_trials} trials): setting`, "Share of importance"], rows }, { "data-testid": `importance-${name}` })));
-  }
-  for (const n of part.notes || []) items.push(h("div", { class: "jaml-muted" }, n));
-  el.replaceChildren(...items);
-}
 
 function createRunStep(el, ctx) {
   const notes = h("div", { "data-testid": "run-notes" });
@@ -78,7 +57,7 @@ function createRunStep(el, ctx) {
     // newest first: the lesson about what just happened is the one to read
     lessons.replaceChildren(...taught.slice().reverse().map((l) => h("li", { "data-testid": "lesson", "data-topic": l.topic },
       l.text, " ", h("a", { href: l.link, class: "jaml-muted" }, `(workshop: ${l.topic})`))));
-    renderImportance(importance, ctx.store.parts.importance, ctx.store.parts.search);
+    renderImportance(importance, ctx.store.parts.importance, ctx.model.get("families") || {}, { done: ctx.model.get("status") === "finished" });
     curves.render(ctx.store.parts.curves, runMeta(ctx.model, ctx.store));
     next.hidden = !(ctx.store.parts.results && !ctx.store.parts.results.error);
     pareto.render();

@@ -68,6 +68,10 @@ def test_every_wizard_step_passes_axe_in_light_and_dark_themes(open_wizard, page
     page.click(tid("see-results"))
     page.wait_for_selector(f"{tid('panel-diagnostics')} img", timeout=STEP_TIMEOUT)
     check("results-diagnostics")
+    page.click(tid("tab-settings"))
+    page.wait_for_selector(f"{tid('panel-settings')} table, {tid('results-importance-none')}:visible",
+                           timeout=STEP_TIMEOUT)
+    check("results-settings")
     page.click(tid("tab-explain"))
     page.click(tid("explain-run"))
     page.wait_for_selector(f"{tid('explain-output')} img", timeout=RESULTS_TIMEOUT)

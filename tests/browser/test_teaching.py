@@ -53,3 +53,23 @@ def test_teaching_mode_explains_this_run_with_its_numbers(open_wizard, page, sho
     assert named and named & trials, (named, trials)
     assert page.locator(f"{tid('lesson')} a").first.get_attribute("href").startswith("workshop.ipynb#")
     shots(wizard, "run-teaching")
+    # which settings matter: live on the Run step, then the final view on the Results step
+    run_card = f"{tid('step-body-run')} [data-testid=importance]"
+    page.wait_for_selector(f"{run_card}:not([hidden]) [data-testid=importance-linear]", timeout=STEP_TIMEOUT)
+    shots(wizard, "run-importance")
+    page.click(tid("see-results"))
+    page.click(tid("tab-settings"))
+    results_rows = page.locator(f"{tid('results-importance-linear')} tbody tr")
+    results_rows.first.wait_for(timeout=STEP_TIMEOUT)
+    assert page.locator(tid("results-importance-none")).is_hidden()
+    shown = results_rows.all_inner_texts()
+    shares = [float(m) for row in shown for m in re.findall(r"([\d.]+)\s*%", row)]
+    assert len(shares) == len(shown) and all(0 <= s <= 100 for s in shares), shown
+    assert shares == sorted(shares, reverse=True), shown  # the setting that mattered most first
+    assert "mattered in this search" in page.locator(tid("results-importance")).inner_text()
+    shots(wizard, "results-settings")
+    # the Run step shows the same figures: one engine call (the last, after the search), two places
+    results_text = page.locator(tid("results-importance-linear")).text_content()
+    page.click(tid("step-run"))
+    run_table = page.locator(f"{run_card} [data-testid=importance-linear]")
+    assert run_table.is_visible() and run_table.text_content() == results_text

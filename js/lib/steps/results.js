@@ -5,6 +5,7 @@
 import { h } from "../dom.js";
 import { createCompareView } from "../compare-view.js";
 import { architectureFigures } from "../networks.js";
+import { renderImportance } from "../importance.js";
 import { createMitigationView } from "../mitigation-view.js";
 import { runMeta } from "../run.js";
 import { fmtPercent, fmtScore, fmtValue } from "../format.js";
@@ -13,6 +14,7 @@ import { alertBox, scrollArea, select, showAlert, simpleTable } from "../ui.js";
 const TABS = [
   { name: "diagnostics", label: "Diagnostics" },
   { name: "leaderboard", label: "Leaderboard" },
+  { name: "settings", label: "Settings that mattered" },
   { name: "explain", label: "Explain" },
   { name: "fairness", label: "Fairness" },
   { name: "export", label: "Export" },
@@ -48,6 +50,16 @@ export function createResultsStep(el, { model, store, request }) {
   el.append(empty, error, body);
 
   const compare = createCompareView(panels.leaderboard, { store, request, getMeta: () => runMeta(model, store) });
+
+  // Settings: which hyperparameters (and the family choice) moved the score, over all trials
+  const settings = h("div", { "data-testid": "results-importance" });
+  const settingsNone = h("div", { class: "jaml-muted", "data-testid": "results-importance-none" },
+    "Not enough finished trials to say which settings mattered (it takes a few per model family).");
+  panels.settings.append(h("p", { class: "jaml-why" }, "How much of the difference in score between trials comes from the choice of model family and from each family's own settings (fANOVA over the finished trials): the settings worth a closer look next time."), settingsNone, settings);
+  function renderSettings() {
+    renderImportance(settings, store.parts.importance, model.get("families") || {}, { prefix: "results-importance", done: true });
+    settingsNone.hidden = !settings.hidden;
+  }
 
   // Explain / Fairness / Export panels: built once, filled from their parts
   const explainError = alertBox("", "explain-error");
@@ -236,6 +248,7 @@ export function createResultsStep(el, { model, store, request }) {
     if (!tabs.fairness) showAlert(fairError, "Fairness checks are not available in this version of jupyter_automl.");
     if (!tabs.export) showAlert(exportError, "Export is not available in this version of jupyter_automl.");
     compare.render();
+    renderSettings();
     renderExplain(store.parts.explain);
     renderFairness(store.parts.fairness, results);
     renderPareto(results);
@@ -250,6 +263,7 @@ export function createResultsStep(el, { model, store, request }) {
       else if (changes.parts.has("fairness") && store.parts.results) renderFairness(store.parts.fairness, store.parts.results);
       if (changes.parts.has("mitigation") && !changes.parts.has("results") && store.parts.results) mitigation.render(store.parts.results.mitigation, store.parts.mitigation);
       if (changes.parts.has("compare")) compare.renderTable();
+      if (changes.parts.has("importance") && !changes.parts.has("results")) renderSettings();
     },
     render,
     dispose: () => compare.dispose(),
