@@ -38,12 +38,16 @@ export function fmtSeconds(s) {
   return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, "0")} min`;
 }
 
+const LIST_SHOWN = 4; // items of a list shown in a configuration
+
 export function fmtValue(v) {
   if (typeof v === "number") {
     if (Number.isInteger(v)) return String(v);
     return fmtScore(v, 3);
   }
   if (v === null || v === undefined) return "none";
+  // a long list (a phased feature search's columns): its start and its length, not every item
+  if (Array.isArray(v) && v.length > LIST_SHOWN + 1) return `[${v.slice(0, LIST_SHOWN).map(fmtValue).join(", ")}, … ${v.length} in all]`;
   if (Array.isArray(v)) return `[${v.map(fmtValue).join(", ")}]`;
   return String(v);
 }

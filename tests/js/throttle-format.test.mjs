@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { perFrame, throttle } from "../../js/lib/throttle.js";
-import { fmtParams, fmtScore, fmtSeconds, isBetter } from "../../js/lib/format.js";
+import { fmtParams, fmtScore, fmtSeconds, fmtValue, isBetter } from "../../js/lib/format.js";
 
 test("throttle: leading call at once, one trailing call with the last arguments", () => {
   let now = 0;
@@ -50,4 +50,12 @@ test("formatting for people", () => {
   assert.equal(fmtSeconds(75), "1 min 15 s");
   assert.equal(fmtParams({ C: 0.5, penalty: "l2", n: 3 }, 2), "C=0.500, penalty=l2, +1 more");
   assert.ok(isBetter(0.2, 0.3, "minimize") && isBetter(0.3, null, "maximize") && !isBetter(null, 0.1, "maximize"));
+});
+
+test("a long list in a configuration shows its start and its length", () => {
+  assert.equal(fmtValue(["a", "b", "c"]), "[a, b, c]");
+  assert.equal(fmtValue(["a", "b", "c", "d", "e"]), "[a, b, c, d, e]");
+  const columns = Array.from({ length: 12 }, (_, i) => `col${i}`);
+  assert.equal(fmtValue(columns), "[col0, col1, col2, col3, … 12 in all]");
+  assert.equal(fmtParams({ C: 1, feature_set: columns }), "C=1, feature_set=[col0, col1, col2, col3, … 12 in all]");
 });
