@@ -19,6 +19,7 @@ from ..nn import TORCH_INSTALL
 from ..problem import FRIENDLY_METRICS, Problem, analyze, detect_task
 from ..search import LimitNames, check_limits
 from ..search.space import DEFAULT_FAMILIES, FAMILIES, OPT_IN_FAMILIES, nas_backend
+from ._cluster import cluster_address
 from ._data import sketch
 from ._protocol import jsonable
 
@@ -87,7 +88,10 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "sampler": "tpe", "cv": "auto", "holdout": 0.2, "seed": 0, "n_jobs": -1,
     "storage": "runs", "resume": None, "ensemble": True, "fairness_constraint": "none",
     "warm_start": True, "teaching": False, "feature_search": "joint",
+    "executor": "local", "dask_address": "",  # "dask": the units run on the cluster at the address
 }
+MSG_DASK_ADDRESS = ("Give the Dask scheduler's address (for example tcp://10.0.0.5:8786), or run "
+                    "the search in this kernel.")
 FAIRNESS_CONSTRAINTS = {  # what AutoML(fairness={"constraint": ...}) accepts for each task
     "binary": ("none", "demographic_parity", "equalized_odds"),
     "multiclass": ("none", "demographic_parity", "equalized_odds"),
@@ -238,7 +242,8 @@ def summary_line(settings: dict[str, Any], n_rows: int) -> str:
     resume = f", continuing study {s['resume']!r}" if s.get("resume") else ""
     warm = ", starting with what worked on similar data" if s.get("warm_start", True) else ""
     columns = next((x["summary"] for x in FEATURE_SEARCHES if x["value"] == s.get("feature_search")), "")
-    return (f"Search {which} {' and '.join(limits)} with {sampler}{resume}{warm}{columns}{kept}.")
+    where = f", on the Dask cluster at {cluster_address(s)}" if cluster_address(s) else ""
+    return (f"Search {which} {' and '.join(limits)} with {sampler}{where}{resume}{warm}{columns}{kept}.")
 
 
 def _number(value: Any) -> float | None:
@@ -280,6 +285,11 @@ def automl_kwargs(settings: dict[str, Any], *, runs_dir: str) -> dict[str, Any]:
         "n_jobs": int(s["n_jobs"] or -1), "ensemble": bool(s["ensemble"]), "runs_dir": runs_dir,
         "warm_start": s.get("warm_start") is not False, "feature_search": feature_search,
     }
+    address = cluster_address(s)
+    if s.get("executor") == "dask":
+        if not address:
+            raise InputError(MSG_DASK_ADDRESS)
+        kwargs |= {"executor": "dask", "dask_client": address}
     if s["storage"] == "memory":
         kwargs["storage"] = "memory"
     elif s.get("resume"):

@@ -22,6 +22,7 @@ from ..exceptions import AutoMLWarning, InputError
 from ..insight import suggest_sensitive
 from ..search import NAS_FAMILY, list_studies
 from ._base import StreamWidget, action, bundle
+from ._cluster import ClusterWatch
 from ._companion import RunCompanion
 from ._controls import SearchControls
 from ._data import (
@@ -142,6 +143,7 @@ class Wizard(ResultTabs, SearchControls, StreamWidget):
         self._mitigation = None  # the Fairness tab's latest MitigationResult
         self._results_ready = False
         self._lock = threading.Lock()
+        self._cluster = ClusterWatch(self._bridge)  # the Dask cluster the settings name, if any
         self.observe(self._on_source, names=["source"])
         self.observe(self._on_target_choice, names=["target", "task", "metric_choice", "positive_class"])
         self.observe(self._on_columns_choice, names=["excluded", "sensitive"])
@@ -210,6 +212,7 @@ class Wizard(ResultTabs, SearchControls, StreamWidget):
         self._submit(self._publish_columns)
 
     def _on_settings(self, change: dict) -> None:
+        self._cluster.follow(DEFAULT_SETTINGS | dict(change["new"] or {}))
         self._submit(self._publish_search)
 
     # -- jobs on the worker thread ------------------------------------------------------------
@@ -466,4 +469,6 @@ class Wizard(ResultTabs, SearchControls, StreamWidget):
         handle = getattr(self, "_handle", None)  # close() also runs from __del__ of a half-made widget
         if handle is not None and not handle.done():
             handle.stop()
+        if hasattr(self, "_cluster"):
+            self._cluster.stop()
         super().close()

@@ -338,3 +338,28 @@ def test_a_teaching_search_publishes_its_results(wizard):
     run_demo_search(wizard, n_trials=6, teaching=True)
     assert "error" not in part(rec, "results")
     assert part(rec, "lessons")["lessons"]
+
+
+def test_a_search_on_a_dask_cluster_from_the_wizard(wizard, dask_client):
+    from distributed import get_task_stream
+
+    rec = wizard.comm
+    # an address nothing listens on: the Search step says so, and what to check
+    set_from_front(wizard, settings=wizard.settings | {"executor": "dask", "dask_address": "tcp://127.0.0.1:9"})
+    wait_for(lambda: (part(rec, "cluster") or {}).get("state") == "error", timeout=60, what="the error")
+    assert part(rec, "cluster")["error"].startswith("Could not connect to the Dask scheduler at tcp://127.0.0.1:9")
+    # the test's cluster: the step shows its workers, and every fold of the search runs there
+    address = dask_client.scheduler.address
+    with get_task_stream(dask_client) as stream:
+        run_demo_search(wizard, executor="dask", dask_address=address)
+    cluster = part(rec, "cluster")
+    assert (cluster["state"], cluster["address"], cluster["n_workers"], cluster["n_threads"]) == (
+        "connected", address, 2, 2)
+    assert f"on the Dask cluster at {address}" in part(rec, "search")["summary"]
+    folds = [t for t in stream.data if t["key"].startswith("run_fold")]
+    board = wizard.automl.leaderboard()
+    assert len(folds) == board["n_folds"].sum() > 0 and set(board["workers"].explode()) <= set(
+        dask_client.scheduler_info(n_workers=-1)["workers"])
+    # back to this kernel: the watch lets the cluster go
+    set_from_front(wizard, settings=wizard.settings | {"executor": "local"})
+    wait_for(lambda: part(rec, "cluster") is None, timeout=10, what="the cluster part cleared")

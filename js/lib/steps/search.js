@@ -1,6 +1,6 @@
 // Step 4, Search: presets, time budget, maximum trials, model families, search strategy,
-// validation, rows kept aside, seed, parallelism, storage, resuming an earlier study, ensemble,
-// warm start and fairness constraint.
+// validation, rows kept aside, seed, parallelism or a Dask cluster, storage, resuming an earlier
+// study, ensemble, warm start and fairness constraint.
 
 import { h } from "../dom.js";
 import { fmtScore, metricLabel } from "../format.js";
@@ -18,6 +18,13 @@ export function createSearchStep(el, { model, store }) {
   const holdout = select([], "0.2", { "data-testid": "holdout" });
   const seed = h("input", { type: "number", step: "1", "data-testid": "seed" });
   const jobs = select([], "-1", { "data-testid": "n-jobs" });
+  const where = select([
+    { value: "local", label: "In this kernel" },
+    { value: "dask", label: "On a Dask cluster" },
+  ], "local", { "data-testid": "executor" });
+  const address = h("input", { type: "text", size: "32", placeholder: "tcp://scheduler-host:8786", "aria-label": "Dask scheduler address", "data-testid": "dask-address" });
+  const clusterStatus = h("div", { class: "jaml-muted", role: "status", "data-testid": "cluster-status" });
+  const clusterError = alertBox("", "cluster-error");
   const storage = select([
     { value: "runs", label: "Save it in the runs folder (SQLite; it can be resumed)" },
     { value: "memory", label: "Keep it in memory only" },
@@ -37,6 +44,7 @@ export function createSearchStep(el, { model, store }) {
     holdout: field("Rows kept aside", holdout, "Never seen by the search; the Results step tests the chosen model on them."),
     seed: field("Seed", seed, "The same seed, data and settings give the same folds and trials."),
     jobs: field("Parallel jobs", jobs, ""),
+    where: field("Where it runs", h("div", {}, where, h("div", { class: "jaml-buttons" }, address), clusterStatus, clusterError), ""),
     storage: field("Storage", storage, ""),
     resume: field("Study", resume, ""),
     ensemble: field("Ensemble", h("label", { class: "jaml-inline" }, ensemble, " average the best models when that scores better out of fold"), null),
@@ -62,6 +70,8 @@ export function createSearchStep(el, { model, store }) {
   holdout.addEventListener("change", () => updateSettings(model, { holdout: Number(holdout.value) }));
   seed.addEventListener("change", () => updateSettings(model, { seed: num(seed) ?? 0 }));
   jobs.addEventListener("change", () => updateSettings(model, { n_jobs: Number(jobs.value) }));
+  where.addEventListener("change", () => updateSettings(model, { executor: where.value }));
+  address.addEventListener("change", () => updateSettings(model, { dask_address: address.value.trim() }));
   storage.addEventListener("change", () => updateSettings(model, { storage: storage.value, resume: storage.value === "memory" ? null : model.get("settings").resume }));
   resume.addEventListener("change", () => updateSettings(model, { resume: resume.value || null }));
   ensemble.addEventListener("change", () => updateSettings(model, { ensemble: ensemble.checked }));
@@ -121,6 +131,7 @@ export function createSearchStep(el, { model, store }) {
     for (let i = 1; i < cores; i++) jobOptions.push({ value: i, label: `${i}` });
     setOptions(jobs, jobOptions, s.n_jobs);
     f.jobs.help.textContent = "Folds and trials trained side by side; use fewer to keep cores free for other work.";
+    renderWhere(s);
     storage.value = s.storage || "runs";
     f.storage.help.textContent = storage.value === "runs"
       ? "Every trial is written to automl_runs/<study>/study.db as it ends: nothing is lost if the kernel dies, and optuna-dashboard can open it."
@@ -144,11 +155,32 @@ export function createSearchStep(el, { model, store }) {
     showAlert(error, part.error);
   }
 
+  // the cluster the search will run on: its live worker count and dashboard (the "cluster" part)
+  function renderWhere(s) {
+    const dask = s.executor === "dask";
+    where.value = dask ? "dask" : "local";
+    address.hidden = !dask;
+    if (document.activeElement !== address) address.value = s.dask_address || "";
+    f.jobs.row.hidden = dask;
+    f.where.help.textContent = dask
+      ? "Every fold is a task on the cluster's workers, which need jupyter_automl installed (the same version). The notebook stays the coordinator."
+      : "Folds and trials run in this kernel's threads.";
+    const c = dask ? store.parts.cluster : null;
+    clusterStatus.hidden = !c || c.state === "error";
+    showAlert(clusterError, c && c.state === "error" ? c.error : "");
+    if (!c || c.state === "error") return clusterStatus.replaceChildren();
+    if (c.state === "connecting") return clusterStatus.replaceChildren(`Connecting to ${c.address}…`);
+    const workers = `${c.n_workers} worker${c.n_workers === 1 ? "" : "s"}`;
+    clusterStatus.replaceChildren(h("span", { "data-testid": "cluster-workers" }, `Connected: ${workers}, ${c.n_threads} threads, ${c.memory_gb} GB`),
+      c.dashboard_link ? h("span", {}, " · ", h("a", { href: c.dashboard_link, target: "_blank", rel: "noopener", "data-testid": "cluster-dashboard" }, "Dask dashboard")) : null);
+  }
+
   const onSettings = () => render();
   model.on("change:settings", onSettings);
   return {
     update: (changes) => {
       if (changes.reset || changes.parts.has("search")) render();
+      else if (changes.parts.has("cluster")) renderWhere(model.get("settings") || {});
     },
     render,
     dispose: () => model.off("change:settings", onSettings),

@@ -12,6 +12,7 @@ from jupyter_automl.search.space import DEFAULT_FAMILIES, FAMILIES
 from jupyter_automl.widgets import _setup
 from jupyter_automl.widgets._setup import (
     DEFAULT_SETTINGS,
+    MSG_DASK_ADDRESS,
     automl_kwargs,
     columns_part,
     search_part,
@@ -76,6 +77,20 @@ def test_the_columns_choice_maps_onto_feature_search():
                               fairness_available=False)["feature_searches"]:
         kwargs = automl_kwargs(DEFAULT_SETTINGS | {"feature_search": choice["value"]}, runs_dir="r")
         assert kwargs["feature_search"] == choice["value"] and choice["help"]
+
+
+def test_a_dask_cluster_choice_maps_onto_the_executor():
+    assert "executor" not in automl_kwargs(DEFAULT_SETTINGS | {"dask_address": "tcp://h:8786"}, runs_dir="r")
+    settings = DEFAULT_SETTINGS | {"executor": "dask", "dask_address": " tcp://10.0.0.5:8786 "}
+    kwargs = automl_kwargs(settings, runs_dir="r")
+    assert (kwargs["executor"], kwargs["dask_client"]) == ("dask", "tcp://10.0.0.5:8786")
+    summary = search_part(settings, n_rows=500, studies=[], fairness_available=False)["summary"]
+    assert ", on the Dask cluster at tcp://10.0.0.5:8786" in summary
+    # no address: the step says what to type and the search cannot start
+    for address in ("", "   ", None):
+        part = search_part(DEFAULT_SETTINGS | {"executor": "dask", "dask_address": address}, n_rows=500,
+                           studies=[], fairness_available=False)
+        assert part["error"] == MSG_DASK_ADDRESS and part["summary"] is None
 
 
 def test_search_part_lists_every_choice_and_reports_errors():
