@@ -1,7 +1,7 @@
 """``compare_trials``: two or more trials side by side, from the leaderboard and the events.
 
 One column per trial; rows: family, status, the score with its fold scores, every out-of-fold
-metric the trial recorded, fit and predict times, size, then the configuration, with the
+metric the trial recorded, fit and predict times, size, who ran it, then the configuration, with the
 settings that differ between the trials listed first and marked.
 """
 
@@ -16,7 +16,7 @@ from ..exceptions import InputError
 MSG_FEW = "Compare at least two trials; got {got}."
 MSG_UNKNOWN = "No trial {missing} in this search; its trials are numbered {lo} to {hi}."
 MEASURES = ("family", "status", "score", "score_std", "n_folds", "fit_time", "duration",
-            "predict_ms", "model_kb", "ensemble_weight")
+            "predict_ms", "model_kb", "ensemble_weight", "coordinator", "workers")
 
 
 def _short(name: str) -> str:

@@ -32,7 +32,8 @@ SCORES = (("score", "{metric}, mean over the folds", "score"), ("score_std", "Sp
 COSTS = (("fit_time", "Fit time (summed over the folds)", "seconds"),
          ("duration", "Trial duration", "seconds"),
          ("predict_ms", "Predict time for 1,000 rows", "ms"), ("model_kb", "Model size", "kb"),
-         ("ensemble_weight", "Share in the final model", "share"), ("status", "Status", "text"))
+         ("ensemble_weight", "Share in the final model", "share"), ("status", "Status", "text"),
+         ("coordinator", "Asked for by (coordinator)", "text"), ("workers", "Folds ran on (Dask workers)", "value"))
 # numbers a trial records beside the usual metrics (compare_trials lists them "out of fold" too)
 EXTRA_LABELS = {"predicted_score": "Score the warm start predicted (normalised)",
                 "threshold": "Decision threshold"}

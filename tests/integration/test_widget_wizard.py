@@ -360,6 +360,12 @@ def test_a_search_on_a_dask_cluster_from_the_wizard(wizard, dask_client):
     board = wizard.automl.leaderboard()
     assert len(folds) == board["n_folds"].sum() > 0 and set(board["workers"].explode()) <= set(
         dask_client.scheduler_info(n_workers=-1)["workers"])
+    # the Leaderboard tab's comparison says who ran each trial: this kernel, and which workers
+    compared = request(wizard, rec, "compare", {"trials": [0, 1]})
+    assert compared["kind"] == "reply", compared
+    costs = {r["name"]: r for s in part(rec, "compare")["sections"] for r in s["rows"]}
+    assert costs["coordinator"]["values"] == list(board.set_index("trial").loc[[0, 1], "coordinator"])
+    assert all(set(ws) <= set(board["workers"].explode()) and ws for ws in costs["workers"]["values"])
     # back to this kernel: the watch lets the cluster go
     set_from_front(wizard, settings=wizard.settings | {"executor": "local"})
     wait_for(lambda: part(rec, "cluster") is None, timeout=10, what="the cluster part cleared")

@@ -70,6 +70,9 @@ def test_two_trials_side_by_side_with_scores_metrics_times_and_differing_setting
     assert costs["fit_time"]["values"] == [pytest.approx(board.loc[a, "fit_time"]),
                                            pytest.approx(board.loc[b, "fit_time"])]
     assert costs["status"]["values"] == ["finished", "finished"] and costs["status"]["best"] is None
+    # who ran it: the coordinator of each trial (this process); no Dask workers here
+    assert costs["coordinator"]["values"] == [board.loc[a, "coordinator"], board.loc[b, "coordinator"]]
+    assert all(":" in c for c in costs["coordinator"]["values"]) and "workers" not in costs
 
 
 def test_the_same_family_marks_only_the_settings_that_differ(searched):
