@@ -30,11 +30,11 @@ from typing import Any
 import numpy as np
 import optuna
 import pandas as pd
-from sklearn.inspection import permutation_importance
 from threadpoolctl import threadpool_limits
 
 from ..exceptions import InputError
 from ..problem import Problem, analyze
+from ._feature_phase import importances
 from ._objective import TrainingData, predict_aligned, run_fold
 from ._samplers import make_sampler
 from .space import SearchSpace, build_pipeline, kept_columns
@@ -138,23 +138,10 @@ def _search(run: _Run, space: SearchSpace, study: optuna.Study, columns: list[st
 
 
 def _importances(run: _Run, configs: list[dict[str, Any]], columns: list[str], seed: int) -> np.ndarray:
-    """Mean permutation importance of each column for ``configs`` (fit on fold 0's training rows,
-    scored on its validation rows, in the metric's direction: higher means more useful)."""
+    """Mean permutation importance of each column for ``configs``: the search's own measure
+    (``_feature_phase.importances``), on this strategy's table of ``columns``."""
     problem, X, y = run.problem(columns)
-    train, valid = problem.splits.folds[0]
-    sign = 1.0 if problem.metric.greater_is_better else -1.0
-
-    def scorer(model, Xv, yv):
-        return sign * problem.metric.score(np.asarray(yv), predict_aligned(model, Xv, problem))
-
-    total = np.zeros(len(columns))
-    with threadpool_limits(1, user_api="openmp"):  # as in run_fold: spinning OpenMP threads
-        for params in configs:
-            model = build_pipeline(problem, params, seed).fit(X.iloc[train], y[train])
-            result = permutation_importance(model, X.iloc[valid], y[valid], scoring=scorer,
-                                            n_repeats=3, random_state=seed)
-            total += result.importances_mean
-    return total / max(1, len(configs))
+    return importances(TrainingData(X, y, problem, seed), configs, columns, seed)
 
 
 def _drop_weakest(columns: list[str], importance: np.ndarray) -> list[str]:
