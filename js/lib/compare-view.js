@@ -71,12 +71,13 @@ export function createCompareView(el, { store, request, getMeta }) {
       }, cellText(v, r.unit))))),
     ]);
     const nets = part.networks || [];
-    output.replaceChildren(scrollArea("Trials side by side", {},
+    // (replaceChildren would write a null out as the text "null")
+    output.replaceChildren(...[scrollArea("Trials side by side", {},
       h("table", { class: "jaml-table jaml-compare", "data-testid": "compare-table" },
         h("caption", {}, compareCaption(part)), h("thead", {}, head), h("tbody", {}, rows))),
-      nets.length ? h("div", { "data-testid": "compare-architectures" },
-        h("div", { class: "jaml-subtitle" }, nets.length > 1 ? "Their architectures" : "The network's architecture"),
-        architectureFigures(nets)) : null);
+    nets.length ? h("div", { "data-testid": "compare-architectures" },
+      h("div", { class: "jaml-subtitle" }, nets.length > 1 ? "Their architectures" : "The network's architecture"),
+      architectureFigures(nets)) : null].filter(Boolean));
   }
 
   function render() {

@@ -144,7 +144,9 @@ def describe_trial(rec: TrialRecord, y: np.ndarray, oof: np.ndarray, problem: Pr
     covered = problem.splits.covered(problem.n_rows)
     folds = [rec.folds[k] for k in sorted(rec.folds)]
     rec.metrics = secondary_scores(y[covered], oof[covered], problem.metric)
-    per_1k = [f.predict_ms_per_1k for f in folds if f.predict_ms_per_1k is not None]
+    # a batch of 1,000 rows timed on the first fold, else each fold's time scaled to 1,000 rows
+    per_1k = [f.batch_ms for f in folds if f.batch_ms is not None] or [
+        f.predict_ms_per_1k for f in folds if f.predict_ms_per_1k is not None]
     rec.predict_ms = float(np.mean(per_1k)) if per_1k else None
     rec.model_bytes = folds[0].model_bytes if folds else None
     if not (tune_threshold and needs_threshold(problem.metric)):

@@ -8,6 +8,7 @@ front-end formats it the way the leaderboard does.
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 import pandas as pd
@@ -33,7 +34,7 @@ COSTS = (("fit_time", "Fit time (summed over the folds)", "seconds"),
          ("duration", "Trial duration", "seconds"),
          ("predict_ms", "Predict time for 1,000 rows", "ms"), ("model_kb", "Model size", "kb"),
          ("ensemble_weight", "Share in the final model", "share"), ("status", "Status", "text"),
-         ("coordinator", "Asked for by (coordinator)", "text"), ("workers", "Folds ran on (Dask workers)", "value"))
+         ("coordinator", "Asked for by (coordinator)", "text"), ("workers", "Folds ran on (Dask workers)", "text"))
 # numbers a trial records beside the usual metrics (compare_trials lists them "out of fold" too)
 EXTRA_LABELS = {"predicted_score": "Score the warm start predicted (normalised)",
                 "threshold": "Decision threshold"}
@@ -62,6 +63,14 @@ def _row(name: str, label: str, values: list[Any], unit: str, *, differs: bool =
             "best": best}
 
 
+def _fold_counts(workers: Any) -> Any:
+    """"tcp://a (3 folds), tcp://b (2 folds)" for the worker of each fold of a trial."""
+    if not isinstance(workers, (list, tuple)) or not workers:
+        return workers
+    counts = Counter(str(w) for w in workers)
+    return ", ".join(f"{w} ({n} fold{'s' if n > 1 else ''})" for w, n in counts.most_common())
+
+
 def compare_part(automl: Any, trials: Any) -> dict[str, Any]:
     """Two to four trials of ``automl``'s search side by side (``AutoML.compare_trials``)."""
     numbers = _numbers(trials)
@@ -70,6 +79,8 @@ def compare_part(automl: Any, trials: Any) -> dict[str, Any]:
     metric = automl.problem_.metric.name
     direction = automl.problem_.metric.direction
     values = {name: list(table.loc[name, columns]) for name in table.index}
+    if "workers" in values:  # one entry per fold: each worker once, with its count of folds
+        values["workers"] = [_fold_counts(ws) for ws in values["workers"]]
     labels = family_labels()
 
     families = [str(f) for f in values["family"]]

@@ -1,9 +1,11 @@
-"""Comparing trials in the Results step, in a real JupyterLab and Chromium.
+"""A search on a Dask cluster, then comparing its trials, in a real JupyterLab and Chromium.
 
-A person runs a tiny search in the wizard, opens the Results step's Leaderboard tab, ticks two
-trials with the keyboard and presses Compare: a side-by-side table names both trials and
-highlights the settings that differ. Screenshots (light and dark theme):
-test-artifacts/browser/<test>/.
+The test starts a real ``LocalCluster`` (2 worker processes, a dashboard). A person picks "On a
+Dask cluster" on the Search step and types the scheduler's address: the step shows the live
+worker count and a link to the Dask dashboard, and the tiny search's folds run on the cluster.
+Then they open the Results step's Leaderboard tab, tick two trials with the keyboard and press
+Compare: a side-by-side table names both trials, highlights the settings that differ and says
+which workers ran them. Screenshots (light and dark theme): test-artifacts/browser/<test>/.
 """
 
 from __future__ import annotations
@@ -24,14 +26,46 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 PANEL = tid("panel-leaderboard")
 
 
-def test_two_trials_of_the_leaderboard_side_by_side(open_wizard, page, shots):
-    nb, _ = open_wizard("bad_input.ipynb")
+@pytest.fixture
+def cluster():
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address="127.0.0.1:0", silence_logs=40) as local, \
+            distributed.Client(local) as client:
+        yield client
+
+
+def choose_the_cluster(page, wizard, shots, cluster) -> None:
+    """On the Search step: run on the cluster at its address; its workers and dashboard show."""
+    assert page.locator(tid("dask-address")).is_hidden()  # in this kernel by default
+    page.select_option(tid("executor"), "dask")
+    page.fill(tid("dask-address"), cluster.scheduler.address)
+    page.keyboard.press("Tab")  # the address applies on change
+    status = page.locator(tid("cluster-workers"))
+    status.wait_for(timeout=STEP_TIMEOUT)
+    assert status.inner_text().startswith("Connected: 2 workers, 2 threads")
+    assert page.locator(tid("cluster-dashboard")).get_attribute("href") == cluster.dashboard_link
+    assert page.locator(tid("n-jobs")).is_hidden()  # the cluster's threads, not this machine's cores
+    summary = page.locator(tid("search-summary")).inner_text()
+    assert f"on the Dask cluster at {cluster.scheduler.address}" in summary
+    shots(wizard, "search-on-a-cluster")
+
+
+def test_a_search_on_a_cluster_then_two_trials_side_by_side(open_wizard, page, shots, cluster):
+    from distributed import get_task_stream
+
+    nb, wizard = open_wizard("bad_input.ipynb")
     choose_demo(page)
     for step in ("target", "columns", "search"):
         next_step(page, step)
     set_small_search(page, n_trials=4)
+    choose_the_cluster(page, wizard, shots, cluster)
     next_step(page, "run")
-    run_to_the_end(page)
+    with get_task_stream(cluster) as stream:
+        run_to_the_end(page)
+    folds = [t for t in stream.data if t["key"].startswith("run_fold")]
+    workers = set(cluster.scheduler_info(n_workers=-1)["workers"])
+    assert len(folds) >= 4 and {t["worker"] for t in folds} <= workers
     page.click(tid("see-results"))
     page.wait_for_selector(tid("chosen-model"), timeout=RESULTS_TIMEOUT)
 
@@ -63,6 +97,8 @@ def test_two_trials_of_the_leaderboard_side_by_side(open_wizard, page, shots):
     assert "differs" in differing.first.inner_text()
     assert "ROC AUC, mean over the folds" in table.inner_text()
     assert "Predict time for 1,000 rows" in table.inner_text()
+    ran_on = table.locator("tr", has_text="Folds ran on (Dask workers)").inner_text()
+    assert any(w in ran_on for w in workers), ran_on  # who ran them: the cluster's workers
     panel = page.locator(PANEL)
     panel.scroll_into_view_if_needed()
     shots(panel, "compare-light")
@@ -71,3 +107,8 @@ def test_two_trials_of_the_leaderboard_side_by_side(open_wizard, page, shots):
     table.wait_for(timeout=STEP_TIMEOUT)
     shots(panel, "compare-dark")
     nb.set_theme("JupyterLab Light")
+
+    # a worker leaves the cluster: the Search step's count follows
+    cluster.cluster.scale(1)
+    page.click(tid("step-search"))
+    page.wait_for_selector(f"{tid('cluster-workers')}:has-text('Connected: 1 worker,')", timeout=STEP_TIMEOUT)

@@ -171,8 +171,8 @@ export function createSearchStep(el, { model, store }) {
     if (!c || c.state === "error") return clusterStatus.replaceChildren();
     if (c.state === "connecting") return clusterStatus.replaceChildren(`Connecting to ${c.address}…`);
     const workers = `${c.n_workers} worker${c.n_workers === 1 ? "" : "s"}`;
-    clusterStatus.replaceChildren(h("span", { "data-testid": "cluster-workers" }, `Connected: ${workers}, ${c.n_threads} threads, ${c.memory_gb} GB`),
-      c.dashboard_link ? h("span", {}, " · ", h("a", { href: c.dashboard_link, target: "_blank", rel: "noopener", "data-testid": "cluster-dashboard" }, "Dask dashboard")) : null);
+    clusterStatus.replaceChildren(h("span", { "data-testid": "cluster-workers" }, `Connected: ${workers}, ${c.n_threads} threads, ${c.memory_gb} GB`));
+    if (c.dashboard_link) clusterStatus.append(" · ", h("a", { href: c.dashboard_link, target: "_blank", rel: "noopener", "data-testid": "cluster-dashboard" }, "Dask dashboard"));
   }
 
   const onSettings = () => render();

@@ -105,3 +105,27 @@ def test_no_single_trial_close_to_an_ensemble_is_a_clear_error():
                     tolerance=0.01)
     assert str(info.value) == MSG_NONE_CLOSE.format(tolerance=0.01, best=0.80)
     assert pick_faster([0, 1], [0.70, 0.79], [5.0, 9.0], 0.80, True, 0.02) == 1
+
+
+def test_predict_time_for_1000_rows_is_timed_on_a_batch_of_1000_rows_when_folds_are_smaller():
+    from jupyter_automl.problem import analyze
+    from jupyter_automl.search import TrainingData
+    from jupyter_automl.search._objective import LATENCY_ROWS, run_fold
+    from jupyter_automl.search.space import SearchSpace
+
+    X, y = binary_frame(300)
+    problem, X, y = analyze(X, y, check_leakage=False, cv=3)
+    data = TrainingData(X, y.to_numpy(), problem, seed=0)
+    params = SearchSpace(problem, ["linear"]).default_configs()[0]
+    first, second = run_fold(data, params, 0), run_fold(data, params, 1)
+    assert first.n_predicted == 100 < LATENCY_ROWS
+    # the first fold times one call on 1,000 rows (its 100 rows repeated): a small fold's time
+    # scaled by 10 would count the pipeline's fixed cost per call ten times
+    assert first.batch_ms > 0 and first.predict_ms_per_1k == first.batch_ms
+    assert second.batch_ms is None and second.predict_ms_per_1k == pytest.approx(
+        1e6 * second.predict_time / second.n_predicted)
+    # a fold of 1,000 rows or more is timed as it is
+    problem, X, y = analyze(*binary_frame(2200), check_leakage=False, cv=2)
+    large = run_fold(TrainingData(X, y.to_numpy(), problem, seed=0), params, 0)
+    assert large.n_predicted >= LATENCY_ROWS and large.batch_ms is None
+    assert large.predict_ms_per_1k == pytest.approx(1e6 * large.predict_time / large.n_predicted)
