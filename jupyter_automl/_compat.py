@@ -44,3 +44,15 @@ def mlp_early_stopping_handles(classes) -> bool:
     import numpy as np
 
     return SKLEARN_VERSION >= (1, 9) or np.asarray(classes).dtype.kind in "biuf"
+
+
+def knn_algorithm(p: int, classification: bool) -> str:
+    """``KNeighborsClassifier(algorithm=...)`` for Minkowski ``p``.
+
+    scikit-learn before 1.9 fails to predict string class labels with brute force and ``p=1``
+    (scikit-learn#33034, fixed by #33048): there such a classifier searches a KD tree instead
+    (the same neighbours; the search's k-NN inputs are always dense). "auto" otherwise.
+    """
+    if classification and p == 1 and SKLEARN_VERSION < (1, 9):
+        return "kd_tree"
+    return "auto"

@@ -14,6 +14,7 @@ random stream is consumed by fewer groups. Still deterministic for a seed in seq
 
 from __future__ import annotations
 
+import inspect
 import json
 from typing import Any
 
@@ -38,13 +39,15 @@ class _IncrementalGroups:
     def __init__(self, inner: Any) -> None:
         self.inner = inner
         self._added: set[int] = set()
+        # Optuna before 4.1 calculates without ``use_cache``
+        self._takes_cache = "use_cache" in inspect.signature(inner.calculate).parameters
 
     def calculate(self, study: Any, use_cache: bool = False) -> Any:
         trials = study._get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.PRUNED),
                                    use_cache=use_cache)
         new = _NewTrials(study, [t for t in trials if t.number not in self._added])
         self._added.update(t.number for t in new.trials)
-        return self.inner.calculate(new, use_cache)
+        return self.inner.calculate(new, use_cache) if self._takes_cache else self.inner.calculate(new)
 
 
 class _NewTrials:

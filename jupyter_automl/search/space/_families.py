@@ -29,7 +29,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC, SVR
 
-from ..._compat import mlp_early_stopping_handles
+from ..._compat import knn_algorithm, mlp_early_stopping_handles
 from ...estimators import SubsampledEstimator
 from ...problem import Problem
 from ._family import Family
@@ -177,7 +177,8 @@ class KNN(Family):
             # calibration fits on part of a training fold: no more neighbours than those rows
             inner = calibration_folds(problem, seed).get_n_splits()
             k = max(1, min(k, problem.splits.min_train_rows * (inner - 1) // inner - 1))
-        model = cls(n_neighbors=k, weights=v["weights"], p=v["p"])
+        model = cls(n_neighbors=k, weights=v["weights"], p=v["p"],
+                    algorithm=knn_algorithm(v["p"], problem.is_classification))
         if problem.n_rows > KNN_MAX_ROWS:
             model = SubsampledEstimator(model, max_rows=KNN_MAX_ROWS, random_state=seed)
         return calibrated(model, v, problem, seed)

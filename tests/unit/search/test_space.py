@@ -11,7 +11,7 @@ import pytest
 from sklearn.compose import ColumnTransformer
 from sklearn.pipeline import Pipeline
 
-from jupyter_automl._compat import mlp_early_stopping_handles
+from jupyter_automl._compat import SKLEARN_VERSION, knn_algorithm, mlp_early_stopping_handles
 from jupyter_automl.exceptions import InputError
 from jupyter_automl.problem import analyze
 from jupyter_automl.search._objective import predict_aligned
@@ -214,6 +214,22 @@ def test_knn_never_asks_for_more_neighbours_than_a_training_fold_has():
     train, valid = problem.splits.folds[0]
     model = build_pipeline(problem, widest, seed=0).fit(X.iloc[train], y[train])
     assert predict_aligned(model, X.iloc[valid], problem).shape == (len(valid), len(problem.classes))
+
+
+@pytest.mark.parametrize("weights", ["uniform", "distance"])
+@pytest.mark.parametrize("calibration", ["none", "isotonic"])
+def test_knn_with_manhattan_distance_predicts_text_class_labels(weights, calibration):
+    # scikit-learn before 1.9 failed here with brute force (scikit-learn#33034): _compat
+    problem, X, y = _small_problem()
+    assert problem.classes.dtype.kind not in "biuf"  # text labels
+    config = {"family": "knn", "knn.n_neighbors": 5, "knn.weights": weights, "knn.p": 1,
+              "knn.calibration": calibration}
+    train, valid = problem.splits.folds[0]
+    model = build_pipeline(problem, config, seed=0).fit(X.iloc[train], y[train])
+    proba = predict_aligned(model, X.iloc[valid], problem)
+    assert proba.shape == (len(valid), len(problem.classes)) and np.allclose(proba.sum(axis=1), 1)
+    assert knn_algorithm(1, True) == ("auto" if SKLEARN_VERSION >= (1, 9) else "kd_tree")
+    assert knn_algorithm(2, True) == knn_algorithm(1, False) == "auto"
 
 
 @pytest.mark.filterwarnings("ignore::UserWarning")  # tiny data: batch clipped, not converged
