@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+import optuna
 import sklearn
 
 
@@ -56,3 +57,18 @@ def knn_algorithm(p: int, classification: bool) -> str:
     if classification and p == 1 and SKLEARN_VERSION < (1, 9):
         return "kd_tree"
     return "auto"
+
+
+# Optuna raises this when a finished trial is written again; older versions (4.0) raised a
+# plain RuntimeError (which the newer error still is)
+UPDATE_FINISHED_TRIAL_ERROR = getattr(optuna.exceptions, "UpdateFinishedTrialError", RuntimeError)
+
+
+def cluster_totals(info: dict) -> tuple[int, int, float]:
+    """(workers, threads, memory in bytes) of a Dask ``scheduler_info()``: distributed 2025 sums
+    them up (``n_workers``, ``total_threads``, ``total_memory``); before, only the workers are
+    listed (and ``scheduler_info`` takes no ``n_workers``, which newer versions need to list them)."""
+    workers = (info.get("workers") or {}).values()
+    return (int(info.get("n_workers", len(workers))),
+            int(info.get("total_threads", sum(int(w.get("nthreads", 0)) for w in workers))),
+            float(info.get("total_memory", sum(float(w.get("memory_limit") or 0) for w in workers))))

@@ -22,6 +22,7 @@ import optuna
 from optuna.storages import BaseStorage
 from optuna.trial import FrozenTrial, TrialState
 
+from .._compat import UPDATE_FINISHED_TRIAL_ERROR
 from .._logging import get_logger
 from ..exceptions import StorageUnavailableError
 from ._heartbeat import Heartbeats
@@ -171,7 +172,7 @@ class RetryingStorage(BaseStorage):
             attempts += 1
             try:
                 return self.backend.set_trial_state_values(trial_id, state, values)
-            except optuna.exceptions.UpdateFinishedTrialError:
+            except UPDATE_FINISHED_TRIAL_ERROR:
                 # an earlier attempt was written but its answer was lost: the trial has the state
                 if attempts > 1 and self.backend.get_trial(trial_id).state == state:
                     return True

@@ -27,6 +27,7 @@ from concurrent.futures import Future, InvalidStateError
 from dataclasses import replace
 from typing import Any
 
+from ..._compat import cluster_totals
 from ..._logging import get_logger
 from ..._optional import import_optional
 from ..._version import __version__
@@ -102,10 +103,9 @@ def dask_cluster_info(client: Any) -> dict[str, Any]:
         dashboard = client.dashboard_link if info.get("services", {}).get("dashboard") else None
     except Exception:  # no dashboard (started without bokeh, or disabled)
         dashboard = None
-    return {"address": client.scheduler.address, "n_workers": int(info.get("n_workers", 0)),
-            "n_threads": int(info.get("total_threads", 0)),
-            "memory_gb": round(float(info.get("total_memory", 0)) / 1e9, 1),
-            "dashboard_link": dashboard}
+    n_workers, n_threads, memory = cluster_totals(info)
+    return {"address": client.scheduler.address, "n_workers": n_workers, "n_threads": n_threads,
+            "memory_gb": round(memory / 1e9, 1), "dashboard_link": dashboard}
 
 
 class DaskExecutor(BaseExecutor):
@@ -147,7 +147,7 @@ class DaskExecutor(BaseExecutor):
             self._n_workers_at = now
             try:
                 info = self.client.scheduler_info(n_workers=0)
-                self._n_workers = max(1, int(info.get("total_threads", 0)))
+                self._n_workers = max(1, cluster_totals(info)[1])
             except Exception:  # the scheduler is unreachable: the next submit says so
                 pass
         return self._n_workers
