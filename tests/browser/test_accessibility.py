@@ -61,6 +61,10 @@ def test_every_wizard_step_passes_axe_in_light_and_dark_themes(open_wizard, page
     next_step(page, "search")
     set_small_search(page)
     check("search")
+    page.select_option(tid("executor"), "dask")  # the cluster choice: its address field
+    page.wait_for_selector(f"{tid('dask-address')}:visible", timeout=STEP_TIMEOUT)
+    check("search-cluster")
+    page.select_option(tid("executor"), "local")
     next_step(page, "run")
     check("run-ready")
     run_to_the_end(page)

@@ -52,6 +52,11 @@ export function createSearchStep(el, { model, store }) {
     teaching: field("Teaching mode", h("label", { class: "jaml-inline" }, teaching, " explain what this search does while it runs, with its own numbers"), null),
     fairness: field("Fairness constraint", fairness, "Train under a fairness constraint on the sensitive columns (Columns step)."),
   };
+  // the row's label and help belong to the choice itself, not to the box around it
+  where.id = nextId("where");
+  f.where.row.querySelector("label").htmlFor = where.id;
+  where.setAttribute("aria-describedby", f.where.help.id);
+  f.where.row.children[1].removeAttribute("aria-describedby");
   const noteIds = {}; // one id per family note of this view (two wizards may share a page)
   const noteId = (name) => (noteIds[name] ??= nextId(`family-note-${name}`));
   const summary = h("div", { class: "jaml-title", "data-testid": "search-summary" });
