@@ -9,6 +9,11 @@ up exactly to ``m(x) - m(b)`` in margin space; it is rescaled by ``(p(x) - p(b))
 (what ``shap.TreeExplainer(model_output="probability")`` does) and averaged over the background,
 so the values add up exactly to ``p(x) - mean p(b)``.
 
+The games of one row against all background rows are computed in one walk of each tree that
+carries the set of background rows in each state (``_sets``), so the cost grows with the distinct
+states of the walk, not with rows x background rows: on adult's boosting models about ten times
+less than one walk per pair.
+
 The way a row goes at each split comes from ``hot_left`` (``_treeshap``), so categorical bitsets
 and missing values follow the model (SHAP's own explainer misreads scikit-learn's categorical
 splits, shap/shap#3436).
@@ -46,78 +51,142 @@ def pair_values(trees: FlatTrees, hot_x: np.ndarray, hot_b: np.ndarray, scale: n
     """
     n = min(trees.max_depth + 1, n_groups)
     plus, minus = _weights(n)
-    return _pairs(trees.left, trees.right, trees.group, trees.value, trees.roots,
-                  np.ascontiguousarray(hot_x, dtype=np.bool_), np.ascontiguousarray(hot_b, dtype=np.bool_),
-                  np.ascontiguousarray(scale, dtype=float), n_groups, trees.max_depth + 2, plus, minus)
+    left_sets, everyone = _left_sets(np.asarray(hot_b, dtype=np.bool_))
+    return _sets(trees.left, trees.right, trees.group, trees.value, trees.roots,
+                 np.ascontiguousarray(hot_x, dtype=np.bool_), left_sets, everyone,
+                 np.ascontiguousarray(scale, dtype=float), n_groups, trees.max_depth + 2, plus, minus,
+                 LOWEST_BIT)
+
+
+LOWEST_BIT = np.array([0] + [(v & -v).bit_length() - 1 for v in range(1, 256)], dtype=np.int64)
+
+
+def _left_sets(hot_b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Background rows as bit sets: ``left_sets[node]`` holds the rows that go left at ``node``
+    (words of 64 rows, row r is bit r % 64 of word r // 64); ``everyone`` holds all rows."""
+    n_b, n_nodes = hot_b.shape
+    n_words = (n_b + 63) // 64
+    padded = np.zeros((64 * n_words, n_nodes), dtype=np.bool_)
+    padded[:n_b] = hot_b
+    packed = np.packbits(padded, axis=0, bitorder="little")  # (8 * n_words, n_nodes) bytes
+    left_sets = np.ascontiguousarray(packed.T).view("<u8").astype(np.uint64)
+    all_rows = np.packbits(np.arange(64 * n_words) < n_b, bitorder="little")
+    return left_sets, all_rows.view("<u8").astype(np.uint64)
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
-def _pairs(left, right, group, value, roots, hot_x, hot_b, scale, n_groups, depth, plus, minus):
-    n_x, n_b, n_out = hot_x.shape[0], hot_b.shape[0], scale.shape[2]
+def _sets(left, right, group, value, roots, hot_x, left_sets, everyone, scale, n_groups, depth,
+          plus, minus, lowest_bit):
+    # All background rows play against x at once. The pair games of x with two background rows
+    # walk the same nodes with the same column assignments until the rows go different ways at
+    # a split, so one walk carries the *set* of rows in that state (bit words): a split on a
+    # free column sends the rows that agree with x on one way, and the rows that disagree down
+    # both branches (the column from x, or from the background); a split on a column taken from
+    # the background splits the set by where each row goes. At a leaf every row of the set gets
+    # the same contribution, weighted by the sum of its scales (byte tables make that sum 8
+    # lookups per word). The work is the distinct states of the walk, not rows x background rows.
+    n_x, n_b, n_out = hot_x.shape[0], scale.shape[1], scale.shape[2]
+    n_words = everyone.shape[0]
+    n_bytes = 8 * n_words
     phi = np.zeros((n_x, n_groups, n_out))
     for i in prange(n_x):
+        table = np.zeros((n_out, n_bytes, 256))  # table[k, c, v]: sum of scales of byte c's rows in v
+        for k in range(n_out):
+            for c in range(n_bytes):
+                for v in range(1, 256):
+                    r = 8 * c + lowest_bit[v]
+                    table[k, c, v] = table[k, c, v & (v - 1)] + (scale[i, r, k] if r < n_b else 0.0)
         side = np.zeros(n_groups, dtype=np.int8)  # 0 free, 1 from x, 2 from the background
         assigned = np.empty(depth + 2, dtype=np.int64)
-        n_stack = 2 * depth + 4
+        n_stack = 3 * depth + 6
         s_node = np.empty(n_stack, dtype=np.int64)
         s_len = np.empty(n_stack, dtype=np.int64)
         s_feat = np.empty(n_stack, dtype=np.int64)
         s_side = np.empty(n_stack, dtype=np.int8)
         s_a = np.empty(n_stack, dtype=np.int64)
         s_b = np.empty(n_stack, dtype=np.int64)
-        pair = np.zeros(n_groups)
-        acc = np.zeros((n_groups, n_out))
-        for r in range(n_b):
-            pair[:] = 0.0
-            for t in range(roots.shape[0]):
-                top = 0
-                s_node[0], s_len[0], s_feat[0], s_side[0], s_a[0], s_b[0] = roots[t], 0, -1, 0, 0, 0
-                n_assigned = 0
-                while top >= 0:
-                    node, plen, f, sd, a, b = s_node[top], s_len[top], s_feat[top], s_side[top], s_a[top], s_b[top]
-                    top -= 1
-                    # depth-first: the current assignments beyond the parent's are a sibling's
-                    while n_assigned > plen:
-                        n_assigned -= 1
-                        side[assigned[n_assigned]] = 0
-                    if f >= 0:
-                        side[f] = sd
-                        assigned[n_assigned] = f
-                        n_assigned += 1
-                    if left[node] < 0:
-                        if a + b > 0:
-                            v = value[node]
-                            for k in range(n_assigned):
-                                g = assigned[k]
-                                if side[g] == 1:
-                                    pair[g] += v * plus[a, b]
-                                else:
-                                    pair[g] -= v * minus[a, b]
-                        continue
-                    g = group[node]
-                    gx, gb = hot_x[i, node], hot_b[r, node]
-                    cx = left[node] if gx else right[node]
-                    cb = left[node] if gb else right[node]
-                    if gx == gb or side[g] == 1:
-                        top += 1
-                        s_node[top], s_len[top], s_feat[top], s_side[top], s_a[top], s_b[top] = cx, n_assigned, -1, 0, a, b
-                    elif side[g] == 2:
-                        top += 1
-                        s_node[top], s_len[top], s_feat[top], s_side[top], s_a[top], s_b[top] = cb, n_assigned, -1, 0, a, b
-                    else:
-                        top += 1
-                        s_node[top], s_len[top], s_feat[top], s_side[top], s_a[top], s_b[top] = cb, n_assigned, g, 2, a, b + 1
-                        top += 1
-                        s_node[top], s_len[top], s_feat[top], s_side[top], s_a[top], s_b[top] = cx, n_assigned, g, 1, a + 1, b
-                while n_assigned > 0:  # the last leaf's assignments, before the next tree
+        s_rows = np.empty((n_stack, n_words), dtype=np.uint64)
+        rows = np.empty(n_words, dtype=np.uint64)
+        agree = np.empty(n_words, dtype=np.uint64)
+        split = np.empty(n_words, dtype=np.uint64)
+        total = np.empty(n_out)
+        for t in range(roots.shape[0]):
+            top = 0
+            s_node[0], s_len[0], s_feat[0], s_side[0], s_a[0], s_b[0] = roots[t], 0, -1, 0, 0, 0
+            s_rows[0, :] = everyone
+            n_assigned = 0
+            while top >= 0:
+                node, plen, f, sd, a, b = s_node[top], s_len[top], s_feat[top], s_side[top], s_a[top], s_b[top]
+                rows[:] = s_rows[top]
+                top -= 1
+                # depth-first: the current assignments beyond the parent's are a sibling's
+                while n_assigned > plen:
                     n_assigned -= 1
                     side[assigned[n_assigned]] = 0
-            for g in range(n_groups):
-                for k in range(n_out):
-                    acc[g, k] += scale[i, r, k] * pair[g]
+                if f >= 0:
+                    side[f] = sd
+                    assigned[n_assigned] = f
+                    n_assigned += 1
+                if left[node] < 0:
+                    if a + b > 0:
+                        for k in range(n_out):
+                            total[k] = 0.0
+                        for w in range(n_words):
+                            word = rows[w]
+                            for j in range(8):
+                                byte = (word >> np.uint64(8 * j)) & np.uint64(255)
+                                if byte:
+                                    for k in range(n_out):
+                                        total[k] += table[k, 8 * w + j, byte]
+                        v = value[node]
+                        for m in range(n_assigned):
+                            g = assigned[m]
+                            coef = v * plus[a, b] if side[g] == 1 else -v * minus[a, b]
+                            for k in range(n_out):
+                                phi[i, g, k] += coef * total[k]
+                    continue
+                g = group[node]
+                gx = hot_x[i, node]
+                cx = left[node] if gx else right[node]
+                other = right[node] if gx else left[node]
+                if side[g] == 1:  # the column comes from x: every row follows x
+                    top += 1
+                    s_node[top], s_len[top], s_feat[top], s_side[top], s_a[top], s_b[top] = cx, n_assigned, -1, 0, a, b
+                    s_rows[top, :] = rows
+                    continue
+                any_agree, any_split = False, False
+                for w in range(n_words):  # agree: the rows that go x's way here
+                    agree[w] = rows[w] & left_sets[node, w] if gx else rows[w] & ~left_sets[node, w]
+                    split[w] = rows[w] & ~agree[w]
+                    any_agree = any_agree or agree[w] != 0
+                    any_split = any_split or split[w] != 0
+                if side[g] == 2:  # the column comes from the background: each row goes its own way
+                    if any_split:
+                        top += 1
+                        s_node[top], s_len[top], s_feat[top], s_side[top], s_a[top], s_b[top] = other, n_assigned, -1, 0, a, b
+                        s_rows[top, :] = split
+                    if any_agree:
+                        top += 1
+                        s_node[top], s_len[top], s_feat[top], s_side[top], s_a[top], s_b[top] = cx, n_assigned, -1, 0, a, b
+                        s_rows[top, :] = agree
+                    continue
+                if any_split:  # a free column where x and these rows differ: both assignments
+                    top += 1
+                    s_node[top], s_len[top], s_feat[top], s_side[top], s_a[top], s_b[top] = other, n_assigned, g, 2, a, b + 1
+                    s_rows[top, :] = split
+                    top += 1
+                    s_node[top], s_len[top], s_feat[top], s_side[top], s_a[top], s_b[top] = cx, n_assigned, g, 1, a + 1, b
+                    s_rows[top, :] = split
+                if any_agree:
+                    top += 1
+                    s_node[top], s_len[top], s_feat[top], s_side[top], s_a[top], s_b[top] = cx, n_assigned, -1, 0, a, b
+                    s_rows[top, :] = agree
+            while n_assigned > 0:  # the last leaf's assignments, before the next tree
+                n_assigned -= 1
+                side[assigned[n_assigned]] = 0
         for g in range(n_groups):
             for k in range(n_out):
-                phi[i, g, k] = acc[g, k] / n_b
+                phi[i, g, k] /= n_b
     return phi
 
 

@@ -62,6 +62,43 @@ def test_boosting_values_are_the_exact_pair_games_with_categorical_splits(n_clas
     np.testing.assert_allclose(base, model.predict_proba(X[100:108]).mean(axis=0), atol=1e-10)
 
 
+def _coalition_margins(model, x, background, groups, n_groups):
+    """Margins of every coalition S (bit s of the index: player s from x) against every
+    background row, in one call: shape (2 ** n_groups, n_background, n_margins)."""
+    n_s = 2 ** n_groups
+    Z = np.repeat(background[None], n_s, axis=0)
+    for s in range(n_s):
+        for g in range(n_groups):
+            if s >> g & 1:
+                Z[s][:, groups == g] = x[groups == g]
+    m = model.decision_function(Z.reshape(-1, Z.shape[2]))
+    return m.reshape(n_s, len(background), -1)
+
+
+def test_boosting_values_hold_for_backgrounds_wider_than_one_word_of_rows():
+    """Background rows travel as sets of 64-row words: 150 rows use three words, the last one
+    partly; every row's game must still count, compared with a brute force over coalitions."""
+    X, y = categorical_data(800, seed=3)
+    model = HistGradientBoostingClassifier(max_iter=20, max_depth=5, categorical_features=[0],
+                                           random_state=0).fit(X, y)
+    groups, n_groups = np.array([0, 1, 2]), 3
+    background = X[200:350]
+    values, base = probability_values(model, groups, n_groups, X[:4], background)
+    for i in range(4):
+        m = _coalition_margins(model, X[i], background, groups, n_groups)  # (8, 150, 1)
+        slope = _link_slopes(m[-1, :1], m[0])[0, :, 0, 0]  # (150,) secants, margins to probability
+        expected = np.zeros(n_groups)
+        for g in range(n_groups):
+            for s in range(2 ** n_groups):
+                if s >> g & 1:
+                    continue
+                k = bin(s).count("1")
+                w = factorial(k) * factorial(n_groups - k - 1) / factorial(n_groups)
+                expected[g] += w * np.mean(slope * (m[s | 1 << g, :, 0] - m[s, :, 0]))
+        np.testing.assert_allclose(values[i, :, 1], expected, atol=1e-10)
+    np.testing.assert_allclose(values.sum(axis=1) + base, model.predict_proba(X[:4]), atol=1e-10)
+
+
 def test_the_link_slopes_are_exact_secants_and_integrated_softmax_gradients():
     rng = np.random.default_rng(0)
     m_x, m_b = rng.normal(scale=4, size=(5, 1)), rng.normal(scale=4, size=(3, 1))
