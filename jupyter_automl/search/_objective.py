@@ -59,10 +59,8 @@ class FoldResult:
 
     @property
     def predict_ms_per_1k(self) -> float | None:
-        """Milliseconds to predict 1,000 rows: timed on such a batch, or scaled from this fold's
-        validation rows when it has at least that many."""
-        if self.batch_ms is not None:
-            return self.batch_ms
+        """Milliseconds to predict 1,000 rows, scaled from this fold's validation rows (a trial
+        prefers ``batch_ms`` where the first fold timed a real batch: ``describe_trial``)."""
         return None if not self.n_predicted else 1e6 * self.predict_time / self.n_predicted
 
     @property

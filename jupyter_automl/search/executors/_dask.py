@@ -172,8 +172,9 @@ class DaskExecutor(BaseExecutor):
     # -- units ------------------------------------------------------------------------------
 
     def start(self, data: TrainingData) -> None:
-        self._futures: set = set()
-        self._task_of: dict[Future, Any] = {}  # our future -> its Dask task now (a retry replaces it)
+        # our future -> its Dask task now (a retry replaces it); a future leaves when it resolves
+        # or is cancelled, so the values are the tasks still out
+        self._task_of: dict[Future, Any] = {}
         self.data_bytes = len(pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
         self._scatter(data)
 
@@ -242,12 +243,10 @@ class DaskExecutor(BaseExecutor):
         def launch() -> None:
             sent_with.append(self._data.key)
             task = submit()
-            self._futures.add(task)
             self._task_of[future] = task
             task.add_done_callback(done)
 
         def done(f: Any) -> None:  # runs on Dask's callback thread
-            self._futures.discard(f)
             if future.done():  # cancelled by ``cancel``: the trial has ended
                 return
             self._task_of.pop(future, None)
@@ -371,8 +370,9 @@ class DaskExecutor(BaseExecutor):
         self._closing = True
         try:
             if self.client.status == "running" and hasattr(self, "_data"):
-                if self._futures:
-                    self.client.cancel(list(self._futures))
+                tasks = list(dict(self._task_of).values())  # a copy: callbacks change the map
+                if tasks:
+                    self.client.cancel(tasks)
                 key = self._data.key
                 self.client.cancel([self._data])
                 # cancelling is asynchronous: wait (briefly) until the workers dropped the data,

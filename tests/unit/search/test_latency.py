@@ -111,6 +111,7 @@ def test_predict_time_for_1000_rows_is_timed_on_a_batch_of_1000_rows_when_folds_
     from jupyter_automl.problem import analyze
     from jupyter_automl.search import TrainingData
     from jupyter_automl.search._objective import LATENCY_ROWS, run_fold
+    from jupyter_automl.search._trials import describe_trial
     from jupyter_automl.search.space import SearchSpace
 
     X, y = binary_frame(300)
@@ -121,9 +122,16 @@ def test_predict_time_for_1000_rows_is_timed_on_a_batch_of_1000_rows_when_folds_
     assert first.n_predicted == 100 < LATENCY_ROWS
     # the first fold times one call on 1,000 rows (its 100 rows repeated): a small fold's time
     # scaled by 10 would count the pipeline's fixed cost per call ten times
-    assert first.batch_ms > 0 and first.predict_ms_per_1k == first.batch_ms
-    assert second.batch_ms is None and second.predict_ms_per_1k == pytest.approx(
-        1e6 * second.predict_time / second.n_predicted)
+    assert first.batch_ms > 0 and second.batch_ms is None
+    assert second.predict_ms_per_1k == pytest.approx(1e6 * second.predict_time / second.n_predicted)
+    # the trial's figure is the timed batch, not the folds' scaled times
+    third = run_fold(data, params, 2)
+    rec = TrialRecord(0, params, 0.0, folds={0: first, 1: second, 2: third})
+    oof = np.zeros((len(y), 2))
+    for fold in (first, second, third):
+        oof[problem.splits.folds[fold.fold][1]] = fold.valid_pred
+    describe_trial(rec, y.to_numpy(), oof, problem)
+    assert rec.predict_ms == first.batch_ms
     # a fold of 1,000 rows or more is timed as it is
     problem, X, y = analyze(*binary_frame(2200), check_leakage=False, cv=2)
     large = run_fold(TrainingData(X, y.to_numpy(), problem, seed=0), params, 0)
