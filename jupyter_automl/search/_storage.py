@@ -82,26 +82,28 @@ def make_storage(storage: object, run_dir: Path) -> tuple[BaseStorage, str]:
     try:
         if storage.startswith("sqlite"):
             # SQLite waits for a lock instead of failing when a reader (the dashboard) holds it
-            return RDBStorage(storage, engine_kwargs={"connect_args": {"timeout": 30}}), shown
+            return _create_tables_once(lambda: RDBStorage(
+                storage, engine_kwargs={"connect_args": {"timeout": 30}})), shown
         # a database server: shared by several processes, restarted now and then (see _retry,
         # _heartbeat); pre-ping replaces the connections a restart closed
-        rdb = _create_tables_once(storage)
+        rdb = _create_tables_once(lambda: heartbeat_rdb(storage, pool_pre_ping=True))
         return RetryingStorage(optuna.storages.get_storage(rdb), shown, Heartbeats(rdb)), shown
     except Exception as exc:  # bad URL, unknown driver, server down, wrong password...
         reason = str(exc).strip().splitlines()[0].rstrip(".") if str(exc).strip() else type(exc).__name__
         raise InputError(MSG_STORAGE_OPEN.format(url=shown, reason=reason)) from exc
 
 
-def _create_tables_once(url: str) -> RDBStorage:
-    """Open a database server's storage; processes starting together on an empty database both
-    create Optuna's tables, and one of them fails on the other's rows or tables ("already
-    exists"): it opens it again."""
-    from sqlalchemy.exc import IntegrityError, ProgrammingError
+def _create_tables_once(open_storage: Callable[[], RDBStorage]) -> RDBStorage:
+    """Open a database's storage; processes starting together on an empty database (several
+    coordinators, or a dashboard opening a study as its search creates it) both create Optuna's
+    tables, and one of them fails on the other's rows or tables ("already exists", or Optuna 4.0's
+    "UNIQUE constraint failed: alembic_version"): it opens it again."""
+    from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
     for attempt in range(3):
         try:
-            return heartbeat_rdb(url, pool_pre_ping=True)
-        except (IntegrityError, ProgrammingError) as exc:
+            return open_storage()
+        except (IntegrityError, OperationalError, ProgrammingError) as exc:
             raced = isinstance(exc, IntegrityError) or "already exists" in str(exc)
             if attempt == 2 or not raced:
                 raise

@@ -49,6 +49,21 @@ def test_memory_storage_and_optuna_storages(tmp_path):
     assert not (tmp_path / "unused").exists()
 
 
+def test_processes_opening_a_new_sqlite_study_together_all_get_it(tmp_path):
+    """A search creates its study file while a dashboard (or a test) opens it: both create
+    Optuna's tables, and one used to fail ("UNIQUE constraint failed: alembic_version" on
+    Optuna 4.0). Each opener that loses the race opens the file again."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    for k in range(5):
+        url = f"sqlite:///{tmp_path / f'study{k}.db'}"
+        with ThreadPoolExecutor(4) as pool:
+            opened = list(pool.map(lambda _, url=url: make_storage(url, tmp_path)[0], range(4)))
+        study = optuna.create_study(storage=opened[0], study_name="s")
+        study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=1)
+        assert all(len(optuna.load_study(study_name="s", storage=o).trials) == 1 for o in opened)
+
+
 @pytest.mark.parametrize("value", [3, ["sqlite:///x.db"], b"sqlite:///x.db"])
 def test_storage_of_the_wrong_type(tmp_path, value):
     with pytest.raises(InputError, match=filled(MSG_STORAGE_TYPE, got=value)):
