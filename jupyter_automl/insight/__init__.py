@@ -12,7 +12,7 @@ from ..search import FRONT_COLUMNS
 from ._compare import compare_trials
 from ._notes import summarise_notes
 from .diagnostics import CostFront, Diagnostics, Reliability, cost_front_of, diagnose
-from .explain import Explanation, explain
+from .explain import Explanation, explain, warm_up_in_background
 from .fairness import (
     MITIGATION_CONSTRAINTS,
     MITIGATION_METHODS,
@@ -49,4 +49,4 @@ __all__ = ["FRONT_COLUMNS", "TRUSTED_TYPES", "CostFront", "Diagnostics", "Reliab
            "summarise_notes", "compare_trials",
            "ReductionClassifier", "SensitiveGroups", "SmallGroupWarning", "ThresholdClassifier",
            "diagnose", "disparity", "explain", "family_importance", "fairness", "fairness_plugin",
-           "fairness_report", "importances", "mitigate", "plot_pareto"]
+           "fairness_report", "importances", "mitigate", "plot_pareto", "warm_up_in_background"]

@@ -19,7 +19,7 @@ import traitlets as t
 from .. import AutoML
 from .._logging import get_logger
 from ..exceptions import AutoMLWarning, InputError
-from ..insight import suggest_sensitive
+from ..insight import suggest_sensitive, warm_up_in_background
 from ..search import NAS_FAMILY, list_studies
 from ._base import StreamWidget, action, bundle
 from ._cluster import ClusterWatch
@@ -458,6 +458,8 @@ class Wizard(ResultTabs, SearchControls, StreamWidget):
             part = {"error": f"The results could not be computed: {type(exc).__name__}: {exc}"}
         self._results_ready = "error" not in part
         self._bridge.set_part("results", part)
+        if self._results_ready:
+            warm_up_in_background()  # the Explain tab's first click finds its kernels compiled
         if self._companion is not None and self._results_ready:
             self._companion.finished()
         self._studies = self._matching_studies()

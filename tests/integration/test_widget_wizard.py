@@ -180,9 +180,14 @@ def test_start_stream_stop_and_results(wizard):
     assert notes["holdout"].startswith("200 rows (20%)") and notes["features"] == 20
 
 
-def test_result_tabs_call_explain_fairness_and_export(wizard, tmp_path):
+def test_result_tabs_call_explain_fairness_and_export(wizard, tmp_path, monkeypatch):
+    import jupyter_automl.widgets.wizard as wizard_module
+
+    warmed = []  # the explainers' kernels are compiled in the background once results are shown
+    monkeypatch.setattr(wizard_module, "warm_up_in_background", lambda: warmed.append(True))
     rec = wizard.comm
     run_demo_search(wizard)
+    assert warmed == [True]
 
     # the Leaderboard tab's Compare button: two finished trials side by side
     assert part(rec, "results")["compare_limits"] == COMPARE_LIMITS

@@ -3,5 +3,6 @@ where the model allows it, sampled permutation SHAP otherwise."""
 
 from ._explanation import Explanation
 from ._shap import explain
+from ._warmup import warm_up, warm_up_in_background
 
-__all__ = ["Explanation", "explain"]
+__all__ = ["Explanation", "explain", "warm_up", "warm_up_in_background"]

@@ -99,6 +99,16 @@ def test_boosting_values_hold_for_backgrounds_wider_than_one_word_of_rows():
     np.testing.assert_allclose(values.sum(axis=1) + base, model.predict_proba(X[:4]), atol=1e-10)
 
 
+def test_warm_up_compiles_every_kernel_explain_calls():
+    """In a new process (where no test compiled them yet): each kernel has a compiled signature."""
+    import subprocess
+    import sys
+
+    code = "from jupyter_automl.insight.explain import warm_up; print(warm_up())"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True)
+    assert out.stdout.strip() == "['_sets', '_shap_block', '_rbf_permutation']", out.stderr
+
+
 def test_the_link_slopes_are_exact_secants_and_integrated_softmax_gradients():
     rng = np.random.default_rng(0)
     m_x, m_b = rng.normal(scale=4, size=(5, 1)), rng.normal(scale=4, size=(3, 1))
