@@ -89,8 +89,11 @@ def test_two_processes_search_one_study(postgres_server, postgres_url, tmp_path)
     assert len(ids) == 2
     for mine in (a, b):
         named = {int(t): c for t, c in mine["coordinators"].items()}
-        assert set(named.values()) == set(ids), named  # the other's trials are there too
         assert all(t in ids[c] for t, c in named.items()), (named, ids)
+    # the one that ended last names both (the first may end before the other's first trial:
+    # a process that lost the race to create Optuna's tables starts up to a second later)
+    named = {int(t): c for t, c in last["coordinators"].items()}
+    assert set(named.values()) == set(ids), named
     print(f"coordinators: {', '.join(f'{c} ran {sorted(t)}' for c, t in ids.items())}")
 
 
