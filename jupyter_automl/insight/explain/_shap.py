@@ -73,6 +73,8 @@ NOTE_MIXED = ("The model is a fairness-constrained mix of {n} fits (ReductionCla
               "explanation is of its main fit (weight {w:.2f}).")
 NOTE_ENSEMBLE = ("Members {names} (weight {w:.2f} in all): exact values of their probabilities "
                  "(interventional SHAP against {k} background rows{sampled}), combined by weight.")
+NOTE_FORESTS = ("Members {names} (weight {w:.2f} in all): exact path-dependent TreeSHAP values of "
+                "their probabilities (no background rows), combined by weight.")
 NOTE_KERNEL = ("Members {names} (weight {w:.2f} in all; RBF kernel expansions): permutation SHAP "
                "with {p} antithetic permutation(s) per row and {k} background rows, computed through "
                "the expansion: exact for additive effects, an estimate where columns interact.")
@@ -349,14 +351,17 @@ def _ensemble_within(members, routes, X, columns, classes, is_clf, background, b
     if kernels:
         notes.append(NOTE_KERNEL.format(names=_names(kernels), w=sum(w for w, _ in kernels),
                                         p=KERNEL_PERMUTATIONS, k=len(small)))
-    exact = [(w, m, r) for w, m, r in exact if r != "kernel"]
-    if any(r == "interventional" for _, _, r in exact):
+    walked = [(w, m) for w, m, r in exact if r == "interventional"]
+    if walked:
         sampled = " given" if background is not None and len(narrow) == len(background) else \
             (" sampled from the given background" if background is not None else " sampled from X")
-        notes.insert(0, NOTE_ENSEMBLE.format(names=_names([(w, m) for w, m, _ in exact]),
-                                             w=sum(w for w, _, _ in exact), sampled=sampled,
-                                             k=len(narrow) if any(member_kind(m) == "tree" for _, m, _ in exact)
+        notes.insert(0, NOTE_ENSEMBLE.format(names=_names(walked), w=sum(w for w, _ in walked),
+                                             sampled=sampled,
+                                             k=len(narrow) if any(member_kind(m) == "tree" for _, m in walked)
                                              else len(wide)))
+        forests = [(w, m) for w, m, r in exact if r == "exact"]  # classification: forests only
+        if forests:
+            notes.insert(1, NOTE_FORESTS.format(names=_names(forests), w=sum(w for w, _ in forests)))
     return rows, combine(parts, rest)
 
 

@@ -104,6 +104,16 @@ def test_a_classification_ensemble_is_explained_exactly_in_probability_space():
     assert forced.method == "permutation"
 
 
+def test_the_notes_name_each_member_with_the_route_that_explained_it():
+    boosting, ensemble, X = _prefit_ensemble("binary", ["gradient_boosting", "random_forest"], [0.6, 0.4])
+    result = explain(ensemble, X.head(8), problem=boosting.problem_)
+    np.testing.assert_allclose(result.output_values, ensemble.predict_proba(X.head(8))[:, 1], atol=1e-9)
+    assert result.notes[0].startswith("Members HistGradientBoostingClassifier (weight 0.60") and \
+        "interventional SHAP" in result.notes[0], result.notes
+    assert result.notes[1].startswith("Members RandomForestClassifier (weight 0.40") and \
+        "path-dependent TreeSHAP" in result.notes[1], result.notes
+
+
 def test_an_ensemble_with_a_member_without_exact_route_mixes_exact_values_and_permutation():
     boosting, ensemble, X = _prefit_ensemble("binary", ["gradient_boosting", "knn"], [0.8, 0.2])
     result = explain(ensemble, X.head(12), problem=boosting.problem_)
