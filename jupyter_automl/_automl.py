@@ -76,7 +76,7 @@ class AutoML(TakeAway, Mitigation, BaseEstimator):
         Stop a trial between folds when its running score is in the worst third ("auto") or
         below the median ("median") of earlier trials at the same fold.
     cv : "auto", "holdout" or int, default="auto"
-        "auto": 5 folds up to 10,000 rows, 3 up to 100,000, a 20% holdout above.
+        "auto": 5 folds up to 10,000 rows, 3 up to 50,000, a 20% holdout above.
     executor : {"threads", "processes", "dask", "sync"}, default="threads"
     dask_client : dask.distributed.Client or str, default=None
         Needed with ``executor="dask"``: a Client, or the scheduler's address

@@ -63,6 +63,7 @@ TRUSTED_TYPES = (
     "scipy._lib.array_api_compat.numpy._aliases.asarray",
     "jupyter_automl.estimators.AsLabels",
     "jupyter_automl.estimators.DatetimeFeatures",
+    "jupyter_automl.estimators.FastImputer",
     "jupyter_automl.estimators.FiniteNumbers",
     "jupyter_automl.estimators.FrequencyEncoder",
     "jupyter_automl.estimators.PairwiseInteractions",

@@ -6,7 +6,10 @@ these for every trial and can rank by any of them.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
+import pandas as pd
 
 from ._metrics import GREATER_IS_BETTER, Metric
 
@@ -34,6 +37,7 @@ def secondary_scores(y: np.ndarray, pred: np.ndarray, metric: Metric) -> dict[st
     if len(y) > MAX_ROWS:
         keep = np.random.default_rng(0).choice(len(y), MAX_ROWS, replace=False)
         y, pred = y[keep], pred[keep]
+    y, metric = _as_codes(y, metric)
     out = {}
     for name in SECONDARY[metric.task]:
         try:
@@ -41,6 +45,20 @@ def secondary_scores(y: np.ndarray, pred: np.ndarray, metric: Metric) -> dict[st
         except ValueError:  # e.g. one class only in these rows
             out[name] = float("nan")
     return out
+
+
+def _as_codes(y: np.ndarray, metric: Metric) -> tuple[np.ndarray, Metric]:
+    """Class labels as their positions in ``metric.classes`` (the same scores): scikit-learn's
+    metrics sort and compare the labels several times each, and text labels make that Python
+    work: 0.3 s for six metrics on 100,000 rows, with the GIL held while folds run."""
+    if metric.classes is None or metric.task == "regression":
+        return y, metric
+    classes = metric.classes_like(y)
+    codes = pd.Index(classes).get_indexer(y)
+    if np.any(codes < 0):  # a label outside the classes: leave it to the metrics to refuse
+        return y, metric
+    positive = None if metric.positive is None else int(np.flatnonzero(classes == metric.positive)[0])
+    return codes, replace(metric, classes=tuple(range(len(classes))), positive=positive)
 
 
 def _score(name: str, y: np.ndarray, pred: np.ndarray, metric: Metric) -> float:

@@ -14,7 +14,10 @@ MSG_CV = ("The 'cv' parameter of AutoML must be 'auto', 'holdout' or an int of a
 
 
 SMALL_ROWS = 10_000  # up to this, "auto" is 5-fold cross-validation; then 3-fold
-LARGE_ROWS = 100_000  # above this, "auto" validates on one holdout, with row rungs
+# above this, "auto" validates on one holdout, with row rungs: 10,000 validation rows make a
+# steady score, and a trial then costs fits on a third and on all of 40,000+ rows instead of three
+# fits on two thirds (the first trial at 100,000 rows: 2.7 s instead of 4.3 s)
+LARGE_ROWS = 50_000
 MIN_RUNG_ROWS = 10_000  # the smallest training subsample of a rung
 RUNG_FACTOR = 3  # each rung trains on 3 times the rows of the one before
 MAX_RUNGS = 3

@@ -19,6 +19,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from jupyter_automl.estimators import (
     AsLabels,
     DatetimeFeatures,
+    FastImputer,
     FiniteNumbers,
     SelectFraction,
     SubsampledEstimator,
@@ -108,6 +109,7 @@ ESTIMATORS = [
     FiniteNumbers(),
     DatetimeFeatures(),
     TextColumn(),
+    FastImputer(strategy="median", add_indicator=True),
     # max_rows below the checks' sample sizes, so the subsampling path runs
     SubsampledEstimator(LogisticRegression(), max_rows=50),
     SubsampledEstimator(Ridge(), max_rows=50),
@@ -139,6 +141,23 @@ def test_finite_numbers_turns_infinities_and_text_into_missing():
     out = FiniteNumbers().fit_transform(pd.DataFrame({"a": [1.0, np.inf, -np.inf], "b": ["2", "x", None]}))
     assert out[0].tolist() == [1.0, 2.0]
     assert np.isnan(out[1:]).all()
+
+
+@pytest.mark.parametrize("keep_empty", [False, True])
+@pytest.mark.parametrize("strategy", ["median", "mean", "most_frequent"])
+def test_fast_imputer_equals_simple_imputer(strategy, keep_empty):
+    from sklearn.impute import SimpleImputer
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(501, 6))
+    X[rng.random(X.shape) < 0.2] = np.nan
+    X[:, 2] = np.nan  # a column with no value at all
+    X[:, 4] = np.round(X[:, 4])  # ties: even and odd counts of the same middle values
+    options = {"strategy": strategy, "add_indicator": True, "keep_empty_features": keep_empty}
+    fast, slow = FastImputer(**options).fit(X), SimpleImputer(**options).fit(X)
+    np.testing.assert_allclose(fast.statistics_, slow.statistics_, equal_nan=True)
+    np.testing.assert_allclose(fast.transform(X[:7]), slow.transform(X[:7]), equal_nan=True)
+    assert fast.get_feature_names_out().tolist() == slow.get_feature_names_out().tolist()
 
 
 def test_datetime_features_parts_and_names():

@@ -28,7 +28,13 @@ from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, SplineTransformer
 
-from ...estimators import AsLabels, FiniteNumbers, FrequencyEncoder, PairwiseInteractions
+from ...estimators import (
+    AsLabels,
+    FastImputer,
+    FiniteNumbers,
+    FrequencyEncoder,
+    PairwiseInteractions,
+)
 from ...problem import Problem
 from ._params import Param
 
@@ -167,7 +173,7 @@ def spline_transformers(problem: Problem, engineering: Engineering | None, start
         spline = SplineTransformer(n_knots=SPLINE_KNOTS, degree=3, knots="uniform",
                                    extrapolation="linear", include_bias=False)
         steps = [("finite", FiniteNumbers()),
-                 ("impute", SimpleImputer(strategy="median", keep_empty_features=True)),
+                 ("impute", FastImputer(strategy="median", keep_empty_features=True)),
                  ("splines", spline)]
         out.append((f"spline_{start + len(out)}", Pipeline(steps), [name]))
     return out

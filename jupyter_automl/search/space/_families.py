@@ -155,8 +155,12 @@ class Linear(Family):
             return ElasticNet(alpha=v["alpha"], l1_ratio=v["l1_ratio"], max_iter=5000, random_state=seed)
         return Ridge(alpha=v["alpha"])
 
-    def preprocessing_options(self, v):
-        return {"numeric_transform": v["numeric_transform"]}
+    def preprocessing_options(self, v, problem):
+        # L-BFGS reads the whole matrix at every step: a sparse one-hot part makes a 67,000-row,
+        # 269-column fit 4x faster (1.3 s -> 0.36 s); pairwise products need a dense input
+        sparse = (problem.is_classification and logistic_solver(problem) == "lbfgs"
+                  and not v.get("interactions", False))
+        return {"numeric_transform": v["numeric_transform"], "sparse": sparse}
 
 
 class KNN(Family):
@@ -278,7 +282,7 @@ class RandomForest(Family):
     def cost_factor(self, v):
         return _forest_cost(v, 0.3) * _calibration_cost(v)
 
-    def preprocessing_options(self, v):
+    def preprocessing_options(self, v, problem):
         return {"cat_encoding": v["cat_encoding"]}
 
 
@@ -303,7 +307,7 @@ class ExtraTrees(Family):
     def cost_factor(self, v):
         return _forest_cost(v, 0.5) * _calibration_cost(v)
 
-    def preprocessing_options(self, v):
+    def preprocessing_options(self, v, problem):
         return {"cat_encoding": v["cat_encoding"]}
 
 

@@ -30,7 +30,7 @@ class Family:
     def estimator(self, values: dict[str, Any], problem: Problem, seed: int) -> Any:
         raise NotImplementedError
 
-    def preprocessing_options(self, values: dict[str, Any]) -> dict[str, Any]:
+    def preprocessing_options(self, values: dict[str, Any], problem: Problem) -> dict[str, Any]:
         return {}
 
     def cost_factor(self, values: dict[str, Any]) -> float:

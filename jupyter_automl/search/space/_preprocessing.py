@@ -31,7 +31,7 @@ from sklearn.preprocessing import (
 )
 
 from ..._compat import target_encoder
-from ...estimators import AsLabels, DatetimeFeatures, FiniteNumbers, TextColumn
+from ...estimators import AsLabels, DatetimeFeatures, FastImputer, FiniteNumbers, TextColumn
 from ...problem import ColumnInfo, Problem
 from ._engineering import (
     Engineering,
@@ -43,6 +43,7 @@ from ._engineering import (
 
 MAX_ONEHOT_CATEGORIES = 30
 TEXT_FEATURES = 200
+SPARSE_SHARE = 0.3  # with ``sparse``, the output is sparse below this share of non-zero cells
 
 
 def _scaler(numeric_transform: str, n_rows: int):
@@ -59,7 +60,8 @@ def _target_encoder(seed: int, classification: bool) -> TargetEncoder:
     return target_encoder(folds)
 
 
-def _categorical(style: str, info: ColumnInfo, cat_encoding: str, seed: int, classification: bool):
+def _categorical(style: str, info: ColumnInfo, cat_encoding: str, seed: int, classification: bool,
+                 sparse: bool = False):
     high_cardinality = info.high_cardinality
     # max_categories and min_frequency make the encoders count values in Python (a Counter):
     # 0.2 s per fit on adult's 8 columns, so they are only set where they can change something
@@ -77,7 +79,7 @@ def _categorical(style: str, info: ColumnInfo, cat_encoding: str, seed: int, cla
                                  encoded_missing_value=-2)
     else:
         encoder = OneHotEncoder(
-            handle_unknown="infrequent_if_exist", sparse_output=False,
+            handle_unknown="infrequent_if_exist", sparse_output=sparse,
             max_categories=MAX_ONEHOT_CATEGORIES if info.n_unique >= MAX_ONEHOT_CATEGORIES else None,
             min_frequency=5 if high_cardinality else None)
     return Pipeline([("labels", AsLabels()), ("encode", encoder)])
@@ -91,8 +93,14 @@ def build_preprocessor(
     cat_encoding: str = "auto",
     seed: int = 0,
     engineering: Engineering | None = None,
+    sparse: bool = False,
 ) -> ColumnTransformer:
-    """A ColumnTransformer for ``problem``'s used columns, in the given style."""
+    """A ColumnTransformer for ``problem``'s used columns, in the given style.
+
+    ``sparse``: one-hot columns stay sparse, and the output is a sparse matrix when under 30 % of
+    its cells are non-zero (for models that gain from it: L-BFGS logistic regression reads its
+    inputs about a hundred times, and a dense one-hot matrix is mostly zeros to read).
+    """
     transformers = []
     engineered = []  # high-cardinality columns encoded as numbers: after the native categories
     for info in problem.used_columns:
@@ -103,7 +111,8 @@ def build_preprocessor(
             engineered.append((high_cardinality_encoder(engineering, encoder), [info.name]))
         else:
             transformers.append((f"cat_{len(transformers)}",
-                                 _categorical(style, info, cat_encoding, seed, problem.is_classification),
+                                 _categorical(style, info, cat_encoding, seed, problem.is_classification,
+                                              sparse),
                                  [info.name]))
     for encoder, columns in engineered:
         transformers.append((f"cat_{len(transformers)}", encoder, columns))
@@ -113,11 +122,11 @@ def build_preprocessor(
             num = FiniteNumbers()
         elif style == "trees":
             num = Pipeline([("finite", FiniteNumbers()),
-                            ("impute", SimpleImputer(strategy="median", add_indicator=True,
+                            ("impute", FastImputer(strategy="median", add_indicator=True,
                                                      keep_empty_features=True))])
         else:
             num = Pipeline([("finite", FiniteNumbers()),
-                            ("impute", SimpleImputer(strategy="median", add_indicator=True,
+                            ("impute", FastImputer(strategy="median", add_indicator=True,
                                                      keep_empty_features=True)),
                             ("scale", _scaler(numeric_transform, problem.n_rows))])
         transformers.append(("num", num, numeric))
@@ -127,7 +136,7 @@ def build_preprocessor(
             break
         steps = [("parts", DatetimeFeatures(**date_steps(engineering)))]
         if style != "native":
-            steps.append(("impute", SimpleImputer(strategy="median", keep_empty_features=True)))
+            steps.append(("impute", FastImputer(strategy="median", keep_empty_features=True)))
         if style == "scaled":
             steps.append(("scale", StandardScaler()))
         transformers.append((f"date_{len(transformers)}", Pipeline(steps), [name]))
@@ -138,7 +147,7 @@ def build_preprocessor(
                                 | tfidf_options(engineering))
         transformers.append((f"text_{len(transformers)}",
                              Pipeline([("fill", TextColumn()), ("tfidf", tfidf)]), [name]))
-    return ColumnTransformer(transformers, remainder="drop", sparse_threshold=0.0)
+    return ColumnTransformer(transformers, remainder="drop", sparse_threshold=SPARSE_SHARE if sparse else 0.0)
 
 
 def native_categorical(problem: Problem, engineering: Engineering | None = None) -> list[int] | None:

@@ -57,7 +57,7 @@ def build_pipeline(problem: Problem, params: dict[str, Any], seed: int = 0, plug
     problem = restricted(problem, params)
     family, values = family_values(problem, params)
     preprocess = build_preprocessor(problem, family.style, seed=seed, engineering=engineering_of(values),
-                                    **family.preprocessing_options(values))
+                                    **family.preprocessing_options(values, problem))
     model = with_interactions(family.estimator(values, problem, seed), values, problem)
     pipeline = Pipeline([("preprocess", with_selection(preprocess, values, problem, family.style, seed)),
                          ("model", model)])

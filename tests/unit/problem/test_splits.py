@@ -14,7 +14,7 @@ from .._messages import filled
 
 
 @pytest.mark.parametrize(("n_rows", "scheme"), [
-    (10, 5), (10_000, 5), (10_001, 3), (100_000, 3), (100_001, "holdout")])
+    (10, 5), (10_000, 5), (10_001, 3), (50_000, 3), (50_001, "holdout"), (100_000, "holdout")])
 def test_auto_scheme_by_size(n_rows, scheme):
     chosen, reason = auto_n_folds(n_rows)
     assert chosen == scheme

@@ -136,7 +136,7 @@ def test_defaults_build_the_fixed_pipelines(data, family):
         built = build_pipeline(problem, config)
         explicit = build_pipeline(problem, config | {f"{family}.{n}": p.default for n, p in params.items()})
         fixed_preprocessor = build_preprocessor(problem, FAMILIES[family].style, **FAMILIES[family]
-                                                .preprocessing_options(space_values(problem, config)))
+                                                .preprocessing_options(space_values(problem, config), problem))
         assert same(built, explicit)
         assert same(built.named_steps["preprocess"], fixed_preprocessor)
         if family == "gradient_boosting":

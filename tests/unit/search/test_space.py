@@ -8,6 +8,7 @@ import numpy as np
 import optuna
 import pandas as pd
 import pytest
+import scipy.sparse as sp
 from sklearn.compose import ColumnTransformer
 from sklearn.pipeline import Pipeline
 
@@ -291,3 +292,23 @@ def test_logistic_regression_solves_wide_multiclass_tables_with_lbfgs():
     small_model = build_pipeline(analyze(small, pd.Series(rng.choice(["y", "n"], 300)))[0], params, 0)[-1]
     assert wide_model.solver == "lbfgs"
     assert small_model.solver == "newton-cholesky"
+
+
+def test_lbfgs_logistic_regression_reads_a_sparse_one_hot_matrix():
+    # L-BFGS reads its whole input at every step: a dense one-hot matrix is mostly zeros to read
+    # (67,000 rows x 269 columns: 1.3 s dense, 0.36 s sparse); the predictions stay the same
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({f"c{j}": pd.Categorical(rng.choice([f"v{k}" for k in range(25)], 400))
+                      for j in range(8)} | {"x": rng.normal(size=400)})
+    y = pd.Series(np.where(X["x"] + (X["c0"] == "v1") > 0, "y", "n"))
+    problem = analyze(X, y)[0]
+    pipeline = build_pipeline(problem, {"family": "linear"}, 0).fit(X, y)
+    assert pipeline[-1].solver == "lbfgs"
+    assert sp.issparse(pipeline[0].transform(X))
+    dense = build_pipeline(problem, {"family": "linear"}, 0)
+    dense.set_params(preprocess__sparse_threshold=0.0).fit(X, y)
+    assert not sp.issparse(dense[0].transform(X))
+    np.testing.assert_allclose(pipeline.predict_proba(X), dense.predict_proba(X), atol=1e-4)
+    # pairwise products need a dense input
+    interactions = build_pipeline(problem, {"family": "linear", "linear.interactions": True}, 0)
+    assert interactions[0].sparse_threshold == 0.0
