@@ -168,5 +168,6 @@ def check_classes(y: pd.Series) -> np.ndarray:
         raise TargetError(MSG_RARE_CLASS.format(
             labels=[plain(v) for v in rare.index], name=name,
             counts={plain(k): int(v) for k, v in rare.items()}))
-    # the same order as the classes_ of every scikit-learn classifier
-    return np.unique(y.to_numpy())
+    # the same order as the classes_ of every scikit-learn classifier (sorting the distinct
+    # labels, not every row: 0.5 s on a million text labels)
+    return np.unique(counts.index[counts > 0].to_numpy())

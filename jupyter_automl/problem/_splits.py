@@ -5,13 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
 
-from ..exceptions import InputError
+from ..exceptions import InputError, TargetError
 
 MSG_CV = ("The 'cv' parameter of AutoML must be 'auto', 'holdout' or an int of at least 2. "
           "Got {got!r} instead.")
 
+MSG_COMPLEX = ("Complex data not supported: the target holds complex numbers. Give it as real "
+               "numbers (regression) or as labels (classification).")
 
 SMALL_ROWS = 10_000  # up to this, "auto" is 5-fold cross-validation; then 3-fold
 # above this, "auto" validates on one holdout, with row rungs: 10,000 validation rows make a
@@ -21,6 +24,9 @@ LARGE_ROWS = 50_000
 MIN_RUNG_ROWS = 10_000  # the smallest training subsample of a rung
 RUNG_FACTOR = 3  # each rung trains on 3 times the rows of the one before
 MAX_RUNGS = 3
+# a trial trains on at most this many rows (its last rung); the final model learns from all of
+# them. At 1M rows a trial ended with a fit on 800,000 rows: a minute for the first one
+MAX_RUNG_ROWS = 300_000
 
 
 @dataclass(frozen=True)
@@ -29,7 +35,7 @@ class Splits:
 
     ``kind`` "rows" (large tables) is one holdout split seen at growing sizes: the "folds" are
     rungs whose training rows (and validation rows) are nested subsamples, a third, then all of
-    them. A trial is pruned between rungs like between CV folds, so weak configurations stop on a
+    them (at most ``MAX_RUNG_ROWS``). A trial is pruned between rungs like between CV folds, so weak configurations stop on a
     subsample (successive halving on rows); its score is the last rung's, on all the rows.
     """
 
@@ -86,15 +92,18 @@ def auto_n_folds(n_rows: int) -> tuple[int | str, str]:
 
 def row_rungs(train: np.ndarray, valid: np.ndarray, seed: int) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
     """Nested random subsamples of one split, each ``RUNG_FACTOR`` times the one before; the
-    last is the whole split. A single rung when the training part is too small to divide."""
+    last is the whole split, or ``MAX_RUNG_ROWS`` of its training rows (and as large a share of
+    its validation rows) when it has more. A single rung when the training part is too small to
+    divide."""
+    top = min(1.0, MAX_RUNG_ROWS / len(train))  # the last rung's share
     n_rungs = 1
-    while n_rungs < MAX_RUNGS and len(train) / RUNG_FACTOR ** n_rungs >= MIN_RUNG_ROWS:
+    while n_rungs < MAX_RUNGS and top * len(train) / RUNG_FACTOR ** n_rungs >= MIN_RUNG_ROWS:
         n_rungs += 1
     rng = np.random.default_rng(seed)
     train, valid = rng.permutation(train), rng.permutation(valid)
     rungs = []
     for k in range(n_rungs):
-        share = 1.0 / RUNG_FACTOR ** (n_rungs - 1 - k)
+        share = top / RUNG_FACTOR ** (n_rungs - 1 - k)
         rungs.append((np.sort(train[: int(np.ceil(share * len(train)))]),
                       np.sort(valid[: int(np.ceil(share * len(valid)))])))
     return tuple(rungs)
@@ -113,7 +122,13 @@ def make_splits(y: np.ndarray, task: str, cv: object, seed: int) -> Splits:
     reason = "chosen by you"
     if cv == "auto":
         cv, reason = auto_n_folds(n)
+    if np.iscomplexobj(y):  # scikit-learn's splitters refused it before the labels became codes
+        raise TargetError(MSG_COMPLEX)
     stratify = task != "regression"
+    if stratify:
+        # the classes as sorted integer codes: the same folds as the labels themselves (the
+        # splitters number the classes in sorted order too), without sorting a million strings
+        y = pd.factorize(np.asarray(y), sort=True)[0]
     if cv == "holdout":
         idx = np.arange(n)
         train, valid = train_test_split(idx, test_size=0.2, random_state=seed,
@@ -127,7 +142,7 @@ def make_splits(y: np.ndarray, task: str, cv: object, seed: int) -> Splits:
         raise InputError(MSG_CV.format(got=cv))
     k = int(cv)
     if stratify:
-        smallest = int(np.unique(y, return_counts=True)[1].min())
+        smallest = int(np.bincount(y).min())
         if smallest < k:
             k = max(2, smallest)
             reason += f"; folds reduced to {k} because the rarest class has only {smallest} rows"

@@ -46,7 +46,7 @@ from ._shared import SharedStudy
 from ._storage import StudyStore
 from ._supernet_phase import SupernetPhase
 from ._trials import TrialRecord, count_states, describe_trial, pareto_optimal
-from ._warm_plan import WarmPlan, first_configs
+from ._warm_plan import WarmPlan, first_configs, n_defaults_first
 from .executors import INTERRUPTED_LOST, BaseExecutor
 from .space import SearchSpace
 
@@ -208,7 +208,8 @@ class Coordinator:
     def _enqueue_defaults(self) -> None:
         """Queue the first configurations (``first_configs``), each enqueued only once asked for."""
         tried = [r.params for r in self.records.values()]
-        self._first = first_configs(self.warm_plan, self.space.default_configs(), tried, self.space.completed)
+        self._first = first_configs(self.warm_plan, self.space.default_configs(), tried,
+                                    self.space.completed, n_defaults_first(self.problem))
 
     def _go_on(self) -> bool:
         """Between steps of work done on this thread: wait while paused; False once stopped."""

@@ -7,7 +7,7 @@ import pytest
 
 from jupyter_automl.exceptions import InputError
 from jupyter_automl.problem import analyze, make_splits
-from jupyter_automl.problem._splits import MSG_CV, auto_n_folds
+from jupyter_automl.problem._splits import MAX_RUNG_ROWS, MSG_CV, auto_n_folds
 
 from .._data import binary_frame
 from .._messages import filled
@@ -105,17 +105,29 @@ def test_bad_cv_is_refused(cv):
 
 
 def test_large_tables_get_row_rungs_nested_in_one_holdout():
-    y = _labels({"a": 200_000, "b": 100_000})
+    y = _labels({"a": 100_000, "b": 50_000})
     splits = make_splits(y, "binary", "auto", seed=0)
     assert (splits.kind, splits.n_folds) == ("rows", 3)
     (tr0, va0), (tr1, va1), (tr2, va2) = splits.folds
-    assert (len(tr2), len(va2)) == (240_000, 60_000)  # the last rung is the whole 20% holdout
-    assert [len(tr0), len(tr1)] == [26_667, 80_000]  # a ninth, a third
+    assert (len(tr2), len(va2)) == (120_000, 30_000)  # the last rung is the whole 20% holdout
+    assert [len(tr0), len(tr1)] == [13_334, 40_000]  # a ninth, a third
     assert set(tr0) <= set(tr1) <= set(tr2) and set(va0) <= set(va1) <= set(va2)
     assert not set(tr2) & set(va2)
-    assert "26,667, then 80,000, then 240,000 rows" in splits.reason
+    assert "13,334, then 40,000, then 120,000 rows" in splits.reason
     assert splits.scored_folds == splits.folds[-1:] and splits.trial_scores([0.7, 0.8, 0.9]) == [0.9]
     assert 0.3 < np.mean(y[tr0] == "b") < 0.37  # a random subsample keeps the class shares
+
+
+def test_a_trial_trains_on_at_most_max_rung_rows_and_the_rungs_scale_from_there():
+    y = _labels({"a": 600_000, "b": 400_000})
+    splits = make_splits(y, "binary", "auto", seed=0)
+    (tr0, va0), (tr1, va1), (tr2, va2) = splits.folds
+    assert [len(tr0), len(tr1), len(tr2)] == [33_334, 100_000, MAX_RUNG_ROWS]  # of 800,000
+    assert len(va2) == 75_000  # the same share (3/8) of the 200,000 validation rows
+    assert set(tr0) <= set(tr1) <= set(tr2) and set(va0) <= set(va1) <= set(va2)
+    assert not set(tr2) & set(va2)
+    assert "33,334, then 100,000, then 300,000 rows" in splits.reason
+    assert "the final model learns from all rows" in splits.reason
 
 
 def test_a_holdout_you_choose_or_a_small_table_has_no_rungs():
@@ -124,3 +136,11 @@ def test_a_holdout_you_choose_or_a_small_table_has_no_rungs():
     assert make_splits(big, "binary", "auto", seed=0).n_folds == 3  # 120,000 training rows: 3 rungs
     kfold = make_splits(_labels({"a": 50, "b": 50}), "binary", 5, seed=0)
     assert kfold.trial_scores([0.1, 0.2]) == [0.1, 0.2] and kfold.scored_folds == kfold.folds
+
+
+def test_a_complex_target_is_refused_with_a_clear_message():
+    from jupyter_automl.exceptions import TargetError
+    from jupyter_automl.problem._splits import MSG_COMPLEX
+
+    with pytest.raises(TargetError, match=filled(MSG_COMPLEX)):
+        make_splits(np.array([1j, 2j] * 10), "binary", 2, seed=0)

@@ -55,3 +55,22 @@ def test_the_final_model_learns_from_every_row(search):
     assert search.cv_score_ is not None
     proba = search.predict_proba(binary_frame(2_000)[0])
     assert proba.shape == (2_000, 2) and np.isfinite(proba).all()
+
+
+def test_a_refit_is_priced_about_linearly_in_rows_from_a_small_rung():
+    # 1M rows, a linear model: 1.1 s on a first rung of 33,334 rows, 15 s on all of them; the
+    # old rule (rows ratio ** 1.15: 50x) kept 56 s for the refit and no trial could finish in 60 s
+    from types import SimpleNamespace
+
+    from jupyter_automl.problem import make_splits
+    from jupyter_automl.search._budget import refit_scale
+
+    y = np.repeat(np.array(["no", "yes"], dtype=object), [600_000, 400_000])
+    rungs = SimpleNamespace(n_rows=len(y), splits=make_splits(y, "binary", "auto", seed=0))
+    first_rung = refit_scale(rungs, SimpleNamespace(folds={0: None}))
+    rows = len(rungs.splits.folds[0][0])
+    assert first_rung == pytest.approx(2 ** 1.15 * 1_000_000 / rows / 2)  # about linear
+    assert first_rung < (1_000_000 / rows) ** 1.15 * 0.7
+    # between a fold and all rows the fit still counts as a little faster than the rows
+    kfold = SimpleNamespace(n_rows=1000, splits=make_splits(y[::1000], "binary", 5, seed=0))
+    assert refit_scale(kfold, SimpleNamespace(folds={0: None, 1: None})) == pytest.approx(1.25 ** 1.15)

@@ -3,7 +3,10 @@ announced by SearchStarted; warm_start=False starts from the fixed defaults."""
 
 from __future__ import annotations
 
+import numpy as np
 import optuna
+import pandas as pd
+import pytest
 
 from jupyter_automl.search._warm_plan import WarmPlan, first_configs
 from jupyter_automl.search.space import SearchSpace
@@ -54,3 +57,21 @@ def test_first_configs_interleave_and_skip_what_was_tried():
     order = [p["family"] for p, _ in first_configs(plan, defaults, tried=[{"family": "w1"}])]
     assert order == ["d0", "w0", "d1", "d2", "w2"]
     assert [p["family"] for p, _ in first_configs(None, defaults, tried=[])] == ["d0", "d1", "d2"]
+    # far larger tables than the reference corpus's: two defaults before the first warm pick
+    order = [p["family"] for p, _ in first_configs(plan, defaults, tried=[], defaults_first=2)]
+    assert order == ["d0", "d1", "w0", "d2", "w1", "w2"]
+
+
+def test_tables_with_row_rungs_start_with_two_defaults():
+    from jupyter_automl.problem import _splits, analyze
+    from jupyter_automl.search._warm_plan import n_defaults_first
+
+    X = pd.DataFrame({"x": np.arange(3000.0) % 17})
+    y = pd.Series(np.arange(3000) % 2)
+    assert n_defaults_first(analyze(X, y, check_leakage=False)[0]) == 1
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(_splits, "SMALL_ROWS", 500)
+        mp.setattr(_splits, "LARGE_ROWS", 1_000)
+        mp.setattr(_splits, "MIN_RUNG_ROWS", 100)
+        problem = analyze(X, y, check_leakage=False)[0]
+    assert problem.splits.kind == "rows" and n_defaults_first(problem) == 2
