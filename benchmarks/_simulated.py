@@ -59,7 +59,8 @@ class _Simulated(BaseExecutor):
         score = _score(params, fold, self.problem.is_classification)
         return FoldResult(fold, score, seconds, 0.0, pred)
 
-    def submit_refit(self, params: dict[str, Any], deadline: float | None = None) -> Future:
+    def submit_refit(self, params: dict[str, Any], deadline: float | None = None,
+                     rows: Any = None) -> Future:
         model = DummyClassifier() if self.problem.is_classification else DummyRegressor()
         future: Future = Future()
         future.set_result(model.fit(self.X, self.y))

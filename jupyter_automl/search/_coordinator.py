@@ -392,7 +392,9 @@ class Coordinator:
             return
         rec.folds[fold] = replace(result, valid_pred=None)
         rec.fold_preds[fold] = result.valid_pred
-        if self.best_number is None:  # the refit reserve is judged from partial trials until then
+        if self.best_number is None or self.problem.splits.kind == "rows":
+            # the refit reserve is judged from partial trials until one finishes, and on row rungs
+            # from the trials leading their rung too (_ranking.rung_leaders)
             self.budget.invalidate()
         trial = self._trials[number]
         note_epochs(rec, result, trial)

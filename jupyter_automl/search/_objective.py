@@ -197,13 +197,18 @@ def model_size(model: Any) -> int | None:
         return None
 
 
-def refit(data: TrainingData, params: dict[str, Any], deadline: float | None = None) -> Any:
-    """Fit ``params`` on every training row; returns the fitted Pipeline (errors propagate).
+def refit(data: TrainingData, params: dict[str, Any], deadline: float | None = None,
+          rows: np.ndarray | None = None) -> Any:
+    """Fit ``params`` on every training row (or on ``rows``: a share that fits the time left, on
+    large tables); returns the fitted Pipeline (errors propagate).
 
     A forest still growing at ``deadline`` keeps the trees it has (see ``fit_within``). One
     OpenMP thread, as in ``run_fold``: refits run side by side too.
     """
     with threadpool_limits(1, user_api="openmp"):
         model = build_pipeline(data.problem, params, data.seed, data.plugin)
-        fit_within(model, data.X, data.y, deadline)
+        if rows is None:
+            fit_within(model, data.X, data.y, deadline)
+        else:
+            fit_within(model, _rows(data.X, rows), data.y[rows], deadline)
         return model

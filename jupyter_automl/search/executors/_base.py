@@ -38,8 +38,10 @@ class BaseExecutor(ABC):
         """Fit and score one configuration on one fold; slow fits stop at ``deadline`` (time.time())."""
 
     @abstractmethod
-    def submit_refit(self, params: dict[str, Any], deadline: float | None = None) -> Future[Any]:
-        """Fit one configuration on all rows; the future's result is the fitted Pipeline."""
+    def submit_refit(self, params: dict[str, Any], deadline: float | None = None,
+                     rows: Any = None) -> Future[Any]:
+        """Fit one configuration on all rows (or the row indices ``rows``); the future's result
+        is the fitted Pipeline."""
 
     def cancel(self, future: Future) -> bool:
         """Drop a unit whose trial has ended; True when it no longer holds a worker slot. Here only

@@ -226,10 +226,11 @@ class DaskExecutor(BaseExecutor):
                                                      deadline, pure=False,
                                                      key=self._key("run_fold", params)), fold)
 
-    def submit_refit(self, params: dict[str, Any], deadline: float | None = None) -> Future[Any]:
+    def submit_refit(self, params: dict[str, Any], deadline: float | None = None,
+                     rows: Any = None) -> Future[Any]:
         self._check_alive()
-        return self._wrap(lambda: self.client.submit(refit, self._data, params, deadline, pure=False,
-                                                     key=self._key("refit", params)), None)
+        return self._wrap(lambda: self.client.submit(refit, self._data, params, deadline, rows,
+                                                     pure=False, key=self._key("refit", params)), None)
 
     def _wrap(self, submit: Any, fold: int | None) -> Future:
         """A future of this process for the Dask task ``submit()`` makes; the task is submitted

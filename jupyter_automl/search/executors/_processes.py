@@ -130,8 +130,9 @@ class ProcessExecutor(BaseExecutor):
                     deadline: float | None = None) -> Future[FoldResult]:
         return self._submit("fold", (params, fold, deadline), fold)
 
-    def submit_refit(self, params: dict[str, Any], deadline: float | None = None) -> Future[Any]:
-        return self._submit("refit", (params, deadline))
+    def submit_refit(self, params: dict[str, Any], deadline: float | None = None,
+                     rows: Any = None) -> Future[Any]:
+        return self._submit("refit", (params, deadline, rows))
 
     @property
     def refit_blas_threads(self) -> int | None:

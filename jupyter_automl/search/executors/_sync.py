@@ -31,8 +31,9 @@ class SyncExecutor(BaseExecutor):
                     deadline: float | None = None) -> Future[FoldResult]:
         return _done(run_fold, self._data, params, fold, deadline)
 
-    def submit_refit(self, params: dict[str, Any], deadline: float | None = None) -> Future[Any]:
-        return _done(refit, self._data, params, deadline)
+    def submit_refit(self, params: dict[str, Any], deadline: float | None = None,
+                     rows: Any = None) -> Future[Any]:
+        return _done(refit, self._data, params, deadline, rows)
 
     def shutdown(self) -> None:
         self._data = None

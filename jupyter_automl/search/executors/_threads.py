@@ -33,12 +33,13 @@ class ThreadExecutor(BaseExecutor):
                     deadline: float | None = None) -> Future[FoldResult]:
         return self._pool.submit(run_fold, self._data, params, fold, deadline)
 
-    def submit_refit(self, params: dict[str, Any], deadline: float | None = None) -> Future[Any]:
+    def submit_refit(self, params: dict[str, Any], deadline: float | None = None,
+                     rows: Any = None) -> Future[Any]:
         # refits get their own threads: they must not queue behind folds still running from the
         # search (a running thread cannot be cancelled)
         if self._refit_pool is None:
             self._refit_pool = ThreadPoolExecutor(self.n_workers, thread_name_prefix="jupyter_automl-refit")
-        return self._refit_pool.submit(refit, self._data, params, deadline)
+        return self._refit_pool.submit(refit, self._data, params, deadline, rows)
 
     @property
     def refit_blas_threads(self) -> int | None:

@@ -57,20 +57,30 @@ def test_the_final_model_learns_from_every_row(search):
     assert proba.shape == (2_000, 2) and np.isfinite(proba).all()
 
 
-def test_a_refit_is_priced_about_linearly_in_rows_from_a_small_rung():
-    # 1M rows, a linear model: 1.1 s on a first rung of 33,334 rows, 15 s on all of them; the
-    # old rule (rows ratio ** 1.15: 50x) kept 56 s for the refit and no trial could finish in 60 s
+def test_a_refit_is_priced_as_a_fixed_cost_plus_a_cost_per_row_from_a_small_rung():
+    # 1M rows, a linear model: 1.1 s on a first rung of 33,334 rows, 15 s on all of them (13.6x);
+    # the rows ratio (30x) kept twice that for the refit, ratio ** 1.15 (50x) left no time for a
+    # single trial to finish within 60 s
     from types import SimpleNamespace
 
     from jupyter_automl.problem import make_splits
-    from jupyter_automl.search._budget import refit_scale
+    from jupyter_automl.search._budget import FIXED_COST_ROWS, refit_scale
 
     y = np.repeat(np.array(["no", "yes"], dtype=object), [600_000, 400_000])
     rungs = SimpleNamespace(n_rows=len(y), splits=make_splits(y, "binary", "auto", seed=0))
     first_rung = refit_scale(rungs, SimpleNamespace(folds={0: None}))
     rows = len(rungs.splits.folds[0][0])
-    assert first_rung == pytest.approx(2 ** 1.15 * 1_000_000 / rows / 2)  # about linear
-    assert first_rung < (1_000_000 / rows) ** 1.15 * 0.7
+    assert first_rung == pytest.approx((FIXED_COST_ROWS + 1_000_000) / (FIXED_COST_ROWS + rows))
+    assert 13.6 < first_rung < 1_000_000 / rows * 0.6
+    # every rung: priced from the mean rows (a fixed + per-row cost is linear in the mean too)
+    all_rungs = refit_scale(rungs, SimpleNamespace(folds={0: None, 1: None, 2: None}))
+    mean_rows = np.mean([len(tr) for tr, _ in rungs.splits.folds])
+    assert all_rungs == pytest.approx((FIXED_COST_ROWS + 1_000_000) / (FIXED_COST_ROWS + mean_rows))
     # between a fold and all rows the fit still counts as a little faster than the rows
     kfold = SimpleNamespace(n_rows=1000, splits=make_splits(y[::1000], "binary", 5, seed=0))
     assert refit_scale(kfold, SimpleNamespace(folds={0: None, 1: None})) == pytest.approx(1.25 ** 1.15)
+    # and never less than that rule gives at twice the rows
+    y60k = np.tile(np.array(["no", "yes"], dtype=object), 30_000)
+    small = SimpleNamespace(n_rows=60_000, splits=make_splits(y60k, "binary", "auto", seed=0))
+    assert small.splits.kind == "rows" and 60_000 / small.splits.train_rows(0) > 2
+    assert refit_scale(small, SimpleNamespace(folds={0: None})) == pytest.approx(2 ** 1.15)
