@@ -11,7 +11,7 @@ from ._metrics import METRIC_LABELS, Metric, metric_label, resolve_metric
 from ._prepare import TrainingFrame, check_predict_frame, prepare_training, target_array
 from ._problem import Problem, analyze
 from ._scores import SECONDARY, metric_direction, secondary_scores
-from ._splits import Splits, make_splits
+from ._splits import Splits, class_codes, make_splits
 from ._tables import TableReadError, read_table
 from ._thresholds import (
     LABEL_METRICS,
@@ -39,6 +39,7 @@ __all__ = [
     "best_threshold",
     "check_predict_frame",
     "check_target",
+    "class_codes",
     "cross_fitted_scores",
     "detect_task",
     "make_splits",

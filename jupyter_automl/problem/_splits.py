@@ -90,6 +90,12 @@ def auto_n_folds(n_rows: int) -> tuple[int | str, str]:
     return "holdout", f"a 20% holdout: {n_rows} rows is large enough for one validation split"
 
 
+def class_codes(y: object) -> np.ndarray:
+    """The classes of ``y`` as integer codes in sorted order: what scikit-learn's splitters number
+    them by, without sorting a million strings (stratified splits and samples use them)."""
+    return pd.factorize(np.asarray(y), sort=True)[0]
+
+
 def row_rungs(train: np.ndarray, valid: np.ndarray, seed: int) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
     """Nested random subsamples of one split, each ``RUNG_FACTOR`` times the one before; the
     last is the whole split, or ``MAX_RUNG_ROWS`` of its training rows (and as large a share of
@@ -126,9 +132,7 @@ def make_splits(y: np.ndarray, task: str, cv: object, seed: int) -> Splits:
         raise TargetError(MSG_COMPLEX)
     stratify = task != "regression"
     if stratify:
-        # the classes as sorted integer codes: the same folds as the labels themselves (the
-        # splitters number the classes in sorted order too), without sorting a million strings
-        y = pd.factorize(np.asarray(y), sort=True)[0]
+        y = class_codes(y)  # the same folds as the labels themselves
     if cv == "holdout":
         idx = np.arange(n)
         train, valid = train_test_split(idx, test_size=0.2, random_state=seed,

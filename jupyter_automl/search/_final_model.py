@@ -12,13 +12,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from sklearn.model_selection import FixedThresholdClassifier
 
 from ..estimators import WeightedEnsembleClassifier, WeightedEnsembleRegressor
 from ..events import EventBus, RefitStarted
 from ..exceptions import AllTrialsFailedError, SearchError
-from ..problem import TunedMetric, best_threshold, cross_fitted_scores, needs_threshold
+from ..problem import TunedMetric, best_threshold, class_codes, cross_fitted_scores, needs_threshold
 from ._budget import Budget, best_of_each_family, refit_makespan, rows_within
 from ._ensemble import MAX_CANDIDATES, select_ensemble
 from ._latency import trim_to_latency, within_latency
@@ -67,6 +66,8 @@ class SearchResult:
     study_name: str = ""
     refit_blas_threads: int | None = None  # BLAS threads the refit ran with (None: the default)
     threshold: float | None = None  # decision threshold of a binary label metric, tuned out of fold
+    # rows the final model learned from when not all (a lone model on a large table, short of time)
+    refit_rows: int | None = None
     # why the same data, seed and settings could give another result ([]: they give this one)
     variability: list[str] = field(default_factory=list)
     # network epochs trained by the search: every fold of every trial, plus the supernet's
@@ -276,6 +277,7 @@ class FinalModel:
             model, threshold, score = self._with_threshold(model, kept, kept_w, score)
         result = self._result(model, kept, kept_w, float(score), reason, notes)
         result.threshold = threshold
+        result.refit_rows = None if rows is None else len(rows)
         return result
 
     def _refit_rows(self, members: list[TrialRecord], notes: list[str]) -> np.ndarray | None:
@@ -339,7 +341,7 @@ def stratified_share(y: np.ndarray, n: int, seed: int, stratify: bool) -> np.nda
     rng = np.random.default_rng(seed)
     if not stratify:
         return np.sort(rng.permutation(len(y))[:n])
-    codes = pd.factorize(np.asarray(y), sort=True)[0]
+    codes = class_codes(y)
     picked = []
     for c in range(codes.max() + 1):
         members = np.flatnonzero(codes == c)

@@ -19,6 +19,8 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
+from ...problem import class_codes
+
 if TYPE_CHECKING:
     from ...problem import Problem
 
@@ -184,7 +186,7 @@ def _subsample(n: int, y: np.ndarray, classification: bool, seed: int) -> np.nda
     try:
         # sorted integer codes stratify as the labels do, without sorting a million strings
         keep, _ = train_test_split(idx, train_size=LANDMARK_ROWS, random_state=seed,
-                                   stratify=pd.factorize(y, sort=True)[0] if classification else None)
+                                   stratify=class_codes(y) if classification else None)
     except ValueError:  # a class too rare to stratify: a plain sample
         keep = np.random.default_rng(seed).choice(n, LANDMARK_ROWS, replace=False)
     return np.sort(keep)

@@ -114,7 +114,7 @@ def test_the_final_model_is_the_leader_refit_on_all_rows_when_it_fits(search):
     assert result.members == [99] and result.score == pytest.approx(leader.folds[0].score)
     assert any("trial 99 was cut short after training on 178 rows" in n for n in result.notes)
     refit = [e for e in bus.events() if e.kind == "refit_started"]
-    assert refit[0].description.endswith("on all rows")
+    assert refit[0].description.endswith("on all rows") and result.refit_rows is None
     assert result.model.predict_proba(binary_frame(50)[0]).shape == (50, 2)
 
 
@@ -133,7 +133,7 @@ def test_a_lone_model_learns_from_the_rows_its_refit_has_time_for(search, monkey
     n = int(note.split("learned from ")[1].split(" of")[0].replace(",", ""))
     assert abs(n - expected) <= 0.1 * expected and "of the 2,000 rows" in note
     refit = [e for e in bus.events() if e.kind == "refit_started"]
-    assert refit[0].description.endswith(f"on {n:,} of 2,000 rows")
+    assert refit[0].description.endswith(f"on {n:,} of 2,000 rows") and result.refit_rows == n
     # never fewer rows than the trial was judged on
     leader.folds = {0: replace(leader.folds[0], fit_time=100.0)}
     result = _final_model(search, 1.2, EventBus()).from_records(records, "time_budget", 1.2)
