@@ -19,7 +19,7 @@ import numpy as np
 
 from ..problem import Problem
 from ._trials import TrialRecord
-from .space import family_values
+from .space import FAMILIES, family_values
 
 ENSEMBLE_REFIT_SHARE = 0.15  # of the time budget, kept at most to refit the runners-up of an ensemble
 UNIT_DEADLINE_SLACK = 1.0  # seconds a unit may run past the end of the search phase
@@ -159,38 +159,43 @@ class Budget:
         return time.time() + max(0.0, self.search_time_left()) + UNIT_DEADLINE_SLACK
 
 
-FIXED_COST_ROWS = 30_000
-"""A fit's fixed cost, in rows: from a small row rung a refit is priced as fixed cost plus a cost
-per row. Measured on 1M rows x 50 columns, one thread: a linear model took 1.1 s on 33,334 rows
-and 15 s on all (13.6x, where the rows grow 30x); default gradient boosting 13 ms per iteration
-on 33,334 rows, 26 ms on 100,000, 74 ms on 300,000 and 212 ms on 1M: about 6 ms + 0.2 ms per
-1,000 rows, a fixed cost worth 30,000 rows. Forests grow about as their rows, but stop growing at
-the deadline."""
+def _rows_and_fixed(problem: Problem, rec: TrialRecord) -> tuple[float, int]:
+    """The mean rows ``rec``'s folds trained on, and its family's fixed cost in rows."""
+    splits = problem.splits
+    rows = float(np.mean([splits.train_rows(k) for k in rec.folds] or [splits.train_rows(0)]))
+    family = FAMILIES.get(rec.family)
+    return rows, family.fixed_cost_rows if family is not None else 0
 
 
 def refit_scale(problem: Problem, rec: TrialRecord) -> float:
     """A refit of ``rec`` on every row against its mean fold fit, from the rows its folds trained
     on. Between a fold and all rows (up to twice the rows) the fit grows a little faster than the
-    rows; from a small row rung, as a fixed cost plus a cost per row (``FIXED_COST_ROWS``). The
-    rows ratio alone counted twice too much on 1M rows, and ``ratio ** 1.15`` (56 s kept for a
-    15 s refit) left no time for a single trial to finish within 60 s."""
-    splits = problem.splits
-    rows = float(np.mean([splits.train_rows(k) for k in rec.folds] or [splits.train_rows(0)]))
+    rows (``ratio ** 1.15``); from a small row rung, as a fixed cost plus a cost per row, a little
+    faster too (``2 ** 0.15``, to join the first rule at twice the rows).
+
+    The fixed cost (``Family.fixed_cost_rows``) is measured where it matters: on 1M rows x 50
+    columns, one thread, a linear model took 1.1 s on 33,334 rows and 15 s on all (13.6x where
+    the rows grow 30x); default gradient boosting 13 ms per iteration on 33,334 rows, 26 ms on
+    100,000, 74 ms on 300,000 and 212 ms on 1M: about 6 ms + 0.2 ms per 1,000 rows, a fixed cost
+    worth 30,000 rows. The rows ratio alone kept twice the time needed there, and left no time
+    for a single trial to finish within 60 s. Other families count none: networks train more
+    epochs on more rows (1M rows: 7.5 s on 33,334 rows, 93 s on 492,000), forests grow about as
+    their rows and stop growing at the deadline."""
+    rows, fixed = _rows_and_fixed(problem, rec)
     ratio = problem.n_rows / rows
     if ratio <= 2:
         return ratio ** 1.15
-    return max(2 ** 1.15, (FIXED_COST_ROWS + problem.n_rows) / (FIXED_COST_ROWS + rows))
+    return max(2 ** 1.15, 2 ** 0.15 * (fixed + problem.n_rows) / (fixed + rows))
 
 
 def rows_within(problem: Problem, rec: TrialRecord, seconds: float) -> int:
-    """The rows a refit of ``rec`` can learn from in ``seconds``, priced as a fixed cost plus a
-    cost per row from its folds (see ``FIXED_COST_ROWS``); at most every row."""
-    splits = problem.splits
-    rows = float(np.mean([splits.train_rows(k) for k in rec.folds] or [splits.train_rows(0)]))
-    per_row = (rec.mean_fit_seconds() or 0.0) / (FIXED_COST_ROWS + rows)
+    """The rows a refit of ``rec`` can learn from in ``seconds``, priced as ``refit_scale`` prices
+    a refit from a small row rung; at most every row."""
+    rows, fixed = _rows_and_fixed(problem, rec)
+    per_row = (rec.mean_fit_seconds() or 0.0) * 2 ** 0.15 / (fixed + rows)
     if per_row <= 0:
         return problem.n_rows
-    return int(min(problem.n_rows, max(0.0, seconds / per_row - FIXED_COST_ROWS)))
+    return int(min(problem.n_rows, max(0.0, seconds / per_row - fixed)))
 
 
 def first_fold_estimate(problem: Problem, rec: TrialRecord,

@@ -127,6 +127,25 @@ def engineering_params(problem: Problem, family_name: str, style: str) -> list[P
     return params
 
 
+# the richer encoding of each kind of column, tried early where the table has such columns
+ENGINEERED_CHOICES = {"datetime": "cyclical", "text": "tfidf", "text_vocabulary": 1000,
+                      "text_ngrams": 2, "high_cardinality": "target"}
+ENGINEERED_FAMILIES = ("linear", "gradient_boosting")  # an engineered twin of their first default
+
+
+def engineered_variant(problem: Problem, family_name: str, style: str) -> dict[str, Any]:
+    """The richer engineering choices (``ENGINEERED_CHOICES``) this table offers ``family_name``,
+    or {} when it has no date, text or many-level column (or the family is not engineered early).
+
+    Every default builds the fixed engineering, so without this twin a short search (45 s: only
+    the defaults and warm-start configurations run) never tries an engineering choice, and a
+    table whose signal needs them scored exactly as with the fixed engineering."""
+    if family_name not in ENGINEERED_FAMILIES:
+        return {}
+    offered = {p.name: p.choices for p in engineering_params(problem, family_name, style)}
+    return {k: v for k, v in ENGINEERED_CHOICES.items() if v in offered.get(k, ())}
+
+
 def engineering_of(values: dict[str, Any]) -> Engineering | None:
     """The Engineering of a configuration's values; None when it has no engineering choice."""
     fields = Engineering.__dataclass_fields__

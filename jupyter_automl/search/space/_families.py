@@ -393,9 +393,10 @@ FAMILIES: dict[str, Family] = {
     f.name: f
     for f in (
         Linear("linear", "Linear model", "scaled", "logistic regression, ridge or elastic net: "
-               "fast, robust, easy to read", cost=1),
+               "fast, robust, easy to read", cost=1, fixed_cost_rows=30_000),
         GradientBoosting("gradient_boosting", "Gradient boosting", "native",
-                         "histogram gradient boosting: usually the strongest on tables", cost=2),
+                         "histogram gradient boosting: usually the strongest on tables", cost=2,
+                         fixed_cost_rows=30_000),
         RandomForest("random_forest", "Random forest", "trees",
                      "many deep trees on bootstrap samples, averaged", cost=3),
         ExtraTrees("extra_trees", "Extra trees", "trees",

@@ -19,6 +19,9 @@ class Family:
     style: str  # preprocessing style, see _preprocessing
     help: str
     cost: int = 1  # rough relative cost, orders the default trials (cheap first)
+    # a fit's fixed cost in rows' worth: prices a refit on all rows from a small row rung (see
+    # search._budget.refit_scale); 0: the fit grows as its rows (the safe guess)
+    fixed_cost_rows: int = 0
 
     def params(self, problem: Problem) -> list[Param]:
         raise NotImplementedError

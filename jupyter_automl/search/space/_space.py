@@ -16,6 +16,7 @@ from ...problem import Problem
 from ._engineering import (
     ENGINEERING_MODES,
     MSG_ENGINEERING,
+    engineered_variant,
     engineering_of,
     engineering_params,
     with_interactions,
@@ -133,7 +134,10 @@ class SearchSpace:
         """Known-good configurations, cheapest family first, to evaluate before sampling.
 
         Every family's first default comes first; on large data the costly families (forests,
-        networks, k-NN, SVM) wait until the cheap ones have tried their second default too.
+        networks, k-NN, SVM) wait until the cheap ones have tried their second default too. When
+        the engineering is searched and the table has date, text or many-level columns, the
+        linear and boosting defaults are followed by a twin with the richer engineering
+        (``engineered_variant``).
         """
         large = self.problem.n_rows > LARGE_DATA_ROWS
         ranked = []  # (rank, cost, config)
@@ -144,6 +148,11 @@ class SearchSpace:
             for rank, values in enumerate(family.defaults(self.problem)):
                 ranked.append((rank + delay, family.cost,
                                {"family": family.name} | prefixed(family.name, values)))
+                twin = engineered_variant(self.problem, family.name, family.style) \
+                    if rank == 0 and self.feature_engineering == "search" else {}
+                if twin:
+                    ranked.append((rank + delay, family.cost + 0.5,
+                                   {"family": family.name} | prefixed(family.name, values | twin)))
         extra = self.plugin.default_params() if self.plugin is not None else {}
         return [config | extra for _, _, config in sorted(ranked, key=lambda r: r[:2])]
 

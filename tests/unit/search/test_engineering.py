@@ -16,7 +16,12 @@ from jupyter_automl.insight.explain._columns import column_map
 from jupyter_automl.problem import analyze
 from jupyter_automl.search._objective import predict_aligned
 from jupyter_automl.search.space import FAMILIES, SearchSpace, build_pipeline, build_preprocessor
-from jupyter_automl.search.space._engineering import MSG_ENGINEERING, Engineering
+from jupyter_automl.search.space._engineering import (
+    ENGINEERED_CHOICES,
+    ENGINEERED_FAMILIES,
+    MSG_ENGINEERING,
+    Engineering,
+)
 
 from .._data import binary_frame
 from .._messages import filled
@@ -132,6 +137,8 @@ def test_defaults_build_the_fixed_pipelines(data, family):
     space = SearchSpace(problem, [family])
     params = engineering_params(problem, family)
     for config in space.default_configs():
+        if family in ENGINEERED_FAMILIES and "text_ngrams" in str(config):
+            continue  # the engineered twin of the first default (see the next test)
         assert not any(k.split(".", 1)[-1] in ENGINEERED for k in config)  # stored configs unchanged
         built = build_pipeline(problem, config)
         explicit = build_pipeline(problem, config | {f"{family}.{n}": p.default for n, p in params.items()})
@@ -144,7 +151,31 @@ def test_defaults_build_the_fixed_pipelines(data, family):
             np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
 
 
-def test_the_first_trials_of_a_search_run_the_fixed_engineering():
+def test_the_linear_and_boosting_defaults_have_an_engineered_twin_right_after_them(data):
+    problem, _, _ = data
+    configs = SearchSpace(problem).default_configs()
+    twins = [i for i, c in enumerate(configs) if f"{c['family']}.text_ngrams" in c]
+    assert [configs[i]["family"] for i in twins] == list(ENGINEERED_FAMILIES)
+    for i in twins:
+        family, twin = configs[i]["family"], configs[i]
+        assert configs[i - 1] == {k: v for k, v in twin.items()
+                                  if k.split(".", 1)[-1] not in ENGINEERED_CHOICES}
+        assert {k.split(".", 1)[1]: v for k, v in twin.items() if k.split(".", 1)[-1] in ENGINEERED} \
+            == ENGINEERED_CHOICES
+    # none without dates, text or many-level categories, and none when the engineering is fixed
+    plain = analyze(*binary_frame(200))[0]
+    assert not any("text_ngrams" in str(c) or "datetime" in str(c)
+                   for c in SearchSpace(plain).default_configs())
+    assert SearchSpace(problem, feature_engineering="fixed").default_configs() == \
+        [c for c in configs if c["family"] + ".text_ngrams" not in c]
+    # a table with a date only: the twin changes the date encoding only
+    X, y = engineered_frame()
+    dated = analyze(X[["x", "when"]], y)[0]
+    twin = next(c for c in SearchSpace(dated, ["linear"]).default_configs() if "linear.datetime" in c)
+    assert {k: v for k, v in twin.items() if k.split(".", 1)[-1] in ENGINEERED} == {"linear.datetime": "cyclical"}
+
+
+def test_the_first_trials_run_the_fixed_engineering_then_its_engineered_twin():
     # an enqueued default fixes only the params it names: the engineering choices it leaves out
     # must be enqueued at their defaults, not drawn by the sampler
     from ..conftest import tiny_automl
@@ -154,11 +185,14 @@ def test_the_first_trials_of_a_search_run_the_fixed_engineering():
         automl = tiny_automl(families=["linear", "gradient_boosting"], n_trials=3).fit(X, y)
     board = automl.leaderboard().sort_values("trial")
     assert len(board) == 3
-    for family, params in zip(board["family"], board["params"], strict=True):
+    for k, (family, params) in enumerate(zip(board["family"], board["params"], strict=True)):
         engineered = {k.split(".", 1)[1]: v for k, v in params.items() if k.split(".", 1)[1] in ENGINEERED}
         defaults = {n: p.default for n, p in engineering_params(automl.problem_, family).items()
                     if p.active is None or p.active(engineered)}
-        assert engineered == defaults, (family, params)
+        if k == 1:  # the linear default's engineered twin
+            assert family == "linear" and engineered == defaults | ENGINEERED_CHOICES
+        else:
+            assert engineered == defaults, (family, params)
 
 
 def test_completed_adds_only_missing_engineering_defaults(data):

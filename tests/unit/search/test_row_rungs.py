@@ -64,23 +64,32 @@ def test_a_refit_is_priced_as_a_fixed_cost_plus_a_cost_per_row_from_a_small_rung
     from types import SimpleNamespace
 
     from jupyter_automl.problem import make_splits
-    from jupyter_automl.search._budget import FIXED_COST_ROWS, refit_scale
+    from jupyter_automl.search._budget import refit_scale
+    from jupyter_automl.search.space import FAMILIES
+
+    def rec(family, *folds):
+        return SimpleNamespace(folds=dict.fromkeys(folds), family=family)
 
     y = np.repeat(np.array(["no", "yes"], dtype=object), [600_000, 400_000])
     rungs = SimpleNamespace(n_rows=len(y), splits=make_splits(y, "binary", "auto", seed=0))
-    first_rung = refit_scale(rungs, SimpleNamespace(folds={0: None}))
     rows = len(rungs.splits.folds[0][0])
-    assert first_rung == pytest.approx((FIXED_COST_ROWS + 1_000_000) / (FIXED_COST_ROWS + rows))
-    assert 13.6 < first_rung < 1_000_000 / rows * 0.6
+    fixed = FAMILIES["linear"].fixed_cost_rows
+    assert fixed == FAMILIES["gradient_boosting"].fixed_cost_rows == 30_000
+    first_rung = refit_scale(rungs, rec("linear", 0))
+    assert first_rung == pytest.approx(2 ** 0.15 * (fixed + 1_000_000) / (fixed + rows))
+    assert 13.6 < first_rung < 1_000_000 / rows * 0.65
     # every rung: priced from the mean rows (a fixed + per-row cost is linear in the mean too)
-    all_rungs = refit_scale(rungs, SimpleNamespace(folds={0: None, 1: None, 2: None}))
     mean_rows = np.mean([len(tr) for tr, _ in rungs.splits.folds])
-    assert all_rungs == pytest.approx((FIXED_COST_ROWS + 1_000_000) / (FIXED_COST_ROWS + mean_rows))
+    assert refit_scale(rungs, rec("linear", 0, 1, 2)) == \
+        pytest.approx(2 ** 0.15 * (fixed + 1_000_000) / (fixed + mean_rows))
+    # networks train more epochs on more rows: no fixed cost counted (the safe guess)
+    assert FAMILIES["neural"].fixed_cost_rows == 0
+    assert refit_scale(rungs, rec("neural", 0)) == pytest.approx(2 ** 0.15 * 1_000_000 / rows)
     # between a fold and all rows the fit still counts as a little faster than the rows
     kfold = SimpleNamespace(n_rows=1000, splits=make_splits(y[::1000], "binary", 5, seed=0))
-    assert refit_scale(kfold, SimpleNamespace(folds={0: None, 1: None})) == pytest.approx(1.25 ** 1.15)
+    assert refit_scale(kfold, rec("linear", 0, 1)) == pytest.approx(1.25 ** 1.15)
     # and never less than that rule gives at twice the rows
     y60k = np.tile(np.array(["no", "yes"], dtype=object), 30_000)
     small = SimpleNamespace(n_rows=60_000, splits=make_splits(y60k, "binary", "auto", seed=0))
     assert small.splits.kind == "rows" and 60_000 / small.splits.train_rows(0) > 2
-    assert refit_scale(small, SimpleNamespace(folds={0: None})) == pytest.approx(2 ** 1.15)
+    assert refit_scale(small, rec("linear", 0)) == pytest.approx(2 ** 1.15)

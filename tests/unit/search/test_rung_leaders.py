@@ -121,7 +121,8 @@ def test_the_final_model_is_the_leader_refit_on_all_rows_when_it_fits(search):
 def test_a_lone_model_learns_from_the_rows_its_refit_has_time_for(search, monkeypatch):
     from jupyter_automl.search import _budget
 
-    monkeypatch.setattr(_budget, "FIXED_COST_ROWS", 0)  # a cost per row only, at this scale
+    rows_and_fixed = _budget._rows_and_fixed  # a cost per row only, at this scale
+    monkeypatch.setattr(_budget, "_rows_and_fixed", lambda p, r: (rows_and_fixed(p, r)[0], 0))
     records, leader = _with_a_leader(search)
     leader.folds = {0: replace(leader.folds[0], fit_time=0.1)}  # 0.1 s on 178 rows
     bus = EventBus()
