@@ -157,7 +157,7 @@ def test_the_linear_and_boosting_defaults_have_an_engineered_twin_right_after_th
     twins = [i for i, c in enumerate(configs) if f"{c['family']}.text_ngrams" in c]
     assert [configs[i]["family"] for i in twins] == list(ENGINEERED_FAMILIES)
     for i in twins:
-        family, twin = configs[i]["family"], configs[i]
+        twin = configs[i]
         assert configs[i - 1] == {k: v for k, v in twin.items()
                                   if k.split(".", 1)[-1] not in ENGINEERED_CHOICES}
         assert {k.split(".", 1)[1]: v for k, v in twin.items() if k.split(".", 1)[-1] in ENGINEERED} \
