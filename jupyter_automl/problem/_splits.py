@@ -25,7 +25,7 @@ MIN_RUNG_ROWS = 10_000  # the smallest training subsample of a rung
 RUNG_FACTOR = 3  # each rung trains on 3 times the rows of the one before
 MAX_RUNGS = 3
 # a trial trains on at most this many rows (its last rung); the final model learns from all of
-# them. At 1M rows a trial ended with a fit on 800,000 rows: a minute for the first one
+# them when its refit has the time (see search/_final_model._refit_rows). At 1M rows a trial ended with a fit on 800,000 rows: a minute for the first one
 MAX_RUNG_ROWS = 300_000
 
 
@@ -119,7 +119,7 @@ def _rungs_reason(n_rows: int, rungs: tuple[tuple[np.ndarray, np.ndarray], ...])
     sizes = ", then ".join(f"{len(tr):,}" for tr, _ in rungs)
     return (f"a 20% holdout: {n_rows:,} rows is large enough for one validation split; trials "
             f"train on {sizes} rows, and those in the worst part at a size stop there "
-            "(the final model learns from all rows)")
+            "(the final model learns from all rows, or from as many as the time left allows)")
 
 
 def make_splits(y: np.ndarray, task: str, cv: object, seed: int) -> Splits:
