@@ -9,7 +9,7 @@ const STATUS_TEXT = {
   starting: "Starting…",
   searching: "Searching",
   paused: "Paused",
-  refitting: "Refitting the chosen model on all rows…",
+  refitting: "Refitting the chosen model…",
   finished: "Finished",
   failed: "Failed",
 };
