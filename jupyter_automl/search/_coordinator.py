@@ -393,9 +393,7 @@ class Coordinator:
         rec.folds[fold] = replace(result, valid_pred=None)
         rec.fold_preds[fold] = result.valid_pred
         if self.best_number is None or self.problem.splits.kind == "rows":
-            # the refit reserve is judged from partial trials until one finishes, and on row rungs
-            # from the trials leading their rung too (_ranking.rung_leaders)
-            self.budget.invalidate()
+            self.budget.invalidate()  # the reserve counts partial trials: _ranking.ranked_for_reserve
         trial = self._trials[number]
         note_epochs(rec, result, trial)
         self.bus.emit(FoldScored, trial_number=number, fold=fold, score=result.score,
