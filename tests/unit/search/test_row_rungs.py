@@ -10,22 +10,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from jupyter_automl.problem import _splits
-
 from .._data import binary_frame
-from ..conftest import tiny_automl
+from ._rungs import row_rung_search
 
 
 @pytest.fixture(scope="module")
 def search():
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(_splits, "SMALL_ROWS", 500)
-        mp.setattr(_splits, "LARGE_ROWS", 1_000)
-        mp.setattr(_splits, "MIN_RUNG_ROWS", 100)
-        X, y = binary_frame(2_000)
-        automl = tiny_automl(cv="auto", n_trials=14, families=["linear", "knn"], sampler="random",
-                             ensemble=True).fit(X, y)
-    return automl
+    return row_rung_search(14, ["linear", "knn"])
 
 
 def test_the_plan_names_the_rows_of_each_rung(search):

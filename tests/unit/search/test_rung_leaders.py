@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from jupyter_automl.events import EventBus
-from jupyter_automl.problem import _splits, resolve_metric
+from jupyter_automl.problem import resolve_metric
 from jupyter_automl.search._budget import Budget, refit_scale, rows_within
 from jupyter_automl.search._final_model import FinalModel, stratified_share
 from jupyter_automl.search._objective import FoldResult
@@ -22,7 +22,7 @@ from jupyter_automl.search._trials import TrialRecord
 from jupyter_automl.search.executors import SyncExecutor
 
 from .._data import binary_frame
-from ..conftest import tiny_automl
+from ._rungs import row_rung_search
 
 ACCURACY = resolve_metric("accuracy", "binary", np.array([0, 1]))[0]
 LOG_LOSS = resolve_metric("log_loss", "binary", np.array([0, 1]))[0]
@@ -74,14 +74,7 @@ def test_a_stratified_share_keeps_each_class_and_its_proportion(stratify):
 
 @pytest.fixture(scope="module")
 def search():
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(_splits, "SMALL_ROWS", 500)
-        mp.setattr(_splits, "LARGE_ROWS", 1_000)
-        mp.setattr(_splits, "MIN_RUNG_ROWS", 100)
-        X, y = binary_frame(2_000)
-        automl = tiny_automl(cv="auto", n_trials=6, families=["linear"], sampler="random",
-                             ensemble=True).fit(X, y)
-    return automl
+    return row_rung_search(6, ["linear"])
 
 
 def _final_model(search, time_budget: float | None, bus: EventBus) -> FinalModel:
