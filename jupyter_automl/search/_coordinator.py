@@ -360,9 +360,10 @@ class Coordinator:
 
     def _first_result_pending(self) -> bool:
         """Whether the first trial still runs: it gets every worker, for an early first result (on
-        large data a second trial's fold slowed its last fold by 60 %: both need the GIL)."""
-        if self._n_folds < 2:
-            return False  # a single holdout fold would leave the other workers idle
+        large data a second trial's fold slowed its last fold by 60 %: both need the GIL). Not
+        when its folds cannot fill the workers (a holdout; a cluster): the rest would stay idle."""
+        if self.executor.n_workers > self._n_folds:
+            return False
         if any(r.state == "finished" for r in self.records.values()):
             return False
         return any(r.state == "running" for r in self.records.values())
@@ -488,6 +489,7 @@ class Coordinator:
     # -- the final model ----------------------------------------------------------------------
 
     def _finish(self) -> SearchResult:
+        self.store.sync()
         self._merge_others(self.shared.merge())  # the final model is chosen from every process's trials
         multi = (lambda: self.plugin.choose(self.pareto_front())) if self.multi_objective else None
         result = self.final.from_records(self.features.eligible(list(self.records.values())),

@@ -36,6 +36,7 @@ from ..exceptions import InputError
 from ._heartbeat import Heartbeats, fail_interrupted, heartbeat_rdb
 from ._retry import RetryingStorage
 from ._snapshot import SnapshotStorage
+from ._write_behind import WriteBehindStorage
 
 _log = get_logger(__name__)
 ATTR = "jupyter_automl"  # study user attr holding the problem summary
@@ -152,6 +153,7 @@ class StudyStore:
     shared: bool = False  # a database server that other processes may search the study on too
     heartbeats: Heartbeats | None = None  # keeps this process's running trials alive (shared)
     storage: SnapshotStorage | None = None  # the study's storage (see ``snapshot``)
+    behind: WriteBehindStorage | None = None  # on a database server: this process's trials (see ``sync``)
 
     @property
     def name(self) -> str:
@@ -161,10 +163,24 @@ class StudyStore:
         """A window in which the study's trials are read once (see ``_snapshot``)."""
         return self.storage.snapshot() if self.storage is not None else contextlib.nullcontext()
 
+    def sync(self) -> None:
+        """Every write of this process is in the database, and the next read of the trial list
+        comes from it (other processes' trials included; see ``_write_behind``)."""
+        if self.behind is not None:
+            self.behind.flush()
+            self.behind.stale()
+
     def close(self) -> None:
-        """The search ended: this process stops keeping its trials alive (see ``_heartbeat``)."""
-        if self.heartbeats is not None:
-            self.heartbeats.stop()
+        """The search ended: this process's writes are stored and it stops keeping its trials
+        alive (see ``_heartbeat``)."""
+        try:
+            if self.behind is not None:
+                self.behind.flush()
+        except Exception as exc:  # already raised to the search by the call that waited for it
+            _log.warning("the last writes to %s were not stored: %s", self.url, exc)
+        finally:
+            if self.heartbeats is not None:
+                self.heartbeats.stop()
 
     def save_oof(self, number: int, oof: np.ndarray) -> None:
         if self.run_dir is None:
@@ -209,15 +225,18 @@ def open_study(
     backend, url = make_storage(storage, run_dir)
     existing = [s.study_name for s in optuna.get_all_study_summaries(backend)] if study_name else []
     resumed = name in existing
+    heartbeats = getattr(backend, "heartbeats", None)
+    # a database server: this process's trials are written behind (see _write_behind)
+    behind = None if heartbeats is None else WriteBehindStorage(
+        backend, writes=RetryingStorage(heartbeats.rdb, url))
     # get_storage: the cache Optuna puts in front of an RDBStorage stays under the snapshots
-    snapshots = SnapshotStorage(optuna.storages.get_storage(backend))
+    snapshots = SnapshotStorage(optuna.storages.get_storage(behind or backend))
     study = optuna.create_study(storage=snapshots, study_name=name, directions=directions,
                                 sampler=sampler(0), pruner=pruner, load_if_exists=True)
     if resumed and [d.name.lower() for d in study.directions] != directions:
         raise InputError(MSG_STUDY_MISMATCH.format(
             name=name, url=url, field="directions",
             old=[d.name.lower() for d in study.directions], new=directions))
-    heartbeats = getattr(backend, "heartbeats", None)
     if heartbeats is not None:  # other processes may be running trials of this study right now
         heartbeats.studies.add(name)
         fail_interrupted(name, heartbeats.rdb)
@@ -229,7 +248,8 @@ def open_study(
     else:
         study.set_user_attr(ATTR, summary)
     return StudyStore(study, url, None if storage == "memory" else run_dir, resumed,
-                      shared=heartbeats is not None, heartbeats=heartbeats, storage=snapshots)
+                      shared=heartbeats is not None, heartbeats=heartbeats, storage=snapshots,
+                      behind=behind)
 
 
 def _check_same_problem(study: optuna.Study, summary: dict[str, Any], url: str) -> None:

@@ -34,3 +34,20 @@ def test_a_fit_over_the_limit_is_failed_when_it_ends():
     failed = next(e for e in automl.handle_.events() if e.kind == "trial_failed")
     assert failed.error_type == "TimeoutError"
     assert not ThreadExecutor.hard_limits
+
+
+@pytest.mark.parametrize("n_jobs", [2, 6])
+def test_the_first_trial_has_the_workers_its_folds_can_use(n_jobs):
+    """The first trial runs alone while its folds fill the workers (its result comes sooner); with
+    more workers than folds (a cluster), the second trial starts on the idle ones at once."""
+    from conformance._tiny import demo
+
+    X, y = demo(300)
+    automl = AutoML(time_budget=None, n_trials=3, seed=0, executor="threads", n_jobs=n_jobs,
+                    families=["random_forest"], storage="memory", ensemble=False, cv=3,
+                    warm_start=False)
+    automl.fit(X, y)
+    events = automl.handle_.events()
+    first_ended = next(e.t for e in events if e.kind == "trial_finished" and e.trial_number == 0)
+    second_started = next(e.t for e in events if e.kind == "trial_started" and e.trial_number == 1)
+    assert (second_started < first_ended) == (n_jobs > 3)

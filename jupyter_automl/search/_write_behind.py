@@ -1,0 +1,278 @@
+"""This process's running trials live in memory first; a writer thread takes them to the database.
+
+On a database server each storage call is a round of SQL statements (about 3 ms each through
+Optuna's ORM on PostgreSQL): some 22 writes a trial (params, fold scores, attributes), and at every
+sampler or pruner call a read of every running trial's rows. With hundreds of workers the
+coordinator spent its time there (``benchmarks/bench_coordinator.py``: busy 99.5 s of a 150 s
+phase at 256 workers, which were 47 % busy). ``WriteBehindStorage`` takes that off its thread:
+
+- a write to a trial this process runs changes that trial's copy in memory at once and is queued;
+  one writer thread sends the queue to the database in order (each write still retried through
+  ``RetryingStorage`` while the server is away);
+- ending a trial waits for that trial's queued writes, then writes its state: when ``tell``
+  returns, the finished trial is in the database with every param and attribute, so a process
+  killed at any moment loses no finished trial (a running one is found interrupted, as before);
+- the trial list is the last one read from the database, at most ``REFRESH`` seconds old, with
+  this process's trials taken from memory. Other processes' trials are seen up to ``REFRESH``
+  seconds later (before, one ask later: in between they were not seen either).
+
+A write the writer could not make (the database stayed away past the retries) is raised by the
+next call that waits for the database: a new trial, a trial's end, or ``flush``.
+"""
+
+from __future__ import annotations
+
+import abc
+import copy
+import threading
+import time
+from collections import deque
+from collections.abc import Container, Sequence
+from datetime import datetime
+from typing import Any
+
+from optuna.distributions import BaseDistribution, check_distribution_compatibility
+from optuna.storages import BaseStorage
+from optuna.trial import FrozenTrial, TrialState
+
+from .._compat import UPDATE_FINISHED_TRIAL_ERROR
+from .._logging import get_logger
+
+_log = get_logger(__name__)
+REFRESH = 1.0  # seconds a read of the study's trial list is used before the database is read again
+IDLE = 2.0  # seconds the writer thread waits for work before it ends (a new write starts it again)
+
+
+class WriteBehindStorage(BaseStorage):
+    """Wraps a database storage: this process's running trials are written behind (see the module)."""
+
+    def __init__(self, backend: BaseStorage, writes: BaseStorage | None = None,
+                 refresh: float = REFRESH):
+        self.backend = backend
+        # where the writer writes: not through Optuna's cache, whose lock a param write holds
+        # while the database answers (and every read waits for that lock)
+        self.writes = writes if writes is not None else backend
+        self.refresh = refresh
+        self._lock = threading.Condition()
+        self._own: dict[int, FrozenTrial] = {}  # trial id -> this process's trial, newest copy
+        self._own_by_study: dict[int, dict[int, FrozenTrial]] = {}  # study id -> trial id -> trial
+        self._study_of: dict[int, int] = {}  # own trial id -> study id
+        self._numbers: dict[tuple[int, int], int] = {}  # (study id, number) -> own trial id
+        self._dists: dict[int, dict[str, BaseDistribution]] = {}  # study id -> a param's first distribution
+        self._read: dict[int, tuple[float, list[FrozenTrial]]] = {}  # study id -> (when, trials read)
+        self._queue: deque[tuple[int, int, str, tuple]] = deque()  # (seq, trial id, method, args)
+        self._queued = 0  # seq of the last write queued
+        self._written = 0  # seq of the last write done (or dropped)
+        self._last_of: dict[int, int] = {}  # trial id -> seq of its last queued write
+        self._error: BaseException | None = None
+        self._writer: threading.Thread | None = None
+        self.n_written = 0  # writes the writer thread made (for tests and benchmarks)
+
+    def __getattr__(self, name: str) -> Any:  # e.g. RetryingStorage.heartbeats, url
+        if name == "backend":
+            raise AttributeError(name)
+        return getattr(self.backend, name)
+
+    # -- this process's trials ------------------------------------------------------------------
+
+    def _adopt(self, trial_id: int, study_id: int | None) -> None:
+        """``trial_id`` now runs in this process: its copy in memory is the one read and written."""
+        if study_id is None:  # not found: its writes go straight to the database, as before
+            return
+        trial = self.backend.get_trial(trial_id)
+        with self._lock:
+            self._own[trial_id] = trial
+            self._own_by_study.setdefault(study_id, {})[trial_id] = trial
+            self._study_of[trial_id] = study_id
+            self._numbers[study_id, trial.number] = trial_id
+
+    def _study_holding(self, trial_id: int) -> int | None:
+        """The study of a waiting trial this process takes (it was in a trial list read here)."""
+        with self._lock:
+            for study_id, (_, read) in self._read.items():
+                if any(t._trial_id == trial_id for t in read):
+                    return study_id
+            studies = set(self._read) | set(self._own_by_study)
+        return studies.pop() if len(studies) == 1 else None
+
+    def _replace(self, trial: FrozenTrial) -> None:
+        """Copy on write: a trial handed out earlier never changes under its reader."""
+        trial_id = trial._trial_id
+        self._own[trial_id] = trial
+        self._own_by_study[self._study_of[trial_id]][trial_id] = trial
+
+    def _write(self, trial_id: int, method: str, *args: Any) -> bool:
+        """Apply a write to the copy in memory and queue it; False if the trial is not ours."""
+        with self._lock:
+            trial = self._own.get(trial_id)
+            if trial is None:
+                return False
+            self.check_trial_is_updatable(trial_id, trial.state)
+            trial = copy.copy(trial)
+            if method == "set_trial_param":
+                name, internal, dist = args
+                first = self._dists.setdefault(self._study_of[trial_id], {}).setdefault(name, dist)
+                check_distribution_compatibility(first, dist)
+                trial.params = {**trial.params, name: dist.to_external_repr(internal)}
+                trial.distributions = {**trial.distributions, name: dist}
+            elif method == "set_trial_intermediate_value":
+                trial.intermediate_values = {**trial.intermediate_values, args[0]: args[1]}
+            elif method == "set_trial_user_attr":
+                trial.user_attrs = {**trial.user_attrs, args[0]: args[1]}
+            else:
+                trial.system_attrs = {**trial.system_attrs, args[0]: args[1]}
+            self._replace(trial)
+            self._queued += 1
+            self._queue.append((self._queued, trial_id, method, (trial_id, *args)))
+            self._last_of[trial_id] = self._queued
+            if self._writer is None:
+                self._writer = threading.Thread(target=self._write_queue, daemon=True,
+                                                name="jupyter_automl-write-behind")
+                self._writer.start()
+            self._lock.notify_all()
+        return True
+
+    def _write_queue(self) -> None:
+        while True:
+            with self._lock:
+                if not self._queue and not self._lock.wait_for(lambda: self._queue, IDLE):
+                    self._writer = None
+                    return
+                seq, trial_id, method, args = self._queue.popleft()
+            try:
+                getattr(self.writes, method)(*args)
+                self.n_written += 1
+            except UPDATE_FINISHED_TRIAL_ERROR:  # another process ended it (found it interrupted)
+                _log.warning("trial id %d was ended elsewhere; its %s is not stored", trial_id, method)
+            except Exception as exc:  # the database stayed away: raised by the next waiting call
+                _log.error("could not write a trial to the study: %s", exc)
+                with self._lock:
+                    self._error = self._error or exc
+                    self._written = self._queued
+                    self._queue.clear()
+                    self._lock.notify_all()
+                continue
+            with self._lock:
+                self._written = seq
+                self._lock.notify_all()
+
+    def flush(self, trial_id: int | None = None) -> None:
+        """Wait until the queued writes (of ``trial_id``, or all) are in the database."""
+        with self._lock:
+            target = self._queued if trial_id is None else self._last_of.get(trial_id, 0)
+            self._lock.wait_for(lambda: self._written >= target or self._error is not None)
+            if self._error is not None:
+                raise self._error
+
+    def stale(self, study_id: int | None = None) -> None:
+        """The next read of the trial list goes to the database (e.g. before the final model)."""
+        with self._lock:
+            for sid in [study_id] if study_id is not None else list(self._read):
+                self._read[sid] = (0.0, [])
+
+    def _raise_error(self) -> None:
+        with self._lock:
+            if self._error is not None:
+                raise self._error
+
+    # -- writes ---------------------------------------------------------------------------------
+
+    def create_new_trial(self, study_id: int, template_trial: FrozenTrial | None = None) -> int:
+        self._raise_error()
+        trial_id = self.backend.create_new_trial(study_id, template_trial)
+        self.stale(study_id)  # an enqueued (waiting) trial is seen at the next ask
+        if template_trial is None or template_trial.state == TrialState.RUNNING:
+            self._adopt(trial_id, study_id)
+        return trial_id
+
+    def set_trial_state_values(self, trial_id: int, state: TrialState,
+                               values: Sequence[float] | None = None) -> bool:
+        if trial_id not in self._own:
+            written = self.backend.set_trial_state_values(trial_id, state, values)
+            if written and state == TrialState.RUNNING:  # a waiting trial, taken by this process
+                self._adopt(trial_id, self._study_holding(trial_id))
+            return written
+        self.flush(trial_id)
+        try:
+            written = self.backend.set_trial_state_values(trial_id, state, values)
+        except UPDATE_FINISHED_TRIAL_ERROR:  # ended elsewhere meanwhile: keep what the database says
+            with self._lock:
+                self._replace(self.backend.get_trial(trial_id))
+            raise
+        if written:
+            with self._lock:
+                trial = copy.copy(self._own[trial_id])
+                trial.state = state
+                if values is not None:
+                    trial.values = values
+                if state.is_finished():
+                    trial.datetime_complete = datetime.now()
+                self._replace(trial)
+        return written
+
+    def set_trial_param(self, trial_id: int, param_name: str, param_value_internal: float,
+                        distribution: BaseDistribution) -> None:
+        if not self._write(trial_id, "set_trial_param", param_name, param_value_internal, distribution):
+            self.backend.set_trial_param(trial_id, param_name, param_value_internal, distribution)
+
+    def set_trial_intermediate_value(self, trial_id: int, step: int, intermediate_value: float) -> None:
+        if not self._write(trial_id, "set_trial_intermediate_value", step, intermediate_value):
+            self.backend.set_trial_intermediate_value(trial_id, step, intermediate_value)
+
+    def set_trial_user_attr(self, trial_id: int, key: str, value: Any) -> None:
+        if not self._write(trial_id, "set_trial_user_attr", key, value):
+            self.backend.set_trial_user_attr(trial_id, key, value)
+
+    def set_trial_system_attr(self, trial_id: int, key: str, value: Any) -> None:
+        if not self._write(trial_id, "set_trial_system_attr", key, value):
+            self.backend.set_trial_system_attr(trial_id, key, value)
+
+    # -- reads ----------------------------------------------------------------------------------
+
+    def get_trial(self, trial_id: int) -> FrozenTrial:
+        trial = self._own.get(trial_id)
+        return trial if trial is not None else self.backend.get_trial(trial_id)
+
+    def get_trial_id_from_study_id_trial_number(self, study_id: int, trial_number: int) -> int:
+        trial_id = self._numbers.get((study_id, trial_number))
+        if trial_id is not None:
+            return trial_id
+        return self.backend.get_trial_id_from_study_id_trial_number(study_id, trial_number)
+
+    def get_all_trials(self, study_id: int, deepcopy: bool = True,
+                       states: Container[TrialState] | None = None) -> list[FrozenTrial]:
+        with self._lock:
+            when, read = self._read.get(study_id, (0.0, None))
+        if read is None or time.monotonic() - when > self.refresh:
+            when, read = time.monotonic(), self.backend.get_all_trials(study_id, deepcopy=False)
+            with self._lock:
+                self._read[study_id] = (when, read)
+        with self._lock:
+            own = dict(self._own_by_study.get(study_id, {}))
+        trials = [own.pop(t._trial_id, t) for t in read]
+        if own:  # started since the last read
+            trials = sorted(trials + list(own.values()), key=lambda t: t.number)
+        if states is not None:
+            trials = [t for t in trials if t.state in states]
+        return copy.deepcopy(trials) if deepcopy else trials
+
+    def get_n_trials(self, study_id: int, state: Any = None) -> int:
+        states = None if state is None else (tuple(state) if isinstance(state, (tuple, list)) else (state,))
+        return len(self.get_all_trials(study_id, deepcopy=False, states=states))
+
+
+def _delegate(name: str) -> Any:
+    def call(self: WriteBehindStorage, *args: Any, **kwargs: Any) -> Any:
+        return getattr(self.backend, name)(*args, **kwargs)
+    call.__name__ = name
+    return call
+
+
+# every other public method (the study's own calls, heartbeats) goes straight to the backend
+for _name, _member in vars(BaseStorage).items():
+    if callable(_member) and not _name.startswith("_") and _name not in vars(WriteBehindStorage) \
+            and _name not in ("get_best_trial", "check_trial_is_updatable", "get_trial_param",
+                              "get_trial_params", "get_trial_user_attrs", "get_trial_system_attrs",
+                              "get_trial_number_from_id"):  # BaseStorage's: through the reads above
+        setattr(WriteBehindStorage, _name, _delegate(_name))
+abc.update_abstractmethods(WriteBehindStorage)
