@@ -55,7 +55,7 @@ def is_transient(exc: BaseException) -> bool:
     return False
 
 
-def _reason(exc: BaseException) -> str:
+def error_reason(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     cause = exc.__cause__
     if cause is not None and (not text or text[0].startswith("An exception is raised during")):
@@ -80,9 +80,9 @@ def call_with_retries(fn: Callable[..., T], *args: Any, what: str, url: str = "t
             waited = time.monotonic() - t0
             if waited + wait > limit:
                 raise StorageUnavailableError(MSG_UNAVAILABLE.format(
-                    url=url, seconds=max(waited, limit), what=what, reason=_reason(exc))) from exc
+                    url=url, seconds=max(waited, limit), what=what, reason=error_reason(exc))) from exc
             if attempt == 1:
-                _log.warning("%s failed (%s); retrying for up to %.0f s", what, _reason(exc), limit)
+                _log.warning("%s failed (%s); retrying for up to %.0f s", what, error_reason(exc), limit)
             time.sleep(wait)
             wait = min(MAX_WAIT, 2 * wait)
             continue

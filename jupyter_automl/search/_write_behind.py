@@ -12,9 +12,9 @@ phase at 256 workers, which were 47 % busy). ``WriteBehindStorage`` takes that o
 - ending a trial waits for that trial's queued writes, then writes its state: when ``tell``
   returns, the finished trial is in the database with every param and attribute, so a process
   killed at any moment loses no finished trial (a running one is found interrupted, as before);
-- the trial list is the last one read from the database, at most ``REFRESH`` seconds old, with
-  this process's trials taken from memory. Other processes' trials are seen up to ``REFRESH``
-  seconds later (before, one ask later: in between they were not seen either).
+- the trial list is the last one read from the database, at most ``REFRESH`` seconds old (or ten
+  times as long as that read took), with this process's trials taken from memory. Other
+  processes' trials are seen that much later (before: one ask later).
 
 A write the writer could not make (the database stayed away past the retries) is raised by the
 next call that waits for the database: a new trial, a trial's end, or ``flush``.
@@ -37,6 +37,7 @@ from optuna.trial import FrozenTrial, TrialState
 
 from .._compat import UPDATE_FINISHED_TRIAL_ERROR
 from .._logging import get_logger
+from ._retry import error_reason
 
 _log = get_logger(__name__)
 REFRESH = 1.0  # seconds a read of the study's trial list is used before the database is read again
@@ -60,6 +61,7 @@ class WriteBehindStorage(BaseStorage):
         self._numbers: dict[tuple[int, int], int] = {}  # (study id, number) -> own trial id
         self._dists: dict[int, dict[str, BaseDistribution]] = {}  # study id -> a param's first distribution
         self._read: dict[int, tuple[float, list[FrozenTrial]]] = {}  # study id -> (when, trials read)
+        self._read_seconds = 0.0  # how long the last read of a trial list took
         self._queue: deque[tuple[int, int, str, tuple]] = deque()  # (seq, trial id, method, args)
         self._queued = 0  # seq of the last write queued
         self._written = 0  # seq of the last write done (or dropped)
@@ -145,7 +147,7 @@ class WriteBehindStorage(BaseStorage):
             except UPDATE_FINISHED_TRIAL_ERROR:  # another process ended it (found it interrupted)
                 _log.warning("trial id %d was ended elsewhere; its %s is not stored", trial_id, method)
             except Exception as exc:  # the database stayed away: raised by the next waiting call
-                _log.error("could not write a trial to the study: %s", exc)
+                _log.error("could not write a trial to the study: %s", error_reason(exc))
                 with self._lock:
                     self._error = self._error or exc
                     self._written = self._queued
@@ -180,9 +182,10 @@ class WriteBehindStorage(BaseStorage):
     def create_new_trial(self, study_id: int, template_trial: FrozenTrial | None = None) -> int:
         self._raise_error()
         trial_id = self.backend.create_new_trial(study_id, template_trial)
-        self.stale(study_id)  # an enqueued (waiting) trial is seen at the next ask
         if template_trial is None or template_trial.state == TrialState.RUNNING:
-            self._adopt(trial_id, study_id)
+            self._adopt(trial_id, study_id)  # read from memory from now on
+        else:  # enqueued (waiting), or added whole: seen at the next read
+            self.stale(study_id)
         return trial_id
 
     def set_trial_state_values(self, trial_id: int, state: TrialState,
@@ -243,8 +246,12 @@ class WriteBehindStorage(BaseStorage):
                        states: Container[TrialState] | None = None) -> list[FrozenTrial]:
         with self._lock:
             when, read = self._read.get(study_id, (0.0, None))
-        if read is None or time.monotonic() - when > self.refresh:
-            when, read = time.monotonic(), self.backend.get_all_trials(study_id, deepcopy=False)
+        # reads take at most a tenth of this thread's time (a read of hundreds of running trials
+        # of other processes takes a tenth of a second)
+        if read is None or time.monotonic() - when > max(self.refresh, 10 * self._read_seconds):
+            when = time.monotonic()
+            read = self.backend.get_all_trials(study_id, deepcopy=False)
+            self._read_seconds = time.monotonic() - when
             with self._lock:
                 self._read[study_id] = (when, read)
         with self._lock:
