@@ -362,9 +362,8 @@ class Coordinator:
         """Whether the first trial still runs: it gets every worker, for an early first result (on
         large data a second trial's fold slowed its last fold by 60 %: both need the GIL). Not
         when its folds cannot fill the workers (a holdout; a cluster): the rest would stay idle."""
-        if self.executor.n_workers > self._n_folds:
-            return False
-        if any(r.state == "finished" for r in self.records.values()):
+        finished = any(r.state == "finished" for r in self.records.values())
+        if self.executor.n_workers > self._n_folds or finished:
             return False
         return any(r.state == "running" for r in self.records.values())
 

@@ -127,12 +127,16 @@ class WriteBehindStorage(BaseStorage):
             self._queued += 1
             self._queue.append((self._queued, trial_id, method, (trial_id, *args)))
             self._last_of[trial_id] = self._queued
-            if self._writer is None:
-                self._writer = threading.Thread(target=self._write_queue, daemon=True,
-                                                name="jupyter_automl-write-behind")
-                self._writer.start()
+            self._ensure_writer()
             self._lock.notify_all()
         return True
+
+    def _ensure_writer(self) -> None:
+        """A writer thread runs while writes are queued (under the lock)."""
+        if self._queue and (self._writer is None or not self._writer.is_alive()):
+            self._writer = threading.Thread(target=self._write_queue, daemon=True,
+                                            name="jupyter_automl-write-behind")
+            self._writer.start()
 
     def _write_queue(self) -> None:
         while True:
@@ -162,7 +166,9 @@ class WriteBehindStorage(BaseStorage):
         """Wait until the queued writes (of ``trial_id``, or all) are in the database."""
         with self._lock:
             target = self._queued if trial_id is None else self._last_of.get(trial_id, 0)
-            self._lock.wait_for(lambda: self._written >= target or self._error is not None)
+            while self._written < target and self._error is None:
+                self._ensure_writer()  # never waits on a writer that is gone
+                self._lock.wait(1.0)
             if self._error is not None:
                 raise self._error
 
