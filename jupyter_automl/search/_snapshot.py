@@ -65,16 +65,20 @@ class SnapshotStorage(BaseStorage):
         return copy.deepcopy(trials) if deepcopy else list(trials)
 
 
-def _delegate(name: str) -> Any:
-    def call(self: SnapshotStorage, *args: Any, **kwargs: Any) -> Any:
-        return getattr(self.backend, name)(*args, **kwargs)
-    call.__name__ = name
-    return call
+def delegate_to_backend(cls: type, keep: tuple[str, ...] = ()) -> None:
+    """Every public storage method that ``cls`` does not define (nor ``keep``, BaseStorage's own
+    defaults) goes straight to ``self.backend``; then ``cls`` is no longer abstract."""
+    def delegate(name: str) -> Any:
+        def call(self: Any, *args: Any, **kwargs: Any) -> Any:
+            return getattr(self.backend, name)(*args, **kwargs)
+        call.__name__ = name
+        return call
+
+    for name, member in vars(BaseStorage).items():
+        if callable(member) and not name.startswith("_") and name not in vars(cls) and name not in keep:
+            setattr(cls, name, delegate(name))
+    abc.update_abstractmethods(cls)
 
 
-# every other public method of the storage API goes straight to the backend (the defaults of
-# BaseStorage would read whole trial lists, e.g. get_n_trials)
-for _name, _member in vars(BaseStorage).items():
-    if callable(_member) and not _name.startswith("_") and _name not in vars(SnapshotStorage):
-        setattr(SnapshotStorage, _name, _delegate(_name))
-abc.update_abstractmethods(SnapshotStorage)
+# the defaults of BaseStorage would read whole trial lists (e.g. get_n_trials)
+delegate_to_backend(SnapshotStorage)

@@ -22,7 +22,6 @@ next call that waits for the database: a new trial, a trial's end, or ``flush``.
 
 from __future__ import annotations
 
-import abc
 import copy
 import threading
 import time
@@ -38,6 +37,7 @@ from optuna.trial import FrozenTrial, TrialState
 from .._compat import UPDATE_FINISHED_TRIAL_ERROR
 from .._logging import get_logger
 from ._retry import error_reason
+from ._snapshot import delegate_to_backend
 
 _log = get_logger(__name__)
 REFRESH = 1.0  # seconds a read of the study's trial list is used before the database is read again
@@ -274,18 +274,8 @@ class WriteBehindStorage(BaseStorage):
         return len(self.get_all_trials(study_id, deepcopy=False, states=states))
 
 
-def _delegate(name: str) -> Any:
-    def call(self: WriteBehindStorage, *args: Any, **kwargs: Any) -> Any:
-        return getattr(self.backend, name)(*args, **kwargs)
-    call.__name__ = name
-    return call
-
-
-# every other public method (the study's own calls, heartbeats) goes straight to the backend
-for _name, _member in vars(BaseStorage).items():
-    if callable(_member) and not _name.startswith("_") and _name not in vars(WriteBehindStorage) \
-            and _name not in ("get_best_trial", "check_trial_is_updatable", "get_trial_param",
-                              "get_trial_params", "get_trial_user_attrs", "get_trial_system_attrs",
-                              "get_trial_number_from_id"):  # BaseStorage's: through the reads above
-        setattr(WriteBehindStorage, _name, _delegate(_name))
-abc.update_abstractmethods(WriteBehindStorage)
+# every other public method (the study's own calls, heartbeats) goes straight to the backend;
+# BaseStorage's own readers go through the reads above
+delegate_to_backend(WriteBehindStorage, keep=(
+    "get_best_trial", "check_trial_is_updatable", "get_trial_param", "get_trial_params",
+    "get_trial_user_attrs", "get_trial_system_attrs", "get_trial_number_from_id"))
