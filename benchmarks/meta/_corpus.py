@@ -43,10 +43,13 @@ def load_corpus(folder: Path = CORPUS, configs_path: Path = HERE / "configs.json
     ok = results.groupby(["dataset", "config"]).agg(
         ok=("status", lambda s: bool((s == "ok").all())),
         killed=("status", lambda s: bool((s == "timeout").any())), score=("score", "mean"),
-        fit_s=("fit_s", "sum"), n=("fold", "count")).reset_index()
+        fit_s=("fit_s", "sum"), predict_s=("predict_s", "sum"), n=("fold", "count")).reset_index()
     ok.loc[~ok.ok, "score"] = np.nan
     wide = ok.pivot(index="dataset", columns="config", values="score")
     killed = set(zip(ok.dataset[ok.killed], ok.config[ok.killed], strict=True))
+    # a fold's fit and validation predictions (k-NN's cost is all in predicting)
+    fold_s = {(d, c): (f + p) / n for d, c, f, p, n in
+              zip(ok.dataset, ok.config, ok.fit_s, ok.predict_s, ok.n, strict=True)}
     rows, kinds, keep = [], [], []
     m = manifest.set_index("id")
     for dataset in manifest.id:
@@ -62,7 +65,7 @@ def load_corpus(folder: Path = CORPUS, configs_path: Path = HERE / "configs.json
         kinds.append(kind)
         rows.append((dataset, cols, ns))
     index = {cid: i for i, cid in enumerate(ids)}
-    d_idx, c_idx, score = [], [], []
+    d_idx, c_idx, score, seconds = [], [], [], []
     for d, (dataset, cols, ns) in enumerate(rows):
         for cid, s in zip(cols, ns, strict=True):
             if (dataset, cid) in killed:
@@ -70,11 +73,13 @@ def load_corpus(folder: Path = CORPUS, configs_path: Path = HERE / "configs.json
             d_idx.append(d)
             c_idx.append(index[cid])
             score.append(s)
+            seconds.append(fold_s.get((dataset, cid), np.nan))
     meta = MetaData(datasets=tuple(keep), task_kinds=tuple(kinds), sources=("corpus",) * len(keep),
                     features=features.loc[keep, list(METAFEATURE_NAMES)].to_numpy(dtype=float),
                     configs=tuple({"id": c["id"], "task_kind": c["task_kind"], "params": c["params"]}
                                   for c in configs),
-                    dataset_idx=np.array(d_idx), config_idx=np.array(c_idx), score=np.array(score))
+                    dataset_idx=np.array(d_idx), config_idx=np.array(c_idx), score=np.array(score),
+                    seconds=np.array(seconds, dtype=float))
     return meta, manifest[manifest.id.isin(keep)].reset_index(drop=True), ok
 
 

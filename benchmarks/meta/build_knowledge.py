@@ -1,6 +1,6 @@
 """Build the shipped warm-start knowledge from the corpus.
 
-    .venv/bin/python benchmarks/meta/build_knowledge.py [--form direct|pairwise] [--portfolio-size 12]
+    .venv/bin/python benchmarks/meta/build_knowledge.py [--form direct|pairwise] [--portfolio-size 12] [--first 46]
 
 Writes ``jupyter_automl/search/warmstart/data/knowledge.json`` (configurations, encoding spec,
 meta-feature names, the greedy portfolio of each task kind, the meta-model's form and settings)
@@ -19,6 +19,8 @@ import argparse
 import json
 import sys
 from pathlib import Path
+
+import numpy as np
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -59,8 +61,13 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--form", choices=("direct", "pairwise"), default=None)
     p.add_argument("--portfolio-size", type=int, default=PORTFOLIO_SIZE)
     p.add_argument("--out", type=Path, default=DATA_DIR)
+    p.add_argument("--first", type=int, default=None,
+                   help="only the first N usable tables of the manifest (the corpus grows at its end)")
     args = p.parse_args(argv)
     meta, manifest, _ = load_corpus(args.corpus)
+    if args.first is not None:
+        meta = meta.select(np.arange(meta.n_datasets) < args.first)
+        manifest = manifest[manifest.id.isin(meta.datasets)]
     configs = [{"id": c["id"], "task_kind": c["task_kind"], "params": c["params"]} for c in meta.configs]
     chosen = chosen_settings(HERE / "evaluation.json")
     if args.form:

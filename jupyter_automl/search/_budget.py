@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
+from typing import Any
 
 import numpy as np
 
@@ -198,18 +199,24 @@ def rows_within(problem: Problem, rec: TrialRecord, seconds: float) -> int:
     return int(min(problem.n_rows, max(0.0, seconds / per_row - fixed)))
 
 
-def first_fold_estimate(problem: Problem, rec: TrialRecord,
-                        records: Iterable[TrialRecord]) -> float | None:
+def first_fold_estimate(problem: Problem, rec: TrialRecord, records: Iterable[TrialRecord],
+                        plan: Any = None) -> float | None:
     """Seconds the first fold of ``rec`` should take, from earlier trials of its family (their
-    times scaled by the family's cost factors), or None before any."""
+    times scaled by the family's cost factors); before any, once some trial has finished, the
+    warm start's guess from the reference corpus (``WarmPlan.first_fold_guess``); else None.
+    Not before a first result: the guess is rough (adult's linear baseline: 2.1 s a fold
+    guessed, 0.4 s measured), and a search must end with a model."""
     family, values = family_values(problem, rec.params)
-    seen = []
+    seen, finished = [], False
     for r in records:
+        finished = finished or r.state == "finished"
         if r.family == rec.family and 0 in r.folds:
             f = r.folds[0]
             factor = max(family.cost_factor(family_values(problem, r.params)[1]), 1e-3)
             seen.append((f.fit_time + f.predict_time) / factor)
-    return float(np.median(seen)) * family.cost_factor(values) if seen else None
+    if seen:
+        return float(np.median(seen)) * family.cost_factor(values)
+    return plan.first_fold_guess(rec.params) if plan is not None and finished else None
 
 
 def best_of_each_family(ranked: list[TrialRecord]) -> list[TrialRecord]:

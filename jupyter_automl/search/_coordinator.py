@@ -344,7 +344,7 @@ class Coordinator:
         self.records[trial.number] = rec
         self._trials[trial.number] = trial
         self.bus.emit(TrialStarted, trial_number=rec.number, family=rec.family, params=public(rec.params))
-        estimate = first_fold_estimate(self.problem, rec, self.records.values())
+        estimate = first_fold_estimate(self.problem, rec, self.records.values(), self.warm_plan)
         if estimate is not None and estimate > self.budget.search_time_left():
             # too slow for the time left: ask again (a cheaper one may fit), a few times at most
             left = max(0.0, self.budget.search_time_left())

@@ -103,7 +103,8 @@ def start_search(problem: Problem, data: TrainingFrame, options: SearchOptions, 
 
     def warm_start() -> WarmPlan | None:
         return plan_warm_start(options.warm_start, training, space.family_names, store.study,
-                               options.runs_dir, options.study_name)
+                               options.runs_dir, options.study_name,
+                               time_budget=options.time_budget, n_workers=executor.n_workers)
 
     coordinator = Coordinator(data=training, space=space, store=store, executor=executor, bus=bus,
                               settings=settings, on_result=on_result or (lambda result: None),

@@ -8,9 +8,12 @@ searches can learn from this one too.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import zip_longest
 from typing import Any
+
+import numpy as np
 
 from .._logging import get_logger
 from ._objective import TrainingData
@@ -18,6 +21,9 @@ from .space import FEATURE_SET
 
 _log = get_logger(__name__)
 N_WARM_START = 8  # configurations tried first
+# a first configuration whose cross-validation should take more than this share of the time
+# budget (on the corpus's time scale: see warmstart/_cost.py) waits until the cheaper ones have run
+AFFORDABLE_SHARE = 0.8
 
 
 @dataclass
@@ -29,6 +35,21 @@ class WarmPlan:
     n_reference: int = 0
     n_studies: int = 0
     text: str = ""
+    # expected fold and cross-validation seconds of configurations (on the corpus's time scale),
+    # and the most a first configuration's cross-validation may take
+    fold_seconds: Callable[[list[dict[str, Any]]], np.ndarray] | None = None
+    cv_seconds: Callable[[list[dict[str, Any]]], np.ndarray] | None = None
+    affordable_seconds: float | None = None
+
+    def first_fold_guess(self, params: dict[str, Any]) -> float | None:
+        """Seconds one fold of ``params`` should take in this search, before any trial of its
+        family has run: its price over the corpus's typical pessimism; None if not priced."""
+        from .warmstart._cost import CORPUS_TIME_SCALE
+
+        if self.fold_seconds is None:
+            return None
+        seconds = float(self.fold_seconds([params])[0])
+        return seconds / CORPUS_TIME_SCALE if np.isfinite(seconds) else None
 
     def as_event(self) -> dict[str, Any]:
         return {"configs": self.configs, "n_reference": self.n_reference,
@@ -36,22 +57,25 @@ class WarmPlan:
 
 
 def plan_warm_start(option: Any, data: TrainingData, families: list[str], study: Any,
-                    runs_dir: str, study_name: str | None) -> WarmPlan | None:
+                    runs_dir: str, study_name: str | None, time_budget: float | None = None,
+                    n_workers: int = 1) -> WarmPlan | None:
     """The warm start for this search, or None when ``option`` is False.
 
     ``option``: True (the shipped knowledge and the runs folder's studies) or a
     ``warmstart.Knowledge`` (e.g. one that never saw this dataset, for a benchmark). The study
     gets the table's meta-features (``METAFEATURES_ATTR``) whether or not warm start is on.
+    With a ``time_budget``, first configurations expected to take more than
+    ``AFFORDABLE_SHARE`` of it (their folds spread over ``n_workers``) come after the others.
     """
     try:
-        return _plan(option, data, families, study, runs_dir, study_name)
+        return _plan(option, data, families, study, runs_dir, study_name, time_budget, n_workers)
     except Exception:  # the search goes on cold: a warm start only orders the first trials
         _log.exception("warm start failed; the search starts from its defaults")
         return None
 
 
 def _plan(option: Any, data: TrainingData, families: list[str], study: Any, runs_dir: str,
-          study_name: str | None) -> WarmPlan | None:
+          study_name: str | None, time_budget: float | None, n_workers: int) -> WarmPlan | None:
     from .warmstart import (
         METAFEATURES_ATTR,
         Knowledge,
@@ -80,7 +104,21 @@ def _plan(option: Any, data: TrainingData, families: list[str], study: Any, runs
     text = (f"Warm start from {n_ref} reference datasets{studies}: after {before}, "
             f"{len(configs)} configurations that did well on the most similar data come first, "
             "alternating with the defaults.")
-    return WarmPlan(configs, n_ref, n_studies, text)
+    plan = WarmPlan(configs, n_ref, n_studies, text)
+    # row-rung tables are left out: their trials stop at a small rung first, the price is all rows
+    if time_budget is not None and problem.splits.kind != "rows":
+        n_folds = problem.splits.n_folds
+        waves = np.ceil(n_folds / max(1, min(n_workers, n_folds)))  # folds run side by side
+        plan.affordable_seconds = AFFORDABLE_SHARE * time_budget
+        plan.fold_seconds = lambda params: knowledge.fold_seconds(problem, features, params)
+        plan.cv_seconds = lambda params: waves * plan.fold_seconds(params)
+        # the list people see (the wizard's "first configurations") in the order they will run
+        affordable = plan.cv_seconds([c["params"] for c in configs]) <= plan.affordable_seconds
+        plan.configs = [c for c, a in zip(configs, affordable, strict=True) if a] + \
+            [c for c, a in zip(configs, affordable, strict=True) if not a]
+        plan.text += (f" Within {time_budget:g} s, configurations expected to take more than "
+                      f"{AFFORDABLE_SHARE:.0%} of it wait for the cheaper ones.")
+    return plan
 
 
 def first_configs(plan: WarmPlan | None, defaults: list[dict[str, Any]],
@@ -105,7 +143,21 @@ def first_configs(plan: WarmPlan | None, defaults: list[dict[str, Any]],
         if params not in seen:
             seen.append(params)
             first.append((params, attrs))
-    return first
+    return _affordable_first(plan, first, defaults_first if not tried else 0)
+
+
+def _affordable_first(plan: WarmPlan | None, first: list[tuple[dict[str, Any], dict[str, Any]]],
+                      keep: int) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """``first`` with the configurations expected to take more than the plan's affordable
+    seconds moved after the others (each group in its order); the first ``keep`` stay put."""
+    if plan is None or plan.cv_seconds is None or plan.affordable_seconds is None or len(first) <= keep:
+        return first
+    seconds = plan.cv_seconds([params for params, _ in first[keep:]])
+    # not priced (a family the corpus never ran, such as networks): not promoted either
+    dear = ~(seconds <= plan.affordable_seconds)
+    rest = first[keep:]
+    return (first[:keep] + [x for x, d in zip(rest, dear, strict=True) if not d]
+            + [x for x, d in zip(rest, dear, strict=True) if d])
 
 
 def n_defaults_first(problem: Any) -> int:

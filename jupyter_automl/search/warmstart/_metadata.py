@@ -25,7 +25,9 @@ class MetaData:
     """Datasets x configurations -> normalised score, plus the datasets' meta-features.
 
     ``task_kinds`` are "classification" or "regression"; ``sources`` say "corpus" or "history"
-    (a study of the user's); ``weights`` weigh each dataset in the meta-model's fit.
+    (a study of the user's); ``weights`` weigh each dataset in the meta-model's fit; ``seconds``
+    is each pair's mean time of one fold, fit and predictions (NaN where unknown), what the warm
+    start prices configurations by (``_cost.py``).
     """
 
     datasets: tuple[str, ...]
@@ -37,10 +39,13 @@ class MetaData:
     config_idx: np.ndarray
     score: np.ndarray
     weights: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    seconds: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     def __post_init__(self):
         if len(self.weights) != len(self.datasets):
             object.__setattr__(self, "weights", np.ones(len(self.datasets)))
+        if len(self.seconds) != len(self.score):
+            object.__setattr__(self, "seconds", np.full(len(self.score), np.nan))
 
     @property
     def n_datasets(self) -> int:
@@ -64,7 +69,8 @@ class MetaData:
                        sources=tuple(np.array(self.sources, dtype=object)[keep]),
                        features=self.features[keep], weights=self.weights[keep],
                        dataset_idx=new_index[self.dataset_idx[rows]],
-                       config_idx=self.config_idx[rows], score=self.score[rows])
+                       config_idx=self.config_idx[rows], score=self.score[rows],
+                       seconds=self.seconds[rows])
 
     def matrix(self, task_kind: str) -> tuple[np.ndarray, list[int], list[int]]:
         """Dense scores of the corpus configurations of ``task_kind`` on its datasets.
@@ -93,7 +99,8 @@ class MetaData:
             dataset_idx=np.concatenate([self.dataset_idx, other.dataset_idx + n_d]).astype(int),
             config_idx=np.concatenate([self.config_idx, other.config_idx + n_c]).astype(int),
             score=np.concatenate([self.score, other.score]),
-            weights=np.concatenate([self.weights, other.weights]))
+            weights=np.concatenate([self.weights, other.weights]),
+            seconds=np.concatenate([self.seconds, other.seconds]))
 
 
 MODEL_PREFIX = "model."
@@ -111,6 +118,7 @@ def save(meta: MetaData, folder: Path, extra: dict[str, Any],
                         dataset_idx=meta.dataset_idx.astype(np.int32),
                         config_idx=meta.config_idx.astype(np.int32),
                         score=np.round(meta.score, 4).astype(np.float32),
+                        seconds=meta.seconds.astype(np.float32),
                         **{MODEL_PREFIX + k: v for k, v in (model or {}).items()})
 
 
@@ -127,7 +135,8 @@ def load(folder: Path) -> tuple[MetaData, dict[str, Any]]:
                         features=arrays["features"].astype(float), configs=tuple(doc.pop("configs")),
                         dataset_idx=arrays["dataset_idx"].astype(int),
                         config_idx=arrays["config_idx"].astype(int),
-                        score=arrays["score"].astype(float))
+                        score=arrays["score"].astype(float),
+                        seconds=arrays["seconds"].astype(float) if "seconds" in arrays.files else np.zeros(0))
         doc["model_arrays"] = {k[len(MODEL_PREFIX):]: arrays[k] for k in arrays.files
                                if k.startswith(MODEL_PREFIX)}
     return meta, doc
