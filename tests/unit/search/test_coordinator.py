@@ -162,7 +162,7 @@ def test_a_pick_too_slow_for_the_time_left_is_asked_again_then_the_search_ends(m
 
     from .._data import binary_frame
 
-    def estimate(problem, rec, records):  # every trial after the first "would take" far longer than the budget
+    def estimate(problem, rec, records, plan=None):  # every trial but the first "would take" ages
         return 1e6 if rec.number > 0 else None
 
     monkeypatch.setattr(_coordinator, "first_fold_estimate", estimate)
