@@ -110,7 +110,7 @@ def _plan(option: Any, data: TrainingData, families: list[str], study: Any, runs
         n_folds = problem.splits.n_folds
         waves = np.ceil(n_folds / max(1, min(n_workers, n_folds)))  # folds run side by side
         plan.affordable_seconds = AFFORDABLE_SHARE * time_budget
-        plan.fold_seconds = lambda params: knowledge.fold_seconds(problem, features, params)
+        plan.fold_seconds = knowledge.pricer(problem, features)
         plan.cv_seconds = lambda params: waves * plan.fold_seconds(params)
         # the list people see (the wizard's "first configurations") in the order they will run
         affordable = plan.cv_seconds([c["params"] for c in configs]) <= plan.affordable_seconds

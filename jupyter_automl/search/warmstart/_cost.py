@@ -3,15 +3,15 @@
 The corpus stores each configuration's mean time of one fold (fit and validation predictions:
 k-NN's cost is all in predicting) on each reference table (3-fold cross-validation on at most
 1,500 rows, run niced on a shared 2-core machine: the absolute times are pessimistic, their
-ratios are what counts). A configuration's fold time here is the
-similarity-weighted geometric mean of its times on the reference tables of the task kind, each
-scaled by the training rows here against there (above, to its family's power in ``ROWS_POWER``;
-below, to the power 0.5: a fit's fixed cost does not shrink with the rows) and, for gradient
-boosting, by its trees per round (one per class beyond two classes: glass's 6 classes cost 6
-times a binary table's). A configuration matches a stored one when it
-has the stored parameters' values (the space has grown parameters since the corpus was built,
-such as ``class_weight``, which the query then has at their defaults). One the corpus never ran
-(one of the user's trials, a newer default) gets its family's weighted median.
+ratios are what counts). A configuration's fold time here is the similarity-weighted geometric
+mean of its times on the reference tables of the task kind, each scaled by the training rows
+here against there (above, to its family's power in ``ROWS_POWER``; below, to the power 0.5: a
+fit's fixed cost does not shrink with the rows) and, for gradient boosting, by its trees per
+round (one per class beyond two classes: glass's 6 classes cost 6 times a binary table's). A
+configuration matches a stored one when it has the stored parameters' values (the space has
+grown parameters since the corpus was built, such as ``class_weight``, which the query then has
+at their defaults). One the corpus never ran (one of the user's trials, a newer default) gets
+its family's weighted median.
 
 Why it matters: with a 5 s budget a search finishes three or four trials, and one configuration
 that the meta-model ranks first but costs 15 times a forest (a 200-round boosting model on a
@@ -20,7 +20,6 @@ that the meta-model ranks first but costs 15 times a forest (a 200-round boostin
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import numpy as np
@@ -50,51 +49,59 @@ def _trees_per_round(log2_classes: np.ndarray) -> np.ndarray:
     return np.where(classes > 2, classes, 1.0)
 
 
-def params_key(params: dict[str, Any]) -> str:
-    """A configuration as text, to match equal configurations."""
-    return json.dumps(params, sort_keys=True, default=str)
-
-
 def fold_seconds(meta: MetaData, kind: str, metafeatures: dict[str, float],
                  params: list[dict[str, Any]], train_rows: int) -> np.ndarray:
     """Expected seconds of one fold (fit and predictions) of each configuration (corpus scale,
-    see the module), on a table with these meta-features whose folds train on ``train_rows`` rows; NaN when the
-    corpus holds no time for the configuration's family."""
-    known = np.isfinite(meta.seconds) & (meta.seconds > 0)
-    refs = [d for d, (k, s) in enumerate(zip(meta.task_kinds, meta.sources, strict=True))
-            if k == kind and s == "corpus"]
-    out = np.full(len(params), np.nan)
-    if not refs or not known.any():
+    see the module), on a table with these meta-features whose folds train on ``train_rows``
+    rows; NaN when the corpus holds no time for the configuration's family."""
+    return Pricer(meta, kind, metafeatures, train_rows)(params)
+
+
+class Pricer:
+    """``fold_seconds`` for one table, its per-pair times scaled once (a search asks again for
+    each family's first trial)."""
+
+    def __init__(self, meta: MetaData, kind: str, metafeatures: dict[str, float], train_rows: int):
+        self.stored = meta.configs
+        # per configuration and per family: (log seconds scaled to this table, weight) of each pair
+        self.by_config: dict[int, list[tuple[float, float]]] = {}
+        self.by_family: dict[str, list[tuple[float, float]]] = {}
+        known = np.isfinite(meta.seconds) & (meta.seconds > 0)
+        refs = [d for d, (k, s) in enumerate(zip(meta.task_kinds, meta.sources, strict=True))
+                if k == kind and s == "corpus"]
+        if refs and known.any():
+            self._scale_pairs(meta, known, refs, metafeatures, train_rows)
+
+    def _scale_pairs(self, meta, known, refs, metafeatures, train_rows) -> None:
+        scale = np.nanstd(meta.features[refs], axis=0) + 1e-9
+        weight = dict(zip(refs, similarity_weights(meta.features[refs],
+                                                   metafeature_vector(metafeatures), scale),
+                          strict=True))
+        rows_there = CORPUS_TRAIN_SHARE * 10.0 ** meta.features[:, _LOG_ROWS]
+        ratio = max(train_rows, 1) / np.maximum(rows_there, 1.0)
+        more_trees = _trees_per_round(metafeatures.get("log_classes", 0.0)) \
+            / _trees_per_round(meta.features[:, _LOG_CLASSES])
+        for i in np.flatnonzero(known):
+            d, c = int(meta.dataset_idx[i]), int(meta.config_idx[i])
+            if d not in weight:
+                continue
+            family = meta.configs[c]["params"].get("family", "")
+            power = ROWS_POWER.get(family, DEFAULT_ROWS_POWER) if ratio[d] >= 1 else 0.5
+            scale = ratio[d] ** power * (more_trees[d] if family in PER_CLASS_FAMILIES else 1.0)
+            pair = (float(np.log(meta.seconds[i] * scale)), weight[d])
+            self.by_config.setdefault(c, []).append(pair)
+            self.by_family.setdefault(family, []).append(pair)
+
+    def __call__(self, params: list[dict[str, Any]]) -> np.ndarray:
+        out = np.full(len(params), np.nan)
+        for j, p in enumerate(params):
+            match = next((c for c in self.by_config if _has(p, self.stored[c]["params"])), None)
+            if match is not None:
+                logs, w = np.array(self.by_config[match]).T
+                out[j] = float(np.exp(np.sum(logs * w) / max(np.sum(w), 1e-12)))
+            elif p.get("family") in self.by_family:
+                out[j] = float(np.exp(_weighted_median(*np.array(self.by_family[p["family"]]).T)))
         return out
-    scale = np.nanstd(meta.features[refs], axis=0) + 1e-9
-    weight = dict(zip(refs, similarity_weights(meta.features[refs], metafeature_vector(metafeatures),
-                                               scale), strict=True))
-    rows_there = CORPUS_TRAIN_SHARE * 10.0 ** meta.features[:, _LOG_ROWS]
-    ratio = max(train_rows, 1) / np.maximum(rows_there, 1.0)
-    more_trees = _trees_per_round(metafeatures.get("log_classes", 0.0)) \
-        / _trees_per_round(meta.features[:, _LOG_CLASSES])
-    # per configuration and per family: (log seconds scaled to this table, weight) of each pair
-    by_config: dict[int, list[tuple[float, float]]] = {}
-    by_family: dict[str, list[tuple[float, float]]] = {}
-    for i in np.flatnonzero(known):
-        d, c = int(meta.dataset_idx[i]), int(meta.config_idx[i])
-        if d not in weight:
-            continue
-        family = meta.configs[c]["params"].get("family", "")
-        power = ROWS_POWER.get(family, DEFAULT_ROWS_POWER) if ratio[d] >= 1 else 0.5
-        scale = ratio[d] ** power * (more_trees[d] if family in PER_CLASS_FAMILIES else 1.0)
-        pair = (float(np.log(meta.seconds[i] * scale)), weight[d])
-        by_config.setdefault(c, []).append(pair)
-        by_family.setdefault(family, []).append(pair)
-    for j, p in enumerate(params):
-        match = next((c for c in by_config if _has(p, meta.configs[c]["params"])), None)
-        pairs = by_config.get(match) if match is not None else None
-        if pairs:
-            logs, w = np.array(pairs).T
-            out[j] = float(np.exp(np.sum(logs * w) / max(np.sum(w), 1e-12)))
-        elif p.get("family") in by_family:
-            out[j] = float(np.exp(_weighted_median(*np.array(by_family[p["family"]]).T)))
-    return out
 
 
 def _has(params: dict[str, Any], stored: dict[str, Any]) -> bool:

@@ -14,6 +14,7 @@ it is needed and cached for as long as the meta-data is the same.
 from __future__ import annotations
 
 import functools
+import json
 import os
 import threading
 from collections import OrderedDict
@@ -24,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from ..space import DEFAULT_FAMILIES, SearchSpace
-from ._cost import fold_seconds, params_key
+from ._cost import Pricer
 from ._encoding import ConfigEncoder, valid_for_space
 from ._history import read_history, reset_history
 from ._metadata import MetaData, load
@@ -58,6 +59,10 @@ class WarmStartConfig:
     predicted_score: float
     source: str
     config_id: str
+
+
+def _key(params: dict[str, Any]) -> str:
+    return json.dumps(params, sort_keys=True, default=str)
 
 
 @functools.lru_cache(maxsize=4)
@@ -173,8 +178,11 @@ class Knowledge:
                      params: list[dict[str, Any]]) -> np.ndarray:
         """Expected seconds (fit and predictions) of one of the problem's folds for each
         configuration, on the corpus's (pessimistic) time scale: see ``_cost.py``."""
-        return fold_seconds(self.meta, task_kind(problem), metafeatures, params,
-                            problem.splits.train_rows(0))
+        return self.pricer(problem, metafeatures)(params)
+
+    def pricer(self, problem: Any, metafeatures: dict[str, float]) -> Pricer:
+        """``fold_seconds`` for one problem, its tables built once (``_cost.Pricer``)."""
+        return Pricer(self.meta, task_kind(problem), metafeatures, problem.splits.train_rows(0))
 
     # -- the warm start -----------------------------------------------------------------------
 
@@ -243,10 +251,10 @@ class Knowledge:
         known = [f for f in families if f in self.encoder.families]
         if known:
             # a default that is also a stored configuration keeps that id (and its scores)
-            stored = {params_key(c["params"]): c["id"] for c in m.configs
+            stored = {_key(c["params"]): c["id"] for c in m.configs
                       if c["task_kind"] == kind and c.get("source") != "history"}
             for k, params in enumerate(SearchSpace(problem, known).default_configs()):
-                config_id = stored.get(params_key(params), f"default/{params['family']}/{k}")
+                config_id = stored.get(_key(params), f"default/{params['family']}/{k}")
                 add_params(config_id, params, "default")
         for i in self._from_nearest_studies(kind, metafeatures):
             add(i, "history")
