@@ -15,11 +15,15 @@ the thread is here.
 from __future__ import annotations
 
 import threading
+from typing import TYPE_CHECKING
 
 import optuna
 from optuna.storages import RDBStorage, fail_stale_trials
 
 from .._logging import get_logger
+
+if TYPE_CHECKING:
+    from ._batch_writes import BatchWriter
 
 _log = get_logger(__name__)
 INTERVAL = 5  # seconds between heartbeats
@@ -46,15 +50,18 @@ class Heartbeats:
     It runs while there are such trials and stops by itself when there are none left.
     """
 
-    def __init__(self, rdb: RDBStorage):
+    def __init__(self, rdb: RDBStorage, batches: BatchWriter | None = None):
         self.rdb = rdb
+        self.batches = batches  # beats every live trial in one statement (else one transaction each)
         self._live: set[int] = set()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self.studies: set[str] = set()  # names of the studies checked for interrupted trials
 
-    def add(self, trial_id: int) -> None:
-        self._beat(trial_id)  # at once: a trial without any heartbeat is never found stale
+    def add(self, trial_id: int, beaten: bool = False) -> None:
+        """Keep ``trial_id`` alive; ``beaten``: its first heartbeat is already recorded."""
+        if not beaten:
+            self._beat(trial_id)  # at once: a trial without any heartbeat is never found stale
         with self._lock:
             self._live.add(trial_id)
             if self._thread is None or not self._thread.is_alive():
@@ -86,8 +93,14 @@ class Heartbeats:
                 if not live:
                     self._thread = None
                     return
-            for trial_id in live:
-                self._beat(trial_id)
+            if self.batches is not None:  # a thousand running trials: one statement, not 1,000
+                try:
+                    self.batches.beat(live)
+                except Exception as exc:  # the server is down: the next beat (or the grace) covers it
+                    _log.debug("heartbeats not recorded: %s", exc)
+            else:
+                for trial_id in live:
+                    self._beat(trial_id)
             for name in list(self.studies):  # a process that died while this one runs
                 fail_interrupted(name, self.rdb)
 

@@ -33,6 +33,7 @@ from optuna.trial import TrialState
 from .._logging import get_logger
 from .._optional import import_optional
 from ..exceptions import InputError
+from ._batch_writes import BatchWriter
 from ._heartbeat import Heartbeats, fail_interrupted, heartbeat_rdb
 from ._retry import RetryingStorage
 from ._snapshot import SnapshotStorage
@@ -88,7 +89,8 @@ def make_storage(storage: object, run_dir: Path) -> tuple[BaseStorage, str]:
         # a database server: shared by several processes, restarted now and then (see _retry,
         # _heartbeat); pre-ping replaces the connections a restart closed
         rdb = _create_tables_once(lambda: heartbeat_rdb(storage, pool_pre_ping=True))
-        return RetryingStorage(optuna.storages.get_storage(rdb), shown, Heartbeats(rdb)), shown
+        heartbeats = Heartbeats(rdb, BatchWriter.for_storage(rdb, shown))
+        return RetryingStorage(optuna.storages.get_storage(rdb), shown, heartbeats), shown
     except Exception as exc:  # bad URL, unknown driver, server down, wrong password...
         reason = str(exc).strip().splitlines()[0].rstrip(".") if str(exc).strip() else type(exc).__name__
         raise InputError(MSG_STORAGE_OPEN.format(url=shown, reason=reason)) from exc
@@ -228,7 +230,7 @@ def open_study(
     heartbeats = getattr(backend, "heartbeats", None)
     # a database server: this process's trials are written behind (see _write_behind)
     behind = None if heartbeats is None else WriteBehindStorage(
-        backend, writes=RetryingStorage(heartbeats.rdb, url))
+        backend, writes=RetryingStorage(heartbeats.rdb, url), batches=heartbeats.batches)
     # get_storage: the cache Optuna puts in front of an RDBStorage stays under the snapshots
     snapshots = SnapshotStorage(optuna.storages.get_storage(behind or backend))
     study = optuna.create_study(storage=snapshots, study_name=name, directions=directions,

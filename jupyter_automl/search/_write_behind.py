@@ -9,9 +9,11 @@ phase at 256 workers, which were 47 % busy). ``WriteBehindStorage`` takes that o
 - a write to a trial this process runs changes that trial's copy in memory at once and is queued;
   one writer thread sends the queue to the database in order (each write still retried through
   ``RetryingStorage`` while the server is away);
-- ending a trial waits for that trial's queued writes, then writes its state: when ``tell``
-  returns, the finished trial is in the database with every param and attribute, so a process
+- ending a trial waits for that trial's queued writes, then writes its state (with a
+  ``BatchWriter``, in the same transaction as its last writes): when ``tell`` returns, the finished trial is in the database with every param and attribute, so a process
   killed at any moment loses no finished trial (a running one is found interrupted, as before);
+- with a ``BatchWriter`` (``_batch_writes``), every write queued while the last batch was stored
+  goes in one transaction;
 - the trial list is the last one read from the database, at most ``REFRESH`` seconds old (or ten
   times as long as that read took), with this process's trials taken from memory. Other
   processes' trials are seen that much later (before: one ask later).
@@ -36,23 +38,26 @@ from optuna.trial import FrozenTrial, TrialState
 
 from .._compat import UPDATE_FINISHED_TRIAL_ERROR
 from .._logging import get_logger
+from ._batch_writes import ENDS, BatchWriter
 from ._retry import error_reason
 from ._snapshot import delegate_to_backend
 
 _log = get_logger(__name__)
 REFRESH = 1.0  # seconds a read of the study's trial list is used before the database is read again
 IDLE = 2.0  # seconds the writer thread waits for work before it ends (a new write starts it again)
+MAX_BATCH = 1000  # writes stored in one transaction at most
 
 
 class WriteBehindStorage(BaseStorage):
     """Wraps a database storage: this process's running trials are written behind (see the module)."""
 
     def __init__(self, backend: BaseStorage, writes: BaseStorage | None = None,
-                 refresh: float = REFRESH):
+                 refresh: float = REFRESH, batches: BatchWriter | None = None):
         self.backend = backend
         # where the writer writes: not through Optuna's cache, whose lock a param write holds
         # while the database answers (and every read waits for that lock)
         self.writes = writes if writes is not None else backend
+        self.batches = batches  # None: one write (one transaction) at a time
         self.refresh = refresh
         self._lock = threading.Condition()
         self._own: dict[int, FrozenTrial] = {}  # trial id -> this process's trial, newest copy
@@ -67,6 +72,7 @@ class WriteBehindStorage(BaseStorage):
         self._written = 0  # seq of the last write done (or dropped)
         self._last_of: dict[int, int] = {}  # trial id -> seq of its last queued write
         self._error: BaseException | None = None
+        self._ended_elsewhere: set[int] = set()  # own trials whose batched end found them ended
         self._writer: threading.Thread | None = None
         self.n_written = 0  # writes the writer thread made (for tests and benchmarks)
 
@@ -81,7 +87,11 @@ class WriteBehindStorage(BaseStorage):
         """``trial_id`` now runs in this process: its copy in memory is the one read and written."""
         if study_id is None:  # not found: its writes go straight to the database, as before
             return
-        trial = self.backend.get_trial(trial_id)
+        self._hold(self.backend.get_trial(trial_id), study_id)
+
+    def _hold(self, trial: FrozenTrial, study_id: int) -> None:
+        """``trial`` (just created or taken here) is read and written in memory from now on."""
+        trial_id = trial._trial_id
         with self._lock:
             self._own[trial_id] = trial
             self._own_by_study.setdefault(study_id, {})[trial_id] = trial
@@ -124,12 +134,16 @@ class WriteBehindStorage(BaseStorage):
             else:
                 trial.system_attrs = {**trial.system_attrs, args[0]: args[1]}
             self._replace(trial)
-            self._queued += 1
-            self._queue.append((self._queued, trial_id, method, (trial_id, *args)))
-            self._last_of[trial_id] = self._queued
-            self._ensure_writer()
-            self._lock.notify_all()
+            self._enqueue(trial_id, method, args)
         return True
+
+    def _enqueue(self, trial_id: int, method: str, args: tuple) -> None:
+        """Queue a write for the writer thread (under the lock)."""
+        self._queued += 1
+        self._queue.append((self._queued, trial_id, method, (trial_id, *args)))
+        self._last_of[trial_id] = self._queued
+        self._ensure_writer()
+        self._lock.notify_all()
 
     def _ensure_writer(self) -> None:
         """A writer thread runs while writes are queued (under the lock)."""
@@ -144,12 +158,10 @@ class WriteBehindStorage(BaseStorage):
                 if not self._queue and not self._lock.wait_for(lambda: self._queue, IDLE):
                     self._writer = None
                     return
-                seq, trial_id, method, args = self._queue.popleft()
+                size = MAX_BATCH if self.batches is not None else 1
+                batch = [self._queue.popleft() for _ in range(min(size, len(self._queue)))]
             try:
-                getattr(self.writes, method)(*args)
-                self.n_written += 1
-            except UPDATE_FINISHED_TRIAL_ERROR:  # another process ended it (found it interrupted)
-                _log.warning("trial id %d was ended elsewhere; its %s is not stored", trial_id, method)
+                self._store(batch)
             except Exception as exc:  # the database stayed away: raised by the next waiting call
                 _log.error("could not write a trial to the study: %s", error_reason(exc))
                 with self._lock:
@@ -159,8 +171,25 @@ class WriteBehindStorage(BaseStorage):
                     self._lock.notify_all()
                 continue
             with self._lock:
-                self._written = seq
+                self._written = batch[-1][0]
                 self._lock.notify_all()
+
+    def _store(self, batch: list[tuple[int, int, str, tuple]]) -> None:
+        """Write a batch of queued writes: in one transaction with a ``BatchWriter``, else one by one."""
+        if self.batches is not None:
+            ended = self.batches.write([(trial_id, method, args[1:]) for _, trial_id, method, args in batch])
+            for trial_id in ended:
+                _log.warning("trial id %d was ended elsewhere; its writes are not stored", trial_id)
+            with self._lock:  # the end of such a trial is refused to its caller (see _end_in_batch)
+                self._ended_elsewhere |= ended & {trial_id for _, trial_id, method, _ in batch if method == ENDS}
+            self.n_written += len(batch)
+            return
+        for _, trial_id, method, args in batch:
+            try:
+                getattr(self.writes, method)(*args)
+                self.n_written += 1
+            except UPDATE_FINISHED_TRIAL_ERROR:  # another process ended it (found it interrupted)
+                _log.warning("trial id %d was ended elsewhere; its %s is not stored", trial_id, method)
 
     def flush(self, trial_id: int | None = None) -> None:
         """Wait until the queued writes (of ``trial_id``, or all) are in the database."""
@@ -187,6 +216,12 @@ class WriteBehindStorage(BaseStorage):
 
     def create_new_trial(self, study_id: int, template_trial: FrozenTrial | None = None) -> int:
         self._raise_error()
+        heartbeats = getattr(self.backend, "heartbeats", None)
+        if template_trial is None and self.batches is not None and heartbeats is not None:
+            trial = self.batches.start_trial(study_id)  # one transaction, not three and a read
+            heartbeats.add(trial._trial_id, beaten=True)
+            self._hold(trial, study_id)
+            return trial._trial_id
         trial_id = self.backend.create_new_trial(study_id, template_trial)
         if template_trial is None or template_trial.state == TrialState.RUNNING:
             self._adopt(trial_id, study_id)  # read from memory from now on
@@ -201,13 +236,15 @@ class WriteBehindStorage(BaseStorage):
             if written and state == TrialState.RUNNING:  # a waiting trial, taken by this process
                 self._adopt(trial_id, self._study_holding(trial_id))
             return written
-        self.flush(trial_id)
-        try:
-            written = self.backend.set_trial_state_values(trial_id, state, values)
-        except UPDATE_FINISHED_TRIAL_ERROR:  # ended elsewhere meanwhile: keep what the database says
-            with self._lock:
-                self._replace(self.backend.get_trial(trial_id))
-            raise
+        if self.batches is not None and state.is_finished():
+            written = self._end_in_batch(trial_id, state, values)
+        else:
+            self.flush(trial_id)
+            try:
+                written = self.backend.set_trial_state_values(trial_id, state, values)
+            except UPDATE_FINISHED_TRIAL_ERROR:  # ended elsewhere meanwhile: keep what the database says
+                self._reread(trial_id)
+                raise
         if written:
             with self._lock:
                 trial = copy.copy(self._own[trial_id])
@@ -218,6 +255,30 @@ class WriteBehindStorage(BaseStorage):
                     trial.datetime_complete = datetime.now()
                 self._replace(trial)
         return written
+
+    def _end_in_batch(self, trial_id: int, state: TrialState, values: Sequence[float] | None) -> bool:
+        """End one of this process's trials in the writer's next batch, with its last writes."""
+        with self._lock:
+            self.check_trial_is_updatable(trial_id, self._own[trial_id].state)
+            self._enqueue(trial_id, ENDS, (state, values))
+        self.flush(trial_id)
+        with self._lock:
+            refused = trial_id in self._ended_elsewhere
+            self._ended_elsewhere.discard(trial_id)
+        if refused:
+            self._reread(trial_id)
+            raise UPDATE_FINISHED_TRIAL_ERROR(f"Trial#{self._own[trial_id].number} has already finished "
+                                              "(ended by another process) and can not be updated.")
+        heartbeats = getattr(self.backend, "heartbeats", None)
+        if heartbeats is not None:  # as RetryingStorage does for the ends it writes
+            heartbeats.discard(trial_id)
+        return True
+
+    def _reread(self, trial_id: int) -> None:
+        """Ended elsewhere: the copy in memory becomes what the database says."""
+        trial = self.backend.get_trial(trial_id)
+        with self._lock:
+            self._replace(trial)
 
     def set_trial_param(self, trial_id: int, param_name: str, param_value_internal: float,
                         distribution: BaseDistribution) -> None:

@@ -63,6 +63,8 @@ def test_a_finished_trial_is_stored_whole_when_tell_returns(postgres_url, tmp_pa
             assert len(stored.intermediate_values) == 3
             assert stored.user_attrs["fold_scores"] == [i / 10] * 3
         assert store.behind.n_written >= 4 * 6  # params, fold scores and attributes went through the writer
+        # in batches: one transaction holds a trial's writes queued meanwhile (_batch_writes)
+        assert 0 < store.behind.batches.n_batches < store.behind.n_written
     finally:
         store.close()
 
