@@ -36,7 +36,6 @@ from typing import Any
 
 from optuna.distributions import distribution_to_json
 from optuna.storages import RDBStorage
-from optuna.storages._rdb import models  # Optuna's tables (private module, stable since 3.0)
 from optuna.trial import FrozenTrial, TrialState
 from sqlalchemy import func, select
 from sqlalchemy import inspect as sa_inspect
@@ -44,11 +43,16 @@ from sqlalchemy.engine import Connection
 
 from ._retry import call_with_retries
 
+try:  # Optuna's tables: a private module, the same since Optuna 3.0
+    from optuna.storages._rdb import models
+except ImportError:  # an Optuna that moved them: writes go one at a time, through Optuna
+    models = None
+
 Write = tuple[int, str, tuple]  # (trial id, storage method, the method's args after the trial id)
 ENDS = "set_trial_state_values"  # a write that ends a trial: args (finished state, values or None)
 
 # method -> (table, its key columns besides trial_id, its value columns)
-_TABLES = {
+_TABLES = {} if models is None else {
     "set_trial_param": (models.TrialParamModel.__table__, ("param_name",),
                         ("param_value", "distribution_json")),
     "set_trial_intermediate_value": (models.TrialIntermediateValueModel.__table__, ("step",),
@@ -102,6 +106,8 @@ class BatchWriter:
         self._upsert = _upsert_maker(self.engine.dialect.name)
         if self._upsert is None:
             raise ValueError(f"no batched writes for {self.engine.dialect.name}")
+        if not _known_schema():
+            raise ValueError("Optuna's tables are not the ones this module writes")
         self.n_batches = 0  # transactions made (for tests and benchmarks)
 
     @classmethod
@@ -204,6 +210,18 @@ def _column_attr(column: str) -> str:
     """The trial model's attribute that maps ``column`` (``_datetime_start_utc`` from Optuna 5.0)."""
     mapper = sa_inspect(models.TrialModel)
     return mapper.get_property_by_column(models.TrialModel.__table__.c[column]).key
+
+
+def _known_schema() -> bool:
+    """Optuna's tables have the columns written here (else: one write at a time, via Optuna)."""
+    if models is None:
+        return False
+    needed = [(models.TrialModel.__table__, ("trial_id", "number", "study_id", "state",
+                                             "datetime_start", "datetime_complete")),
+              (models.TrialValueModel.__table__, ("trial_id", "objective", "value", "value_type")),
+              (models.TrialHeartbeatModel.__table__, ("trial_id", "heartbeat"))]
+    needed += [(table, ("trial_id", *keys, *values)) for table, keys, values in _TABLES.values()]
+    return all(set(columns) <= set(table.c.keys()) for table, columns in needed)
 
 
 def _state(state: Any) -> TrialState:
