@@ -39,6 +39,7 @@ import cProfile
 import io
 import json
 import pstats
+import shutil
 import sys
 import tempfile
 import threading
@@ -138,8 +139,8 @@ class Timers:
 def storages(names: list[str], out: Path):
     """name -> a URL factory (a fresh database or file per call); and a cleanup."""
     made: dict[str, object] = {}
-    cleanup = []
     tmp = Path(tempfile.mkdtemp(prefix="bench-coord-"))
+    cleanup = [lambda: shutil.rmtree(tmp, ignore_errors=True)]  # the SQLite files
     counter = iter(range(10**6))
     for name in names:
         if name == "postgres":

@@ -1,22 +1,25 @@
 """This process's running trials live in memory first; a writer thread takes them to the database.
 
-On a database server each storage call is a round of SQL statements (about 3 ms each through
-Optuna's ORM on PostgreSQL): some 22 writes a trial (params, fold scores, attributes), and at every
-sampler or pruner call a read of every running trial's rows. With hundreds of workers the
-coordinator spent its time there (``benchmarks/bench_coordinator.py``: busy 99.5 s of a 150 s
-phase at 256 workers, which were 47 % busy). ``WriteBehindStorage`` takes that off its thread:
+On a database each storage call is a round of SQL statements (about 3 ms each through Optuna's
+ORM on PostgreSQL; a commit to a SQLite file costs as much): some 22 writes a trial (params, fold
+scores, attributes), and at every sampler or pruner call a read of every running trial's rows.
+With hundreds of workers the coordinator spent its time there (``benchmarks/bench_coordinator.py``:
+busy 99.5 s of a 150 s phase at 256 workers, which were 47 % busy). ``WriteBehindStorage`` takes
+that off its thread; ``_storage.open_study`` uses it for every database (the default SQLite file
+too), not for memory or journal storage:
 
 - a write to a trial this process runs changes that trial's copy in memory at once and is queued;
-  one writer thread sends the queue to the database in order (each write still retried through
-  ``RetryingStorage`` while the server is away);
+  one writer thread sends the queue to the database in order: with a ``BatchWriter``
+  (``_batch_writes``) every write queued while the last batch was stored goes in one
+  transaction; without, one at a time (each retried through ``RetryingStorage`` while a server
+  is away);
 - ending a trial waits for that trial's queued writes, then writes its state (with a
-  ``BatchWriter``, in the same transaction as its last writes): when ``tell`` returns, the finished trial is in the database with every param and attribute, so a process
-  killed at any moment loses no finished trial (a running one is found interrupted, as before);
-- with a ``BatchWriter`` (``_batch_writes``), every write queued while the last batch was stored
-  goes in one transaction;
+  ``BatchWriter``, in the same transaction as its last writes): when ``tell`` returns, the
+  finished trial is in the database with every param and attribute, so a process killed at any
+  moment loses no finished trial (a running one is found interrupted, as before);
 - the trial list is the last one read from the database, at most ``REFRESH`` seconds old (or ten
   times as long as that read took), with this process's trials taken from memory. Other
-  processes' trials are seen that much later (before: one ask later).
+  processes' trials (optuna-dashboard's view is the database's) are seen that much later.
 
 A write the writer could not make (the database stayed away past the retries) is raised by the
 next call that waits for the database: a new trial, a trial's end, or ``flush``.
@@ -235,6 +238,8 @@ class WriteBehindStorage(BaseStorage):
             written = self.backend.set_trial_state_values(trial_id, state, values)
             if written and state == TrialState.RUNNING:  # a waiting trial, taken by this process
                 self._adopt(trial_id, self._study_holding(trial_id))
+            elif written:  # e.g. an orphan failed at a resume: the next read shows it
+                self.stale()
             return written
         if self.batches is not None and state.is_finished():
             written = self._end_in_batch(trial_id, state, values)

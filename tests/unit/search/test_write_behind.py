@@ -2,6 +2,9 @@
 
 - a trial's writes are visible at once to this process and stored by the writer thread;
 - a trial handed out earlier never changes under its reader (copy on write);
+- a trial of another process that this one ends (an orphan at a resume) reads ended at once;
+- the default study (a SQLite file in the runs folder) is written behind, in batches, and a
+  finished trial is whole in the file when ``tell`` returns;
 - a write the database refused for good is raised by the next call that waits for the database,
   and the trials stored before it are kept.
 """
@@ -17,6 +20,7 @@ from optuna.exceptions import StorageInternalError
 from optuna.storages import RDBStorage
 from optuna.trial import TrialState
 
+from jupyter_automl.search._storage import open_study
 from jupyter_automl.search._write_behind import WriteBehindStorage
 
 
@@ -89,3 +93,36 @@ def test_a_param_that_conflicts_with_the_study_is_refused_at_once(db):
     with pytest.raises(ValueError, match="Cannot set different distribution kind"):
         second.storage.set_trial_param(second._trial_id, "x", 0.0, IntDistribution(0, 1))
     assert "x" not in study.get_trials(deepcopy=False)[1].params  # not kept in memory either
+
+
+def test_another_process_trial_ended_here_is_seen_ended_at_once(db):
+    path, rdb = db
+    behind = WriteBehindStorage(optuna.storages.get_storage(rdb), writes=rdb)
+    study = _study(behind)
+    orphan = optuna.load_study(study_name="s", storage=f"sqlite:///{path}").ask()  # a dead process's
+    assert [t.state for t in study.get_trials(deepcopy=False)] == [TrialState.RUNNING]  # read, kept
+    study.tell(orphan.number, state=TrialState.FAIL)  # as a resume closes orphans
+    assert [t.state for t in study.get_trials(deepcopy=False)] == [TrialState.FAIL]
+
+
+def test_the_default_sqlite_study_is_written_behind_in_batches(tmp_path):
+    store = open_study(storage=None, study_name="s", runs_dir=tmp_path, directions=["maximize"],
+                       sampler=lambda n: optuna.samplers.RandomSampler(seed=n),
+                       pruner=optuna.pruners.NopPruner(), summary={"target": "y"})
+    try:
+        assert store.behind is not None and store.behind.batches is not None
+        for i in range(3):
+            trial = store.study.ask()
+            trial.suggest_float("x", 0, 1)
+            for fold in range(3):
+                trial.report(i + fold / 10, fold)
+            trial.set_user_attr("fold_scores", [i] * 3)
+            store.study.tell(trial, float(i))
+            # when tell returns, the finished trial is whole in the file, for any reader
+            stored = optuna.load_study(study_name="s",
+                                       storage=f"sqlite:///{tmp_path / 's' / 'study.db'}").trials[-1]
+            assert stored.state == TrialState.COMPLETE and stored.value == i
+            assert len(stored.intermediate_values) == 3 and stored.user_attrs["fold_scores"] == [i] * 3
+        assert 0 < store.behind.batches.n_batches < store.behind.n_written
+    finally:
+        store.close()
