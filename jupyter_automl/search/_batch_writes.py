@@ -43,7 +43,7 @@ from sqlalchemy.engine import Connection
 
 from ._retry import call_with_retries
 
-try:  # Optuna's tables: a private module, the same since Optuna 3.0
+try:  # Optuna's tables: a private module (the same in Optuna 4.0 and 5.1, the versions tested)
     from optuna.storages._rdb import models
 except ImportError:  # an Optuna that moved them: writes go one at a time, through Optuna
     models = None
