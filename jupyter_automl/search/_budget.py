@@ -22,7 +22,6 @@ from ..problem import Problem
 from ._trials import TrialRecord
 from .space import FAMILIES, family_values
 
-GUESS_SLACK = 1.5  # a guessed first fold may take this many times the time left (see too_slow)
 ENSEMBLE_REFIT_SHARE = 0.15  # of the time budget, kept at most to refit the runners-up of an ensemble
 UNIT_DEADLINE_SLACK = 1.0  # seconds a unit may run past the end of the search phase
 
@@ -40,21 +39,21 @@ class Budget:
         Returns the finished trials, best first.
     n_workers : int
         Units that run side by side (refits share them too).
-    refit_seconds : callable
-        ``refit_seconds(rec, alone)``: seconds a refit of ``rec`` on every row should take, alone
-        or beside other refits (see the module's ``refit_seconds``).
+    refit_scale : callable
+        ``refit_scale(rec)``: a refit of ``rec`` on every row takes this many times its mean fold
+        fit (folds may differ in size: row rungs).
     ensemble : bool
         Whether the final model may be an ensemble (its runners-up need refit time as well).
     """
 
     def __init__(self, time_budget: float | None, t_start: float, *,
                  ranking: Callable[[], list[TrialRecord]], n_workers: int,
-                 refit_seconds: Callable[[TrialRecord, bool], float],
+                 refit_scale: Callable[[TrialRecord], float],
                  ensemble: bool):
         self.time_budget = time_budget
         self.t_start = t_start
         self.n_workers = n_workers
-        self.refit_seconds = refit_seconds
+        self.refit_scale = refit_scale
         self.ensemble = ensemble
         self._ranking = ranking
         self._paused_since: float | None = None
@@ -97,9 +96,9 @@ class Budget:
 
     # -- the refit reserve ----------------------------------------------------------------------
 
-    def refit_estimate(self, rec: TrialRecord, alone: bool = True) -> float:
-        """Seconds a refit of ``rec`` on every row should take, alone or beside other refits."""
-        return self.refit_seconds(rec, alone)
+    def refit_estimate(self, rec: TrialRecord) -> float:
+        """Seconds a refit of ``rec`` on every row should take."""
+        return (rec.mean_fit_seconds() or 0.0) * self.refit_scale(rec)
 
     def reserve_for(self, refit_seconds: float) -> float:
         """The reserve for refits taking this long, with margins for the estimate and the rest
@@ -130,11 +129,12 @@ class Budget:
             return 0.2 + 0.06 * budget
         top_numbers = {r.number for r in ranked[:3]}
         top = ranked[:3] + [r for r in best_of_each_family(ranked) if r.number not in top_numbers]
-        needed = self.refit_estimate(top[0])
+        estimates = [self.refit_estimate(r) for r in top]
+        needed = estimates[0]
         if self.ensemble:
             # the best model must be refit; the runners-up are likely ensemble members, but the
             # ensemble is chosen among what fits in the time left, so they get a share of the budget
-            together = refit_makespan([self.refit_estimate(r, len(top) == 1) for r in top], self.n_workers)
+            together = refit_makespan(estimates, self.n_workers)
             needed = max(needed, min(together, ENSEMBLE_REFIT_SHARE * budget))
         return self.reserve_for(needed)
 
@@ -144,7 +144,7 @@ class Budget:
 
     def price(self, members: list[TrialRecord], choosing_seconds: float) -> None:
         """Replace the estimate with what refitting these members costs (once per search)."""
-        refits = refit_makespan([self.refit_estimate(m, len(members) == 1) for m in members], self.n_workers)
+        refits = refit_makespan([self.refit_estimate(m) for m in members], self.n_workers)
         # the final choice is made again, among more trials: keep that time and some slack for it
         self._priced = self.reserve_for(refits) + 2 * choosing_seconds
         self._reserve = None
@@ -166,19 +166,6 @@ def _rows_and_fixed(problem: Problem, rec: TrialRecord) -> tuple[float, int]:
     rows = float(np.mean([splits.train_rows(k) for k in rec.folds] or [splits.train_rows(0)]))
     family = FAMILIES.get(rec.family)
     return rows, family.fixed_cost_rows if family is not None else 0
-
-
-def refit_seconds(problem: Problem, rec: TrialRecord, alone: bool = True) -> float:
-    """Seconds a refit of ``rec`` on every row should take, its fold fit scaled by
-    ``refit_scale``: alone, its fastest fold, as a lone refit has the cores to itself while folds
-    that ran side by side took up to twice as long (adult's linear model: 0.68 and 0.83 s
-    together, 0.41 s alone); beside other refits, or on row rungs (the folds differ in rows), its
-    mean fold."""
-    if problem.splits.kind == "rows" or not alone:
-        basis = rec.mean_fit_seconds()
-    else:
-        basis = rec.fastest_fit_seconds()
-    return (basis or 0.0) * refit_scale(problem, rec)
 
 
 def refit_scale(problem: Problem, rec: TrialRecord) -> float:
@@ -216,42 +203,20 @@ def first_fold_estimate(problem: Problem, rec: TrialRecord, records: Iterable[Tr
                         plan: Any = None) -> float | None:
     """Seconds the first fold of ``rec`` should take, from earlier trials of its family (their
     times scaled by the family's cost factors); before any, once some trial has finished, the
-    warm start's guess from the reference corpus, scaled by how fast this search's first folds
-    ran against their corpus prices (``WarmPlan.first_fold_guess``); else None.
-    Not before a first result: a search must end with a model."""
+    warm start's guess from the reference corpus (``WarmPlan.first_fold_guess``); else None.
+    Not before a first result: the guess is rough (adult's linear baseline: 2.1 s a fold
+    guessed, 0.4 s measured), and a search must end with a model."""
     family, values = family_values(problem, rec.params)
-    seen, measured, finished = [], [], False
+    seen, finished = [], False
     for r in records:
         finished = finished or r.state == "finished"
-        if 0 not in r.folds:
-            continue
-        f = r.folds[0]
-        measured.append((r.params, f.fit_time + f.predict_time))
-        if r.family == rec.family:
+        if r.family == rec.family and 0 in r.folds:
+            f = r.folds[0]
             factor = max(family.cost_factor(family_values(problem, r.params)[1]), 1e-3)
             seen.append((f.fit_time + f.predict_time) / factor)
     if seen:
         return float(np.median(seen)) * family.cost_factor(values)
-    return plan.first_fold_guess(rec.params, measured) if plan is not None and finished else None
-
-
-def too_slow(problem: Problem, rec: TrialRecord, records: Iterable[TrialRecord], plan: Any,
-             seconds_left: float) -> float | None:
-    """The first-fold estimate of ``rec`` when it should not start with ``seconds_left`` for the
-    search phase, else None.
-
-    A guess from the corpus (no trial of the family ran yet) may exceed the time left by
-    ``GUESS_SLACK``: it errs both ways by about twice (adult: boosting guessed 1.7 s a fold,
-    measured 1.0 s), and the errors do not cost alike. A trial that runs long is cut at the search
-    phase's end, while a refused one often leaves the rest of the budget idle, as every later pick
-    is dearer (adult at 5 s: the search ended at 2.3 s with the linear baseline only)."""
-    records = list(records)
-    estimate = first_fold_estimate(problem, rec, records, plan)
-    if estimate is None:
-        return None
-    guessed = not any(r.family == rec.family and 0 in r.folds for r in records)
-    allowed = seconds_left * (GUESS_SLACK if guessed else 1.0)
-    return estimate if estimate > allowed else None
+    return plan.first_fold_guess(rec.params) if plan is not None and finished else None
 
 
 def best_of_each_family(ranked: list[TrialRecord]) -> list[TrialRecord]:

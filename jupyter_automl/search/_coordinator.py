@@ -31,7 +31,7 @@ from ..events import (
     TrialStarted,
 )
 from ..exceptions import ExecutorLostError
-from ._budget import Budget, refit_seconds, too_slow
+from ._budget import Budget, first_fold_estimate, refit_scale
 from ._epochs import note_epochs, stopped_reason
 from ._feature_phase import feature_phase
 from ._final_model import FinalModel, SearchResult
@@ -112,7 +112,7 @@ class Coordinator:
         self.budget = Budget(
             settings.time_budget, settings.t_start, n_workers=executor.n_workers,
             ranking=lambda: ranked_for_reserve(self.records.values(), self.metric, self.problem.splits),
-            refit_seconds=lambda rec, alone: refit_seconds(self.problem, rec, alone), ensemble=settings.ensemble)
+            refit_scale=lambda rec: refit_scale(self.problem, rec), ensemble=settings.ensemble)
         self.oof = OofCache(self.problem, store)
         self.shared = SharedStudy(self.study, self.records, self.plugin.objective_names
                                   if self.multi_objective else (), shared=store.shared)
@@ -344,9 +344,10 @@ class Coordinator:
         self.records[trial.number] = rec
         self._trials[trial.number] = trial
         self.bus.emit(TrialStarted, trial_number=rec.number, family=rec.family, params=public(rec.params))
-        left = max(0.0, self.budget.search_time_left())
-        estimate = too_slow(self.problem, rec, self.records.values(), self.warm_plan, left)
-        if estimate is not None:  # ask again (a cheaper one may fit), a few times at most
+        estimate = first_fold_estimate(self.problem, rec, self.records.values(), self.warm_plan)
+        if estimate is not None and estimate > self.budget.search_time_left():
+            # too slow for the time left: ask again (a cheaper one may fit), a few times at most
+            left = max(0.0, self.budget.search_time_left())
             self._end_trial(rec, "stopped", f"not started: a {rec.family} fit would take about "
                             f"{estimate:.0f} s, more than the {left:.0f} s left")
             self._too_slow_picks += 1

@@ -167,7 +167,7 @@ class FinalModel:
             p = oof[covered]
             if any(np.array_equal(p, q) for q in preds):
                 continue  # the same predictions twice add nothing
-            if candidates and self.budget.refit_estimate(rec, alone=False) > self.budget.time_left() - 0.5:
+            if candidates and self.budget.refit_estimate(rec) > self.budget.time_left() - 0.5:
                 notes.append(f"trial {rec.number} not considered for the ensemble: "
                              "no time left to refit it")
                 continue
@@ -183,7 +183,7 @@ class FinalModel:
         the deadline; the heaviest is always kept."""
         kept: list[TrialRecord] = []
         for i in np.argsort(-np.asarray(weights), kind="stable"):
-            fits = [self.budget.refit_estimate(m, alone=not kept) for m in kept + [members[i]]]
+            fits = [self.budget.refit_estimate(m) for m in kept + [members[i]]]
             if kept and refit_makespan(fits, self.executor.n_workers) > self.budget.time_left() - 0.5:
                 notes.append(f"trial {members[i].number} left out of the ensemble: "
                              "no time left to refit it")

@@ -123,15 +123,6 @@ class TrialRecord:
             return None
         return float(np.mean([f.fit_time for f in self.folds.values()]))
 
-    def fastest_fit_seconds(self) -> float | None:
-        """The shortest fold fit (the mean when only a total is stored): the closest to a fit with
-        the cores to itself (see ``_budget.refit_seconds``)."""
-        if self.fit_time_total is not None and self.n_folds_done and not self.folds:
-            return self.fit_time_total / self.n_folds_done
-        if not self.folds:
-            return None
-        return float(min(f.fit_time for f in self.folds.values()))
-
     @property
     def workers(self) -> list[str]:
         """The Dask worker that ran each scored fold, in fold order ([] when not known)."""

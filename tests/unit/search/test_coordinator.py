@@ -162,10 +162,10 @@ def test_a_pick_too_slow_for_the_time_left_is_asked_again_then_the_search_ends(m
 
     from .._data import binary_frame
 
-    def estimate(problem, rec, records, plan, seconds_left):  # every trial but the first "would take" ages
+    def estimate(problem, rec, records, plan=None):  # every trial but the first "would take" ages
         return 1e6 if rec.number > 0 else None
 
-    monkeypatch.setattr(_coordinator, "too_slow", estimate)
+    monkeypatch.setattr(_coordinator, "first_fold_estimate", estimate)
     X, y = binary_frame(90)
     automl = tiny_automl(n_trials=None, time_budget=60, families=["linear"]).fit(X, y)
     board = automl.leaderboard().set_index("trial")
@@ -197,7 +197,7 @@ def _slow_refits_except(monkeypatch, affordable):
 
     def finish_with_slow_refits(self):
         best = self.ranked_finished()[0]
-        self.budget.refit_estimate = lambda rec, alone=True: 0.0 if affordable(rec, best) else 86_400.0
+        self.budget.refit_estimate = lambda rec: 0.0 if affordable(rec, best) else 86_400.0
         return finish(self)
 
     monkeypatch.setattr(Coordinator, "_finish", finish_with_slow_refits)
@@ -247,7 +247,7 @@ def test_the_search_goes_on_when_the_ensemble_it_would_choose_refits_fast(monkey
 
     # the best trial "refits" in 0.1 s, every other in 5 s: too slow for the ensemble at the end,
     # but counted in the first estimate (15 % of the budget, 1.5 s, so a reserve of about 2.3 s)
-    def estimate(self, rec, alone=True):
+    def estimate(self, rec):
         return 0.1 if rec.number == self._ranking()[0].number else 5.0
 
     monkeypatch.setattr(Budget, "refit_estimate", estimate)

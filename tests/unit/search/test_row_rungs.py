@@ -7,8 +7,6 @@ small, deterministic one in this thread.
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import numpy as np
 import pytest
 
@@ -86,17 +84,3 @@ def test_a_refit_is_priced_as_a_fixed_cost_plus_a_cost_per_row_from_a_small_rung
     small = SimpleNamespace(n_rows=60_000, splits=make_splits(y60k, "binary", "auto", seed=0))
     assert small.splits.kind == "rows" and 60_000 / small.splits.train_rows(0) > 2
     assert refit_scale(small, rec("linear", 0)) == pytest.approx(2 ** 1.15)
-
-
-def test_on_row_rungs_a_refit_is_priced_from_the_mean_fold_not_the_fastest():
-    # the fastest fold is the smallest rung there: pricing from it would leave too little time
-    from jupyter_automl.problem import make_splits
-    from jupyter_automl.search._budget import refit_scale, refit_seconds
-    from jupyter_automl.search._objective import FoldResult
-    from jupyter_automl.search._trials import TrialRecord
-
-    y = np.repeat(np.array(["no", "yes"], dtype=object), [600_000, 400_000])
-    rungs = SimpleNamespace(n_rows=len(y), splits=make_splits(y, "binary", "auto", seed=0))
-    rec = TrialRecord(number=0, params={"family": "linear"}, started=0.0, state="finished")
-    rec.folds = {k: FoldResult(k, 0.8, s, 0.0, None) for k, s in enumerate([1.0, 3.0, 8.0])}
-    assert refit_seconds(rungs, rec) == pytest.approx(4.0 * refit_scale(rungs, rec))

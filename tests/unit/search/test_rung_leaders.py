@@ -14,7 +14,7 @@ import pytest
 
 from jupyter_automl.events import EventBus
 from jupyter_automl.problem import resolve_metric
-from jupyter_automl.search._budget import Budget, refit_seconds, rows_within
+from jupyter_automl.search._budget import Budget, refit_scale, rows_within
 from jupyter_automl.search._final_model import FinalModel, stratified_share
 from jupyter_automl.search._objective import FoldResult
 from jupyter_automl.search._ranking import ranked_for_reserve, rung_leaders
@@ -83,7 +83,7 @@ def _final_model(search, time_budget: float | None, bus: EventBus) -> FinalModel
     executor = SyncExecutor()
     executor.start(data)
     budget = Budget(time_budget, time.monotonic(), ranking=coordinator.ranked_finished,
-                    n_workers=1, refit_seconds=lambda rec, alone: refit_seconds(data.problem, rec, alone),
+                    n_workers=1, refit_scale=lambda rec: refit_scale(data.problem, rec),
                     ensemble=True)
     return FinalModel(data=data, budget=budget, executor=executor, oof=coordinator.oof, bus=bus,
                       ensemble=True, seed=0, study_name="leaders")
