@@ -247,7 +247,7 @@ class AutoML(TakeAway, Mitigation, BaseEstimator):
         self._check_max_predict_ms()
         problem, X_clean, y_clean = analyze(
             X, y, task=self.task, metric=self.metric, cv=self.cv, seed=self.seed,
-            positive_class=self.positive_class, check_leakage=self.check_leakage)
+            positive_class=self.positive_class, check_leakage=self.check_leakage, time_budget=self.time_budget)
         self._warn_about(problem)
         plugin = self._make_plugin(problem, X_clean)
         data = prepare_training(X_clean, y_clean, problem)

@@ -21,6 +21,12 @@ SMALL_ROWS = 10_000  # up to this, "auto" is 5-fold cross-validation; then 3-fol
 # steady score, and a trial then costs fits on a third and on all of 40,000+ rows instead of three
 # fits on two thirds (the first trial at 100,000 rows: 2.7 s instead of 4.3 s)
 LARGE_ROWS = 50_000
+# between SMALL_ROWS and LARGE_ROWS, "auto" validates on one holdout when the time budget is short
+# for the table's cells (rows x columns): a 3-fold cross-validation of the linear baseline takes
+# about 2 us a cell on 2 cores (adult, 36,631 rows x 14 columns: 1.1 s), and a holdout is chosen
+# when that would exceed a tenth of the budget (adult: below about 13 s). At 5 s, 3 folds left
+# adult its linear baseline only: boosting and the refit did not fit in the rest
+HOLDOUT_CELLS_PER_SECOND = 40_000
 MIN_RUNG_ROWS = 10_000  # the smallest training subsample of a rung
 RUNG_FACTOR = 3  # each rung trains on 3 times the rows of the one before
 MAX_RUNGS = 3
@@ -81,11 +87,17 @@ class Splits:
         return mask
 
 
-def auto_n_folds(n_rows: int) -> tuple[int | str, str]:
-    """Default scheme by data size: more folds when data is small, a holdout when it is large."""
+def auto_n_folds(n_rows: int, n_columns: int = 1,
+                 time_budget: float | None = None) -> tuple[int | str, str]:
+    """Default scheme by data size: more folds when data is small, a holdout when it is large, or
+    when a short time budget would go to the folds of a few trials (``HOLDOUT_CELLS_PER_SECOND``)."""
     if n_rows <= SMALL_ROWS:
         return 5, f"5-fold cross-validation: {n_rows} rows is small enough to use every row for validation"
     if n_rows <= LARGE_ROWS:
+        if time_budget is not None and n_rows * n_columns > HOLDOUT_CELLS_PER_SECOND * time_budget:
+            return "holdout", (f"a 20% holdout: {n_rows} rows x {n_columns} columns is large for a "
+                               f"{time_budget:g} s budget; cross-validation would leave it time "
+                               "for few trials")
         return 3, f"3-fold cross-validation: {n_rows} rows, fewer folds keep trials fast"
     return "holdout", f"a 20% holdout: {n_rows} rows is large enough for one validation split"
 
@@ -122,12 +134,14 @@ def _rungs_reason(n_rows: int, rungs: tuple[tuple[np.ndarray, np.ndarray], ...])
             "(the final model learns from all rows, or from as many as the time left allows)")
 
 
-def make_splits(y: np.ndarray, task: str, cv: object, seed: int) -> Splits:
-    """Build the folds for ``cv`` ('auto', 'holdout' or a number of folds), stratified when classifying."""
+def make_splits(y: np.ndarray, task: str, cv: object, seed: int, *, n_columns: int = 1,
+                time_budget: float | None = None) -> Splits:
+    """Build the folds for ``cv`` ('auto', 'holdout' or a number of folds), stratified when
+    classifying. ``n_columns`` and ``time_budget`` inform 'auto' (see ``auto_n_folds``)."""
     n = len(y)
     reason = "chosen by you"
     if cv == "auto":
-        cv, reason = auto_n_folds(n)
+        cv, reason = auto_n_folds(n, n_columns, time_budget)
     if np.iscomplexobj(y):  # scikit-learn's splitters refused it before the labels became codes
         raise TargetError(MSG_COMPLEX)
     stratify = task != "regression"

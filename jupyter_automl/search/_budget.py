@@ -203,20 +203,23 @@ def first_fold_estimate(problem: Problem, rec: TrialRecord, records: Iterable[Tr
                         plan: Any = None) -> float | None:
     """Seconds the first fold of ``rec`` should take, from earlier trials of its family (their
     times scaled by the family's cost factors); before any, once some trial has finished, the
-    warm start's guess from the reference corpus (``WarmPlan.first_fold_guess``); else None.
-    Not before a first result: the guess is rough (adult's linear baseline: 2.1 s a fold
-    guessed, 0.4 s measured), and a search must end with a model."""
+    warm start's guess from the reference corpus, scaled by how fast this search's first folds
+    ran against their corpus prices (``WarmPlan.first_fold_guess``); else None.
+    Not before a first result: a search must end with a model."""
     family, values = family_values(problem, rec.params)
-    seen, finished = [], False
+    seen, measured, finished = [], [], False
     for r in records:
         finished = finished or r.state == "finished"
-        if r.family == rec.family and 0 in r.folds:
-            f = r.folds[0]
+        if 0 not in r.folds:
+            continue
+        f = r.folds[0]
+        measured.append((r.params, f.fit_time + f.predict_time))
+        if r.family == rec.family:
             factor = max(family.cost_factor(family_values(problem, r.params)[1]), 1e-3)
             seen.append((f.fit_time + f.predict_time) / factor)
     if seen:
         return float(np.median(seen)) * family.cost_factor(values)
-    return plan.first_fold_guess(rec.params) if plan is not None and finished else None
+    return plan.first_fold_guess(rec.params, measured) if plan is not None and finished else None
 
 
 def best_of_each_family(ranked: list[TrialRecord]) -> list[TrialRecord]:

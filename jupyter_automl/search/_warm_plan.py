@@ -41,15 +41,24 @@ class WarmPlan:
     cv_seconds: Callable[[list[dict[str, Any]]], np.ndarray] | None = None
     affordable_seconds: float | None = None
 
-    def first_fold_guess(self, params: dict[str, Any]) -> float | None:
+    def first_fold_guess(self, params: dict[str, Any],
+                         measured: list[tuple[dict[str, Any], float]] = ()) -> float | None:
         """Seconds one fold of ``params`` should take in this search, before any trial of its
-        family has run: its price over the corpus's typical pessimism; None if not priced."""
-        from .warmstart._cost import CORPUS_TIME_SCALE
+        family has run; None if not priced. ``measured``: (params, seconds of a first fold) of
+        trials that ran here. Their measured over priced times (median) say how much faster this
+        machine and table run than the corpus (adult: its linear baseline 5 times faster), so the
+        price is scaled by that; without any, by the corpus's typical pessimism."""
+        from .warmstart._cost import CORPUS_TIME_SCALE, SPEED_RANGE
 
         if self.fold_seconds is None:
             return None
-        seconds = float(self.fold_seconds([params])[0])
-        return seconds / CORPUS_TIME_SCALE if np.isfinite(seconds) else None
+        prices = self.fold_seconds([params] + [p for p, _ in measured])
+        if not np.isfinite(prices[0]):
+            return None
+        ratios = [s / p for (_, s), p in zip(measured, prices[1:], strict=True)
+                  if np.isfinite(p) and p > 0 and s > 0]
+        speed = float(np.clip(np.median(ratios), *SPEED_RANGE)) if ratios else 1 / CORPUS_TIME_SCALE
+        return float(prices[0]) * speed
 
     def as_event(self) -> dict[str, Any]:
         return {"configs": self.configs, "n_reference": self.n_reference,

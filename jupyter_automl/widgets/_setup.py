@@ -75,7 +75,8 @@ SAMPLERS = [
 ]
 VALIDATIONS = [
     {"value": "auto", "label": "Automatic",
-     "help": "5 folds up to 10,000 rows, 3 up to 100,000, one 20% holdout above (weak trials stop on a subsample of its rows)"},
+     "help": "5 folds up to 10,000 rows, 3 up to 50,000 (one 20% holdout when the time budget is short "
+             "for the table), one 20% holdout above (weak trials stop on a subsample of its rows)"},
     {"value": "holdout", "label": "One holdout split", "help": "fastest, but the scores are noisier"},
     {"value": 3, "label": "3-fold cross-validation", "help": "each row is scored once, 3 fits per trial"},
     {"value": 5, "label": "5-fold cross-validation", "help": "each row is scored once, 5 fits per trial"},

@@ -32,6 +32,9 @@ CORPUS_TRAIN_SHARE = 2 / 3  # of a reference table's rows, in each of its 3 fold
 # a corpus fold time over what a search measures for the same configuration and table: 1.5 to 8
 # on the public tables (2026-12-05; 2.5 on glass, 4 to 8 on adult)
 CORPUS_TIME_SCALE = 3.0
+# a search's measured fold times over their corpus prices, as a first guess for the next family
+# may use them (see ``WarmPlan.first_fold_guess``): never past 20 times faster or 2 times slower
+SPEED_RANGE = (0.05, 2.0)
 # how a fold's time grows with the training rows above the reference table's: measured on adult
 # from 1,000 to 24,420 rows (2026-12-05), a fold took 6 times as long for the linear default, 5-6
 # times for boosting (early stopping), 12-13 for a forest and an SVM, 22-27 for k-NN (predicting)

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from jupyter_automl.exceptions import InputError
 from jupyter_automl.problem import analyze, make_splits
-from jupyter_automl.problem._splits import MAX_RUNG_ROWS, MSG_CV, auto_n_folds
+from jupyter_automl.problem._splits import (
+    HOLDOUT_CELLS_PER_SECOND,
+    MAX_RUNG_ROWS,
+    MSG_CV,
+    auto_n_folds,
+)
 
 from .._data import binary_frame
 from .._messages import filled
@@ -19,6 +25,35 @@ def test_auto_scheme_by_size(n_rows, scheme):
     chosen, reason = auto_n_folds(n_rows)
     assert chosen == scheme
     assert str(n_rows) in reason
+
+
+@pytest.mark.parametrize(("n_rows", "n_columns", "budget", "scheme"), [
+    (36_631, 14, 5, "holdout"),  # adult at 5 s: 3 folds left it its linear baseline only
+    (36_631, 14, 12, "holdout"),
+    (36_631, 14, 13, 3),
+    (36_631, 14, 60, 3),
+    (36_631, 14, None, 3),  # no time budget: cross-validation as before
+    (10_000, 500, 1, 5),  # small tables keep every row for validation, whatever the budget
+    (50_001, 1, 3600, "holdout"),  # large ones validate on a holdout anyway
+])
+def test_a_short_budget_on_a_mid_sized_table_validates_on_a_holdout(n_rows, n_columns, budget, scheme):
+    chosen, reason = auto_n_folds(n_rows, n_columns, budget)
+    assert chosen == scheme
+    if scheme == "holdout" and n_rows <= 50_000:
+        assert f"{budget} s budget" in reason and f"{n_columns} columns" in reason
+
+
+def test_analyze_chooses_the_holdout_from_the_time_budget():
+    X, y = binary_frame(12_000)
+    cells = len(X) * X.shape[1]
+    short = cells / HOLDOUT_CELLS_PER_SECOND / 2
+    problem, _, _ = analyze(X, y, check_leakage=False, time_budget=short)
+    assert problem.splits.kind == "holdout" and problem.splits.n_folds == 1
+    assert "budget" in problem.splits.reason
+    problem, _, _ = analyze(X, y, check_leakage=False, time_budget=4 * short)
+    assert problem.splits.kind == "kfold" and problem.splits.n_folds == 3
+    problem, _, _ = analyze(X, y, cv=5, check_leakage=False, time_budget=short)  # chosen: kept
+    assert problem.splits.n_folds == 5
 
 
 def _labels(counts: dict) -> np.ndarray:
@@ -144,3 +179,16 @@ def test_a_complex_target_is_refused_with_a_clear_message():
 
     with pytest.raises(TargetError, match=filled(MSG_COMPLEX)):
         make_splits(np.array([1j, 2j] * 10), "binary", 2, seed=0)
+
+
+def test_automl_passes_its_time_budget_to_the_choice_of_folds():
+    from ..conftest import tiny_automl
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(12_000, 40)), columns=[f"x{i}" for i in range(40)])
+    y = pd.Series((X["x0"] + rng.normal(size=len(X)) > 0).astype(int).to_numpy(), name="y")
+    budget = 0.5 * len(X) * X.shape[1] / HOLDOUT_CELLS_PER_SECOND  # 6 s: short for 480,000 cells
+    automl = tiny_automl(cv="auto", time_budget=budget, n_trials=1).fit(X, y)
+    assert automl.leaderboard()["n_folds"].tolist() == [1]
+    started = next(e for e in automl.handle_.events() if e.kind == "search_started")
+    assert started.n_folds == 1

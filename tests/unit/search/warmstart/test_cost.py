@@ -11,7 +11,9 @@ import pandas as pd
 import pytest
 
 from jupyter_automl.problem import analyze
-from jupyter_automl.search._objective import TrainingData
+from jupyter_automl.search._budget import first_fold_estimate
+from jupyter_automl.search._objective import FoldResult, TrainingData
+from jupyter_automl.search._trials import TrialRecord
 from jupyter_automl.search._warm_plan import (
     AFFORDABLE_SHARE,
     WarmPlan,
@@ -19,7 +21,12 @@ from jupyter_automl.search._warm_plan import (
     plan_warm_start,
 )
 from jupyter_automl.search.warmstart import Knowledge, MetaData, compute_metafeatures
-from jupyter_automl.search.warmstart._cost import ROWS_POWER, fold_seconds
+from jupyter_automl.search.warmstart._cost import (
+    CORPUS_TIME_SCALE,
+    ROWS_POWER,
+    SPEED_RANGE,
+    fold_seconds,
+)
 from jupyter_automl.search.warmstart._metafeatures import METAFEATURE_NAMES
 
 SLOW = {"family": "gradient_boosting", "gradient_boosting.max_iter": 500}
@@ -131,14 +138,22 @@ def test_with_a_short_budget_the_plan_prices_its_configurations_on_the_shipped_c
     assert unpriced.cv_seconds is None and "Within" not in unpriced.text
 
 
-def test_before_a_family_has_run_its_first_fold_is_guessed_from_the_corpus():
-    from jupyter_automl.search._budget import first_fold_estimate
-    from jupyter_automl.search._trials import TrialRecord
-    from jupyter_automl.search.warmstart._cost import CORPUS_TIME_SCALE
+def _ran(number: int, params: dict, fold_seconds: list[float]) -> TrialRecord:
+    """A finished trial whose folds took these seconds (fit; predictions free)."""
+    rec = TrialRecord(number=number, params=dict(params), started=0.0, state="finished")
+    rec.folds = {k: FoldResult(k, 0.8, s, 0.0, None) for k, s in enumerate(fold_seconds)}
+    return rec
 
+
+def _priced_plan() -> WarmPlan:
     plan = WarmPlan([])
-    plan.fold_seconds = lambda params: np.array([5.0 if p["family"] == "gradient_boosting" else np.nan
-                                                 for p in params])
+    prices = {"gradient_boosting": 5.0, "linear": 2.0}
+    plan.fold_seconds = lambda params: np.array([prices.get(p["family"], np.nan) for p in params])
+    return plan
+
+
+def test_before_a_family_has_run_its_first_fold_is_guessed_from_the_corpus():
+    plan = _priced_plan()
     assert plan.first_fold_guess(SLOW) == pytest.approx(5.0 / CORPUS_TIME_SCALE)
     assert plan.first_fold_guess({"family": "neural"}) is None
     data = _training(n_classes=2)
@@ -149,6 +164,20 @@ def test_before_a_family_has_run_its_first_fold_is_guessed_from_the_corpus():
     assert first_fold_estimate(data.problem, rec, [baseline]) is None  # no warm start: no guess
     # before a first result no guess stops a trial: a search must end with a model
     assert first_fold_estimate(data.problem, rec, [], plan) is None
+
+
+def test_the_guess_runs_as_fast_as_this_search_ran_its_first_folds_against_their_price():
+    plan, data = _priced_plan(), _training(n_classes=2)
+    rec = TrialRecord(number=1, params=dict(SLOW), started=0.0)
+    # the linear baseline's first fold took 0.5 s, priced 2 s: this machine and table run 4x faster
+    baseline = _ran(0, LINEAR, [0.5, 0.9])
+    assert first_fold_estimate(data.problem, rec, [baseline], plan) == pytest.approx(5.0 * 0.5 / 2.0)
+    # never more than 20 times faster, nor 2 times slower, than the corpus
+    assert plan.first_fold_guess(SLOW, [(LINEAR, 0.001)]) == pytest.approx(5.0 * SPEED_RANGE[0])
+    assert plan.first_fold_guess(SLOW, [(LINEAR, 60.0)]) == pytest.approx(5.0 * SPEED_RANGE[1])
+    # a configuration without a price says nothing about the speed
+    assert plan.first_fold_guess(SLOW, [({"family": "neural"}, 9.0)]) == \
+        pytest.approx(5.0 / CORPUS_TIME_SCALE)
 
 
 def test_a_search_with_a_budget_tries_its_warm_starts_in_the_priced_order(tmp_path):
