@@ -111,8 +111,10 @@ class AutoML(TakeAway, Mitigation, BaseEstimator):
         ``warm_start`` and ``predicted_score``). False: the search starts from fixed defaults.
         A ``jupyter_automl.search.warmstart.Knowledge`` uses that knowledge instead.
     feature_search : {"joint", "sequential", "pseudo_joint", "off"}, default="joint"
-        "joint": the columns a model sees (``feature_fraction``; ``selector``: F-test, mutual info,
-        extra trees or L1, fitted in each fold) are searched with the model, at no extra cost.
+        "joint": on tables of 20+ usable columns, columns with no link to the target (alone or
+        with the others) are left out first (kind "noise", with a note); then the columns a model
+        sees (``feature_fraction``; ``selector``: F-test, mutual info, extra trees or L1, fitted
+        in each fold) are searched with the model, at no extra cost.
         "sequential": RFE with a fixed cheap model first (a quarter of the budget), then the model
         search on the kept columns; "pseudo_joint": elimination steps driven by the best trials'
         importances alternate with rounds of the model search. "off": every column, always.
@@ -247,7 +249,8 @@ class AutoML(TakeAway, Mitigation, BaseEstimator):
         self._check_max_predict_ms()
         problem, X_clean, y_clean = analyze(
             X, y, task=self.task, metric=self.metric, cv=self.cv, seed=self.seed,
-            positive_class=self.positive_class, check_leakage=self.check_leakage, time_budget=self.time_budget)
+            positive_class=self.positive_class, check_leakage=self.check_leakage,
+            time_budget=self.time_budget, screen_noise=self.feature_search != "off")
         self._warn_about(problem)
         plugin = self._make_plugin(problem, X_clean)
         data = prepare_training(X_clean, y_clean, problem)

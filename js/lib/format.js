@@ -80,6 +80,7 @@ export function isBetter(a, b, direction) {
 export const KIND_LABELS = {
   numeric: "number", categorical: "category", boolean: "yes/no", datetime: "date",
   text: "free text", id: "identifier", constant: "constant", empty: "empty",
+  noise: "noise",
 };
 
 export function plural(n, word, many = `${word}s`) {

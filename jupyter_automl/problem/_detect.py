@@ -11,8 +11,8 @@ import pandas as pd
 # A column kind decides the preprocessing. Kinds marked "dropped" are not used by models.
 NOTE_ONE_VALUE = ("one value apart from missing cells: kept, for what it says is whether a row "
                   "has it (a missing-value indicator)")
-KINDS = ("numeric", "categorical", "boolean", "datetime", "text", "id", "constant", "empty")
-DROPPED_KINDS = ("id", "constant", "empty")
+KINDS = ("numeric", "categorical", "boolean", "datetime", "text", "id", "constant", "empty", "noise")
+DROPPED_KINDS = ("id", "constant", "empty", "noise")  # "noise": see _noise.py
 
 MAX_CLASSES_FOR_INT_TARGET = 20
 HIGH_CARDINALITY = 50

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -13,6 +13,7 @@ from ._checks import as_frame, check_cells, check_classes, clean_target, split_t
 from ._detect import HIGH_CARDINALITY, NOTE_NUMBERS_AS_TEXT, ColumnInfo, detect_task, profile
 from ._leakage import find_leaks
 from ._metrics import Metric, resolve_metric
+from ._noise import NOTE_NOISE_COLUMNS, find_noise
 from ._splits import Splits, make_splits
 
 TASKS = ("auto", "binary", "multiclass", "classification", "regression")
@@ -107,6 +108,7 @@ def analyze(
     positive_class: Any = None,
     check_leakage: bool = True,
     time_budget: float | None = None,
+    screen_noise: bool = False,
 ) -> tuple[Problem, pd.DataFrame, pd.Series]:
     """Validate ``X`` and ``y`` and decide task, metric, column roles and folds.
 
@@ -123,6 +125,9 @@ def analyze(
     time_budget : float or None
         The search's time budget: with ``cv="auto"``, a short one on a table of 10,000 to 50,000
         rows validates on a holdout instead of 3 folds (see ``_splits.auto_n_folds``).
+    screen_noise : bool
+        Leave out columns with no link to the target, alone or with the others (kind "noise";
+        see ``_noise.py``: tables of 20 usable columns or more, budgets of 30 s or more).
 
     Returns
     -------
@@ -184,13 +189,23 @@ def analyze(
     metric_obj, metric_reason = resolve_metric(metric, task, classes, positive, positive_share=share)
 
     columns = profile(X)
+    # leaks first: a column that gives the answer away would make every other one look useless
+    leaks = find_leaks(X, y_series, task, [c for c in columns if c.used], seed) if check_leakage else {}
+    if screen_noise:
+        screened = find_noise(X, y_series, task, [c for c in columns if c.name not in leaks], seed,
+                              time_budget=time_budget)
+        columns = [replace(c, kind="noise", note=screened[c.name]) if c.name in screened else c
+                   for c in columns]
     used = [c for c in columns if c.used]
     if not used:
         raise InputError(MSG_NO_FEATURES.format(
             dropped=", ".join(f"{c.name!r} ({c.kind})" for c in columns)))
-    dropped = [c for c in columns if not c.used]
+    dropped = [c for c in columns if not c.used and c.kind != "noise"]
     if dropped:
         notes.append("columns left out: " + ", ".join(f"{c.name!r} ({c.note[9:]})" for c in dropped))
+    noise = [c.name for c in columns if c.kind == "noise"]
+    if noise:
+        notes.append(NOTE_NOISE_COLUMNS + ", ".join(map(repr, noise)))
     as_text = [c.name for c in used if c.kind == "numeric" and c.note.startswith(NOTE_NUMBERS_AS_TEXT)]
     if as_text:
         notes.append(f"columns holding numbers as text were read as numbers (values that are not "
@@ -207,7 +222,6 @@ def analyze(
     if "reduced" in splits.reason:
         notes.append(splits.reason)
 
-    leaks = find_leaks(X, y_series, task, used, seed) if check_leakage else {}
     if leaks:
         notes.append("possible leakage, these columns alone predict the target almost perfectly: "
                      + ", ".join(f"{k!r} (score {v})" for k, v in leaks.items())

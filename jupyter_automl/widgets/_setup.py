@@ -132,8 +132,9 @@ def _class_counts(y: pd.Series) -> list[dict[str, Any]]:
 
 
 def target_part(df: pd.DataFrame, target: str, *, task: str = "auto", metric: str = "auto",
-                positive_class: str | None = None, cv: Any = "auto",
-                seed: int = 0) -> tuple[dict[str, Any], Problem | None]:
+                positive_class: str | None = None, cv: Any = "auto", seed: int = 0,
+                time_budget: float | None = None,
+                feature_search: str = "joint") -> tuple[dict[str, Any], Problem | None]:
     """The Target step's panel, and the Problem when the choice is usable (else an ``error``).
 
     The task and metric come preselected with the engine's reason; a target the engine
@@ -158,7 +159,9 @@ def target_part(df: pd.DataFrame, target: str, *, task: str = "auto", metric: st
         part["n_classes"] = int(y.nunique())
     try:
         problem, _, _ = analyze(df, target, task=task, metric=metric, cv=cv, seed=seed,
-                                positive_class=positive_class or None, check_leakage=True)
+                                positive_class=positive_class or None, check_leakage=True,
+                                time_budget=time_budget,  # folds and noise screen as the search's
+                                screen_noise=feature_search != "off")
     except InputError as exc:
         part["error"] = str(exc)
         return jsonable(part), None

@@ -268,7 +268,8 @@ class Wizard(ResultTabs, SearchControls, StreamWidget):
             return
         settings = DEFAULT_SETTINGS | self.settings
         key = (id(df), self._data_token, self.target, self.task, self.metric_choice,
-               self.positive_class, str(settings["cv"]), settings["seed"])
+               self.positive_class, str(settings["cv"]), settings["seed"], settings["time_budget"],
+               settings["feature_search"])
         if key == self._analysed_key:
             return
         self._analysed_key = key
@@ -278,7 +279,9 @@ class Wizard(ResultTabs, SearchControls, StreamWidget):
             part, problem = target_part(df, self.target, task=self.task, metric=self.metric_choice,
                                         positive_class=self.positive_class or None,
                                         cv=int(cv) if str(cv).isdigit() else cv,
-                                        seed=int(settings["seed"] or 0))
+                                        seed=int(settings["seed"] or 0),
+                                        time_budget=settings["time_budget"] or None,
+                                        feature_search=settings["feature_search"])
         except Exception as exc:  # a bug here must still show up in the UI
             _log.exception("target analysis failed")
             part, problem = {"target": self.target, "error": f"{type(exc).__name__}: {exc}"}, None

@@ -7,6 +7,7 @@ import { keepFocus, setTrait } from "../ui.js";
 
 const ROLE_LABELS = {
   feature: "used", leak: "possible leak", id: "identifier", constant: "constant", empty: "empty",
+  noise: "noise",
 };
 
 const NO_TARGET = "Pick a target that can be learned first (step 2).";

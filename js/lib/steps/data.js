@@ -114,7 +114,7 @@ export function createDataStep(el, { model, store, request }) {
       h("tbody", {}, data.profile.map((c) =>
         h("tr", {},
           h("td", {}, c.name),
-          h("td", {}, h("span", { class: `jaml-kind ${["id", "constant", "empty"].includes(c.kind) ? "jaml-kind-dropped" : ""}`, title: c.dtype }, KIND_LABELS[c.kind] || c.kind)),
+          h("td", {}, h("span", { class: `jaml-kind ${["id", "constant", "empty", "noise"].includes(c.kind) ? "jaml-kind-dropped" : ""}`, title: c.dtype }, KIND_LABELS[c.kind] || c.kind)),
           h("td", { class: "jaml-num" }, fmtPercent(c.missing, c.missing > 0 && c.missing < 0.01 ? 1 : 0)),
           h("td", { class: "jaml-num" }, fmtCount(c.n_unique)),
           h("td", {}, sketchSvg(c.sketch)),

@@ -71,7 +71,8 @@ def test_kind(case):
 
 
 def test_every_kind_is_covered():
-    assert {kind for _, kind in CASES.values()} == set(KINDS)
+    # "noise" is not a profile of one column: the screen of analyze() sets it (test_noise.py)
+    assert {kind for _, kind in CASES.values()} == set(KINDS) - {"noise"}
 
 
 def test_counts():

@@ -143,7 +143,9 @@ def test_columns_part_shows_roles_reasons_and_choices():
     assert rows["constant"]["role"] == "constant" and not rows["constant"]["included"]
     assert rows["leak"]["role"] == "leak" and "almost perfectly" in rows["leak"]["why"]
     assert not rows["purpose"]["included"] and rows["age"]["sensitive"]
-    assert part["n_used"] == len(rows) - 4  # id, constant, leak, purpose
+    noise = [name for name, c in rows.items() if c["role"] == "noise"]
+    assert "leak" not in noise and all("shuffled copy" in rows[n]["why"] for n in noise)
+    assert part["n_used"] == len(rows) - 4 - len(set(noise) - {"purpose"})  # id, constant, leak, purpose
 
 
 def test_holdout_is_stratified_and_disjoint():

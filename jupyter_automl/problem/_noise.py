@@ -1,0 +1,153 @@
+"""Noise screen: columns that show no link to the target, alone or through a model, are left out.
+
+A column is kept when either test finds signal in it:
+
+* **alone** - a test of independence between the column and the target: the column cut into up to
+  ``N_BINS`` bins (a level of its own for missing cells; rare levels pooled), against the classes
+  (chi-squared) or the target's values (Kruskal-Wallis); for a number also a rank test (the
+  column across classes, or Spearman's correlation for a numeric target). The smaller p-value,
+  doubled for the two tries, must be under ``ALPHA``;
+* **with the others** - small extra-trees models on the columns and a shuffled copy of each (a
+  "shadow", as in Boruta): the copy has the same values and the same chance to be split on, but
+  no link to the target. A column whose only signal is an interaction beats its shadow in every
+  one of ``N_CHECKS`` checks.
+
+A column of pure noise passes the first test 1 time in 100 and the second 1 in 256, so about
+1.4 % of the noise stays. A weak real column usually passes the first: an earlier screen that only
+had the second (7 wins of 8) dropped weak columns of german credit and cost it test AUC.
+
+It runs before the search on tables of at least ``MIN_COLUMNS`` usable columns (fewer cost the
+search little) and budgets of at least ``MIN_BUDGET`` seconds (it takes 1-2 s on 2 cores: the
+univariate tests 0.1-0.2 s, the checks the rest), and only on numeric, boolean and categorical
+columns; dates and text are never screened. It sees every training row, the validation folds' too; it only ever drops columns with
+no visible signal, so the folds' scores are not flattered the way choosing the best columns would.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ._detect import ColumnInfo
+
+ALPHA = 0.01
+N_BINS = 10
+MIN_LEVEL_ROWS = 5
+N_CHECKS = 8
+MIN_COLUMNS = 20
+MIN_BUDGET = 30.0
+MAX_ROWS = 3000
+N_TREES = 50
+SCREENED_KINDS = ("numeric", "boolean", "categorical")
+NOTE_NOISE = ("dropped: noise, no link to the target alone (p = {p:.2f}) nor with the other "
+              "columns (beat a shuffled copy of itself in {hits} of {n} checks); "
+              "feature_search='off' keeps it")
+NOTE_NOISE_COLUMNS = ("columns left out as noise, with no link to the target alone or with the other "
+                      "columns (feature_search='off' keeps them): ")
+
+
+def find_noise(X: pd.DataFrame, y: pd.Series, task: str, columns: list[ColumnInfo],
+               seed: int, time_budget: float | None = None) -> dict[str, str]:
+    """{column: why it is noise} for the columns to leave out ({} when none or not screened)."""
+    used = [c for c in columns if c.used]
+    screened = [c.name for c in used if c.kind in SCREENED_KINDS]
+    short = time_budget is not None and time_budget < MIN_BUDGET
+    if len(used) < MIN_COLUMNS or not screened or short:
+        return {}
+    rng = np.random.default_rng(seed)
+    rows = np.sort(rng.permutation(len(X))[:MAX_ROWS])
+    is_clf = task != "regression"
+    target = pd.factorize(y.iloc[rows])[0] if is_clf else y.iloc[rows].to_numpy(dtype=float)
+    frame = X[screened].iloc[rows]
+    p_values = {name: _p_alone(frame[name], target, is_clf) for name in screened}
+    suspects = [name for name in screened if p_values[name] >= ALPHA]
+    if not suspects:
+        return {}
+    hits = _shadow_hits(frame, suspects, target, is_clf, rng, seed)
+    noise = {name: NOTE_NOISE.format(p=p_values[name], hits=hits[name], n=N_CHECKS)
+             for name in suspects if hits[name] < N_CHECKS}
+    if len(noise) == len(used):  # nothing would be left: the search decides instead
+        return {}
+    return noise
+
+
+def _p_alone(column: pd.Series, target: np.ndarray, is_clf: bool) -> float:
+    """The p-value of the column's link to the target on its own (small: a link)."""
+    numeric = pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
+    bins = _bins(column, numeric)
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")  # constant inputs: a nan p-value, read as no link
+        p = _p_binned(bins, target, is_clf)
+        if numeric:
+            p = min(1.0, 2 * min(p, _p_ranks(column.to_numpy(dtype=float, na_value=np.nan), target, is_clf)))
+    return float(p) if np.isfinite(p) else 1.0
+
+
+def _bins(column: pd.Series, numeric: bool) -> np.ndarray:
+    """Codes of up to ``N_BINS`` bins (numbers: by quantile) or levels; missing is a bin of its own,
+    levels under ``MIN_LEVEL_ROWS`` rows are pooled."""
+    if numeric and column.nunique() > N_BINS:
+        ranks = column.rank(method="average", pct=True)
+        codes = np.floor(ranks.to_numpy(dtype=float, na_value=np.nan) * N_BINS * (1 - 1e-9))
+        return np.where(np.isnan(codes), -1, codes).astype(int)
+    codes = pd.factorize(column, use_na_sentinel=True)[0]
+    counts = np.bincount(codes + 1)
+    rare = counts[codes + 1] < MIN_LEVEL_ROWS
+    return np.where(rare, -2, codes)
+
+
+def _p_binned(bins: np.ndarray, target: np.ndarray, is_clf: bool) -> float:
+    levels = np.unique(bins)
+    if len(levels) < 2:
+        return 1.0
+    if is_clf:
+        rows = np.searchsorted(levels, bins)
+        table = np.zeros((len(levels), int(target.max()) + 1))
+        np.add.at(table, (rows, target), 1)
+        table = table[:, table.sum(axis=0) > 0]
+        return stats.chi2_contingency(table).pvalue if table.shape[1] > 1 else 1.0
+    groups = [target[bins == level] for level in levels]
+    return stats.kruskal(*groups).pvalue
+
+
+def _p_ranks(values: np.ndarray, target: np.ndarray, is_clf: bool) -> float:
+    known = ~np.isnan(values)
+    values, target = values[known], target[known]
+    if len(np.unique(values)) < 2:
+        return 1.0
+    if is_clf:
+        groups = [values[target == k] for k in np.unique(target)]
+        return stats.kruskal(*groups).pvalue if len(groups) > 1 else 1.0
+    return stats.spearmanr(values, target).pvalue
+
+
+def _shadow_hits(frame: pd.DataFrame, suspects: list[str], target: np.ndarray, is_clf: bool,
+                 rng: np.random.Generator, seed: int) -> dict[str, int]:
+    """{suspect: checks in which its impurity importance beat its shuffled copy's}."""
+    from sklearn.ensemble import ExtraTreesClassifier, ExtraTreesRegressor
+
+    matrix = np.column_stack([_as_numbers(frame[name]) for name in frame.columns])
+    where = [list(frame.columns).index(name) for name in suspects]
+    model_class = ExtraTreesClassifier if is_clf else ExtraTreesRegressor
+    hits = np.zeros(len(suspects), dtype=int)
+    for check in range(N_CHECKS):
+        shadows = rng.permuted(matrix[:, where], axis=0)  # each column shuffled on its own
+        model = model_class(n_estimators=N_TREES, max_features="sqrt", min_samples_leaf=3,
+                            random_state=seed + check, n_jobs=1)
+        model.fit(np.hstack([matrix, shadows]), target)
+        importance = model.feature_importances_
+        hits += importance[where] > importance[matrix.shape[1]:]
+    return dict(zip(suspects, hits.tolist(), strict=True))
+
+
+def _as_numbers(s: pd.Series) -> np.ndarray:
+    """A column as floats for the trees: numbers as they are, labels as codes; missing = -1e9
+    (a value of its own that a split can isolate)."""
+    if pd.api.types.is_bool_dtype(s) or not pd.api.types.is_numeric_dtype(s):
+        codes = pd.factorize(s)[0].astype(float)
+        return np.where(codes < 0, -1e9, codes)
+    values = s.to_numpy(dtype=float, na_value=np.nan)
+    return np.where(np.isfinite(values), values, -1e9)

@@ -1,0 +1,91 @@
+"""The noise screen: columns with no link to the target, alone or with the others, are left out."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from jupyter_automl import AutoML
+from jupyter_automl.problem import analyze
+from jupyter_automl.problem._noise import MIN_BUDGET, MIN_COLUMNS, find_noise
+
+
+def _table(n_noise: int, seed: int = 0, rows: int = 600):
+    rng = np.random.default_rng(seed)
+    signal = pd.DataFrame({f"x{i}": rng.normal(size=rows) for i in range(5)})
+    signal["colour"] = rng.choice(["red", "green", "blue"], size=rows)
+    logit = signal[["x0", "x1", "x2", "x3", "x4"]].sum(axis=1) + 1.5 * (signal["colour"] == "red")
+    y = pd.Series((logit + rng.normal(scale=0.5, size=rows) > 0.5).astype(int), name="y")
+    noise = {f"noise_{i}": rng.normal(size=rows) for i in range(n_noise // 2)}
+    noise |= {f"noise_label_{i}": rng.choice(list("abcd"), size=rows) for i in range(n_noise - n_noise // 2)}
+    return pd.concat([signal, pd.DataFrame(noise)], axis=1), y
+
+
+def test_noise_columns_are_left_out_with_a_note_and_signal_columns_stay():
+    X, y = _table(30)
+    problem, _, _ = analyze(X, y, check_leakage=False, screen_noise=True)
+    kinds = {c.name: c.kind for c in problem.columns}
+    noise = [name for name, kind in kinds.items() if kind == "noise"]
+    assert all(kinds[name] != "noise" for name in ["x0", "x1", "x2", "x3", "x4", "colour"]), kinds
+    # a noise column that happens to go with the target in these rows can pass (about 1 in 70)
+    assert sum(name.startswith("noise_") for name in noise) >= 27, noise
+    note = next(c.note for c in problem.columns if c.kind == "noise")
+    assert note.startswith("dropped: noise, no link to the target alone (p = ")
+    assert "checks); feature_search='off' keeps it" in note
+    assert not {c.name for c in problem.used_columns} & set(noise)
+    assert any(n.startswith("columns left out as noise") and repr(noise[0]) in n for n in problem.notes)
+
+
+def test_small_tables_and_the_off_switch_are_not_screened():
+    X, y = _table(30)
+    problem, _, _ = analyze(X, y, check_leakage=False)  # screen_noise defaults to False
+    assert not any(c.kind == "noise" for c in problem.columns)
+    small, y_small = _table(MIN_COLUMNS - 7)  # 6 signal + 13 noise = 19 usable columns
+    assert find_noise(small, y_small, "binary", list(analyze(small, y_small, check_leakage=False)[0].columns),
+                      seed=0) == {}
+
+    # a short search keeps its seconds for trials: the screen would cost 1-2 s of them
+    short, _, _ = analyze(X, y, check_leakage=False, screen_noise=True, time_budget=MIN_BUDGET - 1)
+    assert not any(c.kind == "noise" for c in short.columns)
+    long, _, _ = analyze(X, y, check_leakage=False, screen_noise=True, time_budget=MIN_BUDGET)
+    assert any(c.kind == "noise" for c in long.columns)
+
+
+@pytest.mark.parametrize("task", ["binary", "regression"])
+def test_weak_and_interaction_only_columns_stay(task):
+    """A weak column passes the test alone; a column whose signal is only an interaction (no
+    link on its own) passes the checks with the other columns."""
+    rng = np.random.default_rng(3)
+    rows = 1500
+    X = pd.DataFrame({f"noise_{i}": rng.normal(size=rows) for i in range(20)})
+    X["weak"] = rng.normal(size=rows)
+    X["a"], X["b"] = rng.choice([-1.0, 1.0], size=rows), rng.choice([-1.0, 1.0], size=rows)
+    signal = 0.25 * X["weak"] + 1.5 * X["a"] * X["b"] + rng.normal(scale=0.7, size=rows)
+    y = (signal > 0).astype(int) if task == "binary" else signal
+    problem, _, _ = analyze(X, y, task=task, check_leakage=False, screen_noise=True)
+    kinds = {c.name: c.kind for c in problem.columns}
+    assert all(kinds[name] != "noise" for name in ["weak", "a", "b"]), kinds
+    assert sum(kind == "noise" for kind in kinds.values()) >= 17
+
+
+@pytest.mark.parametrize("task", ["binary", "regression"])
+def test_a_table_of_noise_keeps_at_least_one_column(task):
+    rng = np.random.default_rng(1)
+    X = pd.DataFrame({f"n{i}": rng.normal(size=300) for i in range(25)})
+    y = pd.Series(rng.integers(0, 2, 300) if task == "binary" else rng.normal(size=300))
+    problem, _, _ = analyze(X, y, task=task, check_leakage=False, screen_noise=True)
+    assert problem.used_columns  # the search decides when everything looks like noise
+
+
+def test_automl_screens_by_default_and_not_with_feature_search_off():
+    X, y = _table(30)
+    kw = {"families": ["linear"], "n_trials": 1, "time_budget": None, "ensemble": False,
+          "storage": "memory", "warm_start": False, "cv": 2}
+    with pytest.warns(Warning, match="columns left out as noise"):
+        screened = AutoML(**kw).fit(X, y)
+    assert set(screened.feature_names_in_) == set(X.columns)  # predict still takes the whole table
+    assert len(screened.selected_features_) <= 12 and "x0" in screened.selected_features_
+    assert np.isfinite(screened.score(X, y))
+    kept = AutoML(**kw, feature_search="off").fit(X, y)
+    assert len(kept.selected_features_) == X.shape[1]
