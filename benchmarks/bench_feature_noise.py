@@ -59,7 +59,6 @@ def load_noisy_split(name: str, seed: int, n_noise: int, datasets_dir: Path) -> 
 def run_one(args: argparse.Namespace) -> dict:
     """One run, in this (fresh) process."""
     from jupyter_automl import AutoML
-    from jupyter_automl.search.space import kept_columns
 
     split = load_noisy_split(args.dataset, args.seed, args.noise, args.datasets_dir)
     kwargs = {"positive_class": split.meta["positive_class"]} if split.task == "binary" else {}
@@ -70,10 +69,9 @@ def run_one(args: argparse.Namespace) -> dict:
     fit_s = time.monotonic() - t0
     pred = automl.predict(split.X_test)
     proba = automl.predict_proba(split.X_test) if split.task != "regression" else None
-    kept = kept_columns(automl.best_pipeline_)
+    kept = automl.selected_features_  # after the noise screen and the searched selection
     board = automl.leaderboard()
     columns = list(split.X_train.columns)
-    kept = columns if kept is None else kept
     n_noise_kept = sum(str(c).startswith(NOISE_PREFIXES) for c in kept)
     return score(split, proba, pred, getattr(automl, "classes_", None)) | {
         "fit_s": round(fit_s, 2), "n_finished": int((board["status"] == "finished").sum()),
