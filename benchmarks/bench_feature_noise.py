@@ -24,8 +24,18 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _anchors import read_anchors
 from _child import median_ok, run_one_child
-from _protocol import DEFAULT_DATASETS_DIR, PRIMARY, TEST_SIZE, Split, load_module, score
+from _protocol import (
+    DEFAULT_ANCHORS,
+    DEFAULT_DATASETS_DIR,
+    GREATER_IS_BETTER,
+    PRIMARY,
+    TEST_SIZE,
+    Split,
+    load_module,
+    score,
+)
 from sklearn.model_selection import train_test_split
 
 HERE = Path(__file__).resolve().parent
@@ -88,6 +98,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--strategies", nargs="+", default=list(STRATEGIES))
     parser.add_argument("--datasets-dir", type=Path, default=DEFAULT_DATASETS_DIR)
     parser.add_argument("--out", type=Path, default=HERE / "results" / "feature-noise")
+    parser.add_argument("--anchors", type=Path, default=DEFAULT_ANCHORS,
+                        help="the anchors' table: constant and best score per dataset, to normalise the loss")
+    parser.add_argument("--report-only", action="store_true", help="reprint the tables of --out")
     # one run in this process (how the parent starts each run)
     parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--dataset", help=argparse.SUPPRESS)
@@ -101,6 +114,10 @@ def main(argv: list[str] | None = None) -> int:
 
     args.out.mkdir(parents=True, exist_ok=True)
     jsonl = args.out / "results.jsonl"
+    if args.report_only:
+        rows = [json.loads(line) for line in jsonl.read_text().splitlines() if line.strip()]
+        print(render(rows, args))
+        return 0
     rows = []
     for seed in args.seeds:
         for dataset in args.datasets:
@@ -124,20 +141,36 @@ def _spawn(args, dataset: str, seed: int, strategy: str, noise: int) -> dict:
     return run_one_child(__file__, argv, result, row, timeout=3 * args.budget + 300)
 
 
+def normalised_loss(dataset: str, clean: float | None, noisy: float | None, anchors) -> float | None:
+    """How much worse the noisy score is, in normalised-score units: (clean - noisy) over (best
+    anchor system - constant predictor) on the anchors' split, the metric's direction handled."""
+    if clean is None or noisy is None or anchors is None or dataset not in anchors.datasets:
+        return None
+    metric = anchors.datasets[dataset]["metric"]
+    seen = [v for v in anchors.scores[dataset].values() if v is not None]
+    best = max(seen) if GREATER_IS_BETTER[metric] else min(seen)
+    span = best - anchors.score(dataset, "constant")
+    return (clean - noisy) / span
+
+
 def render(rows: list[dict], args) -> str:
-    lines = [f"Budget {args.budget:g} s, {args.noise} noise columns, seeds {args.seeds} (medians).", "",
-             "| dataset | feature_search | clean score | noisy score | loss | noisy fit s | "
-             "noise cols kept | cols kept / total | trials clean / noisy |",
-             "|---|---|---|---|---|---|---|---|---|"]
+    anchors = read_anchors(args.anchors) if args.anchors.exists() else None
+    lines = [f"Budget {args.budget:g} s, {args.noise} noise columns, seeds {args.seeds} (medians; "
+             "normalised loss: of the medians, in units of best anchor - constant).", "",
+             "| dataset | feature_search | clean score | noisy score | loss | normalised loss | "
+             "noisy fit s | noise cols kept | cols kept / total | trials clean / noisy |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for dataset in args.datasets:
         for strategy in args.strategies:
             clean = [r for r in rows if (r["dataset"], r["strategy"], r["noise"]) == (dataset, strategy, 0)]
             noisy = [r for r in rows if (r["dataset"], r["strategy"], r["noise"]) == (dataset, strategy,
                                                                                        args.noise)]
             c, n = median_ok(clean, "primary"), median_ok(noisy, "primary")
-            loss = None if c is None or n is None else c - n
+            higher = anchors is None or GREATER_IS_BETTER[anchors.datasets.get(dataset, {}).get("metric", "roc_auc")]
+            loss = None if c is None or n is None else (c - n if higher else n - c)  # > 0: noise hurt
             fmt = lambda v, d=4: "-" if v is None else f"{v:.{d}f}"  # noqa: E731
-            lines.append(f"| {dataset} | {strategy} | {fmt(c)} | {fmt(n)} | {fmt(loss)} | "
+            norm = normalised_loss(dataset, c, n, anchors)
+            lines.append(f"| {dataset} | {strategy} | {fmt(c)} | {fmt(n)} | {fmt(loss)} | {fmt(norm, 3)} | "
                          f"{fmt(median_ok(noisy, 'fit_s'), 1)} | {fmt(median_ok(noisy, 'n_noise_kept'), 1)} | "
                          f"{fmt(median_ok(noisy, 'n_kept'), 1)} / {fmt(median_ok(noisy, 'n_columns'), 0)} | "
                          f"{fmt(median_ok(clean, 'n_finished'), 0)} / {fmt(median_ok(noisy, 'n_finished'), 0)} |")
