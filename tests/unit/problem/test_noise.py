@@ -8,7 +8,7 @@ import pytest
 
 from jupyter_automl import AutoML
 from jupyter_automl.problem import analyze
-from jupyter_automl.problem._noise import MIN_BUDGET, MIN_COLUMNS, find_noise
+from jupyter_automl.problem._noise import MIN_BUDGET, MIN_COLUMNS, MIN_ROWS, find_noise
 
 
 def _table(n_noise: int, seed: int = 0, rows: int = 600):
@@ -44,6 +44,9 @@ def test_small_tables_and_the_off_switch_are_not_screened():
     small, y_small = _table(MIN_COLUMNS - 7)  # 6 signal + 13 noise = 19 usable columns
     assert find_noise(small, y_small, "binary", list(analyze(small, y_small, check_leakage=False)[0].columns),
                       seed=0) == {}
+    few, y_few = _table(30, rows=MIN_ROWS - 1)  # too few rows for the tests to judge weak columns
+    problem, _, _ = analyze(few, y_few, check_leakage=False, screen_noise=True)
+    assert not any(c.kind == "noise" for c in problem.columns)
 
     # a short search keeps its seconds for trials: the screen would cost 1-2 s of them
     short, _, _ = analyze(X, y, check_leakage=False, screen_noise=True, time_budget=MIN_BUDGET - 1)
