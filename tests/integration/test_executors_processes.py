@@ -94,7 +94,8 @@ def test_a_memory_limit_turns_an_allocation_into_a_failed_trial():
     rng = np.random.default_rng(0)
     X = pd.DataFrame(rng.normal(size=(20_000, 50)), columns=[f"x{i}" for i in range(50)])
     y = pd.Series((X["x0"] + rng.normal(size=20_000) > 0).astype(int), name="y")
-    automl = search(families=["linear"], n_trials=2, memory_limit=1)
+    # feature_search="off": the 49 noise columns stay, so a fold's rows are the 8 MB above
+    automl = search(families=["linear"], n_trials=2, memory_limit=1, feature_search="off")
     with pytest.raises(AllTrialsFailedError, match=r"All 2 trials failed.*2x fold 1: ran out of memory"):
         automl.fit(X, y)
     kinds = [(e.kind, getattr(e, "error_type", None)) for e in automl.handle_.events()]
