@@ -111,13 +111,12 @@ class AutoML(TakeAway, Mitigation, BaseEstimator):
         ``warm_start`` and ``predicted_score``). False: the search starts from fixed defaults.
         A ``jupyter_automl.search.warmstart.Knowledge`` uses that knowledge instead.
     feature_search : {"joint", "sequential", "pseudo_joint", "off"}, default="joint"
-        "joint": on tables of 20+ usable columns, columns with no link to the target (alone or
-        with the others) are left out first (kind "noise", with a note); then the columns a model
-        sees (``feature_fraction``; ``selector``: F-test, mutual info, extra trees or L1, fitted
-        in each fold) are searched with the model, at no extra cost.
+        "joint": the columns a model sees (``feature_fraction``; ``selector``: F-test, mutual info,
+        extra trees or L1, fitted in each fold) are searched with the model, at no extra cost.
         "sequential": RFE with a fixed cheap model first (a quarter of the budget), then the model
         search on the kept columns; "pseudo_joint": elimination steps driven by the best trials'
-        importances alternate with rounds of the model search. "off": every column, always.
+        importances alternate with rounds of the model search. "off": every column, always; the
+        others first leave out the noise of a table that is mostly noise (``problem/_noise.py``).
     nas : {"standard", "supernet"}, default="standard"
         How the "nas" family is searched. "standard": each architecture trains alone, stopped
         early at epoch rungs. "supernet" (one-shot; needs PyTorch, else "standard" with a
@@ -247,10 +246,9 @@ class AutoML(TakeAway, Mitigation, BaseEstimator):
             raise InputError(MSG_RUNNING)
         check_limits(self.time_budget, self.n_trials)
         self._check_max_predict_ms()
-        problem, X_clean, y_clean = analyze(
-            X, y, task=self.task, metric=self.metric, cv=self.cv, seed=self.seed,
-            positive_class=self.positive_class, check_leakage=self.check_leakage,
-            time_budget=self.time_budget, screen_noise=self.feature_search != "off")
+        problem, X_clean, y_clean = analyze(X, y, task=self.task, metric=self.metric, cv=self.cv, seed=self.seed,
+            positive_class=self.positive_class, check_leakage=self.check_leakage, time_budget=self.time_budget,
+            screen_noise=self.feature_search != "off")  # see problem/_noise.py
         self._warn_about(problem)
         plugin = self._make_plugin(problem, X_clean)
         data = prepare_training(X_clean, y_clean, problem)
@@ -276,9 +274,8 @@ class AutoML(TakeAway, Mitigation, BaseEstimator):
 
     @staticmethod
     def _warn_about(problem: Problem) -> None:
-        for note in problem.notes:
-            category = LeakageWarning if note.startswith("possible leakage") else DataWarning
-            warnings.warn(note, category, stacklevel=4)
+        for note in problem.notes:  # leaks warn as such; dropped (or noise) columns as data
+            warnings.warn(note, LeakageWarning if note.startswith("possible leakage") else DataWarning, stacklevel=4)
 
     def _set_result(self, result: SearchResult) -> None:
         """Called on the coordinator thread when the final model is ready."""
