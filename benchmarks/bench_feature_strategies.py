@@ -16,6 +16,9 @@ columns the final model reads and how many of them are noise. Medians over seeds
 ``--engine automl`` runs the same comparison through ``AutoML(feature_search=S,
 time_budget=--budget)`` instead (all default families, threads): equal in wall time, not in
 evaluations; "evals" is then the number of trials, "evals to 99 %" is not measured.
+Every strategy after the first is also compared with the first, seed by seed on the same split:
+the median of the paired test-score differences in normalised units (over best anchor - constant
+of ``--anchors``; positive: better than the first) and on how many seeds it was better.
 Results: ``--out``/results.jsonl (appended) and results.md.
 """
 
@@ -30,8 +33,9 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-from _protocol import DEFAULT_DATASETS_DIR, PRIMARY, score
-from bench_feature_noise import NOISE_PREFIXES, load_noisy_split
+from _anchors import read_anchors
+from _protocol import DEFAULT_ANCHORS, DEFAULT_DATASETS_DIR, PRIMARY, score
+from bench_feature_noise import NOISE_PREFIXES, load_noisy_split, normalised_loss
 
 HERE = Path(__file__).resolve().parent
 STRATEGIES = ("sequential", "joint", "pseudo_joint")
@@ -98,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", nargs="+", type=int, default=[0])
     parser.add_argument("--evaluations", type=int, default=30)
     parser.add_argument("--noise", type=int, default=20)
-    parser.add_argument("--cv", type=int, default=5)
+    parser.add_argument("--cv", type=_cv, default=5, help="folds, or 'auto' (AutoML's own choice)")
     parser.add_argument("--families", nargs="+", default=None)
     parser.add_argument("--strategies", nargs="+", default=list(STRATEGIES),
                         help="also 'off' with --engine automl")
@@ -108,10 +112,16 @@ def main(argv: list[str] | None = None) -> int:
                         help="run_feature_strategy at an equal number of evaluations, or AutoML.fit "
                         "at an equal time budget")
     parser.add_argument("--budget", type=float, default=40.0, help="seconds per fit (--engine automl)")
+    parser.add_argument("--anchors", type=Path, default=DEFAULT_ANCHORS,
+                        help="the anchors' table, to normalise the paired differences")
+    parser.add_argument("--report-only", action="store_true", help="reprint the table of --out")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     rows = []
-    for seed in args.seeds:
+    if args.report_only:
+        rows = [json.loads(line) for line in (args.out / "results.jsonl").read_text().splitlines()]
+        args.seeds = sorted({r["seed"] for r in rows})
+    for seed in [] if args.report_only else args.seeds:
         for dataset in args.datasets:
             for strategy in args.strategies:
                 row = {"dataset": dataset, "seed": seed, "strategy": strategy, "noise": args.noise,
@@ -154,11 +164,41 @@ def render(rows: list[dict], args) -> str:
                          f"{fmt(med(sel, 'n_evaluations'), 0)} | "
                          f"{fmt(med(sel, 'to_99'), 0)} | {fmt(med(sel, 'n_kept'), 0)} / "
                          f"{fmt(med(sel, 'n_columns'), 0)} | {fmt(med(sel, 'n_noise_kept'), 0)} |")
+    lines += _paired(rows, args)
     failed = [r for r in rows if r.get("status") != "ok"]
     if failed:
         lines += ["", "Failed runs:"] + [f"- {r['dataset']} {r['seed']} {r['strategy']}: {r['error']}"
                                          for r in failed]
     return "\n".join(lines) + "\n"
+
+
+def _cv(value: str) -> int | str:
+    return int(value) if value.isdigit() else value
+
+
+def _paired(rows: list[dict], args) -> list[str]:
+    """Each later strategy against the first, seed by seed (same split): normalised differences."""
+    anchors = read_anchors(args.anchors) if args.anchors.exists() else None
+    first, *others = args.strategies
+    if anchors is None or not others:
+        return []
+    ok = {(r["dataset"], r["seed"], r["strategy"]): r["primary"] for r in rows if r.get("status") == "ok"}
+    lines = ["", f"Against {first}, paired by seed (normalised test-score difference, positive: "
+             "better; median, then per seed):", "",
+             "| dataset | strategy | median | per seed | better on |", "|---|---|---|---|---|"]
+    for dataset in args.datasets:
+        for strategy in others:
+            diffs = []
+            for seed in args.seeds:
+                a, b = ok.get((dataset, seed, first)), ok.get((dataset, seed, strategy))
+                loss = normalised_loss(dataset, a, b, anchors)
+                if loss is not None:
+                    diffs.append(-loss)
+            if diffs:
+                lines.append(f"| {dataset} | {strategy} | {statistics.median(diffs):+.4f} | "
+                             f"{' / '.join(f'{d:+.4f}' for d in diffs)} | "
+                             f"{sum(d > 0 for d in diffs)} of {len(diffs)} |")
+    return lines
 
 
 if __name__ == "__main__":

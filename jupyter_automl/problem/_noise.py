@@ -58,7 +58,6 @@ MIN_BUDGET = 30.0
 MAX_ROWS = 3000  # for the tests alone
 MAX_TREE_ROWS = 2000  # for the checks with the others (the slow part)
 N_TREES = 50
-MAX_DEPTH = None
 SCREENED_KINDS = ("numeric", "boolean", "categorical")
 NOTE_NOISE = ("dropped: noise, no link to the target alone (p = {p:.2f}) nor with the other "
               "columns (beat a shuffled copy of itself in {hits} of {n} checks); "
@@ -155,7 +154,7 @@ def _shadow_hits(frame: pd.DataFrame, suspects: list[str], target: np.ndarray, i
     for check in range(N_CHECKS):
         shadows = rng.permuted(matrix[:, where], axis=0)  # each column shuffled on its own
         model = model_class(n_estimators=N_TREES, max_features="sqrt", min_samples_leaf=3,
-                            max_depth=MAX_DEPTH, random_state=seed + check, n_jobs=1)
+                            random_state=seed + check, n_jobs=1)
         model.fit(np.hstack([matrix, shadows]), target)
         importance = model.feature_importances_
         hits += importance[where] > importance[matrix.shape[1]:]

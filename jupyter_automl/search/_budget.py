@@ -24,6 +24,7 @@ from .space import FAMILIES, family_values
 
 ENSEMBLE_REFIT_SHARE = 0.15  # of the time budget, kept at most to refit the runners-up of an ensemble
 UNIT_DEADLINE_SLACK = 1.0  # seconds a unit may run past the end of the search phase
+MAX_SPEED_SAMPLES = 20  # first folds that say how fast this search runs against corpus prices
 
 
 class Budget:
@@ -213,7 +214,8 @@ def first_fold_estimate(problem: Problem, rec: TrialRecord, records: Iterable[Tr
         if 0 not in r.folds:
             continue
         f = r.folds[0]
-        measured.append((r.params, f.fit_time + f.predict_time))
+        if len(measured) < MAX_SPEED_SAMPLES:
+            measured.append((r.params, f.fit_time + f.predict_time))
         if r.family == rec.family:
             factor = max(family.cost_factor(family_values(problem, r.params)[1]), 1e-3)
             seen.append((f.fit_time + f.predict_time) / factor)

@@ -53,6 +53,9 @@ MSG_STORAGE_OPEN = ("Could not open the study storage {url}: {reason}. Check the
 MSG_STUDY_MISMATCH = ("The study {name!r} in {url} was made for {field}={old!r}, but this fit has "
                       "{field}={new!r}. Resume it with the same data and settings, or pass a new "
                       "study_name to start a fresh study.")
+MSG_VALIDATION_MISMATCH = ("The study {name!r} in {url} scored its trials on {old}, but this fit would "
+                           "score them on {new}: their scores could not be compared. Pass "
+                           "cv={cv} to resume it, or a new study_name to start a fresh study.")
 
 
 def default_study_name() -> str:
@@ -272,6 +275,27 @@ def _check_same_problem(study: optuna.Study, summary: dict[str, Any], url: str) 
         if old.get(field) != summary.get(field):
             raise InputError(MSG_STUDY_MISMATCH.format(name=study.study_name, url=url, field=field,
                                                        old=old.get(field), new=summary.get(field)))
+    old_valid, new_valid = old.get("validation"), summary.get("validation")
+    if old_valid and new_valid and _scheme(old_valid) != _scheme(new_valid):
+        raise InputError(MSG_VALIDATION_MISMATCH.format(
+            name=study.study_name, url=url, old=_describe_scheme(old_valid),
+            new=_describe_scheme(new_valid), cv=_cv_for(old_valid)))
+
+
+def _scheme(validation: dict[str, Any]) -> tuple[Any, Any]:
+    return validation.get("kind"), validation.get("n_folds")
+
+
+def _describe_scheme(validation: dict[str, Any]) -> str:
+    kind, n_folds = _scheme(validation)
+    if kind == "kfold":
+        return f"{n_folds}-fold cross-validation"
+    return "a holdout seen at growing row counts" if kind == "rows" else "a holdout"
+
+
+def _cv_for(validation: dict[str, Any]) -> str:
+    kind, n_folds = _scheme(validation)
+    return {"kfold": str(n_folds), "holdout": "'holdout'"}.get(kind, "'auto'")
 
 
 def _close_orphans(study: optuna.Study) -> None:

@@ -4,18 +4,14 @@ out, with the evidence as their reason (issue 15)."""
 from __future__ import annotations
 
 import pytest
-from wizard_flow import STEP_TIMEOUT, next_step, tid
+from wizard_flow import STEP_TIMEOUT, choose_frame, next_step, tid
 
 pytestmark = pytest.mark.browser
 
 
 def test_the_columns_step_shows_noise_columns_left_out(open_wizard, page, shots):
     _, wizard = open_wizard("noisy_columns.ipynb")
-    page.click(tid("source-variable"))
-    page.wait_for_selector(f"{tid('frame-select')} option[value=noisy]", state="attached",
-                           timeout=STEP_TIMEOUT)
-    page.select_option(tid("frame-select"), "noisy")
-    page.wait_for_selector(f"{tid('data-summary')}:has-text('600 rows')", timeout=STEP_TIMEOUT)
+    choose_frame(page, "noisy", rows=600)
     next_step(page, "target")
     page.select_option(tid("target-select"), "y")
     next_step(page, "columns")

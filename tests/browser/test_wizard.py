@@ -17,6 +17,7 @@ from wizard_flow import (
     RESULTS_TIMEOUT,
     STEP_TIMEOUT,
     WIZARD,
+    choose_frame,
     tid,
     wait_next_enabled,
 )
@@ -152,11 +153,7 @@ def test_a_person_runs_the_quickstart_and_a_search(open_wizard, page, shots):
 
 def test_a_one_class_target_shows_the_error_and_the_wizard_stays_usable(open_wizard, page, shots):
     _, wizard = open_wizard("bad_input.ipynb")
-    page.click(tid("source-variable"))
-    page.wait_for_selector(f"{tid('frame-select')} option[value=one_class]", state="attached",
-                           timeout=STEP_TIMEOUT)
-    page.select_option(tid("frame-select"), "one_class")
-    page.wait_for_selector(f"{tid('data-summary')}:has-text('569 rows')", timeout=STEP_TIMEOUT)
+    choose_frame(page, "one_class", rows=569)
     wait_next_enabled(page)
     page.click(tid("next"))
     page.select_option(tid("target-select"), "outcome")

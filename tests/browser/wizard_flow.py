@@ -37,6 +37,15 @@ def choose_demo(page, name: str = "german_credit") -> None:
     page.wait_for_selector(f"{tid('profile')} tbody tr", timeout=STEP_TIMEOUT)
 
 
+def choose_frame(page, name: str, rows: int) -> None:
+    """Data step: a DataFrame of the notebook's kernel by its variable name."""
+    page.click(tid("source-variable"))
+    page.wait_for_selector(f"{tid('frame-select')} option[value={name}]", state="attached",
+                           timeout=STEP_TIMEOUT)
+    page.select_option(tid("frame-select"), name)
+    page.wait_for_selector(f"{tid('data-summary')}:has-text('{rows} rows')", timeout=STEP_TIMEOUT)
+
+
 def set_small_search(page, n_trials: int = 4) -> None:
     """On the Search step: linear models only, ``n_trials`` trials, no time limit, one core."""
     families = page.eval_on_selector_all(

@@ -15,7 +15,7 @@ from optuna.trial import TrialState
 
 from jupyter_automl import AutoML
 from jupyter_automl.exceptions import SearchWarning
-from jupyter_automl.search._storage import ATTR, MSG_STUDY_MISMATCH
+from jupyter_automl.search._storage import ATTR, MSG_STUDY_MISMATCH, MSG_VALIDATION_MISMATCH
 
 from ._tiny import TINY, demo, twelve_rows
 
@@ -100,6 +100,16 @@ class StorageSuite:
         with pytest.raises(ValueError, match=_template(MSG_STUDY_MISMATCH)) as info:
             self.fit(storage, tmp_path, metric="accuracy")
         assert "metric='roc_auc'" in str(info.value) and "metric='accuracy'" in str(info.value)
+
+    def test_resume_with_another_validation_is_refused(self, storage, tmp_path):
+        self.fit(storage, tmp_path)  # 3 folds
+        with pytest.raises(ValueError, match=_template(MSG_VALIDATION_MISMATCH)) as info:
+            self.fit(storage, tmp_path, cv="holdout")
+        message = str(info.value)
+        assert "3-fold cross-validation" in message and "a holdout" in message
+        assert "cv=3" in message
+        assert len(self.open_optuna(storage, "study-1").get_trials()) == 2  # left as it was
+        assert len(self.fit(storage, tmp_path, cv=3).leaderboard()) == 4  # as it says: resumes
 
     def test_failed_trials_keep_their_reason_across_resume(self, storage, tmp_path):
         X, y = twelve_rows()
