@@ -61,6 +61,7 @@ class Budget:
         self._paused_total = 0.0
         self._reserve: float | None = None
         self._priced: float | None = None  # the reserve for the ensemble chosen once, when priced
+        self.priced_members: list[int] = []  # that ensemble's trials: their refits fit the reserve
 
     # -- the clock ------------------------------------------------------------------------------
 
@@ -146,6 +147,7 @@ class Budget:
     def price(self, members: list[TrialRecord], choosing_seconds: float) -> None:
         """Replace the estimate with what refitting these members costs (once per search)."""
         refits = refit_makespan([self.refit_estimate(m) for m in members], self.n_workers)
+        self.priced_members = [m.number for m in members]
         # the final choice is made again, among more trials: keep that time and some slack for it
         self._priced = self.reserve_for(refits) + 2 * choosing_seconds
         self._reserve = None

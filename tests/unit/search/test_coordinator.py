@@ -267,3 +267,40 @@ def test_the_search_goes_on_when_the_ensemble_it_would_choose_refits_fast(monkey
         assert automl.search_.members == [int(automl.leaderboard().iloc[0]["trial"])]
     else:
         assert last_start < budget - 2.2
+
+
+def _priced_search():
+    """A finished ensemble search, its final-model step and the ensemble it chooses freely."""
+    from .._data import multiclass_frame
+
+    X, y = multiclass_frame(120)
+    coordinator = tiny_automl(**ENSEMBLE).fit(X, y).handle_._coordinator
+    final, ranked = coordinator.final, coordinator.ranked_finished()
+    members, weights, _ = final.choose_ensemble(ranked, notes=[])
+    assert len(members) >= 2, "this data and seed should give an ensemble"
+    final.budget.priced_members = [m.number for m in members]
+    return final, ranked, members
+
+
+def test_the_final_ensemble_is_never_worse_than_the_one_priced_when_time_ran_out(monkeypatch):
+    final, ranked, priced = _priced_search()
+    single = ([ranked[0]], [1.0], ranked[0].score)  # as when the later members cannot be refit
+    monkeypatch.setattr(final, "_choose_in_time", lambda *args: single)
+    notes: list[str] = []
+    members, weights, score = final.choose_ensemble(ranked, notes)
+    assert {m.number for m in members} <= {m.number for m in priced} and len(members) >= 2
+    assert final.metric.is_better(score, final._blend_score(*single[:2]))
+    assert sum(weights) == pytest.approx(1.0)
+    assert any("priced when the search first ran out of time" in n for n in notes)
+
+
+def test_the_priced_ensemble_is_not_used_when_it_cannot_be_refit_either(monkeypatch):
+    final, ranked, priced = _priced_search()
+    single = ([ranked[0]], [1.0], ranked[0].score)
+    monkeypatch.setattr(final, "_choose_in_time", lambda *args: single)
+    too_slow = {m.number for m in priced if m.number != ranked[0].number}
+    monkeypatch.setattr(final.budget, "refit_estimate",
+                        lambda rec: 86_400.0 if rec.number in too_slow else 0.0)
+    notes: list[str] = []
+    assert final.choose_ensemble(ranked, notes)[0] == single[0]
+    assert not any("priced" in n for n in notes)
