@@ -61,7 +61,7 @@ class Budget:
         self._paused_total = 0.0
         self._reserve: float | None = None
         self._priced: float | None = None  # the reserve for the ensemble chosen once, when priced
-        self.priced_members: list[int] = []  # that ensemble's trials: their refits fit the reserve
+        self.priced_ensemble: dict[int, float] = {}  # that ensemble: trial -> weight (refits fit the reserve)
 
     # -- the clock ------------------------------------------------------------------------------
 
@@ -144,10 +144,12 @@ class Budget:
     def priced(self) -> bool:
         return self._priced is not None
 
-    def price(self, members: list[TrialRecord], choosing_seconds: float) -> None:
+    def price(self, members: list[TrialRecord], choosing_seconds: float,
+              weights: list[float] | None = None) -> None:
         """Replace the estimate with what refitting these members costs (once per search)."""
         refits = refit_makespan([self.refit_estimate(m) for m in members], self.n_workers)
-        self.priced_members = [m.number for m in members]
+        weights = [1.0 / len(members)] * len(members) if weights is None else weights
+        self.priced_ensemble = {m.number: float(w) for m, w in zip(members, weights, strict=True)}
         # the final choice is made again, among more trials: keep that time and some slack for it
         self._priced = self.reserve_for(refits) + 2 * choosing_seconds
         self._reserve = None

@@ -255,8 +255,8 @@ class Coordinator:
         if len(ranked) < 2:
             return False
         t0 = self.budget.now()
-        members, _, _ = self.final.choose_ensemble(ranked, notes=[])
-        self.budget.price(members, self.budget.now() - t0)
+        members, weights, _ = self.final.choose_ensemble(ranked, notes=[])
+        self.budget.price(members, self.budget.now() - t0, weights)
         if self.budget.search_time_left() < PRICED_RESERVE_MIN_GAIN:
             return False
         _log.debug("ensemble priced: reserve %.1f s, the search goes on for %.1f s",

@@ -278,7 +278,7 @@ def _priced_search():
     final, ranked = coordinator.final, coordinator.ranked_finished()
     members, weights, _ = final.choose_ensemble(ranked, notes=[])
     assert len(members) >= 2, "this data and seed should give an ensemble"
-    final.budget.priced_members = [m.number for m in members]
+    final.budget.priced_ensemble = {m.number: w for m, w in zip(members, weights, strict=True)}
     return final, ranked, members
 
 
