@@ -144,11 +144,9 @@ class Budget:
     def priced(self) -> bool:
         return self._priced is not None
 
-    def price(self, members: list[TrialRecord], choosing_seconds: float,
-              weights: list[float] | None = None) -> None:
+    def price(self, members: list[TrialRecord], weights: list[float], choosing_seconds: float) -> None:
         """Replace the estimate with what refitting these members costs (once per search)."""
         refits = refit_makespan([self.refit_estimate(m) for m in members], self.n_workers)
-        weights = [1.0 / len(members)] * len(members) if weights is None else weights
         self.priced_ensemble = {m.number: float(w) for m, w in zip(members, weights, strict=True)}
         # the final choice is made again, among more trials: keep that time and some slack for it
         self._priced = self.reserve_for(refits) + 2 * choosing_seconds

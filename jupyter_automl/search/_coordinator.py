@@ -256,7 +256,7 @@ class Coordinator:
             return False
         t0 = self.budget.now()
         members, weights, _ = self.final.choose_ensemble(ranked, notes=[])
-        self.budget.price(members, self.budget.now() - t0, weights)
+        self.budget.price(members, weights, self.budget.now() - t0)
         if self.budget.search_time_left() < PRICED_RESERVE_MIN_GAIN:
             return False
         _log.debug("ensemble priced: reserve %.1f s, the search goes on for %.1f s",
