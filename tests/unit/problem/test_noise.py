@@ -53,6 +53,13 @@ def test_small_tables_and_the_off_switch_are_not_screened():
     few, y_few = _table(30, rows=MIN_ROWS - 1)  # too few rows for the tests to judge weak columns
     problem, _, _ = analyze(few, y_few, check_leakage=False, screen_noise=True)
     assert not any(c.kind == "noise" for c in problem.columns)
+    # from MIN_ROWS a mostly-noise table is screened (the "at least half" rule guards clean ones);
+    # on so few rows a real column of middling effect can fail both tests too (here 'colour')
+    enough, y_enough = _table(30, rows=MIN_ROWS)
+    problem, _, _ = analyze(enough, y_enough, check_leakage=False, screen_noise=True)
+    kinds = {c.name: c.kind for c in problem.columns}
+    assert sum(kinds[name] == "noise" for name in kinds if name.startswith("noise_")) >= 25, kinds
+    assert sum(kinds[name] == "noise" for name in ["x0", "x1", "x2", "x3", "x4", "colour"]) <= 1, kinds
 
     # a short search keeps its seconds for trials: the screen would cost 1-2 s of them
     short, _, _ = analyze(X, y, check_leakage=False, screen_noise=True, time_budget=MIN_BUDGET - 1)
