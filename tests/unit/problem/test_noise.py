@@ -9,6 +9,8 @@ import pytest
 from jupyter_automl import AutoML
 from jupyter_automl.problem import analyze
 from jupyter_automl.problem._noise import (
+    MANY_NOISE_COLUMNS,
+    MANY_NOISE_SHARE,
     MIN_BUDGET,
     MIN_COLUMNS,
     MIN_NOISE_SHARE,
@@ -84,6 +86,26 @@ def test_a_few_noise_columns_among_good_ones_are_left_to_the_search():
     more = pd.concat([X, pd.DataFrame({f"more_{i}": rng.normal(size=rows) for i in range(24)})], axis=1)
     problem, _, _ = analyze(more, y, check_leakage=False, screen_noise=True)
     assert sum(c.kind == "noise" for c in problem.columns) >= 28
+
+
+def test_dozens_of_noise_columns_are_left_out_under_half():
+    """A third of the columns, when that is dozens, is not "a few weak columns": screened.
+    A third of a small table stays with the search."""
+    rng = np.random.default_rng(4)
+    rows, n_real, n_noise = 1000, 50, 36
+    assert MANY_NOISE_COLUMNS < n_noise and MANY_NOISE_SHARE < n_noise / (n_real + n_noise) < MIN_NOISE_SHARE
+    latent = rng.normal(size=(rows, 5))  # each real column a noisy reading of one of 5 factors
+    X = pd.DataFrame({f"x{i}": latent[:, i % 5] + 0.5 * rng.normal(size=rows) for i in range(n_real)})
+    y = pd.Series((latent.sum(axis=1) + rng.normal(size=rows) > 0).astype(int))
+    noisy = pd.concat([X, pd.DataFrame({f"noise_{i}": rng.normal(size=rows) for i in range(n_noise)})], axis=1)
+    problem, _, _ = analyze(noisy, y, check_leakage=False, screen_noise=True)
+    kinds = {c.name: c.kind for c in problem.columns}
+    assert sum(kinds[f"noise_{i}"] == "noise" for i in range(n_noise)) >= 30, kinds
+    assert not any(kinds[f"x{i}"] == "noise" for i in range(n_real)), kinds
+    # 12 noise columns among 24: a third, but not many
+    few = pd.concat([X.iloc[:, :24], noisy.filter(like="noise_").iloc[:, :12]], axis=1)
+    problem, _, _ = analyze(few, y, check_leakage=False, screen_noise=True)
+    assert not any(c.kind == "noise" for c in problem.columns)
 
 
 @pytest.mark.parametrize("task", ["binary", "regression"])
