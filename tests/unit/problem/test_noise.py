@@ -102,7 +102,7 @@ def test_dozens_of_noise_columns_are_left_out_under_half():
     kinds = {c.name: c.kind for c in problem.columns}
     assert sum(kinds[f"noise_{i}"] == "noise" for i in range(n_noise)) >= 30, kinds
     assert not any(kinds[f"x{i}"] == "noise" for i in range(n_real)), kinds
-    # 12 noise columns among 24: a third, but not many
+    # 12 noise columns beside 24 real ones: a third of the table, but not many
     few = pd.concat([X.iloc[:, :24], noisy.filter(like="noise_").iloc[:, :12]], axis=1)
     problem, _, _ = analyze(few, y, check_leakage=False, screen_noise=True)
     assert not any(c.kind == "noise" for c in problem.columns)
