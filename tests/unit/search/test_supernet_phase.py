@@ -105,6 +105,11 @@ def test_a_budget_too_short_for_the_supernet_runs_standard_nas(caplog):
     assert skipped.startswith("nas='supernet' needs at least 15 s of search time") and "runs standard NAS" in skipped
     assert any(r.getMessage() == skipped for r in caplog.records)
     board = automl.leaderboard()
-    # no supernet, no inherited scores: ordinary networks, one of which is the model
+    # no supernet, no inherited scores: ordinary networks, one of which is the model. On a slow
+    # machine the first network may not finish both folds in 7 s: it is then "stopped" with the
+    # score of the folds it did, and still the model.
     assert "inherited_weights" not in board or not board["inherited_weights"].fillna(False).any()
-    assert (board["status"] == "finished").any() and np.isfinite(automl.score(X, y))
+    model_row = board[board["trial"] == automl.best_trial_]
+    assert model_row["status"].isin(["finished", "stopped"]).all() and np.isfinite(model_row["score"]).all()
+    assert type(automl.best_pipeline_.steps[-1][1]).__name__ == "TabularNetClassifier"
+    assert np.isfinite(automl.score(X, y))
