@@ -45,7 +45,7 @@ from ._ranking import ranked_finished, ranked_for_reserve
 from ._shared import SharedStudy
 from ._storage import StudyStore
 from ._supernet_phase import SupernetPhase
-from ._trials import TrialRecord, count_states, describe_trial, pareto_optimal
+from ._trials import TrialRecord, count_states, describe_trial, pareto_optimal, repeat_of
 from ._warm_plan import WarmPlan, first_configs, n_defaults_first
 from .executors import INTERRUPTED_LOST, BaseExecutor
 from .space import SearchSpace
@@ -54,6 +54,7 @@ _log = get_logger(__name__)
 _WAIT = 0.05  # seconds between checks of the stop/pause flags while units run
 PRICED_RESERVE_MIN_GAIN = 0.5  # seconds the priced ensemble must free for the search to go on
 MAX_TOO_SLOW_PICKS = 3  # sampled configurations too slow for the time left, before no new trial starts
+MAX_REPEATS_IN_A_ROW = 10  # sampled repeats of tried configurations in a row that end the search
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,7 @@ class Coordinator:
         self._n_new_trials = 0
         self._first: list[tuple[dict, dict]] = []  # configurations to try before sampling
         self._no_new_trials = False
-        self._too_slow_picks = 0
+        self._too_slow_picks = self._repeats_in_a_row = 0
         self._end_reason = ""
         self.done = threading.Event()
         self.plugin = data.plugin
@@ -344,6 +345,13 @@ class Coordinator:
         self.records[trial.number] = rec
         self._trials[trial.number] = trial
         self.bus.emit(TrialStarted, trial_number=rec.number, family=rec.family, params=public(rec.params))
+        twin = repeat_of(rec, self.records.values())
+        if twin is not None:  # not fitted, not one of n_trials; pruned, it steers TPE away
+            self._repeats_in_a_row, self._n_new_trials = self._repeats_in_a_row + 1, self._n_new_trials - 1
+            self._end_trial(rec, "pruned", f"not fitted: the same configuration as trial {twin.number}")
+            self._no_new_trials = self._repeats_in_a_row >= MAX_REPEATS_IN_A_ROW  # the space is used up
+            return None if self._no_new_trials else self._new_trial()
+        self._repeats_in_a_row = 0
         estimate = first_fold_estimate(self.problem, rec, self.records.values(), self.warm_plan)
         if estimate is not None and estimate > self.budget.search_time_left():
             # too slow for the time left: ask again (a cheaper one may fit), a few times at most
@@ -473,24 +481,14 @@ class Coordinator:
         """Finished trials, best score first (ties: the earlier trial)."""
         return ranked_finished(self.records.values(), self.metric)
 
-    @property
-    def directions(self) -> list[str]:
-        """The study's directions: the metric's, then the plugin's objectives'."""
-        extra = list(self.plugin.objective_directions) if self.multi_objective else []
-        return [self.metric.direction] + extra
-
-    def pareto_front(self) -> list[TrialRecord]:
-        """Pareto-optimal finished trials, best metric first."""
-        sign = -1.0 if self.metric.greater_is_better else 1.0
-        return sorted(pareto_optimal(list(self.records.values()), self.directions),
-                      key=lambda r: (sign * r.score, r.number))
-
     # -- the final model ----------------------------------------------------------------------
 
     def _finish(self) -> SearchResult:
         self.store.sync()
         self._merge_others(self.shared.merge())  # the final model is chosen from every process's trials
-        multi = (lambda: self.plugin.choose(self.pareto_front())) if self.multi_objective else None
+        multi = (lambda: self.plugin.choose(pareto_optimal(
+            list(self.records.values()), self.metric, self.plugin.objective_directions))) \
+            if self.multi_objective else None
         result = self.final.from_records(self.features.eligible(list(self.records.values())),
                                          self._end_reason, self.settings.time_budget, multi)
         result.training_epochs = sum(r.epochs_total for r in self.records.values()) + (

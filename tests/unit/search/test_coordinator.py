@@ -177,6 +177,43 @@ def test_a_pick_too_slow_for_the_time_left_is_asked_again_then_the_search_ends(m
     assert automl.search_.reason == "time_budget"
 
 
+def test_a_sampled_repeat_of_a_tried_configuration_is_not_fitted_again():
+    from .._data import multiclass_frame
+
+    X, y = multiclass_frame(90)
+    # knn's space is small (k, weights, p, a selector, calibration): with this seed TPE proposes
+    # two configurations again within 40 trials
+    automl = tiny_automl(n_trials=40, families=["knn"]).fit(X, y)
+    board = automl.leaderboard().set_index("trial")
+    repeats = board[board["reason"].fillna("").str.startswith("not fitted: the same configuration as trial")]
+    fitted = board.drop(index=repeats.index)
+    assert len(repeats) >= 1 and (repeats["status"] == "pruned").all() and (repeats["n_folds"] == 0).all()
+    for number, row in repeats.iterrows():
+        twin = int(row["reason"].rsplit(" ", 1)[1])
+        assert twin < number and twin in fitted.index and fitted.loc[twin, "params"] == row["params"]
+    assert len(fitted) == 40  # repeats are not among the n_trials
+    assert len(set(map(str, fitted["params"]))) == len(fitted)  # nothing fitted twice
+
+
+def test_a_space_with_nothing_new_to_propose_ends_the_search(monkeypatch):
+    from jupyter_automl.search import _coordinator
+    from jupyter_automl.search._coordinator import MAX_REPEATS_IN_A_ROW
+
+    from .._data import binary_frame
+
+    def every_later_trial_repeats_the_first(rec, records):
+        return next((r for r in records if r.number == 0), None) if rec.number > 0 else None
+
+    monkeypatch.setattr(_coordinator, "repeat_of", every_later_trial_repeats_the_first)
+    X, y = binary_frame(90)
+    automl = tiny_automl(n_trials=None, time_budget=60, families=["linear"]).fit(X, y)
+    board = automl.leaderboard().set_index("trial")
+    assert board.loc[0, "status"] == "finished" and len(board) == 1 + MAX_REPEATS_IN_A_ROW
+    assert (board.drop(index=0)["reason"] == "not fitted: the same configuration as trial 0").all()
+    finished = [e for e in automl.handle_.events() if e.kind == "search_finished"]
+    assert automl.search_.reason == "space_exhausted" and finished[0].duration < 30  # of 60 s
+
+
 def test_refit_makespan_shares_the_refits_among_the_workers():
     from jupyter_automl.search._budget import refit_makespan
 
