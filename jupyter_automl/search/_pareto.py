@@ -11,6 +11,7 @@ import pandas as pd
 from ..exceptions import InputError, NotFittedError
 from ._faster import refit_as_model
 from ._final_model import SearchResult
+from ._trials import pareto_optimal
 
 FRONT_COLUMNS = ["trial", "family", "score", "mitigation", "chosen", "fit_time", "params"]
 """Columns of ``AutoML.pareto_front()``, plus one column per extra objective (after "score"):
@@ -42,7 +43,8 @@ def pareto_frame(coordinator: Any, chosen: int | None) -> pd.DataFrame:
     check_multi_objective(coordinator, "listed")
     names = list(coordinator.plugin.objective_names)
     rows = []
-    for r in coordinator.pareto_front():
+    for r in pareto_optimal(list(coordinator.records.values()), coordinator.metric,
+                            coordinator.plugin.objective_directions):
         tolerance = r.params.get("plugin.tolerance", "none")
         rows.append({
             "trial": r.number, "family": r.family, "score": r.score,
