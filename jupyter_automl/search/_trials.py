@@ -290,13 +290,15 @@ def rank_leaderboard(frame: pd.DataFrame, metric: Metric, sort_by: str | None = 
 
 
 def repeat_of(rec: TrialRecord, records: Iterable[TrialRecord]) -> TrialRecord | None:
-    """An earlier trial with exactly ``rec``'s configuration (columns included) that finished,
-    was pruned or is running: with the same seed and folds, fitting it again only repeats its
-    result. TPE re-proposes configurations of small spaces (knn: 7 of 23 trials on glass). Not
-    a stopped or failed one: a failure may be an interruption, whose configuration is retried."""
+    """An earlier trial with exactly ``rec``'s configuration (columns included) that is running,
+    finished, or was pruned after scoring a fold: with the same seed and folds, fitting it again
+    only repeats its result. TPE re-proposes configurations of small spaces (knn: 7 of 23 trials
+    on glass). Not a stopped or failed one (a failure may be an interruption, whose
+    configuration is retried), nor one pruned unfitted (a supernet's candidate, scored with
+    inherited weights, is retrained from scratch with the same params)."""
     for other in records:
-        if (other.number != rec.number and other.state in ("finished", "pruned", "running")
-                and other.params == rec.params):
+        fitted = other.state in ("finished", "running") or (other.state == "pruned" and other.folds)
+        if other.number != rec.number and fitted and other.params == rec.params:
             return other
     return None
 
