@@ -85,18 +85,24 @@ def make_network(architecture: Any = None, *, classification: bool, backend: str
     return kind(architecture=architecture, **params)
 
 
+_WARMED = False  # warm_up has run in this process
+
+
 def warm_up() -> None:
     """Pay PyTorch's one-time start-up costs now (import, and the first optimiser's import of
     ``torch._dynamo``: several seconds on a 2-core machine), e.g. in a background thread when a
-    search that includes networks starts. Does nothing without torch.
+    search that includes networks starts. Does nothing without torch, or once done (a search
+    calls it before every network fold).
 
     Examples
     --------
     >>> warm_up()
     """
-    if "torch" not in available_backends():
+    global _WARMED
+    if _WARMED or "torch" not in available_backends():
         return
     import torch
 
     weight = torch.nn.Parameter(torch.zeros(1))
     torch.optim.AdamW([weight]).zero_grad()
+    _WARMED = True

@@ -220,8 +220,8 @@ def pareto_optimal(records: list[TrialRecord], metric: Metric,
         dominated = np.any(np.all(points <= p, axis=1) & np.any(points < p, axis=1))
         if not dominated and not np.any(np.isnan(p)):
             front.append(done[i])
-    sign = -1.0 if metric.greater_is_better else 1.0
-    return sorted(front, key=lambda r: (sign * r.score, r.number))
+    best_first = -1.0 if metric.greater_is_better else 1.0
+    return sorted(front, key=lambda r: (best_first * r.score, r.number))
 
 
 def leaderboard_frame(records: list[TrialRecord], metric: Metric,
