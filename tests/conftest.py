@@ -71,7 +71,17 @@ def pytest_deselected(items):
     _SELECTION["deselected"] += len(items)
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    """pytest-xdist (test.sh runs two workers): the workers' deselected count reaches the
+    controller, which decides the exit status (each worker collects the whole selection)."""
+    worker = getattr(node, "workeroutput", {}).get("deselected", 0)
+    _SELECTION["deselected"] = max(_SELECTION["deselected"], worker)
+
+
 def pytest_sessionfinish(session, exitstatus):
+    if hasattr(session.config, "workeroutput"):  # an xdist worker: report to the controller
+        session.config.workeroutput["deselected"] = _SELECTION["deselected"]
     if exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED:
         empty_selection = _SELECTION["deselected"] > 0
         session.exitstatus = pytest.ExitCode.OK if empty_selection else pytest.ExitCode.TESTS_FAILED

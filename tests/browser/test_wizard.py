@@ -9,6 +9,7 @@ test-artifacts/browser/.
 
 from __future__ import annotations
 
+import shutil
 import time
 
 import pytest
@@ -173,8 +174,11 @@ def test_a_one_class_target_shows_the_error_and_the_wizard_stays_usable(open_wiz
     shots(wizard, "recovered")
 
 
-def test_dark_theme_keyboard_and_a_reloaded_page(open_wizard, page, shots):
-    nb, wizard = open_wizard("bad_input.ipynb")
+def test_dark_theme_keyboard_and_a_reloaded_page(open_wizard, lab, page, shots):
+    # a copy: this test saves the notebook with a second wizard cell, which other tests must not
+    # find in bad_input.ipynb (under pytest-xdist they may run after this one)
+    shutil.copy(lab.root_dir / "bad_input.ipynb", lab.root_dir / "dark_theme.ipynb")
+    nb, wizard = open_wizard("dark_theme.ipynb")
     nb.set_theme("JupyterLab Dark")
     page.select_option(tid("demo-select"), "german_credit")
     page.wait_for_selector(f"{tid('data-summary')}:has-text('german_credit')", timeout=STEP_TIMEOUT)
