@@ -34,6 +34,18 @@ def pytest_configure(config):
         config.addinivalue_line("filterwarnings", line)
 
 
+def pytest_collection_modifyitems(config, items):
+    """Under pytest-xdist (test.sh: ``--dist loadgroup``), one group per test file, so a file's
+    module fixtures serve its tests on one worker, except the browser tests: one group, so that
+    two JupyterLab servers and two Chromiums never run at once on two cores (a dark-theme
+    test waited 60 s in vain for the wizard to answer when they did)."""
+    if not config.pluginmanager.hasplugin("xdist"):
+        return
+    for item in items:
+        group = "browser" if item.get_closest_marker("browser") else item.nodeid.split("::")[0]
+        item.add_marker(pytest.mark.xdist_group(group))
+
+
 @pytest.fixture(autouse=True)
 def _close_figures():
     yield

@@ -176,7 +176,7 @@ def test_a_one_class_target_shows_the_error_and_the_wizard_stays_usable(open_wiz
 
 def test_dark_theme_keyboard_and_a_reloaded_page(open_wizard, lab, page, shots):
     # a copy: this test saves the notebook with a second wizard cell, which other tests must not
-    # find in bad_input.ipynb (under pytest-xdist they may run after this one)
+    # find in bad_input.ipynb whatever order they run in
     shutil.copy(lab.root_dir / "bad_input.ipynb", lab.root_dir / "dark_theme.ipynb")
     nb, wizard = open_wizard("dark_theme.ipynb")
     nb.set_theme("JupyterLab Dark")
