@@ -34,16 +34,21 @@ def pytest_configure(config):
         config.addinivalue_line("filterwarnings", line)
 
 
-def pytest_collection_modifyitems(config, items):
-    """Under pytest-xdist (test.sh: ``--dist loadgroup``), one group per test file, so a file's
-    module fixtures serve its tests on one worker, except the browser tests: one group, so that
-    two JupyterLab servers and two Chromiums never run at once on two cores (a dark-theme
-    test waited 60 s in vain for the wizard to answer when they did)."""
-    if not config.pluginmanager.hasplugin("xdist"):
-        return
-    for item in items:
-        group = "browser" if item.get_closest_marker("browser") else item.nodeid.split("::")[0]
-        item.add_marker(pytest.mark.xdist_group(group))
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """Under pytest-xdist with ``--dist loadfile`` (test.sh), a test file's tests run on one
+    worker, so its module fixtures serve them all; and every browser test runs on the same
+    worker, so that two JupyterLab servers and two Chromiums never run at once on two cores (a
+    dark-theme test waited 60 s in vain for the wizard to answer when they did)."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class BrowserTogether(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return "tests/browser" if nodeid.startswith("tests/browser/") else super()._split_scope(nodeid)
+
+    return BrowserTogether(config, log)
 
 
 @pytest.fixture(autouse=True)
