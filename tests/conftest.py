@@ -38,8 +38,8 @@ def pytest_configure(config):
 def pytest_xdist_make_scheduler(config, log):
     """Under pytest-xdist with ``--dist loadfile`` (TEST_WORKERS=2 bash test.sh), a test file's
     tests run on one worker, so its module fixtures serve them all; and every browser test runs
-    on the same worker, so that two JupyterLab servers and two Chromiums never run at once on two cores (a
-    dark-theme test waited 60 s in vain for the wizard to answer when they did)."""
+    on the same worker, so that two JupyterLab servers and two Chromiums never run at once on two
+    cores (a dark-theme test waited 60 s in vain for the wizard to answer when they did)."""
     if config.getvalue("dist") != "loadfile":
         return None
     from xdist.scheduler import LoadFileScheduling
