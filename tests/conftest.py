@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import sys
+import tempfile
+import uuid
 import warnings
 from pathlib import Path
 
@@ -32,11 +36,29 @@ WARNING_FILTERS = [
 def pytest_configure(config):
     for line in WARNING_FILTERS:
         config.addinivalue_line("filterwarnings", line)
+    if hasattr(config, "workerinput"):  # an xdist worker: the lock files its controller named
+        _LOCK["machine"] = _MachineLock(_lock_stem(config.workerinput["testrunuid"]))
+    elif config.pluginmanager.hasplugin("xdist") and config.getoption("numprocesses"):
+        # the controller picks the run's id (xdist passes it to every worker) to remove the files
+        config.option.testrunuid = config.option.testrunuid or uuid.uuid4().hex
+
+
+def pytest_unconfigure(config):
+    if "machine" in _LOCK:
+        _LOCK.pop("machine").close()
+    elif not hasattr(config, "workerinput") and getattr(config.option, "testrunuid", None):
+        stem = _lock_stem(config.option.testrunuid)
+        for name in ("gate", "main"):
+            Path(f"{stem}.{name}").unlink(missing_ok=True)
+
+
+def _lock_stem(run_id: str) -> Path:
+    return Path(tempfile.gettempdir()) / f"jupyter_automl-tests-{run_id}"
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config, log):
-    """Under pytest-xdist with ``--dist loadfile`` (TEST_WORKERS=2 bash test.sh), a test file's
+    """Under pytest-xdist with ``--dist loadfile`` (bash test.sh), a test file's
     tests run on one worker, so its module fixtures serve them all; and every browser test runs
     on the same worker, so that two JupyterLab servers and two Chromiums never run at once on two
     cores (a dark-theme test waited 60 s in vain for the wizard to answer when they did)."""
@@ -49,6 +71,51 @@ def pytest_xdist_make_scheduler(config, log):
             return "tests/browser" if nodeid.startswith("tests/browser/") else super()._split_scope(nodeid)
 
     return BrowserTogether(config, log)
+
+
+class _MachineLock:
+    """Under pytest-xdist, a test marked ``alone`` runs while no other worker runs a test (the
+    Dask out-of-memory test lost its cluster when another worker loaded the machine).
+
+    Two ``flock`` files shared by the workers: every test holds ``main`` shared; an ``alone`` test
+    holds it exclusively. ``gate`` keeps a waiting ``alone`` test from being starved: once it holds
+    ``gate``, no other test can start, and the running one finishes.
+    """
+
+    def __init__(self, stem: Path):
+        self.gate, self.main = (open(f"{stem}.{name}", "a") for name in ("gate", "main"))  # noqa: SIM115
+
+    @contextlib.contextmanager
+    def hold(self, alone: bool):
+        if alone:
+            fcntl.flock(self.gate, fcntl.LOCK_EX)
+            fcntl.flock(self.main, fcntl.LOCK_EX)
+        else:
+            fcntl.flock(self.gate, fcntl.LOCK_SH)
+            fcntl.flock(self.main, fcntl.LOCK_SH)
+            fcntl.flock(self.gate, fcntl.LOCK_UN)
+        try:
+            yield
+        finally:
+            fcntl.flock(self.main, fcntl.LOCK_UN)
+            fcntl.flock(self.gate, fcntl.LOCK_UN)
+
+    def close(self) -> None:  # the controller removes the files, once every worker is done
+        self.gate.close()
+        self.main.close()
+
+
+_LOCK: dict[str, _MachineLock] = {}
+
+
+# tryfirst: the outermost wrapper, so that pytest-timeout does not count the wait for the lock
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_protocol(item, nextitem):
+    lock = _LOCK.get("machine")
+    if lock is None:
+        return (yield)
+    with lock.hold(alone=item.get_closest_marker("alone") is not None):
+        return (yield)
 
 
 @pytest.fixture(autouse=True)
@@ -90,7 +157,7 @@ def pytest_deselected(items):
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_testnodedown(node, error):
-    """pytest-xdist (TEST_WORKERS=2 bash test.sh): the workers' deselected count reaches the
+    """pytest-xdist (bash test.sh): the workers' deselected count reaches the
     controller, which decides the exit status (each worker collects the whole selection)."""
     worker = getattr(node, "workeroutput", {}).get("deselected", 0)
     _SELECTION["deselected"] = max(_SELECTION["deselected"], worker)

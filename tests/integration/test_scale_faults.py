@@ -38,7 +38,7 @@ from jupyter_automl.problem import analyze, prepare_training
 from jupyter_automl.search import SearchOptions, start_search
 from jupyter_automl.search.executors import INTERRUPTED_LOST
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow]
+pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.alone]
 
 WAIT = 120  # seconds
 
