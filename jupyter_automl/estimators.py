@@ -21,6 +21,7 @@ from sklearn.base import (
 from sklearn.feature_selection import SelectorMixin, f_classif, f_regression
 from sklearn.impute import SimpleImputer
 from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, TargetEncoder
 from sklearn.utils import _safe_indexing
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import (
@@ -224,10 +225,9 @@ class SubsampledEstimator(MetaEstimatorMixin, BaseEstimator):
             X, y = (_safe_indexing(a if hasattr(a, "iloc") or hasattr(a, "shape") or isinstance(a, list)
                                    else np.asarray(a), np.sort(idx)) for a in (X, y))
         self.estimator_ = clone(self.estimator).fit(X, y, **fit_params)
-        if hasattr(self.estimator_, "classes_"):
-            self.classes_ = self.estimator_.classes_
-        if hasattr(self.estimator_, "n_features_in_"):
-            self.n_features_in_ = self.estimator_.n_features_in_
+        for attr in ("classes_", "n_features_in_"):
+            if hasattr(self.estimator_, attr):
+                setattr(self, attr, getattr(self.estimator_, attr))
         return self
 
     def predict(self, X):
@@ -257,20 +257,31 @@ SELECTION_MAX_ROWS = 5000  # the scoring models see at most this many rows (the 
 _MISSING_PREFIX = "missingindicator_"
 
 
-def _output_sources(ct) -> list[str]:
-    """The original column of each output of a fitted ColumnTransformer (one transformer per
-    categorical, date or text column; the numeric one names ``<col>`` or ``missingindicator_<col>``)."""
+def output_sources(ct) -> list[str]:
+    """The original column of each output of a fitted ColumnTransformer. Each transformer reads
+    one column, or encodes several categorical ones (the encoder says how many outputs each has),
+    or names its outputs ``<col>`` or ``missingindicator_<col>`` (the numeric one)."""
     sources: list[str] = []
     for name, transformer, cols in ct.transformers_:
         if name == "remainder" or isinstance(transformer, str):
             continue
-        cols = [str(c) for c in cols]
-        out = ct.output_indices_[name]
+        cols, out = [str(c) for c in cols], ct.output_indices_[name]
+        n_out = out.stop - out.start
+        encoder = transformer.steps[-1][1] if hasattr(transformer, "steps") else transformer
         if len(cols) == 1:
-            sources.extend(cols * (out.stop - out.start))
-            continue
-        for n in (str(n) for n in transformer.get_feature_names_out(cols)):
-            sources.append(n[len(_MISSING_PREFIX):] if n.startswith(_MISSING_PREFIX) else n)
+            names = cols * n_out
+        elif isinstance(encoder, OneHotEncoder):  # a column's infrequent categories share an output
+            rare = getattr(encoder, "infrequent_categories_", None) or [None] * len(cols)
+            names = [c for c, cats, r in zip(cols, encoder.categories_, rare, strict=True)
+                     for _ in range(len(cats) - (0 if r is None else len(r) - 1))]
+        elif isinstance(encoder, (OrdinalEncoder, TargetEncoder)):  # target encoding: one per class
+            names = [c for c in cols for _ in range(n_out // len(cols))]
+        else:
+            names = [n if n in cols else n.removeprefix(_MISSING_PREFIX)
+                     for n in map(str, transformer.get_feature_names_out(cols))]
+        if len(names) != n_out or not set(names) <= set(cols):
+            raise ValueError(f"cannot tell which of {cols} each output of {name!r} comes from")
+        sources += names
     return sources
 
 
@@ -278,10 +289,8 @@ def _standardized(Z: np.ndarray) -> np.ndarray:
     Z = np.array(Z, dtype=float)
     missing = np.isnan(Z)
     if missing.any():  # median-impute; a column with no value at all becomes zeros
-        empty = missing.all(axis=0)
-        Z[:, empty] = 0.0
-        median = np.nanmedian(Z, axis=0)
-        Z[missing] = np.broadcast_to(median, Z.shape)[missing]
+        Z[:, missing.all(axis=0)] = 0.0
+        Z[missing] = np.broadcast_to(np.nanmedian(Z, axis=0), Z.shape)[missing]
     std = Z.std(axis=0)
     return (Z - Z.mean(axis=0)) / np.where(std > 0, std, 1.0)
 
@@ -350,7 +359,7 @@ class SelectColumnGroups(TransformerMixin, BaseEstimator):
         self.preprocess_ = clone(self.preprocess)
         Z = self.preprocess_.fit_transform(X, y, **fit_params)
         Z = np.asarray(Z.toarray() if hasattr(Z, "toarray") else Z, dtype=float)
-        self.groups_ = _output_sources(self.preprocess_)
+        self.groups_ = output_sources(self.preprocess_)
         columns = list(dict.fromkeys(self.groups_))
         index = np.asarray([columns.index(g) for g in self.groups_], dtype=np.int64)
         y = np.asarray(y)
@@ -360,15 +369,13 @@ class SelectColumnGroups(TransformerMixin, BaseEstimator):
         best = np.ones(len(columns))
         np.minimum.at(best, index, p_values)  # Bonferroni-adjusted best p-value -> -log10
         f_scores = -np.log10(np.clip(best * size, 1e-300, 1.0))
-        if self.method == "f_test":
-            col_scores = f_scores
-        else:
+        col_scores = f_scores
+        if self.method != "f_test":
             scores = _output_scores(self.method, Z, y, self.classification, self.random_state)
-            col_scores = np.zeros(len(columns))
-            if self.method == "mutual_info":
+            col_scores = np.bincount(index, weights=scores, minlength=len(columns))  # summed
+            if self.method == "mutual_info":  # the best output's
+                col_scores = np.zeros(len(columns))
                 np.maximum.at(col_scores, index, scores)
-            else:
-                col_scores = np.bincount(index, weights=scores, minlength=len(columns))
         n_keep = max(1, int(np.ceil(self.keep * len(columns) - 1e-9)))
         order = np.lexsort((-f_scores, -col_scores))
         kept = np.zeros(len(columns), dtype=bool)
@@ -423,15 +430,9 @@ class _WeightedEnsemble(BaseEstimator):
 
 
 class WeightedEnsembleClassifier(ClassifierMixin, _WeightedEnsemble):
-    """Weighted average of the class probabilities of several classifiers.
-
-    Parameters
-    ----------
-    estimators : list of (str, estimator)
-    weights : array-like of float, default=None (equal weights)
-    prefit : bool, default=False
-        When True the estimators are already fitted and ``fit`` only records the classes.
-    """
+    """Weighted average of the class probabilities of several classifiers: ``estimators`` a list of
+    (name, estimator), ``weights`` one number each (default: equal), ``prefit=True`` when they are
+    already fitted (``fit`` then only records the classes)."""
 
     def fit(self, X, y):
         self._fit_members(X, y)

@@ -12,8 +12,11 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.base import clone, is_classifier
+from sklearn.compose import ColumnTransformer
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler, TargetEncoder
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from jupyter_automl.estimators import (
@@ -26,6 +29,7 @@ from jupyter_automl.estimators import (
     TextColumn,
     WeightedEnsembleClassifier,
     WeightedEnsembleRegressor,
+    output_sources,
 )
 
 # -- reasons, shared by several transformers ------------------------------------------------------
@@ -243,3 +247,41 @@ def test_select_fraction_keeps_a_perfect_column_and_at_least_one():
 @parametrize_with_checks([SelectFraction(0.5)])
 def test_select_fraction_is_a_scikit_learn_selector(estimator, check):
     check(estimator)
+
+
+def test_output_sources_counts_the_outputs_of_a_shared_categorical_encoder():
+    rng = np.random.default_rng(0)
+    n = 120
+    X = pd.DataFrame({
+        "a": rng.choice(["x", "y"], n),
+        "a_b": rng.choice(list("pqrstuvw"), n, p=[0.5, 0.3, 0.1, 0.04, 0.02, 0.02, 0.01, 0.01]),
+        "c": rng.choice(list("klm"), n),
+        "num": rng.normal(size=n),
+    })
+    y = rng.choice(["u", "v", "w"], n)  # three classes: a target encoder gives three per column
+    cats = ["a", "a_b", "c"]
+    ct = ColumnTransformer([
+        # "a_b" starts with "a_", like a one-hot output of "a": counting, not names, tells them apart
+        ("onehot", make_pipeline(AsLabels(), OneHotEncoder(min_frequency=6)), cats),
+        ("ordinal", OrdinalEncoder(), cats),
+        ("target", TargetEncoder(cv=3), ["a", "c"]),
+        ("num", make_pipeline(FastImputer(add_indicator=True), StandardScaler()), ["num"]),
+    ]).fit(X, y)
+    onehot = ct.named_transformers_["onehot"][-1]
+    assert any(r is not None for r in onehot.infrequent_categories_)  # "a_b" has rare categories
+    # a column's one-hot outputs, counted on that column alone
+    widths = [OneHotEncoder(min_frequency=6).fit_transform(X[[c]]).shape[1] for c in cats]
+    assert output_sources(ct) == ([c for c, w in zip(cats, widths, strict=True) for _ in range(w)]
+                                  + cats + ["a"] * 3 + ["c"] * 3 + ["num"])
+    assert len(output_sources(ct)) == ct.transform(X).shape[1]
+
+    # a transformer of several columns whose outputs name none of them: a clear error
+    bad = ColumnTransformer([("scaled", make_pipeline(StandardScaler(), _Renamed()), ["num", "num2"])])
+    bad.fit(X.assign(num2=X["num"] ** 2))
+    with pytest.raises(ValueError, match=r"cannot tell which of \['num', 'num2'\] each output of 'scaled'"):
+        output_sources(bad)
+
+
+class _Renamed(StandardScaler):
+    def get_feature_names_out(self, input_features=None):
+        return np.asarray(["first", "second"], dtype=object)

@@ -1,9 +1,9 @@
 """Which original column each model input comes from, for the pipelines the search builds.
 
 A model is ``Pipeline([("preprocess", ColumnTransformer), ("model", estimator)])``, where the
-ColumnTransformer may be wrapped in a ``SelectColumnGroups`` that keeps some original columns. Every categorical, date and text column has its own transformer, and the
-numeric group's outputs are named ``<col>`` or ``missingindicator_<col>``, so each column of the
-transformed matrix belongs to exactly one original column. SHAP values computed on the transformed
+ColumnTransformer may be wrapped in a ``SelectColumnGroups`` that keeps some original columns.
+Each column of the transformed matrix belongs to exactly one original column
+(``jupyter_automl.estimators.output_sources`` says which). SHAP values computed on the transformed
 matrix are folded back (summed) into their original column, and a permutation explainer can mask
 whole original columns by swapping the matching blocks of the transformed matrix.
 """
@@ -17,13 +17,12 @@ import numpy as np
 from sklearn.compose import ColumnTransformer
 from sklearn.pipeline import Pipeline
 
-from ...estimators import SelectColumnGroups
+from ...estimators import SelectColumnGroups, output_sources
 from ...exceptions import InputError
 
 MSG_NOT_OURS = ("Cannot map the inputs of {what} back to original columns: expected a Pipeline "
                 "whose first step is a ColumnTransformer ('preprocess'), got {got}.")
-MSG_UNMAPPED = ("Cannot tell which original column the model input {name!r} comes from "
-                "(transformer {transformer!r} over columns {columns}).")
+MSG_UNMAPPED = "Cannot map the model inputs back to original columns: {reason}."
 MISSING_PREFIX = "missingindicator_"
 
 
@@ -74,24 +73,11 @@ def column_map(pipeline: Any) -> ColumnMap:
     if not is_our_pipeline(pipeline):
         raise InputError(MSG_NOT_OURS.format(what="this model", got=type(pipeline).__name__))
     ct: ColumnTransformer = _column_transformer(pipeline.steps[0][1])
-    columns: list[str] = []
-    sources: list[str] = []
-    for name, transformer, cols in ct.transformers_:
-        if name == "remainder" or transformer == "drop":
-            continue
-        cols = [str(c) for c in cols]
-        columns.extend(c for c in cols if c not in columns)
-        out = ct.output_indices_[name]
-        n_out = out.stop - out.start
-        if len(cols) == 1:
-            sources.extend(cols * n_out)
-            continue
-        names = [str(n) for n in transformer.get_feature_names_out(cols)]
-        for n in names:
-            source = n if n in cols else n[len(MISSING_PREFIX):] if n.startswith(MISSING_PREFIX) else None
-            if source not in cols:
-                raise InputError(MSG_UNMAPPED.format(name=n, transformer=name, columns=cols))
-            sources.append(source)
+    try:
+        sources = output_sources(ct)
+    except ValueError as error:
+        raise InputError(MSG_UNMAPPED.format(reason=error)) from None
+    columns = list(dict.fromkeys(sources))  # the columns some input comes from, in input order
     sources_arr = np.asarray(sources, dtype=object)
     names_arr = np.asarray(input_names(ct, sources), dtype=object)
     for _, step in pipeline.steps[:-1]:  # a selection (first step) or a selector step after it

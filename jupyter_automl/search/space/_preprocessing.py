@@ -7,9 +7,10 @@ Styles:
 - ``"native"`` (histogram gradient boosting): numbers pass through with their NaNs; categories are
   ordinal codes that the model splits natively (they come first, see ``native_categorical``).
 
-Categorical, date and text columns each get their own transformer so that every output column maps
-back to exactly one input column (``ColumnTransformer.transformers_`` says which); the SHAP
-explanations rely on it. An ``Engineering`` (see ``_engineering``) changes how date, text and
+Categorical columns with the same encoder settings share one encoder (one transformer per column
+cost a linear model's fold on german credit's 13 categories 0.07 s in 0.28 s); date and text
+columns each get their own transformer. Every output column maps back to exactly one input
+column (``estimators.output_sources`` says which); the SHAP explanations rely on it. An ``Engineering`` (see ``_engineering``) changes how date, text and
 high-cardinality columns are encoded and may add spline bases of numbers; without one (or with its
 defaults) the preprocessing is the fixed one.
 """
@@ -102,6 +103,7 @@ def build_preprocessor(
     inputs about a hundred times, and a dense one-hot matrix is mostly zeros to read).
     """
     transformers = []
+    shared: dict[str, tuple] = {}  # an encoder's settings (its repr) -> the encoder, its columns
     engineered = []  # high-cardinality columns encoded as numbers: after the native categories
     for info in problem.used_columns:
         if info.kind not in ("categorical", "boolean"):
@@ -110,11 +112,9 @@ def build_preprocessor(
             encoder = _target_encoder(seed, problem.is_classification)
             engineered.append((high_cardinality_encoder(engineering, encoder), [info.name]))
         else:
-            transformers.append((f"cat_{len(transformers)}",
-                                 _categorical(style, info, cat_encoding, seed, problem.is_classification,
-                                              sparse),
-                                 [info.name]))
-    for encoder, columns in engineered:
+            encoder = _categorical(style, info, cat_encoding, seed, problem.is_classification, sparse)
+            shared.setdefault(repr(encoder), (encoder, []))[1].append(info.name)
+    for encoder, columns in [*shared.values(), *engineered]:
         transformers.append((f"cat_{len(transformers)}", encoder, columns))
     numeric = problem.columns_of("numeric")
     if numeric:

@@ -92,21 +92,28 @@ def test_sampled_configs_build_and_fit(problem_data, family):
     assert len(model.predict(X.head(3))) == 3
 
 
-def test_each_categorical_date_and_text_column_has_its_own_transformer(problem_data):
+def test_every_output_traces_back_to_one_original_column(problem_data):
+    """Date and text columns have their own transformers; categorical columns with the same
+    settings share one encoder, and ``output_sources`` says which column each output comes from."""
+    from jupyter_automl.estimators import output_sources
+
     problem, X, y = problem_data
     for family in FAMILIES.values():
         config = SearchSpace(problem, [family.name]).default_configs()[0]
         ct = build_pipeline(problem, config).fit(X, y).named_steps["preprocess"]
         assert isinstance(ct, ColumnTransformer)
         for name, _, columns in ct.transformers_:
-            if name == "remainder":
-                continue
             if name == "num":
                 assert set(columns) == set(problem.columns_of("numeric"))
-            else:
+            elif name.startswith(("date_", "text_")):
                 assert len(columns) == 1, (family.name, name, columns)
-        used = {c for _, _, cols in ct.transformers_ for c in cols if _ != "remainder"}
-        assert used == {c.name for c in problem.used_columns}
+        sources = output_sources(ct)
+        assert len(sources) == ct.transform(X).shape[1]
+        assert set(sources) == {c.name for c in problem.used_columns}
+        # scikit-learn's own output names of an encoder start with their column's name
+        for name, source in zip(ct.get_feature_names_out(), sources, strict=True):
+            if name.startswith("cat_"):
+                assert name.split("__", 1)[1].startswith(source), (family.name, name, source)
 
 
 def test_feature_fraction_wraps_the_preprocessing_in_a_selection(problem_data):
