@@ -58,7 +58,12 @@ export function connect(model, store, { now = () => Date.now() } = {}) {
       resync(`expected seq ${store.seq + 1}, got ${message.seq}`);
       return;
     }
-    if (verdict === "ignore") return;
+    if (verdict === "ignore") {
+      // no snapshot yet: the hello (or its answer) may have been lost, e.g. on a page reload
+      // while the kernel was busy; ask again (at most once per RESYNC_RETRY_MS)
+      if (store.seq < 0) resync(`no snapshot yet, got ${kind} seq ${message.seq}`);
+      return;
+    }
     if (kind === "snapshot") {
       resyncAt = -Infinity;
       store.applySnapshot(message);
@@ -70,11 +75,12 @@ export function connect(model, store, { now = () => Date.now() } = {}) {
   // after each message, so a model that is behind it knows and asks again.
   function onSeqTrait() {
     const seq = model.get("_seq");
-    if (store.seq >= 0 && seq > store.seq) resync(`trait _seq ${seq} ahead of ${store.seq}`);
+    if (seq > store.seq) resync(`trait _seq ${seq} ahead of ${store.seq}`);
   }
 
   model.on("msg:custom", onMessage);
   model.on("change:_seq", onSeqTrait);
+  resyncAt = now(); // the hello asks for a snapshot: a resync only after it had time to come
   model.send({ kind: "hello", version: PROTOCOL_VERSION, have_seq: store.seq });
 
   function request(action, args = {}, { timeout = DEFAULT_REQUEST_TIMEOUT_MS, buffers } = {}) {

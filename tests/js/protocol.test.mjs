@@ -71,6 +71,29 @@ test("a gap asks for one resync until a snapshot arrives", () => {
   assert.equal(store.trials.length, 4);
 });
 
+test("without a first snapshot, later messages and the _seq trait ask again, not too often", () => {
+  const model = fakeModel();
+  const store = syncStore();
+  let now = 1000;
+  connect(model, store, { now: () => now }); // hello: its answer is lost
+  const resyncs = () => model.sent.filter((m) => m.content.kind === "resync");
+  model.emit("msg:custom", { kind: "trials", seq: 4, rows: [row(3)] });
+  assert.equal(resyncs().length, 0); // the hello's snapshot may still be on its way
+  now += RESYNC_RETRY_MS + 1;
+  model.emit("msg:custom", { kind: "trials", seq: 5, rows: [row(4)] });
+  model.setTrait("_seq", 5);
+  assert.equal(resyncs().length, 1);
+  assert.equal(resyncs()[0].content.have_seq, -1);
+  now += RESYNC_RETRY_MS + 1;
+  model.setTrait("_seq", 6); // still nothing: ask again
+  assert.equal(resyncs().length, 2);
+  model.emit("msg:custom", { kind: "snapshot", seq: 6, trials: [row(3), row(4)], parts: {} });
+  assert.equal(store.trials.length, 2);
+  now += RESYNC_RETRY_MS + 1;
+  model.setTrait("_seq", 6);
+  assert.equal(resyncs().length, 2); // in step now
+});
+
 test("the _seq trait ahead of the store means a lost message: resync", () => {
   const model = fakeModel();
   const store = syncStore();
