@@ -23,7 +23,7 @@ from ._ensemble import MAX_CANDIDATES, select_ensemble
 from ._latency import trim_to_latency, within_latency
 from ._objective import TrainingData, describe_error
 from ._oof import OofCache
-from ._ranking import fold_leaders, ranked_finished, ranked_partial, rung_leaders
+from ._ranking import ranked_finished, ranked_partial, rung_leaders
 from ._trials import TrialRecord
 from .executors import BaseExecutor
 
@@ -252,36 +252,25 @@ class FinalModel:
 
     def _rung_leader(self, records: list[TrialRecord], ranked: list[TrialRecord],
                      notes: list[str]) -> TrialRecord | None:
-        """A trial cut short that beat every finished trial on the rows it reached (see
-        ``rung_leaders``) or on the folds it scored (``fold_leaders``, when its refit fits the time
-        left), within ``max_predict_ms``; it is the model, alone (it has no predictions on every
-        validation row to weigh in an ensemble). None: there is none."""
+        """A trial cut short on row rungs that beat every finished trial on the rows it reached
+        (see ``rung_leaders``), within ``max_predict_ms``; it is the model, alone (it has no
+        predictions on every validation row to weigh in an ensemble). None: there is none."""
         finished = {r.number for r in ranked}
-        splits = self.problem.splits
-        leaders = [r for r in rung_leaders(records, self.metric, splits) if r.number not in finished]
-        leaders += [r for r in fold_leaders(records, self.metric, splits)
-                    if self.budget.refit_estimate(r) <= self.budget.time_left() - 0.5]
+        leaders = [r for r in rung_leaders(records, self.metric, self.problem.splits)
+                   if r.number not in finished]
         if self.max_predict_ms is not None:
             leaders = [r for r in leaders if (r.predict_ms or np.inf) <= self.max_predict_ms]
         if not leaders or not ranked:
             return None
         leader = leaders[0]
-        if splits.kind == "rows":
-            deepest = max(leader.folds)
-            best = max((r.folds[deepest].score for r in ranked if deepest in r.folds),
-                       key=lambda s: s if self.metric.greater_is_better else -s)
-            leader.score = leader.folds[deepest].score
-            where = f"after training on {splits.train_rows(deepest):,} rows, where"
-        else:
-            folds = sorted(leader.folds)
-            best = max((float(np.mean([r.folds[k].score for k in folds])) for r in ranked
-                        if all(k in r.folds for k in folds)),
-                       key=lambda s: s if self.metric.greater_is_better else -s)
-            leader.score = leader.running_mean()
-            where = f"after {len(folds)} of {splits.n_folds} folds; on those"
-        notes.append(f"trial {leader.number} was cut short {where} it scored {leader.score:.4f}, "
-                     f"better than every finished trial there (best: {best:.4f}); the model is "
-                     "that trial")
+        deepest = max(leader.folds)
+        rows = self.problem.splits.train_rows(deepest)
+        best = max((r.folds[deepest].score for r in ranked if deepest in r.folds),
+                   key=lambda s: s if self.metric.greater_is_better else -s)
+        leader.score = leader.folds[deepest].score
+        notes.append(f"trial {leader.number} was cut short after training on {rows:,} rows, where "
+                     f"it scored {leader.score:.4f}, better than every finished trial there (best: "
+                     f"{best:.4f}); the model is that trial")
         return leader
 
     # -- refitting ------------------------------------------------------------------------------

@@ -1,13 +1,11 @@
 """Trials ranked by score: the finished ones, and those cut short by the folds they scored.
 
-A trial cut short by time can be the best one: it is compared with the finished trials on the
-rows it reached (``rung_leaders``, on row rungs) or on the folds it scored (``fold_leaders``)."""
+On row rungs a trial cut short by time can be the best one: it is compared with the finished
+trials on the rows it reached (``rung_leaders``)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-
-import numpy as np
 
 from ..problem import Metric, Splits
 from ._trials import TrialRecord
@@ -66,38 +64,6 @@ def rung_leaders(records: Iterable[TrialRecord], metric: Metric, splits: Splits,
             leaders.append(r)
     sign = -1.0 if metric.greater_is_better else 1.0
     return sorted(leaders, key=lambda r: (-max(r.folds), sign * r.folds[max(r.folds)].score, r.number))
-
-
-MIN_LEADER_FOLDS = 2  # one fold of a small table says too little to overrule a finished trial
-
-
-def fold_leaders(records: Iterable[TrialRecord], metric: Metric, splits: Splits) -> list[TrialRecord]:
-    """On k-fold cross-validation: the trials cut short by time or by you after at least two
-    folds, not pruned for their score, of a family no finished trial has, whose mean on those
-    folds beat every finished trial's mean on the same folds; best first. Empty on other splits,
-    or when no trial finished.
-
-    Under a short budget the slow families run out of time: on glass at 5 s a random forest
-    stopped after 2 of 5 folds while only a linear model finished. The bar is the best finished
-    trial on the same folds, a paired comparison, and the highest of several (each finished
-    trial's mean there can only have luck on its side). A family that finished is already among
-    the candidates of the final model (and of its ensemble)."""
-    if splits.kind != "kfold":
-        return []
-    records = list(records)
-    finished = [r for r in records if r.state == "finished" and r.score is not None]
-    finished_families = {r.family for r in finished}
-    leaders = []
-    for r in records:
-        if r.state != "stopped" or len(r.folds) < MIN_LEADER_FOLDS or r.family in finished_families:
-            continue
-        rivals = [np.mean([f.folds[k].score for k in r.folds]) for f in finished
-                  if all(k in f.folds for k in r.folds)]
-        mean = np.mean([fold.score for fold in r.folds.values()])
-        if rivals and all(metric.is_better(mean, s) for s in rivals):
-            leaders.append((float(mean), r))
-    sign = -1.0 if metric.greater_is_better else 1.0
-    return [r for _, r in sorted(leaders, key=lambda x: (sign * x[0], x[1].number))]
 
 
 def ranked_for_reserve(records: Iterable[TrialRecord], metric: Metric, splits: Splits) -> list[TrialRecord]:
