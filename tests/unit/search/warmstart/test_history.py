@@ -82,3 +82,24 @@ def test_a_study_without_the_attr_or_a_broken_file_is_skipped(tmp_path):
     history = read_history(tmp_path)
     assert history.n_datasets == 0
     assert np.asarray(history.features).shape[0] == 0
+
+
+def test_an_unchanged_study_file_is_read_once_and_a_changed_one_again(tmp_path, monkeypatch):
+    from jupyter_automl.search.warmstart import _history
+
+    runs = tmp_path / "runs"
+    runs.mkdir()
+    study = _study(runs, "clf", *binary_frame(80))
+    opened = []
+    read_file = _history._read_file
+    monkeypatch.setattr(_history, "_read_file", lambda path, cutoff: opened.append(path) or read_file(path, cutoff))
+    first = read_history(runs)
+    assert read_history(runs).score.tolist() == first.score.tolist()
+    assert len(opened) == 1  # the second read came from memory
+    assert read_history(runs, exclude=("clf",)).n_datasets == 0  # the cache still honours exclude
+    # a trial more in the same file: read again, and seen
+    study.enqueue_trial(study.trials[0].params)
+    trial = study.ask()
+    study.tell(trial, study.trials[0].value)
+    again = read_history(runs)
+    assert len(opened) == 2 and len(again.score) == len(first.score) + 1
