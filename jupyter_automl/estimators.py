@@ -481,8 +481,7 @@ class SelectFraction(SelectorMixin, BaseEstimator):
 
     Unlike ``SelectPercentile``, a column that separates the target perfectly (an infinite F)
     or a constant one (an undefined F) does not make the threshold undefined and every column
-    dropped: infinite scores rank first, undefined ones last.
-    """
+    dropped: infinite scores rank first, undefined ones last."""
 
     def __init__(self, fraction: float = 1.0, classification: bool = True):
         self.fraction = fraction
