@@ -58,7 +58,7 @@ def _lock_stem(run_id: str) -> Path:
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config, log):
-    """Under pytest-xdist with ``--dist loadfile`` (bash test.sh), a test file's
+    """Under pytest-xdist with ``--dist loadfile`` (TEST_WORKERS=2 bash test.sh), a test file's
     tests run on one worker, so its module fixtures serve them all; and every browser test runs
     on the same worker, so that two JupyterLab servers and two Chromiums never run at once on two
     cores (a dark-theme test waited 60 s in vain for the wizard to answer when they did)."""
@@ -157,7 +157,7 @@ def pytest_deselected(items):
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_testnodedown(node, error):
-    """pytest-xdist (bash test.sh): the workers' deselected count reaches the
+    """pytest-xdist (TEST_WORKERS=2 bash test.sh): the workers' deselected count reaches the
     controller, which decides the exit status (each worker collects the whole selection)."""
     worker = getattr(node, "workeroutput", {}).get("deselected", 0)
     _SELECTION["deselected"] = max(_SELECTION["deselected"], worker)
