@@ -200,8 +200,13 @@ def _retrying_cluster(n_workers: int, **options):
     client = distributed.Client(local)
     client.wait_for_workers(n_workers, timeout=60)  # broadcast the data to all of them
     client.run(__import__, "jupyter_automl.search")  # imports outside the tests' budgets
+    # read whenever a worker leaves: 15 s after it left, a LocalCluster closes the nanny of a
+    # worker whose name is not back. A nanny restarting its worker for memory every ~7 s could be
+    # caught between two restarts: both nannies were closed, and no worker ever came back (a
+    # fresh-clone run's out-of-memory test). Here only the nannies decide.
     try:
-        yield client
+        with dask.config.set({"distributed.deploy.lost-worker-timeout": "1h"}):
+            yield client
     finally:
         client.close()
         local.close()
