@@ -307,3 +307,29 @@ def test_a_cluster_without_workers_is_a_clear_error(monkeypatch):
         with pytest.raises(ExecutorLostError, match=r"^The Dask cluster at tcp://[\d.:]+ has no "
                            r"worker left, and none came back within 2 s"):
             automl.fit(X, y)
+
+
+def test_a_second_wait_for_workers_gives_up_at_once(monkeypatch):
+    # when no worker came back, a unit resubmitted from Dask's callback thread and then the
+    # coordinator both asked for the data again: each waited the whole timeout (a fresh-clone
+    # run's search hung 2 x 240 s); the second now fails at once
+    distributed = pytest.importorskip("distributed")
+    from jupyter_automl.search import TrainingData
+    from jupyter_automl.search.executors import _dask, make_executor
+
+    monkeypatch.setattr(_dask, "WORKERS_BACK_TIMEOUT", 2.0)
+    X, y = demo(100)
+    problem, X_clean, y_clean = analyze(X, y, cv=3, seed=0)
+    data = TrainingData(X_clean, prepare_training(X_clean, y_clean, problem).y_array, problem, 0)
+    with distributed.LocalCluster(n_workers=0, processes=True, dashboard_address=None,
+                                  silence_logs=50) as local, distributed.Client(local) as client:
+        executor = make_executor("dask", -1, dask_client=client)
+        t0 = time.monotonic()
+        with pytest.raises(ExecutorLostError, match="none came back within 2 s"):
+            executor.start(data)
+        first = time.monotonic() - t0
+        t1 = time.monotonic()
+        with pytest.raises(ExecutorLostError, match="none came back within 2 s"):
+            executor.start(data)
+        assert first >= 2.0 and time.monotonic() - t1 < 0.5, (first, time.monotonic() - t1)
+        executor.shutdown()

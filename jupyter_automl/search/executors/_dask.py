@@ -127,6 +127,7 @@ class DaskExecutor(BaseExecutor):
         self._n_workers_at = 0.0
         self._scatter_lock = threading.Lock()  # the coordinator and Dask's callback thread scatter
         self._closing = False  # set by shutdown: cancelled units are not submitted again
+        self._no_workers_error: ExecutorLostError | None = None  # set when no worker came back
         super().__init__(1, unit_timeout)
         try:
             self._check_workers()
@@ -182,6 +183,10 @@ class DaskExecutor(BaseExecutor):
         # broadcast: every worker gets the data once now; a worker that joins later fetches it
         # from a peer with its first unit
         self._training = data
+        if self._no_workers_error is not None:
+            # a wait already gave up: another caller (a unit resubmitted from Dask's callback
+            # thread, then the coordinator) must not wait the whole timeout again
+            raise self._no_workers_error
         deadline = time.monotonic() + WORKERS_BACK_TIMEOUT
         while True:
             try:
@@ -192,8 +197,9 @@ class DaskExecutor(BaseExecutor):
                 return
             except TimeoutError as exc:  # no worker, or the last one left before the scatter
                 if time.monotonic() >= deadline:
-                    raise ExecutorLostError(MSG_NO_WORKERS.format(
-                        address=self._address, timeout=WORKERS_BACK_TIMEOUT)) from exc
+                    self._no_workers_error = ExecutorLostError(MSG_NO_WORKERS.format(
+                        address=self._address, timeout=WORKERS_BACK_TIMEOUT))
+                    raise self._no_workers_error from exc
 
     def _data_lost(self) -> bool:
         return self._data.status in ("lost", "cancelled", "error")
