@@ -81,7 +81,15 @@ def child(args) -> None:
     record = score(split, proba, automl.predict(split.X_test), getattr(automl, "classes_", None))
     board = automl.leaderboard()
     n_warm = int(board["warm_start"].fillna("").astype(bool).sum()) if "warm_start" in board else None
-    print(json.dumps({"fit_s": round(fit_s, 3), "n_trials": len(board), "n_warm": n_warm, **record}))
+    # where the budget's end went: when the search phase ended (the refit started), how long the
+    # end took, and the trials that finished or were stopped (not started, or cut) for time
+    at = {e.kind: e.t for e in automl.handle_.events() if e.kind in ("refit_started", "search_finished")}
+    ends = {"search_end_s": round(at["refit_started"], 3),
+            "end_s": round(at["search_finished"] - at["refit_started"], 3)} if len(at) == 2 else {}
+    states = board["status"].value_counts()
+    print(json.dumps({"fit_s": round(fit_s, 3), "n_trials": len(board), "n_warm": n_warm,
+                      "n_finished": int(states.get("finished", 0)), "n_stopped": int(states.get("stopped", 0)),
+                      **ends, "model": automl.search_.description, **record}))
 
 
 def run_one(args, dataset: str, seed: int, budget: float, warm: bool) -> dict:
