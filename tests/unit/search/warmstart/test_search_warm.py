@@ -75,3 +75,17 @@ def test_tables_with_row_rungs_start_with_two_defaults():
         mp.setattr(_splits, "MIN_RUNG_ROWS", 100)
         problem = analyze(X, y, check_leakage=False)[0]
     assert problem.splits.kind == "rows" and n_defaults_first(problem) == 2
+
+
+def test_tables_far_larger_than_the_corpus_start_with_two_defaults():
+    # adult's 36,631 training rows: folds, not row rungs, but 24 times the corpus's largest table
+    from jupyter_automl.problem import analyze
+    from jupyter_automl.search._warm_plan import FAR_BEYOND_CORPUS_ROWS, n_defaults_first
+
+    def problem(n):
+        X = pd.DataFrame({"x": np.arange(float(n)) % 17})
+        return analyze(X, pd.Series(np.arange(n) % 2), check_leakage=False)[0]
+
+    below, far = problem(FAR_BEYOND_CORPUS_ROWS - 1), problem(FAR_BEYOND_CORPUS_ROWS)
+    assert far.splits.kind != "rows"
+    assert n_defaults_first(below) == 1 and n_defaults_first(far) == 2
