@@ -341,3 +341,27 @@ def test_the_priced_ensemble_is_not_used_when_it_cannot_be_refit_either(monkeypa
     notes: list[str] = []
     assert final.choose_ensemble(ranked, notes)[0] == single[0]
     assert not any("priced" in n for n in notes)
+
+
+@pytest.mark.parametrize(("n_workers", "other_s", "all_kept"), [(2, 0.3, True), (1, 0.3, False), (2, 1.5, False)],
+                         ids=["beside", "one-worker", "not-short"])
+def test_a_short_refit_beside_a_slower_one_on_an_idle_worker_costs_no_time(monkeypatch, n_workers,
+                                                                            other_s, all_kept):
+    """german credit at 5 s: boosting's refit alone overran the margin, and the linear model that
+    would have been refit beside it was dropped as if it came after it. Only short refits (at most
+    half the longest) ride along: two long ones side by side are slower than the estimates say."""
+    from types import SimpleNamespace
+
+    final, _, members = _priced_search()
+    heavy = members[0]
+    monkeypatch.setattr(final.budget, "time_left", lambda: 1.0)  # a 0.5 s limit after the margin
+    monkeypatch.setattr(final.budget, "refit_estimate", lambda rec: 2.0 if rec is heavy else other_s)
+    monkeypatch.setattr(final, "executor", SimpleNamespace(n_workers=n_workers))
+    weights = np.linspace(1.0, 0.5, len(members))  # the heavy member first
+    notes: list[str] = []
+    kept = final._affordable(members, weights, notes)
+    if all_kept:  # the others end on the second worker before the heavy one does
+        assert kept == members and not notes
+    else:  # one after another, or too long to ride along: each would overrun the limit
+        assert kept == [heavy]
+        assert len(notes) == len(members) - 1
