@@ -13,9 +13,10 @@ counts as not reached (its gap is printed). Run it under ``bench-lock`` (exclusi
 
 ``--design defaults`` (the default) measures the search as a user runs it: the default networks
 first, then TPE. Both arms train the defaults alike, and their best is often the first default,
-so the rungs cannot reach it sooner. ``--design sampled`` measures the pruner itself, as the
-Hyperband papers do: no default networks, Optuna's random sampler with the run's seed, so both
-arms are offered the same architectures in the same order and differ only by what the rungs stop.
+so the rungs cannot reach it sooner. ``--design sampled`` tries to measure the pruner itself, as
+the Hyperband papers do: no default networks (the child clears the ``nas`` family's defaults; it
+is a fresh process), Optuna's random sampler with the run's seed. With two workers drawing from
+one random stream, the arms are probably not offered quite the same architectures (not checked).
 """
 
 from __future__ import annotations

@@ -200,7 +200,8 @@ class FinalModel:
             p = oof[covered]
             if any(np.array_equal(p, q) for q in preds):
                 continue  # the same predictions twice add nothing
-            if candidates and self.budget.refit_estimate(rec) > self._refit_limit(candidates[:1], rec):
+            seconds = self.budget.refit_estimate(rec)
+            if candidates and seconds > self._refit_limit([self.budget.refit_estimate(candidates[0])], seconds):
                 notes.append(f"trial {rec.number} not considered for the ensemble: "
                              "no time left to refit it")
                 continue
@@ -217,23 +218,22 @@ class FinalModel:
         kept: list[TrialRecord] = []
         for i in np.argsort(-np.asarray(weights), kind="stable"):
             fits = [self.budget.refit_estimate(m) for m in kept + [members[i]]]
-            if kept and refit_makespan(fits, self.executor.n_workers) > self._refit_limit(kept, members[i]):
+            if kept and refit_makespan(fits, self.executor.n_workers) > self._refit_limit(fits[:-1], fits[-1]):
                 notes.append(f"trial {members[i].number} left out of the ensemble: "
                              "no time left to refit it")
                 continue
             kept.append(members[i])
         return kept
 
-    def _refit_limit(self, kept: list[TrialRecord], added: TrialRecord) -> float:
-        """When the refits of ``kept`` and ``added``, started now, should end: before the deadline
-        with a margin; or, for a short refit (at most half the longest kept one) run beside the
-        kept ones on an idle worker, when they end. Such a member costs no time (german credit at
-        5 s: boosting's refit alone overran the margin, so the linear model that would have been
-        refit beside it was dropped, and boosting alone was the model)."""
+    def _refit_limit(self, kept: list[float], added: float) -> float:
+        """When refits taking ``kept`` seconds and one taking ``added``, started now, should end:
+        before the deadline with a margin; or, for a short refit (at most half the longest kept
+        one) run beside the kept ones on an idle worker, when they end. Such a member costs no time
+        (german credit at 5 s: boosting's refit alone overran the margin, so the linear model that
+        would have been refit beside it was dropped, and boosting alone was the model)."""
         limit = self.budget.time_left() - 0.5
-        spans = [self.budget.refit_estimate(m) for m in kept]
-        if spans and self.budget.refit_estimate(added) <= 0.5 * max(spans):
-            limit = max(limit, refit_makespan(spans, self.executor.n_workers))
+        if kept and added <= 0.5 * max(kept):
+            limit = max(limit, refit_makespan(kept, self.executor.n_workers))
         return limit
 
     def from_records(self, records: list[TrialRecord], end_reason: str, time_budget: float | None,
