@@ -15,6 +15,8 @@ from jupyter_automl.problem._noise import (
     MIN_COLUMNS,
     MIN_NOISE_SHARE,
     MIN_ROWS,
+    _p_alone,
+    _p_beside,
     find_noise,
 )
 
@@ -145,3 +147,26 @@ def test_automl_screens_by_default_and_not_with_feature_search_off():
     assert np.isfinite(screened.score(X, y))
     kept = AutoML(**kw, feature_search="off").fit(X, y)
     assert len(kept.selected_features_) == X.shape[1]
+
+
+@pytest.mark.parametrize("task", ["binary", "regression"])
+def test_a_column_that_matters_only_beside_another_stays(task):
+    """Diabetes' 'sex': no link to the target alone, a clear one once another column is in the
+    fit (here the two effects cancel on their own). The linear test beside the others keeps it."""
+    rng = np.random.default_rng(5)
+    rows = 400
+    sex = rng.integers(0, 2, rows).astype(float)
+    latent = rng.normal(size=rows)
+    X = pd.DataFrame({"x0": latent - 0.5 * sex, "sex": sex})
+    signal = 2 * X["x0"] + sex + rng.normal(scale=1.0, size=rows)  # = 2 * latent + noise
+    y = ((signal > 0).astype(int) if task == "binary" else signal).rename("y")
+    X = pd.concat([X, pd.DataFrame({f"noise_{i}": rng.normal(size=rows) for i in range(30)})], axis=1)
+    target = y.to_numpy(dtype=float) if task == "regression" else y.to_numpy()
+    assert _p_alone(X["sex"], target, task == "binary") > 0.05  # invisible on its own
+    assert _p_beside(X, ["sex", "noise_0"], target, task == "binary")["sex"] < 0.001
+    problem, _, _ = analyze(X, y, task=task, check_leakage=False, screen_noise=True)
+    kinds = {c.name: c.kind for c in problem.columns}
+    assert kinds["sex"] != "noise" and kinds["x0"] != "noise", kinds
+    assert sum(kind == "noise" for kind in kinds.values()) >= 25, kinds
+    note = next(c.note for c in problem.columns if c.kind == "noise")
+    assert "beside the other columns (p = " in note
