@@ -19,6 +19,7 @@ from ._backends import TORCH_ADDS, TORCH_INSTALL, available_backends, make_netwo
 from ._defaults import DEFAULT_ARCHITECTURES, default_architectures
 from ._diagram import architecture_summary, architecture_svg
 from ._encoding import DEFAULT_ARCHITECTURE, complete_architecture
+from ._image import image_grid
 from ._sklearn_backend import (
     SklearnNetClassifier,
     SklearnNetRegressor,
@@ -54,6 +55,7 @@ __all__ = [
     "complete_architecture",
     "default_architectures",
     "default_max_epochs",
+    "image_grid",
     "load_network",
     "make_network",
     "suggest_architecture",

@@ -18,6 +18,7 @@ from ._encoding import (
     ENCODINGS,
     ENSEMBLES,
     INPUT_DEFAULTS,
+    MSG_CONV_ENCODING,
     NORMS,
     OPTIMIZERS,
     SCHEDULES,
@@ -35,6 +36,7 @@ _RANGES: dict[str, tuple[str, float, float]] = {
     "n_bins": ("int", 2, 256), "n_frequencies": ("int", 1, 256),
     "frequency_scale": ("float", 1e-6, 1e3), "embedding_dim": ("int", 1, 256),
     "max_cat_dim": ("int", 1, 512), "n_heads": ("int", 1, 64),
+    "conv_channels": ("int", 0, 256), "conv_layers": ("int", 1, 4),
     "lr": ("float", 1e-12, float("inf")), "warmup": ("float", 0.0, 0.9),
     "weight_decay": ("float", 0.0, 10.0), "batch_size": ("int", 2, 1 << 20),
     "label_smoothing": ("float", 0.0, 0.5),
@@ -67,6 +69,13 @@ class InputStage:
     ``"periodic"`` (learned sin/cos frequencies, ``n_frequencies`` of scale ``frequency_scale``,
     then a linear map to ``embedding_dim`` per column). Categories get embeddings of
     ``min(max_cat_dim, round(1.6 * cardinality ** 0.56))`` values.
+
+    ``conv_channels > 0`` adds a convolution stage for tables whose numbers are the pixels of an
+    image (``image_grid`` places them; see ``jupyter_automl.nn.image_grid``): ``conv_layers``
+    3x3 convolutions of that many channels, each with batch normalisation and ReLU, then 2x2 max
+    pooling while the image is at least 8 cells on a side; its flattened maps replace the pixels
+    at the blocks' input. On digits a small one reaches 0.987-0.998 test accuracy where an MLP
+    reaches 0.96-0.98 (``benchmarks/README.md``).
     """
 
     numeric: str = INPUT_DEFAULTS["numeric"]
@@ -75,10 +84,14 @@ class InputStage:
     frequency_scale: float = INPUT_DEFAULTS["frequency_scale"]
     embedding_dim: int = INPUT_DEFAULTS["embedding_dim"]
     max_cat_dim: int = INPUT_DEFAULTS["max_cat_dim"]
+    conv_channels: int = INPUT_DEFAULTS["conv_channels"]
+    conv_layers: int = INPUT_DEFAULTS["conv_layers"]
 
     def __post_init__(self):
         for key, value in asdict(self).items():
             _check(key, f"inputs.{key}", value)
+        if self.conv_channels and self.numeric == "piecewise_linear":
+            raise ValueError(MSG_CONV_ENCODING)
 
 
 @dataclass(frozen=True)

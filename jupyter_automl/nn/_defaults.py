@@ -31,12 +31,23 @@ DEFAULT_ARCHITECTURES: dict[str, Architecture] = {
 }
 """Named default architectures, in the order to try them."""
 
+IMAGE_ARCHITECTURES: dict[str, Architecture] = {
+    # two 3x3 convolutions of 16 channels, one pooling, one block: on digits 0.989-0.993 test
+    # accuracy in 2 s (30 epochs) where the MLPs above reach 0.96-0.98
+    "cnn": Architecture(
+        inputs=InputStage(numeric="plain", conv_channels=16, conv_layers=2),
+        blocks=(Block(128, "relu", dropout=0.3),),
+        training=Training(lr=3e-3, schedule="one_cycle", batch_size=64)),
+}
+"""Tried first when the table is an image's pixels (``image_grid``)."""
 
-def default_architectures(*, backend: str = "torch", classification: bool = True) -> dict[str, dict]:
+
+def default_architectures(*, backend: str = "torch", classification: bool = True,
+                          image: bool = False) -> dict[str, dict]:
     """The default architectures as dicts, for ``backend`` and the task.
 
     Label smoothing is dropped for regression; the scikit-learn backend gets each one's nearest
-    trainable form (duplicates removed).
+    trainable form (duplicates removed). ``image``: the convolutional ones first (torch only).
 
     Examples
     --------
@@ -44,7 +55,8 @@ def default_architectures(*, backend: str = "torch", classification: bool = True
     ['tabm_mini', 'resnet', 'mlp']
     """
     out: dict[str, dict] = {}
-    for name, arch in DEFAULT_ARCHITECTURES.items():
+    first = IMAGE_ARCHITECTURES if image and backend == "torch" else {}
+    for name, arch in (first | DEFAULT_ARCHITECTURES).items():
         if not classification:
             arch = arch.replace(training={"label_smoothing": 0.0})
         d = arch.to_dict() if backend == "torch" else to_sklearn_architecture(arch)

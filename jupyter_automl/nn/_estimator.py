@@ -33,7 +33,8 @@ class NetworkBase(BaseEstimator):
     _classification = False
 
     def __init__(self, architecture=None, cat_cardinalities=(), max_epochs=100,
-                 schedule_epochs=None, random_state=None, device="auto", n_threads=1):
+                 schedule_epochs=None, random_state=None, device="auto", n_threads=1,
+                 image_grid=None):
         self.architecture = architecture
         self.cat_cardinalities = cat_cardinalities
         self.max_epochs = max_epochs
@@ -41,6 +42,7 @@ class NetworkBase(BaseEstimator):
         self.random_state = random_state
         self.device = device
         self.n_threads = n_threads
+        self.image_grid = image_grid  # pixels' places for a convolution stage, see fit_inputs
 
     def fit(self, X, y):
         """Train ``max_epochs`` epochs from scratch; returns ``self``."""
@@ -63,7 +65,7 @@ class NetworkBase(BaseEstimator):
         seed = self.random_state
         if seed is None:
             seed = int(np.random.default_rng().integers(2**31 - 1))
-        fitted = enc.fit_inputs(X, self.cat_cardinalities, arch["inputs"])
+        fitted = enc.fit_inputs(X, self.cat_cardinalities, arch["inputs"], self.image_grid)
         return fitted | {"architecture": arch, "target": enc.fit_target(y, self._classification),
                          "seed": int(seed), "n_features_in": int(X.shape[1]), "loss_curve": [],
                          "feature_names_in": getattr(self, "feature_names_in_", np.array([])).tolist()}

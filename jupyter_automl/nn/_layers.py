@@ -115,16 +115,47 @@ def _define_modules(torch) -> dict[str, Any]:
             h = self.dropout(self.act(self.norm(self.linear(x))))
             return h if self.skip is None else h + self.skip(x)
 
+    class ConvStage(nn.Module):
+        """The pixels (the first numeric inputs) on their image, 3x3 convolutions with batch
+        normalisation and ReLU, 2x2 max pooling while a side is at least 8, flattened."""
+
+        def __init__(self, image: dict[str, Any], channels: int, n_layers: int):
+            super().__init__()
+            (self.rows, self.columns), cells = image["shape"], image["cells"]
+            self.register_buffer("cells", torch.as_tensor(cells, dtype=torch.long), persistent=False)
+            self.n_pixels = len(cells)
+            layers, c_in = [], 1
+            for _ in range(n_layers):
+                layers += [nn.Conv2d(c_in, channels, 3, padding=1), nn.BatchNorm2d(channels), nn.ReLU()]
+                c_in = channels
+            rows, columns = self.rows, self.columns
+            while min(rows, columns) >= 8:
+                layers.append(nn.MaxPool2d(2))
+                rows, columns = rows // 2, columns // 2
+            self.maps = nn.Sequential(*layers, nn.Flatten())
+            self.width = channels * rows * columns
+
+        def forward(self, pixels):
+            canvas = pixels.new_zeros(pixels.shape[0], self.rows * self.columns)
+            canvas[:, self.cells] = pixels  # cells without a column (constant, dropped) stay 0
+            return self.maps(canvas.view(-1, 1, self.rows, self.columns))
+
     class InputStage(nn.Module):
-        """Category embeddings, the periodic numeric embedding (if chosen), concatenated."""
+        """Category embeddings, the periodic numeric embedding (if chosen) or the convolution
+        stage (if the numbers are an image's pixels), concatenated."""
 
         def __init__(self, fitted: dict[str, Any], inputs: dict[str, Any]):
             super().__init__()
             self.embeddings = nn.ModuleList(nn.Embedding(c + 1, d) for c, d in
                                             zip(fitted["cat_cardinalities"], fitted["cat_dims"], strict=True))
             self.n_numeric = fitted["n_numeric"]
-            self.periodic = inputs["numeric"] == "periodic" and self.n_numeric > 0
+            image = fitted.get("image")
+            self.conv = None if not image else ConvStage(image, int(inputs["conv_channels"]),
+                                                         int(inputs["conv_layers"]))
+            self.periodic = inputs["numeric"] == "periodic" and self.n_numeric > 0 and self.conv is None
             width = fitted["n_encoded"]
+            if self.conv is not None:  # its maps replace the pixels
+                width += self.conv.width - self.conv.n_pixels
             if self.periodic:
                 k, d = int(inputs["n_frequencies"]), int(inputs["embedding_dim"])
                 self.frequencies = nn.Parameter(torch.zeros(self.n_numeric, k))
@@ -135,7 +166,9 @@ def _define_modules(torch) -> dict[str, Any]:
 
         def forward(self, codes, nums):
             parts = [emb(codes[:, j]) for j, emb in enumerate(self.embeddings)]
-            if self.periodic:  # PLR: sin/cos of learned frequencies, a linear map per feature, ReLU
+            if self.conv is not None:
+                parts += [self.conv(nums[:, :self.conv.n_pixels]), nums[:, self.conv.n_pixels:]]
+            elif self.periodic:  # PLR: sin/cos of learned frequencies, a linear map per feature, ReLU
                 v = 2 * math.pi * nums[:, :self.n_numeric, None] * self.frequencies
                 v = torch.cat([torch.sin(v), torch.cos(v)], dim=-1)
                 h = torch.relu(torch.einsum("bnf,nfd->bnd", v, self.plr_weight) + self.plr_bias)
@@ -181,10 +214,10 @@ def _define_modules(torch) -> dict[str, Any]:
         init = nn.init
         with torch.no_grad():
             for m in net.modules():
-                if isinstance(m, nn.Linear):
+                if isinstance(m, (nn.Linear, nn.Conv2d)):
                     init.kaiming_uniform_(m.weight, a=math.sqrt(5), generator=generator)
                     if m.bias is not None:
-                        bound = 1 / math.sqrt(m.in_features)
+                        bound = 1 / math.sqrt(m.weight[0].numel())
                         init.uniform_(m.bias, -bound, bound, generator=generator)
                 elif isinstance(m, nn.Embedding):
                     init.normal_(m.weight, generator=generator)
@@ -201,7 +234,7 @@ def _define_modules(torch) -> dict[str, Any]:
                         m.member_scale.copy_(torch.randint(0, 2, m.member_scale.shape,
                                                            generator=generator) * 2.0 - 1.0)
 
-    return {"Dropout": Dropout, "Block": Block, "InputStage": InputStage,
+    return {"Dropout": Dropout, "Block": Block, "InputStage": InputStage, "ConvStage": ConvStage,
             "TabularNet": TabularNet, "initialise": initialise, "activation": activation}
 
 

@@ -54,6 +54,8 @@ def unsupported(architecture: Any) -> list[str]:
     out = []
     if arch["inputs"]["numeric"] not in ENCODINGS:
         out.append(f"inputs.numeric={arch['inputs']['numeric']}")
+    if arch["inputs"]["conv_channels"]:
+        out.append(f"inputs.conv_channels={arch['inputs']['conv_channels']}")
     if len(arch["blocks"]) > MAX_BLOCKS:
         out.append(f"{len(arch['blocks'])} blocks (at most {MAX_BLOCKS})")
     for i, block in enumerate(arch["blocks"]):
@@ -91,6 +93,7 @@ def to_sklearn_architecture(architecture: Any) -> dict[str, Any]:
                        "residual": False} for b in arch["blocks"][:MAX_BLOCKS]]
     if arch["inputs"]["numeric"] not in ENCODINGS:
         arch["inputs"]["numeric"] = "plain"
+    arch["inputs"]["conv_channels"] = 0
     arch["n_heads"], arch["ensemble"] = 1, "heads"
     optimizer = "sgd" if arch["training"]["optimizer"] == "sgd" else "adam"
     arch["training"] |= {"optimizer": optimizer, "schedule": "constant", "warmup": 0.0,

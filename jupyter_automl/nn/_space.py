@@ -60,7 +60,7 @@ def _when(key: str, *values: Any) -> Callable[[dict[str, Any]], bool]:
 
 def architecture_space(*, backend: str = "torch", classification: bool = True,
                        per_block: bool = True, has_categorical: bool = True,
-                       max_blocks: int | None = None) -> list[SpaceParam]:
+                       max_blocks: int | None = None, image: bool = False) -> list[SpaceParam]:
     """The architecture search params, in the order a define-by-run sampler asks them.
 
     Parameters
@@ -76,6 +76,9 @@ def architecture_space(*, backend: str = "torch", classification: bool = True,
     has_categorical : bool
         Whether the embeddings' size cap is searched.
     max_blocks : int, default 8 (torch) or 4 (sklearn)
+    image : bool
+        The numbers are an image's pixels (``image_grid`` finds it): a convolution stage, its
+        channels (0: none) and layers, is searched (torch only).
 
     Examples
     --------
@@ -118,6 +121,14 @@ def architecture_space(*, backend: str = "torch", classification: bool = True,
         SpaceParam("embedding_dim", "int", 4, 32, log=True, default=8,
                    help="values per number", active=_when("numeric_encoding", "periodic")),
     ]
+    if image:
+        space += [
+            SpaceParam("conv_channels", "categorical", choices=(0, 8, 16, 32), default=16,
+                       help="convolution channels over the image's pixels (0: none)",
+                       active=_when("numeric_encoding", "plain", "quantile")),
+            SpaceParam("conv_layers", "int", 1, 3, default=2, help="3x3 convolutions",
+                       active=lambda v: v.get("conv_channels", 0) > 0),
+        ]
     if has_categorical:
         space.append(SpaceParam("max_cat_dim", "int", 2, 32, log=True, default=16,
                                 help="largest category embedding"))

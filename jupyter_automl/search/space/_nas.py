@@ -23,13 +23,14 @@ from ...nn import (
     available_backends,
     default_architectures,
     default_max_epochs,
+    image_grid,
     make_network,
 )
 from ._family import Family
 from ._params import Param
 from ._selection import selection_params
 
-DEFAULT_COST = {"mlp": 1, "mlp_ple": 2, "resnet": 3, "tabm_mini": 4}
+DEFAULT_COST = {"cnn": 0, "mlp": 1, "mlp_ple": 2, "resnet": 3, "tabm_mini": 4}
 NN_BACKEND_VARIABLE = "JUPYTER_AUTOML_NN_BACKEND"
 MSG_NN_BACKEND = "{var} must be 'auto', 'torch' or 'sklearn'. Got {got!r} instead."
 _log = get_logger(__name__)
@@ -40,18 +41,21 @@ class NeuralArchitectureSearch(Family):
 
     def params(self, problem):
         backend = nas_backend()
+        image = _image_of(problem) is not None
         space = architecture_space(backend=backend, classification=problem.is_classification,
-                                   per_block=False, has_categorical=False)
-        # the backend is part of the configuration, so a stored one rebuilds the same network
+                                   per_block=False, has_categorical=False, image=image)
+        # the backend is part of the configuration, so a stored one rebuilds the same network;
+        # an image's pixels are not selected (a convolution needs each one in its place)
         return [Param("backend", "categorical", choices=(backend,), default=backend,
                       help="what trains the network: torch, or scikit-learn's MLP")] \
-            + [Param(**asdict(p)) for p in space] + selection_params()
+            + [Param(**asdict(p)) for p in space] + ([] if image else selection_params())
 
     def defaults(self, problem):
         names = {p.name for p in self.params(problem)}
         backend = nas_backend()
         out = []
-        archs = default_architectures(backend=backend, classification=problem.is_classification)
+        archs = default_architectures(backend=backend, classification=problem.is_classification,
+                                      image=_image_of(problem) is not None)
         # the cheapest first, for an early first result: a plain MLP takes a third of the time
         # of the eight-member TabM-mini (digits: 2.3 s against 7.7 s a fold)
         for name in sorted(archs, key=lambda n: DEFAULT_COST.get(n, 9)):
@@ -61,18 +65,36 @@ class NeuralArchitectureSearch(Family):
 
     def estimator(self, v, problem, seed):
         backend = v.get("backend", "torch")
+        grid = _image_of(problem)
         names = {p.name for p in architecture_space(backend=backend, per_block=False,
                                                     classification=problem.is_classification,
-                                                    has_categorical=False)}
+                                                    has_categorical=False, image=grid is not None)}
         arch = architecture_from_params({k: x for k, x in v.items() if k in names}, backend=backend)
         epochs = default_max_epochs(problem.splits.min_train_rows, arch.training.batch_size)
+        image = {"image_grid": grid} if arch.inputs.conv_channels and backend == "torch" else {}
         return make_network(arch.to_dict(), classification=problem.is_classification,
-                            backend=backend, max_epochs=epochs, random_state=seed, n_threads=1)
+                            backend=backend, max_epochs=epochs, random_state=seed, n_threads=1, **image)
+
+    def preprocessing_options(self, v, problem):
+        # a convolution scales every pixel alike (the network does it): no scaling per column
+        return {"numeric_transform": "none"} if v.get("conv_channels", 0) else {}
 
     def cost_factor(self, v):
         widths = [v.get(f"block_{i}.width", 256) for i in range(v.get("n_blocks", 3))]
         weights = widths[0] * 20 + sum(a * b for a, b in zip(widths, widths[1:], strict=False))
-        return (weights / (128 * 20 + 128 * 128)) ** 0.7 * max(1, v.get("n_heads", 1)) ** 0.3
+        dense = (weights / (128 * 20 + 128 * 128)) ** 0.7 * max(1, v.get("n_heads", 1)) ** 0.3
+        # the convolutions dominate a network that has them: the default's (2 layers of 16
+        # channels) trains as fast as the plain MLP default on digits
+        conv = v.get("conv_channels", 0) * v.get("conv_layers", 2) / 32
+        return max(dense, conv)
+
+
+def _image_of(problem) -> dict | None:
+    """The image the numeric columns are the pixels of (in the preprocessing's order), if the
+    table is nothing else."""
+    if any(c.kind != "numeric" for c in problem.used_columns):
+        return None
+    return image_grid(problem.columns_of("numeric"))
 
 
 def nas_backend() -> str:

@@ -126,11 +126,11 @@ def build_preprocessor(
             num = Pipeline([("finite", FiniteNumbers()),
                             ("impute", FastImputer(strategy="median", add_indicator=True,
                                                      keep_empty_features=True))])
-        else:
+        else:  # numeric_transform="none": the model scales (a convolution, every pixel alike)
+            scale = [] if numeric_transform == "none" else [("scale", _scaler(numeric_transform, problem.n_rows))]
             num = Pipeline([("finite", FiniteNumbers()),
                             ("impute", FastImputer(strategy="median", add_indicator=True,
-                                                     keep_empty_features=True)),
-                            ("scale", _scaler(numeric_transform, problem.n_rows))])
+                                                     keep_empty_features=True)), *scale])
         transformers.append(("num", num, numeric))
     transformers += spline_transformers(problem, engineering, len(transformers))
     for name in problem.columns_of("datetime"):

@@ -1,0 +1,88 @@
+"""Tables of image pixels: the grid is read from column names, a convolution stage learns on it,
+saves and loads, and the ``nas`` family searches it (ordinary tables never get one)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from sklearn.datasets import load_digits  # noqa: E402
+
+from jupyter_automl.nn import TabularNetClassifier, image_grid, load_network  # noqa: E402
+from jupyter_automl.problem import analyze  # noqa: E402
+from jupyter_automl.search.space import build_pipeline  # noqa: E402
+from jupyter_automl.search.space._families import FAMILIES  # noqa: E402
+
+CNN = {"inputs": {"conv_channels": 4, "conv_layers": 1}, "blocks": [{"width": 16}],
+       "training": {"lr": 1e-2, "batch_size": 32}}
+
+
+def _bars(n: int = 240, side: int = 8, seed: int = 0):
+    """Images with one bright bar at a random place: horizontal (class 0) or vertical (1)."""
+    rng = np.random.default_rng(seed)
+    images = rng.normal(scale=0.3, size=(n, side, side))
+    y = rng.integers(0, 2, n)
+    for i, (label, at) in enumerate(zip(y, rng.integers(0, side, n), strict=True)):
+        if label:
+            images[i, :, at] += 3
+        else:
+            images[i, at, :] += 3
+    X = pd.DataFrame(images.reshape(n, -1), columns=[f"pixel_{r}_{c}" for r in range(side) for c in range(side)])
+    return X, y
+
+
+def test_the_grid_comes_from_pixel_names_and_ordinary_tables_have_none():
+    X, _ = load_digits(return_X_y=True, as_frame=True)
+    used = [c for c in X.columns if X[c].nunique() > 1]  # digits' constant pixels are dropped
+    grid = image_grid(used)
+    assert grid["shape"] == [8, 8] and len(grid["cells"]) == len(used) < 64
+    assert grid["cells"][used.index("pixel_3_5")] == 3 * 8 + 5
+    assert image_grid([f"pixel{i}" for i in range(784)])["shape"] == [28, 28]
+    assert image_grid(used + ["age"]) is None  # one column that is not a pixel
+    assert image_grid([f"feature_{i}" for i in range(64)]) == {"shape": [8, 8], "cells": list(range(64))}
+    assert image_grid([f"x{i}" for i in range(25)]) is None  # a small numbered table is not an image
+    assert image_grid(["a_0_0", "b_0_1"] * 8) is None  # two prefixes
+
+
+def test_a_convolution_stage_learns_saves_and_loads(tmp_path):
+    X, y = _bars()
+    grid = image_grid(X.columns)
+    net = TabularNetClassifier(CNN, max_epochs=15, random_state=0, image_grid=grid).fit(X[:180].to_numpy(), y[:180])
+    assert any(isinstance(m, torch.nn.Conv2d) for m in net._t["net"].modules())
+    assert (net.predict(X[180:].to_numpy()) == y[180:]).mean() >= 0.9
+    net.save(tmp_path / "cnn")
+    loaded = load_network(tmp_path / "cnn")
+    assert np.array_equal(loaded.predict_proba(X.to_numpy()), net.predict_proba(X.to_numpy()))
+    assert loaded._fitted["image"] == grid
+
+
+@pytest.mark.parametrize(("arch", "grid", "message"), [
+    (CNN, None, "conv_channels > 0 needs the image's geometry"),
+    (CNN, {"shape": [8, 8], "cells": [64]}, "image_grid must be"),
+    ({"inputs": {"conv_channels": 4, "numeric": "piecewise_linear"}}, {"shape": [8, 8], "cells": [0]},
+     "reads one value per pixel"),
+])
+def test_clear_errors(arch, grid, message):
+    X, y = _bars(20)
+    with pytest.raises(ValueError, match=message):
+        TabularNetClassifier(arch, max_epochs=1, image_grid=grid).fit(X.to_numpy(), y)
+
+
+def test_the_nas_family_searches_convolutions_on_images_only():
+    nas = FAMILIES["nas"]
+    X, y = _bars(120)
+    image, _, _ = analyze(X, pd.Series(y), check_leakage=False)
+    names = {p.name for p in nas.params(image)}
+    assert {"conv_channels", "conv_layers"} <= names and "selector" not in names
+    first = nas.defaults(image)[0]
+    assert first["conv_channels"] == 16  # the convolutional default is tried first
+    pipeline = build_pipeline(image, {"family": "nas"} | {f"nas.{k}": v for k, v in first.items()})
+    numbers = pipeline.named_steps["preprocess"].transformers[0][1]
+    assert "scale" not in numbers.named_steps  # every pixel is scaled alike, by the network
+    assert pipeline.named_steps["model"].image_grid == image_grid(X.columns)
+    colour = np.resize(["red", "green", "blue"], len(X))  # one column that is no pixel
+    plain, _, _ = analyze(X.assign(colour=colour), pd.Series(y), check_leakage=False)
+    assert not {"conv_channels", "conv_layers"} & {p.name for p in nas.params(plain)}
