@@ -1,7 +1,8 @@
 """Demo datasets that ship with the package, so workshops and tests work offline.
 
 ``adult`` (census income, 48,842 rows; UCI, CC BY 4.0) and ``german_credit`` (1,000 rows; UCI
-Statlog, CC BY 4.0) are stored here as gzip CSV; the others come with scikit-learn.
+Statlog, CC BY 4.0) are stored here as gzip CSV; the others come with scikit-learn (``digits``:
+a table of pixels, where architecture search tries convolutions).
 Each loader returns ``(X, y, info)``: a DataFrame, a Series and a dict with the task, the target,
 the positive class, the sensitive columns (for fairness checks) and a one-line description.
 """
@@ -39,6 +40,11 @@ DEMOS: dict[str, dict[str, Any]] = {
         "sklearn": "load_diabetes", "target": "progression", "task": "regression",
         "positive_class": None, "sensitive": [],
         "description": "Disease progression one year after baseline, from 10 measurements (442 rows)",
+    },
+    # pixel columns named after their cell: architecture search adds convolutions (nn.image_grid)
+    "digits": {
+        "sklearn": "load_digits", "target": "digit", "task": "multiclass", "positive_class": None,
+        "sensitive": [], "description": "Handwritten digits as 8 x 8 pixels: which digit? (1,797 rows)",
     },
 }
 

@@ -123,7 +123,7 @@ def architecture_space(*, backend: str = "torch", classification: bool = True,
     ]
     if image:
         space += [
-            SpaceParam("conv_channels", "categorical", choices=(0, 8, 16, 32), default=16,
+            SpaceParam("conv_channels", "categorical", choices=(0, 8, 16, 32), default=0,
                        help="convolution channels over the image's pixels (0: none)",
                        active=_when("numeric_encoding", "plain", "quantile")),
             SpaceParam("conv_layers", "int", 1, 3, default=2, help="3x3 convolutions",

@@ -19,9 +19,10 @@ MSG_NOT_A_NETWORK = ("trial_architecture needs the configuration of a 'nas' tria
 
 
 def _architecture_names(backend: str) -> set[str]:
+    # every task's names, and the convolution's (only an image's trials have them)
     return {p.name for classification in (True, False)
             for p in architecture_space(backend=backend, per_block=False, classification=classification,
-                                        has_categorical=False)}
+                                        has_categorical=False, image=True)}
 
 
 def trial_architecture(params: dict[str, Any]) -> Architecture:
@@ -50,6 +51,8 @@ def trial_architecture(params: dict[str, Any]) -> Architecture:
     ...                            "nas.activation": "tanh", "selector": "none"})
     >>> [(b.width, b.activation) for b in arch.blocks]
     [(64, 'tanh'), (32, 'tanh')]
+    >>> trial_architecture({"nas.numeric_encoding": "plain", "nas.conv_channels": 16}).inputs.conv_channels
+    16
     """
     family = params.get("family", NAS_FAMILY)
     if family != NAS_FAMILY:

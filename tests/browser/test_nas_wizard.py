@@ -118,3 +118,29 @@ def test_learning_curves_while_it_runs_and_the_architecture_after(open_notebook,
     assert colour != "rgb(0, 0, 0)", colour
     nb.set_theme("JupyterLab Light")
     assert wizard.is_visible()
+
+
+def test_on_a_table_of_pixels_the_search_draws_a_convolutional_network(open_notebook, page, shots):
+    """The digits demo: architecture search tries a small CNN first, and the Results step draws
+    its convolution stage over the pixels."""
+    nb = open_notebook("bad_input.ipynb")
+    nb.run_all()
+    wait_ready(page)
+    choose_demo(page, "digits")
+    for step in ("target", "columns", "search"):
+        next_step(page, step)
+    set_nas_search(page)
+    next_step(page, "run")
+    page.click(tid("start"))
+    page.wait_for_selector(f"{tid('see-results')}:not([hidden])", timeout=RESULTS_TIMEOUT)
+    page.click(tid("see-results"))
+    page.wait_for_selector(tid("chosen-model"), timeout=RESULTS_TIMEOUT)
+    arch = page.locator(tid("architecture"))
+    arch.wait_for(timeout=STEP_TIMEOUT)
+    diagram = page.locator(f"{tid('architecture')} svg.jam-architecture").first
+    text = diagram.text_content()
+    assert "pixels" in text and "conv 3×3" in text and "max-pool" in text, text
+    summary = page.locator(f"{tid('architecture')} [data-testid=architecture-summary]").first.inner_text()
+    assert summary.startswith("image: ") and "conv 3×3" in summary, summary
+    arch.scroll_into_view_if_needed()
+    shots(arch, "architecture-cnn-light")

@@ -79,7 +79,7 @@ def test_hello_snapshot_lists_the_sources(wizard):
     assert wizard.wait_idle(IDLE)
     sources = rec.customs("snapshot")[-1]["parts"]["sources"]
     assert [d["name"] for d in sources["demos"]] == ["adult", "german_credit", "breast_cancer",
-                                                     "wine", "diabetes"]
+                                                     "wine", "diabetes", "digits"]
     assert sources["frames"] == [{"name": "one_class", "rows": 569, "cols": 32}]
     assert wizard.step == 0 and wizard.max_step == 0
 

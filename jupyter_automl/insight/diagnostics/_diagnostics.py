@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 from sklearn import metrics as skm
 
 from ...exceptions import InputError, NotFittedError
@@ -305,10 +306,21 @@ def diagnose(automl: Any, X: Any, y: Any) -> Diagnostics:
                        scores=scores, directions=directions, plots=plots)
 
 
+def _confusion(y: np.ndarray, labels: np.ndarray, classes: np.ndarray) -> np.ndarray:
+    """Counts of (true class, predicted class), in the order of ``classes``. By hand: scikit-learn's
+    refuses labels it cannot type, such as integers in an object array (the digits demo)."""
+    true = pd.Categorical(list(y), categories=list(classes)).codes
+    predicted = pd.Categorical(list(labels), categories=list(classes)).codes
+    known = (true >= 0) & (predicted >= 0)
+    matrix = np.zeros((len(classes), len(classes)), dtype=np.int64)
+    np.add.at(matrix, (true[known], predicted[known]), 1)
+    return matrix
+
+
 def _classification_plots(problem: Any, y: np.ndarray, proba: np.ndarray,
                           labels: np.ndarray) -> dict[str, Any]:
     classes = np.asarray(problem.classes, dtype=object if y.dtype == object else None)
-    matrix = skm.confusion_matrix(y, np.asarray(labels, dtype=classes.dtype), labels=classes)
+    matrix = _confusion(y, labels, classes)
     plots: dict[str, Any] = {"confusion_matrix": ConfusionMatrix(list(classes), matrix)}
     if problem.task == "binary":
         targets = [problem.positive_class]

@@ -13,7 +13,7 @@ from sklearn.datasets import load_digits  # noqa: E402
 
 from jupyter_automl.nn import TabularNetClassifier, image_grid, load_network  # noqa: E402
 from jupyter_automl.problem import analyze  # noqa: E402
-from jupyter_automl.search.space import build_pipeline  # noqa: E402
+from jupyter_automl.search.space import build_pipeline, family_values  # noqa: E402
 from jupyter_automl.search.space._families import FAMILIES  # noqa: E402
 
 CNN = {"inputs": {"conv_channels": 4, "conv_layers": 1}, "blocks": [{"width": 16}],
@@ -83,6 +83,12 @@ def test_the_nas_family_searches_convolutions_on_images_only():
     numbers = pipeline.named_steps["preprocess"].transformers[0][1]
     assert "scale" not in numbers.named_steps  # every pixel is scaled alike, by the network
     assert pipeline.named_steps["model"].image_grid == image_grid(X.columns)
+    # a trial whose encoding leaves the convolution inactive (piecewise-linear) is completed with
+    # the defaults of the params it did not sample: no convolution, or its network cannot train
+    _, values = family_values(image, {"family": "nas", "nas.numeric_encoding": "piecewise_linear"})
+    assert values["conv_channels"] == 0
+    ple = build_pipeline(image, {"family": "nas", "nas.numeric_encoding": "piecewise_linear"})
+    ple.set_params(model__max_epochs=1).fit(X, y)
     colour = np.resize(["red", "green", "blue"], len(X))  # one column that is no pixel
     plain, _, _ = analyze(X.assign(colour=colour), pd.Series(y), check_leakage=False)
     assert not {"conv_channels", "conv_layers"} & {p.name for p in nas.params(plain)}

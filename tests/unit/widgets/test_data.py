@@ -22,7 +22,7 @@ from jupyter_automl.widgets._data import (
 
 def test_demo_sources_describe_every_demo():
     demos = {d["name"]: d for d in demo_sources()}
-    assert set(demos) == {"adult", "german_credit", "breast_cancer", "wine", "diabetes"}
+    assert set(demos) == {"adult", "german_credit", "breast_cancer", "wine", "diabetes", "digits"}
     assert demos["german_credit"]["target"] == "class" and demos["wine"]["task"] == "multiclass"
 
 

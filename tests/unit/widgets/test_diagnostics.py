@@ -66,6 +66,18 @@ def test_multiclass_draws_one_curve_per_class():
     assert d.plots["confusion_matrix"].matrix.shape == (3, 3)
 
 
+@pytest.mark.filterwarnings("ignore::jupyter_automl.exceptions.DataWarning")  # blank pixels
+def test_integer_labels_in_an_object_column_get_their_confusion_matrix():
+    """The digits demo's labels are integers in an object column, which scikit-learn's
+    confusion_matrix refuses ("unknown is not supported"): the wizard showed no results."""
+    automl, X, y = _fitted("digits")
+    assert y.dtype == object and isinstance(y.iloc[0], int)
+    d = diagnose(automl, X, y)
+    expected = skm.confusion_matrix(y.astype(int), automl.predict(X).astype(int), labels=list(range(10)))
+    assert np.array_equal(d.plots["confusion_matrix"].matrix, expected)
+    assert expected.trace() > 0.8 * len(y)
+
+
 def test_regression_residuals_and_predicted_vs_actual():
     automl, X, y = _fitted("diabetes")
     d = diagnose(automl, X, y)
