@@ -209,6 +209,7 @@ class Coordinator:
     def _enqueue_defaults(self) -> None:
         """Queue the first configurations (``first_configs``), each enqueued only once asked for."""
         tried = [r.params for r in self.records.values()]
+        self.pruning.spare_defaults(self.space)
         self._first = first_configs(self.warm_plan, self.space.default_configs(), tried,
                                     self.space.completed, n_defaults_first(self.problem))
 
