@@ -58,7 +58,7 @@ class FoldPruning:
         The family's default networks train past the rungs: they are what the rungs compare with,
         and some learn slowly at first (german credit: TabM-mini, the best network out of fold
         at 0.773 ROC AUC, was stopped at epoch 3 behind the three defaults before it)."""
-        enabled = self.enabled and not self._is_default(rec.params)
+        enabled = self.enabled and fold == 0 and not self._is_default(rec.params)
         return with_rungs(rec.params, fold, records, self.metric, enabled=enabled)
 
     def should_stop(self, trial: optuna.Trial, rec: TrialRecord, fold: int) -> str | None:
