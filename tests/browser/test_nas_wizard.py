@@ -41,6 +41,15 @@ def set_nas_search(page) -> None:
                            timeout=STEP_TIMEOUT)
 
 
+def open_architecture(page):
+    """From the Run step, the Results step's architecture card and its first diagram."""
+    page.click(tid("see-results"))
+    page.wait_for_selector(tid("chosen-model"), timeout=RESULTS_TIMEOUT)
+    arch = page.locator(tid("architecture"))
+    arch.wait_for(timeout=STEP_TIMEOUT)
+    return arch, page.locator(f"{tid('architecture')} svg.jam-architecture").first
+
+
 def test_learning_curves_while_it_runs_and_the_architecture_after(open_notebook, page, shots):
     nb = open_notebook("bad_input.ipynb")
     nb.run_all()
@@ -79,11 +88,7 @@ def test_learning_curves_while_it_runs_and_the_architecture_after(open_notebook,
     card.scroll_into_view_if_needed()
     shots(card, "learning-curves-light")
 
-    page.click(tid("see-results"))
-    page.wait_for_selector(tid("chosen-model"), timeout=RESULTS_TIMEOUT)
-    arch = page.locator(tid("architecture"))
-    arch.wait_for(timeout=STEP_TIMEOUT)
-    diagram = page.locator(f"{tid('architecture')} svg.jam-architecture").first
+    arch, diagram = open_architecture(page)
     dbox = diagram.bounding_box()
     assert dbox and dbox["width"] > 200 and dbox["height"] > 80
     assert "units" in diagram.text_content()
@@ -133,11 +138,7 @@ def test_on_a_table_of_pixels_the_search_draws_a_convolutional_network(open_note
     next_step(page, "run")
     page.click(tid("start"))
     page.wait_for_selector(f"{tid('see-results')}:not([hidden])", timeout=RESULTS_TIMEOUT)
-    page.click(tid("see-results"))
-    page.wait_for_selector(tid("chosen-model"), timeout=RESULTS_TIMEOUT)
-    arch = page.locator(tid("architecture"))
-    arch.wait_for(timeout=STEP_TIMEOUT)
-    diagram = page.locator(f"{tid('architecture')} svg.jam-architecture").first
+    arch, diagram = open_architecture(page)
     text = diagram.text_content()
     assert "pixels" in text and "conv 3×3" in text and "max-pool" in text, text
     summary = page.locator(f"{tid('architecture')} [data-testid=architecture-summary]").first.inner_text()

@@ -51,15 +51,16 @@ class NeuralArchitectureSearch(Family):
             + [Param(**asdict(p)) for p in space] + ([] if image else selection_params())
 
     def defaults(self, problem):
-        names = {p.name for p in self.params(problem)}
+        params = self.params(problem)
+        names = {p.name for p in params}
         backend = nas_backend()
-        out = []
         archs = default_architectures(backend=backend, classification=problem.is_classification,
-                                      image=_image_of(problem) is not None)
+                                      image="conv_channels" in names)
+        # the rest at their defaults (no feature selection): unpinned, a sampler would draw them
+        rest = {p.name: p.default for p in params if p.active is None}
+        out = []
         # the cheapest first, for an early first result: a plain MLP takes a third of the time
         # of the eight-member TabM-mini (digits: 2.3 s against 7.7 s a fold)
-        # the rest at their defaults (no feature selection): unpinned, a sampler would draw them
-        rest = {p.name: p.default for p in self.params(problem) if p.active is None}
         for name in sorted(archs, key=lambda n: DEFAULT_COST.get(n, 9)):
             flat = Architecture.from_dict(archs[name]).to_params(per_block=False)
             out.append(rest | {"backend": backend} | {k: v for k, v in flat.items() if k in names})
