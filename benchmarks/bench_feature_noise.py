@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/bench_feature_noise.py                       # pima_diabetes, 40 s, seeds 0 1 2
     .venv/bin/python benchmarks/bench_feature_noise.py --datasets ionosphere --budget 20 --seeds 0
+    .venv/bin/python benchmarks/bench_feature_noise.py --screen-only --datasets glass --noise 50
 
 For each dataset and seed, four runs, each in a fresh process on the 75/25 split of ``_protocol``:
 ``AutoML(task, matched metric, time_budget=B, seed, storage="memory", feature_search=S)`` with
@@ -11,7 +12,9 @@ table with ``--noise`` added columns: half Gaussian, half shuffled copies of rea
 (the same values, no link to the target). The noise is drawn once per seed over all rows, so
 train and test get the same columns. Reported: the test score (ROC AUC for binary), fit seconds,
 finished trials, and how many noise columns the final model still reads. Medians over seeds.
-Results: ``--out``/results.jsonl (appended) and results.md.
+Results: ``--out``/results.jsonl (appended) and results.md. ``--screen-only`` runs no search:
+it prints what the noise screen (``find_noise``, before any search) keeps of the noise columns
+and drops of the real ones, per dataset and seed.
 """
 
 from __future__ import annotations
@@ -101,6 +104,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--anchors", type=Path, default=DEFAULT_ANCHORS,
                         help="the anchors' table: constant and best score per dataset, to normalise the loss")
     parser.add_argument("--report-only", action="store_true", help="reprint the tables of --out")
+    parser.add_argument("--screen-only", action="store_true",
+                        help="no search: what the noise screen keeps and drops on the noisy tables")
     # one run in this process (how the parent starts each run)
     parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--dataset", help=argparse.SUPPRESS)
@@ -108,6 +113,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--strategy", help=argparse.SUPPRESS)
     parser.add_argument("--result", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.screen_only:
+        for dataset in args.datasets:
+            for seed in args.seeds:
+                print(screen_only(dataset, seed, args), flush=True)
+        return 0
     if args.one:
         args.result.write_text(json.dumps(run_one(args)))
         return 0
@@ -131,6 +141,24 @@ def main(argv: list[str] | None = None) -> int:
     (args.out / "results.md").write_text(table)
     print(table)
     return 0
+
+
+def screen_only(dataset: str, seed: int, args) -> str:
+    """One line: the noise columns the screen keeps and the real columns it drops."""
+    from jupyter_automl.problem._detect import profile
+    from jupyter_automl.problem._noise import find_noise
+
+    split = load_noisy_split(dataset, seed, args.noise, args.datasets_dir)
+    X = split.X_train
+    start = time.perf_counter()
+    dropped = find_noise(X, split.y_train, split.meta["task"], profile(X), seed, time_budget=args.budget)
+    seconds = time.perf_counter() - start
+    noise = [c for c in X.columns if str(c).startswith(NOISE_PREFIXES)]
+    real = [c for c in X.columns if c not in set(noise)]
+    kept = sum(c not in dropped for c in noise)
+    lost = [c for c in real if c in dropped]
+    return (f"{dataset} seed {seed}: noise columns kept {kept} / {len(noise)}, real columns dropped "
+            f"{len(lost)} / {len(real)} {lost}, {seconds:.1f} s")
 
 
 def _spawn(args, dataset: str, seed: int, strategy: str, noise: int) -> dict:

@@ -89,7 +89,8 @@ def child(args) -> None:
     states = board["status"].value_counts()
     print(json.dumps({"fit_s": round(fit_s, 3), "n_trials": len(board), "n_warm": n_warm,
                       "n_finished": int(states.get("finished", 0)), "n_stopped": int(states.get("stopped", 0)),
-                      **ends, "model": automl.search_.description, **record}))
+                      **ends, "model": automl.search_.description, "cv_score": automl.cv_score_,
+                      **record}))
 
 
 def run_one(args, dataset: str, seed: int, budget: float, warm: bool) -> dict:

@@ -92,3 +92,14 @@ def test_jupyter_automl_run_records_its_figures(datasets_dir, anchors_path, tmp_
     text = capsys.readouterr().out
     assert "max time from fit_async to the first finished trial" in text
     assert "| jupyter_automl | 1 | 1 | 0 |" in text
+
+
+def test_the_noise_screen_alone_reports_what_it_keeps_and_drops(datasets_dir, capsys):
+    from bench_feature_noise import main as noise_main
+
+    assert noise_main(["--screen-only", "--datasets", "pima_diabetes", "--seeds", "0", "--noise", "50",
+                       "--datasets-dir", str(datasets_dir)]) == 0
+    line = capsys.readouterr().out.strip().splitlines()[-1]
+    kept = int(line.split("noise columns kept ")[1].split(" /")[0])
+    # pima's 8 real columns among 50 noise ones: a mostly-noise table, screened
+    assert line.startswith("pima_diabetes seed 0:") and "/ 50" in line and kept < 10
