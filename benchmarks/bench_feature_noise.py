@@ -46,6 +46,11 @@ STRATEGIES = ("off", "joint")
 NOISE_PREFIXES = ("noise_gauss_", "noise_shuffled_")
 
 
+def is_noise(column) -> bool:
+    """Whether ``column`` is one of the columns ``add_noise`` appended."""
+    return str(column).startswith(NOISE_PREFIXES)
+
+
 def add_noise(X: pd.DataFrame, n: int, seed: int) -> pd.DataFrame:
     """``X`` with ``n`` irrelevant columns appended: Gaussian, and shuffled copies of numeric columns."""
     rng = np.random.default_rng(1000 + seed)
@@ -85,7 +90,7 @@ def run_one(args: argparse.Namespace) -> dict:
     kept = automl.selected_features_  # after the noise screen and the searched selection
     board = automl.leaderboard()
     columns = list(split.X_train.columns)
-    n_noise_kept = sum(str(c).startswith(NOISE_PREFIXES) for c in kept)
+    n_noise_kept = sum(map(is_noise, kept))
     return score(split, proba, pred, getattr(automl, "classes_", None)) | {
         "fit_s": round(fit_s, 2), "n_finished": int((board["status"] == "finished").sum()),
         "n_columns": len(columns), "n_kept": len(kept), "n_noise_kept": n_noise_kept,
@@ -153,12 +158,11 @@ def screen_only(dataset: str, seed: int, args) -> str:
     start = time.perf_counter()
     dropped = find_noise(X, split.y_train, split.meta["task"], profile(X), seed, time_budget=args.budget)
     seconds = time.perf_counter() - start
-    noise = [c for c in X.columns if str(c).startswith(NOISE_PREFIXES)]
-    real = [c for c in X.columns if c not in set(noise)]
-    kept = sum(c not in dropped for c in noise)
-    lost = [c for c in real if c in dropped]
-    return (f"{dataset} seed {seed}: noise columns kept {kept} / {len(noise)}, real columns dropped "
-            f"{len(lost)} / {len(real)} {lost}, {seconds:.1f} s")
+    n_noise = sum(map(is_noise, X.columns))
+    kept = sum(is_noise(c) and c not in dropped for c in X.columns)
+    lost = [c for c in X.columns if not is_noise(c) and c in dropped]
+    return (f"{dataset} seed {seed}: noise columns kept {kept} / {n_noise}, real columns dropped "
+            f"{len(lost)} / {len(X.columns) - n_noise} {lost}, {seconds:.1f} s")
 
 
 def _spawn(args, dataset: str, seed: int, strategy: str, noise: int) -> dict:

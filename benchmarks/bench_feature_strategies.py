@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 from _anchors import read_anchors
 from _protocol import DEFAULT_ANCHORS, DEFAULT_DATASETS_DIR, PRIMARY, score
-from bench_feature_noise import NOISE_PREFIXES, load_noisy_split, normalised_loss
+from bench_feature_noise import is_noise, load_noisy_split, normalised_loss
 
 HERE = Path(__file__).resolve().parent
 STRATEGIES = ("sequential", "joint", "pseudo_joint")
@@ -60,8 +60,7 @@ def run_one(dataset: str, seed: int, strategy: str, args) -> dict:
         test = score(split, out, classes[np.argmax(out, axis=1)], classes)
     return test | {"metric": PRIMARY[split.task], "cv_score": r.cv_score, "seconds": r.seconds, "n_evaluations": r.n_evaluations,
                    "to_99": r.evaluations_to_reach(0.99), "n_columns": split.X_train.shape[1],
-                   "n_kept": len(r.columns), "n_noise_kept": sum(str(c).startswith(NOISE_PREFIXES)
-                                                                 for c in r.columns),
+                   "n_kept": len(r.columns), "n_noise_kept": sum(map(is_noise, r.columns)),
                    "family": r.params.get("family"), "notes": r.notes}
 
 
@@ -89,7 +88,7 @@ def run_automl(dataset: str, seed: int, strategy: str, args) -> dict:
     return test | {"metric": PRIMARY[split.task], "cv_score": automl.cv_score_, "seconds": round(seconds, 1),
                    "n_evaluations": len(automl.leaderboard()), "to_99": None,
                    "n_columns": split.X_train.shape[1], "n_kept": len(read),
-                   "n_noise_kept": sum(str(c).startswith(NOISE_PREFIXES) for c in read),
+                   "n_noise_kept": sum(map(is_noise, read)),
                    "n_phase_steps": len(phase.get("steps", [])), "model": automl.search_.description,
                    "phase_steps": [{k: s.get(k) for k in ("n_columns", "score", "before", "after")}
                                    for s in phase.get("steps", [])]}
