@@ -11,6 +11,8 @@ and ``extract`` a standalone network that starts from the inherited weights (to 
 
 Normalisation is layer norm or none: batch norm's running statistics belong to one path, so
 inherited batch-norm statistics would be wrong for every other path (the classic trap).
+On an image's pixels one convolution stage comes before the blocks, shared whole by every
+path: its batch normalisation sees the same inputs whichever path follows.
 How well inherited scores rank paths is measured by ``benchmarks/bench_supernet_rank.py``.
 """
 
@@ -68,7 +70,10 @@ def _define(torch):
             self.acts = nn.ModuleDict({a: m["activation"](a) for a in activations})
 
         def forward(self, codes, nums, path):
-            x = self.inputs(codes, nums)
+            return self.through(self.inputs(codes, nums), path)
+
+        def through(self, x, path):
+            """One path from the input stage's output (shared by every path of a step)."""
             d = x.shape[1]
             for i, (w, activation, residual) in enumerate(path):
                 lin = self.linears[i]
@@ -109,6 +114,11 @@ class SuperNet(BaseEstimator):
     per_block : bool, default=True
         Each block chooses its activation and skip (``block_<i>.activation``), or one choice
         holds for every block (``activation``, ``residual``: the ``nas`` family's space).
+    image_grid : dict, optional
+        Where each pixel sits when the numbers are an image's (``jupyter_automl.nn.image_grid``):
+        with ``inputs={"conv_channels": c, ...}`` every path shares one convolution stage, as
+        :class:`~jupyter_automl.nn.TabularNetClassifier` takes it. Its batch normalisation is
+        shared safely: the stage comes before the paths part, so every path feeds it the same.
 
     Attributes
     ----------
@@ -132,7 +142,8 @@ class SuperNet(BaseEstimator):
     def __init__(self, *, classification=True, max_blocks=4, widths=(64, 128, 256, 512),
                  activations=("relu", "gelu", "silu"), norm="layer", dropout=0.1, inputs=None,
                  training=None, cat_cardinalities=(), max_epochs=50, random_state=None,
-                 device="auto", n_threads=1, sandwich=True, n_random=2, per_block=True):
+                 device="auto", n_threads=1, sandwich=True, n_random=2, per_block=True,
+                 image_grid=None):
         self.classification = classification
         self.max_blocks = max_blocks
         self.widths = widths
@@ -149,6 +160,7 @@ class SuperNet(BaseEstimator):
         self.sandwich = sandwich
         self.n_random = n_random
         self.per_block = per_block
+        self.image_grid = image_grid
 
     # -- the space of paths ------------------------------------------------------------------------
     def sample_space(self) -> list[SpaceParam]:
@@ -241,13 +253,18 @@ class SuperNet(BaseEstimator):
                     if self.sandwich:
                         paths = [widest, narrowest] + paths
                     self._optimizer.zero_grad(set_to_none=True)
+                    # the input stage (a convolution stage on images: most of the cost) runs once
+                    # for all the step's paths; one backward sums their gradients through it
+                    x = self._net.inputs(codes[idx], nums[idx])
+                    step_loss = 0.0
                     for path in paths:
-                        out = self._net(codes[idx], nums[idx], path)[:, 0]
+                        out = self._net.through(x, path)[:, 0]
                         loss = (F.cross_entropy(out, target[idx]) if self.classification
                                 else F.mse_loss(out[:, 0], target[idx]))
-                        (loss / len(paths)).backward()
+                        step_loss = step_loss + loss / len(paths)
                         total += loss.detach() * len(idx)
                         count += len(idx)
+                    step_loss.backward()
                     self._optimizer.step()
                     self._step += 1
                 self.n_epochs_ += 1
@@ -262,7 +279,7 @@ class SuperNet(BaseEstimator):
         inputs = InputStage(**(self.inputs or {}))
         training = Training(**(self.training or {}))
         seed = self.random_state if self.random_state is not None else int(np.random.default_rng().integers(2**31 - 1))
-        fitted = fit_inputs(X, self.cat_cardinalities, asdict(inputs))
+        fitted = fit_inputs(X, self.cat_cardinalities, asdict(inputs), self.image_grid)
         fitted |= {"target": fit_target(y, self.classification), "seed": int(seed),
                    "training": asdict(training), "inputs": asdict(inputs)}
         self._fitted = fitted

@@ -3,7 +3,9 @@
 1. One weight-sharing supernet (``nn.SuperNet``) trains on the first scored fold's training rows,
    for at most ``TRAIN_SHARE`` of the search time left once torch is warmed up. Epochs are the
    fidelity: the second epoch (the first without start-up costs) shows how many fit, and training
-   (with its learning-rate schedule) ends there.
+   (with its learning-rate schedule) ends there. On an image's pixels (``space.image_of``) every
+   path starts with the same convolution stage, the default CNN's, so the retrained networks are
+   CNNs as standard NAS's best are.
 2. The study's kind of sampler, in a private in-memory study over the supernet's paths, proposes
    sub-networks; each is scored on that fold's validation rows with the inherited weights (no
    training) and recorded in the study as a pruned trial marked ``inherited_weights``.
@@ -39,7 +41,15 @@ from ._outcomes import emit_outcome, public
 from ._provenance import COORDINATOR_ATTR, ask_as_coordinator
 from ._samplers import make_sampler
 from ._trials import TrialRecord
-from .space import FAMILIES, SearchSpace, build_pipeline, nas_backend, prefixed, with_defaults
+from .space import (
+    FAMILIES,
+    SearchSpace,
+    build_pipeline,
+    image_of,
+    nas_backend,
+    prefixed,
+    with_defaults,
+)
 
 _log = get_logger(__name__)
 NAS_MODES = ("standard", "supernet")
@@ -56,6 +66,8 @@ MIN_SEARCH_SECONDS = 15.0
 SUPERNET = {"max_blocks": 4, "widths": (32, 64, 128, 256), "activations": ("relu", "gelu", "silu"),
             "norm": "layer", "dropout": 0.1, "inputs": {"numeric": "plain"}, "per_block": False,
             "training": {"lr": 2e-3, "weight_decay": 1e-4, "batch_size": 128}}
+# on an image's pixels (space.image_of) the paths share the default CNN's convolution stage
+IMAGE_INPUTS = {"numeric": "plain", "conv_channels": 16, "conv_layers": 2}
 MSG_NAS = "The 'nas' parameter of AutoML must be one of {valid}. Got {got!r} instead."
 MSG_NEEDS_TORCH = ("nas='supernet' needs PyTorch (the weight-sharing supernet is a PyTorch network); "
                    "without it this search runs standard NAS. Install it with: {line}")
@@ -103,6 +115,8 @@ class SupernetPhase:
         self.sampler = sampler
         self.n_threads = max(1, min(n_threads, os.cpu_count() or 1))
         self.summary: dict[str, Any] = {}  # what the phase did (SearchResult.supernet)
+        self.image = image_of(self.problem)
+        self.settings = SUPERNET | ({"inputs": IMAGE_INPUTS, "image_grid": self.image} if self.image else {})
 
     @property
     def path_epochs(self) -> int:
@@ -172,7 +186,7 @@ class SupernetPhase:
         Xv, yv = prep.transform(rows(valid)), y[valid]
         epochs = default_max_epochs(len(train), SUPERNET["training"]["batch_size"])
         net = SuperNet(classification=self.problem.is_classification, max_epochs=epochs,
-                       random_state=self.data.seed, n_threads=self.n_threads, **SUPERNET)
+                       random_state=self.data.seed, n_threads=self.n_threads, **self.settings)
         widest = {"n_blocks": net.max_blocks} | {f"block_{i}.width": max(net.widths)
                                                    for i in range(net.max_blocks)}
         warm_up()  # torch's one-time start-up costs seconds: they must not count as an epoch's
@@ -227,7 +241,7 @@ class SupernetPhase:
         family = FAMILIES["nas"]
         params = self.space.params(family)
         names = {p.name for p in params}
-        flat = SuperNet(**SUPERNET).to_architecture(path).to_params(per_block=False)
+        flat = SuperNet(**self.settings).to_architecture(path).to_params(per_block=False)
         values = with_defaults(params, {"backend": "torch"} | {k: v for k, v in flat.items() if k in names})
         return {"family": family.name} | prefixed(family.name, values)
 
@@ -239,7 +253,7 @@ class SupernetPhase:
         self.study.enqueue_trial({"family": "nas"}, user_attrs={"inherited_weights": True})
         trial = ask_as_coordinator(self.study)
         trial.suggest_categorical("family", self.space.family_names)
-        rec = self._started(trial, {"family": "nas", "nas.supernet": _describe(SUPERNET)})
+        rec = self._started(trial, {"family": "nas", "nas.supernet": _describe(self.settings)})
         rec.inherited_weights = True
         return rec, trial
 
@@ -270,6 +284,8 @@ class SupernetPhase:
 
 
 def _describe(settings: dict[str, Any]) -> str:
-    widths = settings["widths"]
-    return (f"1-{settings['max_blocks']} blocks of width {min(widths)}-{max(widths)}, "
+    widths, inputs = settings["widths"], settings["inputs"]
+    conv = (f"a shared stage of {inputs['conv_layers']} convolutions of {inputs['conv_channels']} "
+            "channels, then " if inputs.get("conv_channels") else "")
+    return (f"{conv}1-{settings['max_blocks']} blocks of width {min(widths)}-{max(widths)}, "
             f"{'/'.join(settings['activations'])}, skips or not, {settings['norm']} norm")

@@ -41,7 +41,7 @@ class NeuralArchitectureSearch(Family):
 
     def params(self, problem):
         backend = nas_backend()
-        image = _image_of(problem) is not None
+        image = image_of(problem) is not None
         space = architecture_space(backend=backend, classification=problem.is_classification,
                                    per_block=False, has_categorical=False, image=image)
         # the backend is part of the configuration, so a stored one rebuilds the same network;
@@ -68,7 +68,7 @@ class NeuralArchitectureSearch(Family):
 
     def estimator(self, v, problem, seed):
         backend = v.get("backend", "torch")
-        grid = _image_of(problem)
+        grid = image_of(problem)
         names = {p.name for p in architecture_space(backend=backend, per_block=False,
                                                     classification=problem.is_classification,
                                                     has_categorical=False, image=grid is not None)}
@@ -92,7 +92,7 @@ class NeuralArchitectureSearch(Family):
         return max(dense, conv)
 
 
-def _image_of(problem) -> dict | None:
+def image_of(problem) -> dict | None:
     """The image the numeric columns are the pixels of (in the preprocessing's order), if the
     table is nothing else."""
     if any(c.kind != "numeric" for c in problem.used_columns):

@@ -1,5 +1,6 @@
 """Tables of image pixels: the grid is read from column names, a convolution stage learns on it,
-saves and loads, and the ``nas`` family searches it (ordinary tables never get one)."""
+saves and loads, the ``nas`` family searches it (ordinary tables never get one), and a supernet's
+paths share one."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ torch = pytest.importorskip("torch")
 
 from sklearn.datasets import load_digits  # noqa: E402
 
+from jupyter_automl import AutoML  # noqa: E402
 from jupyter_automl.nn import TabularNetClassifier, image_grid, load_network  # noqa: E402
+from jupyter_automl.nn._supernet import SuperNet  # noqa: E402
 from jupyter_automl.problem import analyze  # noqa: E402
 from jupyter_automl.search.space import build_pipeline, family_values  # noqa: E402
 from jupyter_automl.search.space._families import FAMILIES  # noqa: E402
@@ -92,3 +95,31 @@ def test_the_nas_family_searches_convolutions_on_images_only():
     colour = np.resize(["red", "green", "blue"], len(X))  # one column that is no pixel
     plain, _, _ = analyze(X.assign(colour=colour), pd.Series(y), check_leakage=False)
     assert not {"conv_channels", "conv_layers"} & {p.name for p in nas.params(plain)}
+
+
+def test_the_supernets_paths_share_one_convolution_stage():
+    X, y = _bars()
+    grid = image_grid(X.columns)
+    net = SuperNet(max_blocks=2, widths=(8, 16), max_epochs=15, random_state=0, image_grid=grid,
+                   inputs=CNN["inputs"], training=CNN["training"]).fit(X[:180].to_numpy(), y[:180])
+    assert isinstance(net._net.inputs.conv.maps[0], torch.nn.Conv2d)
+    for path in ({"n_blocks": 1, "block_0.width": 8}, {"n_blocks": 2, "block_1.residual": True}):
+        held_out = net.classes_[net.evaluate(path, X[180:].to_numpy()).argmax(1)]
+        assert (held_out == y[180:]).mean() >= 0.9
+        assert net.to_architecture(path).inputs.conv_channels == 4  # retrained as a CNN
+        alone = net.extract(path)  # the same convolution stage, in a standalone network
+        assert np.allclose(alone.predict_proba(X.to_numpy()), net.evaluate(path, X.to_numpy()), atol=1e-5)
+    copy = SuperNet(max_blocks=2, widths=(8, 16)).set_state(net.get_state())
+    assert np.array_equal(copy.evaluate(path, X.to_numpy()), net.evaluate(path, X.to_numpy()))
+
+
+def test_a_supernet_search_on_an_image_retrains_convolutional_networks():
+    X, y = _bars(200)
+    automl = AutoML(families=["nas"], nas="supernet", time_budget=40, executor="sync", storage="memory",
+                    seed=0, cv=2, ensemble=False, warm_start=False).fit(X, y)
+    board = automl.leaderboard()
+    [supernet] = board.loc[board["params"].map(lambda p: "nas.supernet" in p), "params"]
+    assert supernet["nas.supernet"].startswith("a shared stage of 2 convolutions of 16 channels")
+    retrained = board[~board["inherited_weights"]]
+    assert len(retrained) >= 1 and all(p["nas.conv_channels"] == 16 for p in retrained["params"])
+    assert (automl.predict(X) == y).mean() >= 0.9
