@@ -109,7 +109,7 @@ class Coordinator:
         self.multi_objective = bool(self.plugin is not None and self.plugin.objective_names)
         self._n_folds = data.problem.splits.n_folds
         self.pruning = FoldPruning(data.problem.splits, settings.prune and not self.multi_objective,
-                                   self.metric, store.snapshot)
+                                   self.metric, store.snapshot, lambda: self.records.values())
         self.budget = Budget(
             settings.time_budget, settings.t_start, n_workers=executor.n_workers,
             ranking=lambda: ranked_for_reserve(self.records.values(), self.metric, self.problem.splits),

@@ -4,7 +4,9 @@ Between CV folds a trial reports its running mean; between row rungs (large tabl
 ``problem.Splits``) it reports the rung's own score, and the next rung costs its share of rows.
 The first trials of a search are never pruned: they give the pruner something to compare with
 (and run their folds side by side). Within a network's first fold, epoch rungs may stop it
-earlier (``_epochs``): its unit carries their thresholds (``unit_params``).
+earlier (``_epochs``): its unit carries their thresholds (``unit_params``). The sub-networks a
+supernet hands back for retraining (``nas="supernet"``) are ranked on their first fold: one that
+another of them beat there stops.
 """
 
 from __future__ import annotations
@@ -25,12 +27,18 @@ from ._samplers import (
 )
 from ._trials import TrialRecord
 
+RETRAIN_BEHIND_MESSAGE = ("stopped after its first fold: {score:.4g} there, behind the {best:.4g} of "
+                          "trial {rival}, another sub-network retrained from the supernet (only the "
+                          "best of them goes on to every fold)")
+
 
 class FoldPruning:
     def __init__(self, splits: Splits, enabled: bool, metric: Metric,
-                 snapshot: Callable[[], AbstractContextManager] = nullcontext):
+                 snapshot: Callable[[], AbstractContextManager] = nullcontext,
+                 records: Callable[[], Iterable[TrialRecord]] = tuple):
         self.splits = splits
         self.snapshot = snapshot  # the pruner reads the study's trials once (see _snapshot)
+        self.records = records  # the search's trials so far
         self.enabled = enabled
         self.metric = metric
         self.row_rungs = splits.kind == "rows"
@@ -69,8 +77,30 @@ class FoldPruning:
         else:
             trial.report(rec.running_mean(), step=len(rec.folds) - 1)
             message = PRUNED_MESSAGE.format(fold=fold + 1)
+        behind = self._behind_another_retrain(rec, fold)
+        if behind:
+            return behind
         with self.snapshot():
             return message if trial.should_prune() else None
+
+    def _behind_another_retrain(self, rec: TrialRecord, fold: int) -> str | None:
+        """Successive halving among a supernet's retrained sub-networks (``nas="supernet"``): their
+        inherited scores rank them poorly, so each trains its first fold, and one that another
+        retrained sub-network beat on that fold stops there."""
+        if rec.inherited_score is None or len(rec.folds) != 1:
+            return None
+        rivals = [r for r in self.records() if r is not rec and r.inherited_score is not None
+                  and not r.inherited_weights and fold in r.folds]
+        if not rivals:
+            return None
+        rival = rivals[0]
+        for r in rivals[1:]:
+            if self.metric.is_better(r.folds[fold].score, rival.folds[fold].score):
+                rival = r
+        score, best = rec.folds[fold].score, rival.folds[fold].score
+        if not self.metric.is_better(best, score):
+            return None
+        return RETRAIN_BEHIND_MESSAGE.format(score=score, best=best, rival=rival.number)
 
     def next_fold_seconds(self, rec: TrialRecord, fold: int) -> float:
         """What ``fold`` of a running trial should take, from its folds so far."""

@@ -11,7 +11,9 @@
    training) and recorded in the study as a pruned trial marked ``inherited_weights``.
 3. The best ``N_RETRAIN`` go back to the coordinator as ordinary ``nas`` configurations, which it
    trains from scratch as normal trials first: the leaderboard and the final model are ordinary
-   trials, and their ``inherited_score`` shows how well the supernet ranked them.
+   trials, and their ``inherited_score`` shows how well the supernet ranked them. Inherited
+   scores rank sub-networks poorly, so the retrained ones are ranked again on their first fold:
+   one that another beat there stops (``FoldPruning``), and the best trains on every fold.
 
 It runs on the coordinator thread and asks ``go_on()`` between epochs and candidates, so the stop
 and pause buttons work as they do between units. A failure is recorded as a failed trial and

@@ -10,8 +10,12 @@ from sklearn.datasets import load_iris
 from jupyter_automl import AutoML
 from jupyter_automl.events import FoldScored, TrialFailed, TrialPruned, TrialStarted
 from jupyter_automl.exceptions import InputError, SearchWarning
+from jupyter_automl.problem import make_splits, resolve_metric
 from jupyter_automl.search import _supernet_phase as phase
+from jupyter_automl.search._fold_pruning import FoldPruning
+from jupyter_automl.search._objective import FoldResult
 from jupyter_automl.search._supernet_phase import N_RETRAIN, resolve_nas_mode
+from jupyter_automl.search._trials import TrialRecord
 from jupyter_automl.search.space._nas import NN_BACKEND_VARIABLE
 
 pytest.importorskip("torch")
@@ -40,14 +44,18 @@ def test_a_supernet_search_scores_sub_networks_with_inherited_weights_then_retra
     assert len(candidates) >= 10 and (candidates["status"] == "pruned").all()
     assert candidates["inherited_score"].notna().all()
     assert candidates["reason"].str.startswith("scored with the supernet's inherited weights").all()
-    # the best candidates, trained from scratch as ordinary trials; nothing else is trained
+    # the best candidates, trained from scratch as ordinary trials; nothing else is trained. Each
+    # trains its first fold; one that another beat there stops, the others train every fold
     retrained = board[~board["inherited_weights"]]
-    assert len(retrained) == N_RETRAIN and (retrained["status"] == "finished").all()
+    finished, stopped = retrained[retrained["status"] == "finished"], retrained[retrained["status"] == "pruned"]
+    assert len(retrained) == N_RETRAIN and len(finished) >= 1 and len(finished) + len(stopped) == N_RETRAIN
+    assert stopped["reason"].str.startswith("stopped after its first fold").all()
+    assert (stopped["n_folds"] == 1).all() and (finished["n_folds"] == 2).all()
     best = candidates.sort_values("inherited_score").head(N_RETRAIN)  # log loss: lower is better
     assert sorted(retrained["inherited_score"]) == pytest.approx(sorted(best["inherited_score"]))
     assert all(p in list(best["params"]) for p in retrained["params"])  # the same configurations
     # the final model is a retrained network, and it predicts
-    assert automl.best_trial_ in set(retrained["trial"])
+    assert automl.best_trial_ in set(finished["trial"])
     assert type(automl.best_pipeline_.steps[-1][1]).__name__ == "TabularNetClassifier"
     assert automl.predict_proba(X.head(5)).shape == (5, 3)
     result = automl.search_
@@ -113,3 +121,23 @@ def test_a_budget_too_short_for_the_supernet_runs_standard_nas(caplog):
     assert model_row["status"].isin(["finished", "stopped"]).all() and np.isfinite(model_row["score"]).all()
     assert type(automl.best_pipeline_.steps[-1][1]).__name__ == "TabularNetClassifier"
     assert np.isfinite(automl.score(X, y))
+
+
+def test_retrained_sub_networks_are_ranked_on_their_first_fold():
+    log_loss = resolve_metric("log_loss", "multiclass", np.array([0, 1, 2]))[0]
+    splits = make_splits(np.array([0, 1, 2] * 10), "multiclass", 3, seed=0)
+
+    def rec(number, scores, inherited=0.5):
+        folds = {k: FoldResult(k, s, 1.0, 0.1, None) for k, s in enumerate(scores)}
+        return TrialRecord(number, {}, 0.0, folds=folds, inherited_score=inherited)
+
+    first, better, worse = rec(41, [0.30, 0.28]), rec(42, [0.20]), rec(43, [0.35])
+    other = rec(44, [0.10], inherited=None)  # not retrained from the supernet: not a rival
+    records = [first, better, worse, other]
+    pruning = FoldPruning(splits, True, log_loss, records=lambda: records)
+    assert pruning._behind_another_retrain(better, 0) is None  # the best first fold goes on
+    reason = pruning._behind_another_retrain(worse, 0)
+    assert reason.startswith("stopped after its first fold: 0.35 there, behind the 0.2 of trial 42")
+    assert pruning._behind_another_retrain(first, 1) is None  # judged on the first fold only
+    alone = FoldPruning(splits, True, log_loss, records=lambda: [worse, other])
+    assert alone._behind_another_retrain(worse, 0) is None  # no other retrained sub-network yet
