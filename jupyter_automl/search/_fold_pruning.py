@@ -56,8 +56,11 @@ class FoldPruning:
         """Whether ``rec`` can be pruned between folds (then its folds run one after another)."""
         if not self.enabled:
             return False
-        earlier = sum(1 for r in records if r.number < rec.number and not r.resumed)
-        return earlier >= self.startup
+        # a supernet's rows (scored with inherited weights) trained nothing: no trials to compare with
+        earlier = [r for r in records if r.number < rec.number and not r.resumed and not r.inherited_weights]
+        if rec.inherited_score is not None:  # retrained from a supernet: judged by the ones before it
+            return any(r.inherited_score is not None for r in earlier)
+        return len(earlier) >= self.startup
 
     def unit_params(self, rec: TrialRecord, fold: int, records: Iterable[TrialRecord]) -> dict:
         """What a unit of ``rec`` runs with: its params, plus (a network's first fold, pruning on)

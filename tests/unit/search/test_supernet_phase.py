@@ -141,3 +141,8 @@ def test_retrained_sub_networks_are_ranked_on_their_first_fold():
     assert pruning._behind_another_retrain(first, 1) is None  # judged on the first fold only
     alone = FoldPruning(splits, True, log_loss, records=lambda: [worse, other])
     assert alone._behind_another_retrain(worse, 0) is None  # no other retrained sub-network yet
+    # the first retrained sub-network is never pruned (its folds run side by side); the next ones may
+    # be, though the supernet's own rows (inherited weights, numbered before them) trained nothing
+    supernet_rows = [TrialRecord(n, {}, 0.0, inherited_weights=True, inherited_score=0.4) for n in range(41)]
+    assert not pruning.may_prune(first, supernet_rows + records)
+    assert pruning.may_prune(better, supernet_rows + records)
