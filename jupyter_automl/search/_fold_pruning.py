@@ -58,8 +58,8 @@ class FoldPruning:
             return False
         # a supernet's rows (scored with inherited weights) trained nothing: no trials to compare with
         earlier = [r for r in records if r.number < rec.number and not r.resumed and not r.inherited_weights]
-        if rec.inherited_score is not None:  # retrained from a supernet: judged by the ones before it
-            return any(r.inherited_score is not None for r in earlier)
+        if _is_retrained(rec):  # retrained from a supernet: judged by the ones before it
+            return any(_is_retrained(r) for r in earlier)
         return len(earlier) >= self.startup
 
     def unit_params(self, rec: TrialRecord, fold: int, records: Iterable[TrialRecord]) -> dict:
@@ -90,16 +90,13 @@ class FoldPruning:
         """Successive halving among a supernet's retrained sub-networks (``nas="supernet"``): their
         inherited scores rank them poorly, so each trains its first fold, and one that another
         retrained sub-network beat on that fold stops there."""
-        if rec.inherited_score is None or len(rec.folds) != 1:
+        if not _is_retrained(rec) or len(rec.folds) != 1:
             return None
-        rivals = [r for r in self.records() if r is not rec and r.inherited_score is not None
-                  and not r.inherited_weights and fold in r.folds]
+        rivals = [r for r in self.records() if r is not rec and _is_retrained(r) and fold in r.folds]
         if not rivals:
             return None
-        rival = rivals[0]
-        for r in rivals[1:]:
-            if self.metric.is_better(r.folds[fold].score, rival.folds[fold].score):
-                rival = r
+        sign = 1.0 if self.metric.greater_is_better else -1.0
+        rival = max(rivals, key=lambda r: sign * r.folds[fold].score)  # the first among equals
         score, best = rec.folds[fold].score, rival.folds[fold].score
         if not self.metric.is_better(best, score):
             return None
@@ -111,3 +108,8 @@ class FoldPruning:
         if self.row_rungs and rec.folds:  # a rung costs about its share of rows
             seconds *= self.splits.train_rows(fold) / np.mean([self.splits.train_rows(k) for k in rec.folds])
         return seconds
+
+
+def _is_retrained(rec: TrialRecord) -> bool:
+    """A sub-network handed back by a supernet and trained from scratch (not one of its rows)."""
+    return rec.inherited_score is not None and not rec.inherited_weights

@@ -117,8 +117,8 @@ class SupernetPhase:
         self.sampler = sampler
         self.n_threads = max(1, min(n_threads, os.cpu_count() or 1))
         self.summary: dict[str, Any] = {}  # what the phase did (SearchResult.supernet)
-        self.image = image_of(self.problem)
-        self.settings = SUPERNET | ({"inputs": IMAGE_INPUTS, "image_grid": self.image} if self.image else {})
+        image = image_of(self.problem)
+        self.settings = SUPERNET | ({"inputs": IMAGE_INPUTS, "image_grid": image} if image else {})
 
     @property
     def path_epochs(self) -> int:
