@@ -446,7 +446,7 @@ class WeightedEnsembleClassifier(ClassifierMixin, _WeightedEnsemble):
         for w, est in zip(self.weights_, self.estimators_, strict=True):
             cols = np.searchsorted(self.classes_, est.classes_)
             total[:, cols] += w * est.predict_proba(X)
-        return total
+        return np.clip(total, 0.0, 1.0)  # weights' rounding can lift a sure class to 1 + 2e-16
 
     def predict(self, X):
         check_is_fitted(self)  # before reading classes_, so an unfitted model says so

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 from sklearn.base import clone, is_classifier
 from sklearn.compose import ColumnTransformer
+from sklearn.dummy import DummyClassifier
 from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.pipeline import make_pipeline
@@ -205,6 +206,17 @@ def test_ensemble_classifier_aligns_members_with_different_classes():
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)
     np.testing.assert_allclose(proba[:, 2], 0.75 * abc.predict_proba(X)[:, 2])
     assert ens.estimators_[0] is ab  # prefit members are used as they are
+
+
+def test_ensemble_probabilities_stay_within_one():
+    # these weights, normalised, add up to 1.0000000000000002 in order: members sure of one class
+    # gave a probability above 1, which scikit-learn's log_loss refuses
+    X, y = np.zeros((4, 1)), np.array([0, 1, 0, 1])
+    weights = [7, 9, 7, 1]
+    members = [(f"m{i}", DummyClassifier(strategy="most_frequent").fit(X, [0, 0, 0, 1])) for i in range(4)]
+    proba = WeightedEnsembleClassifier(members, weights=weights, prefit=True).fit(X, y).predict_proba(X)
+    assert proba.max() <= 1.0 and proba.min() >= 0.0
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
 
 
 def test_ensemble_weights_are_normalised_and_checked():
