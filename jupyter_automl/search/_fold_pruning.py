@@ -46,7 +46,14 @@ class FoldPruning:
         self._is_default: Callable[[dict], bool] = lambda params: False
 
     def spare_defaults(self, space) -> None:
-        """Let the default configurations of ``space`` (a ``SearchSpace``) train past the rungs."""
+        """Let the default configurations of ``space`` (a ``SearchSpace``) train past the epoch
+        rungs and, between folds, past the pruner (row rungs still judge them).
+
+        A cold search never prunes its defaults: they are its first trials. A warm start puts its
+        picks between them, and the pruner then stopped the ones that look weak alone after one
+        fold (glass: the second boosting default and the default network), which left the warm
+        searches' ensembles without the members that hold a fifth to a quarter of the weight of
+        the cold ones'."""
         defaults = [space.completed(c) for c in space.default_configs()]
         # a trial's params hold its active params only; a default's hold them all
         self._is_default = lambda params: any(
@@ -54,7 +61,7 @@ class FoldPruning:
 
     def may_prune(self, rec: TrialRecord, records: Iterable[TrialRecord]) -> bool:
         """Whether ``rec`` can be pruned between folds (then its folds run one after another)."""
-        if not self.enabled:
+        if not self.enabled or (not self.row_rungs and self._is_default(rec.params)):
             return False
         # a supernet's rows (scored with inherited weights) trained nothing: no trials to compare with
         earlier = [r for r in records if r.number < rec.number and not r.resumed and not r.inherited_weights]
