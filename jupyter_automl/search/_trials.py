@@ -85,6 +85,7 @@ class TrialRecord:
     epochs_total: int = 0  # epochs a network trained, summed over its folds (the training cost)
     inherited_weights: bool = False  # a supernet row: scored with the supernet's weights, not trained
     inherited_score: float | None = None  # the score with the supernet's weights (nas="supernet")
+    space_default: bool = False  # one of the search space's default configurations
     coordinator: str | None = None  # the id of the process that asked for it (_provenance)
     stored_workers: list[str] | None = None  # a stored trial's fold workers (no folds in memory)
 
@@ -94,7 +95,7 @@ class TrialRecord:
         attrs = trial.user_attrs
         return cls(number=trial.number, params=dict(trial.params), started=started,
                    warm_start=attrs.get("warm_start"), predicted_score=attrs.get("predicted_score"),
-                   inherited_score=attrs.get("inherited_score"),
+                   inherited_score=attrs.get("inherited_score"), space_default=bool(attrs.get("space_default")),
                    coordinator=attrs.get(COORDINATOR_ATTR))
 
     @property
@@ -182,6 +183,7 @@ def records_of_study(study: Any, objective_names: tuple[str, ...] = ()) -> list[
                           epochs_total=int(attrs.get("epochs_total", 0)),
                           inherited_weights=bool(attrs.get("inherited_weights", False)),
                           inherited_score=attrs.get("inherited_score"),
+                          space_default=bool(attrs.get("space_default")),
                           coordinator=attrs.get(COORDINATOR_ATTR),
                           stored_workers=list(attrs.get(WORKERS_ATTR, [])))
         if state == "finished" and objective_names:

@@ -21,6 +21,7 @@ from .space import FEATURE_SET
 
 _log = get_logger(__name__)
 N_WARM_START = 8  # configurations tried first
+SPACE_DEFAULT = "space_default"  # the user attribute of the space's defaults (TrialRecord.space_default)
 # a first configuration whose cross-validation should take more than this share of the time
 # budget (on the corpus's time scale: see warmstart/_cost.py) waits until the cheaper ones have run
 AFFORDABLE_SHARE = 0.8
@@ -143,7 +144,7 @@ def first_configs(plan: WarmPlan | None, defaults: list[dict[str, Any]],
     ``n_defaults_first``)."""
     warm = [(c["params"], {"warm_start": c["source"], "predicted_score": c["predicted_score"]})
             for c in (plan.configs if plan else [])]
-    cold = [(config, {}) for config in defaults]
+    cold = [(config, {SPACE_DEFAULT: True}) for config in defaults]
     ordered = cold[:defaults_first] + [pair for both in zip_longest(warm, cold[defaults_first:])
                                        for pair in both if pair]
     # a phased feature search's trials differ only by their columns (FEATURE_SET): the same config

@@ -8,7 +8,7 @@ import optuna
 import pandas as pd
 import pytest
 
-from jupyter_automl.search._warm_plan import WarmPlan, first_configs
+from jupyter_automl.search._warm_plan import SPACE_DEFAULT, WarmPlan, first_configs
 from jupyter_automl.search.space import SearchSpace
 from jupyter_automl.search.warmstart import METAFEATURES_ATTR
 
@@ -33,7 +33,10 @@ def test_a_baseline_then_warm_starts_alternating_with_defaults(tmp_path):
     assert tried == [params for params, _ in first[:4]]
     assert tried[0] == space.completed(defaults[0])
     assert tried[1] == space.completed(plan["configs"][0]["params"])
-    assert board["warm_start"].notna().tolist() == [bool(attrs) for _, attrs in first[:4]]
+    assert board["warm_start"].notna().tolist() == ["warm_start" in attrs for _, attrs in first[:4]]
+    assert [attrs.get(SPACE_DEFAULT, False) for _, attrs in first[:4]] == [True, False, True, False]
+    records = sorted(automl.handle_._coordinator.records.values(), key=lambda r: r.number)
+    assert [r.space_default for r in records] == [True, False, True, False]  # ensemble candidates
     assert board["warm_start"].notna().sum() == 2
     assert board["predicted_score"].dropna().between(0, 1).all()
     study = optuna.load_study(study_name=automl.study_name_,
