@@ -27,6 +27,7 @@ from ._storage import INTERRUPTED
 from .space import FEATURE_SET
 
 STATUSES = ("running", "finished", "pruned", "stopped", "failed")
+SPACE_DEFAULT = "space_default"  # the user attribute that marks the space's defaults when enqueued
 
 LEADERBOARD_COLUMNS = ["rank", "trial", "family", "score", "score_std", "status", "n_folds",
                        "fit_time", "duration", "predict_ms", "model_kb", "ensemble_weight",
@@ -95,7 +96,7 @@ class TrialRecord:
         attrs = trial.user_attrs
         return cls(number=trial.number, params=dict(trial.params), started=started,
                    warm_start=attrs.get("warm_start"), predicted_score=attrs.get("predicted_score"),
-                   inherited_score=attrs.get("inherited_score"), space_default=bool(attrs.get("space_default")),
+                   inherited_score=attrs.get("inherited_score"), space_default=bool(attrs.get(SPACE_DEFAULT)),
                    coordinator=attrs.get(COORDINATOR_ATTR))
 
     @property
@@ -183,7 +184,7 @@ def records_of_study(study: Any, objective_names: tuple[str, ...] = ()) -> list[
                           epochs_total=int(attrs.get("epochs_total", 0)),
                           inherited_weights=bool(attrs.get("inherited_weights", False)),
                           inherited_score=attrs.get("inherited_score"),
-                          space_default=bool(attrs.get("space_default")),
+                          space_default=bool(attrs.get(SPACE_DEFAULT)),
                           coordinator=attrs.get(COORDINATOR_ATTR),
                           stored_workers=list(attrs.get(WORKERS_ATTR, [])))
         if state == "finished" and objective_names:

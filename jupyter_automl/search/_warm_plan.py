@@ -17,11 +17,11 @@ import numpy as np
 
 from .._logging import get_logger
 from ._objective import TrainingData
+from ._trials import SPACE_DEFAULT
 from .space import FEATURE_SET
 
 _log = get_logger(__name__)
 N_WARM_START = 8  # configurations tried first
-SPACE_DEFAULT = "space_default"  # the user attribute of the space's defaults (TrialRecord.space_default)
 # a first configuration whose cross-validation should take more than this share of the time
 # budget (on the corpus's time scale: see warmstart/_cost.py) waits until the cheaper ones have run
 AFFORDABLE_SHARE = 0.8
