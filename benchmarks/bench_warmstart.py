@@ -3,6 +3,7 @@ suite, normalised score reached at 5, 10, 30 and 60 s with and without warm star
 
     .venv/bin/python benchmarks/bench_warmstart.py                                 # everything
     .venv/bin/python benchmarks/bench_warmstart.py --budgets 5 10 --seeds 0 --datasets wine glass
+    .venv/bin/python benchmarks/bench_warmstart.py --budgets 5 --arms history     # your own studies
 
 Each run is ``AutoML(task, matched metric, time_budget=B, seed, storage="memory",
 warm_start=...)`` in a fresh process on the 75/25 split of ``_protocol`` made with
@@ -13,6 +14,13 @@ test part is into the figure; on the small tables that outweighs what warm start
 With warm start the knowledge passed is ``Knowledge.load(include_history=False).fit_excluding(["public/<name>"])``,
 so the portfolio and the meta-model never saw the dataset being measured (the corpus holds no
 copy of a public dataset: see ``benchmarks/meta/_sources.py``).
+
+The ``history`` arm measures learning from the user's own studies (deliverable 5): as if the
+user had searched last month's version of the table, the child first runs an earlier search of
+``--history-budget`` seconds (seed 1000 + seed) on a different sample of the training part
+(``HISTORY_SHARE`` of its rows, drawn with that seed), stored as a study in a temporary runs
+folder; then the measured search starts warm from the same leave-one-out knowledge plus that
+folder (``Knowledge.load(runs_dir=...)``). The earlier search never sees the test part.
 
 Needs the ``warm_start`` option of ``AutoML`` (the coordinator wiring of issue 16). Until it
 exists the script says so and exits; the offline evaluation that works today is
@@ -29,6 +37,7 @@ from __future__ import annotations
 import argparse
 import inspect
 import json
+import shutil
 import statistics
 import subprocess
 import sys
@@ -46,6 +55,8 @@ from _protocol import (
 
 HERE = Path(__file__).resolve().parent
 BUDGETS = (5.0, 10.0, 30.0, 60.0)
+ARMS = ("cold", "warm", "history")
+HISTORY_SHARE = 0.7  # of the training rows the earlier study searched
 MSG_NO_OPTION = ("AutoML has no 'warm_start' option yet: the coordinator wiring of issue 16 adds it. "
                  "Run benchmarks/meta/evaluate_metamodels.py for the offline evaluation meanwhile.")
 
@@ -65,9 +76,11 @@ def child(args) -> None:
 
     split = load_split(args.dataset, args.split_seed, args.datasets_dir)
     kwargs = {"positive_class": split.meta["positive_class"]} if split.task == "binary" else {}
-    warm = False
-    if args.warm:
-        warm = Knowledge.load(include_history=False).fit_excluding([f"public/{args.dataset}"])
+    warm, runs_dir = False, None
+    if args.arm != "cold":
+        runs_dir = earlier_study(split, kwargs, args) if args.arm == "history" else None
+        warm = Knowledge.load(include_history=args.arm == "history", runs_dir=runs_dir or "unused") \
+            .fit_excluding([f"public/{args.dataset}"])
         # fitted before the clock starts, as the shipped meta-model is (Knowledge.load): a
         # leave-one-out refit inside the search cost ~1 s of a 5 s budget that no user pays
         # (a user's own history does refit it, once per kernel and history: _knowledge.py)
@@ -77,10 +90,13 @@ def child(args) -> None:
     t0 = time.monotonic()
     automl.fit(split.X_train, split.y_train)
     fit_s = time.monotonic() - t0
+    if runs_dir is not None:
+        shutil.rmtree(runs_dir, ignore_errors=True)
     proba = automl.predict_proba(split.X_test) if split.task != "regression" else None
     record = score(split, proba, automl.predict(split.X_test), getattr(automl, "classes_", None))
     board = automl.leaderboard()
     n_warm = int(board["warm_start"].fillna("").astype(bool).sum()) if "warm_start" in board else None
+    sources = board["warm_start"].dropna().value_counts().to_dict() if "warm_start" in board else {}
     # where the budget's end went: when the search phase ended (the refit started), how long the
     # end took, and the trials that finished or were stopped (not started, or cut) for time
     at = {e.kind: e.t for e in automl.handle_.events() if e.kind in ("refit_started", "search_finished")}
@@ -88,19 +104,43 @@ def child(args) -> None:
             "end_s": round(at["search_finished"] - at["refit_started"], 3)} if len(at) == 2 else {}
     states = board["status"].value_counts()
     print(json.dumps({"fit_s": round(fit_s, 3), "n_trials": len(board), "n_warm": n_warm,
+                      "warm_sources": {str(k): int(v) for k, v in sources.items()},
                       "n_finished": int(states.get("finished", 0)), "n_stopped": int(states.get("stopped", 0)),
                       **ends, "model": automl.search_.description, "cv_score": automl.cv_score_,
                       **record}))
 
 
-def run_one(args, dataset: str, seed: int, budget: float, warm: bool) -> dict:
+def earlier_study(split, kwargs: dict, args) -> str:
+    """Run the history arm's earlier search (see the module) and return its runs folder."""
+    import tempfile
+
+    import numpy as np
+
+    from jupyter_automl import AutoML
+
+    runs_dir = tempfile.mkdtemp(prefix="bench_history_")
+    rng = np.random.default_rng(1000 + args.seed)
+    rows = np.sort(rng.choice(len(split.y_train), int(HISTORY_SHARE * len(split.y_train)), replace=False))
+    AutoML(task=split.task, metric=PRIMARY[split.task], time_budget=args.history_budget,
+           seed=1000 + args.seed, runs_dir=runs_dir, study_name="earlier", warm_start=False,
+           **kwargs).fit(split.X_train.iloc[rows], split.y_train.iloc[rows])
+    return runs_dir
+
+
+def arm_of(record: dict) -> str:
+    """A record's arm (records written before the history arm hold only ``warm_start``)."""
+    return record.get("arm") or ("warm" if record["warm_start"] else "cold")
+
+
+def run_one(args, dataset: str, seed: int, budget: float, arm: str) -> dict:
     cmd = [sys.executable, __file__, "--child", "--dataset", dataset, "--seed", str(seed),
-           "--split-seed", str(args.split_seed), "--budget", str(budget),
-           "--datasets-dir", str(args.datasets_dir)] + (["--warm"] if warm else [])
+           "--split-seed", str(args.split_seed), "--budget", str(budget), "--arm", arm,
+           "--history-budget", str(args.history_budget), "--datasets-dir", str(args.datasets_dir)]
     record = {"dataset": dataset, "seed": seed, "split_seed": args.split_seed, "budget": budget,
-              "warm_start": warm}
+              "warm_start": arm != "cold", "arm": arm}
+    extra = args.history_budget + 60 if arm == "history" else 0
     try:
-        done = subprocess.run(cmd, capture_output=True, text=True, timeout=3 * budget + 300)
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=3 * budget + 300 + extra)
         lines = [ln for ln in done.stdout.splitlines() if ln.startswith("{")]
         if done.returncode or not lines:
             return record | {"status": "failed", "error": done.stderr[-2000:]}
@@ -146,22 +186,24 @@ def report(records: list[dict], anchors_path: Path) -> str:
             value = 0.0
             if r["status"] == "ok":
                 value = (r["primary"] * sign - constant * sign) / (best - constant * sign)
-            norm.setdefault((dataset, r["budget"], r["warm_start"]), []).append(value)
+            norm.setdefault((dataset, r["budget"], arm_of(r)), []).append(value)
     budgets = sorted({k[1] for k in norm})
-    lines = ["| budget s | without warm start | with warm start | datasets |", "|---:|---:|---:|---:|"]
+    arms = [a for a in ARMS if any(k[2] == a for k in norm)]
+    names = {"cold": "without warm start", "warm": "with warm start", "history": "warm, with an earlier study"}
+    lines = ["| budget s | " + " | ".join(names[a] for a in arms) + " | datasets |",
+             "|---:|" + "---:|" * len(arms) + "---:|"]
     for b in budgets:
         cols = []
-        for warm in (False, True):
-            medians = [statistics.median(v) for (d, bb, w), v in norm.items() if bb == b and w == warm]
+        for arm in arms:
+            medians = [statistics.median(v) for (d, bb, a), v in norm.items() if bb == b and a == arm]
             cols.append(f"{statistics.mean(medians):.3f}" if medians else "-")
         n = len({d for (d, bb, _) in norm if bb == b})
-        lines.append(f"| {b:g} | {cols[0]} | {cols[1]} | {n} |")
-    lines += ["", "Per dataset at the largest budget (median over seeds): without -> with", ""]
+        lines.append(f"| {b:g} | " + " | ".join(cols) + f" | {n} |")
+    lines += ["", "Per dataset at the largest budget (median over seeds): " + " -> ".join(arms), ""]
     top = budgets[-1] if budgets else None
     for dataset in sorted(by_dataset):
-        a, b = norm.get((dataset, top, False)), norm.get((dataset, top, True))
-        cells = [f"{statistics.median(v):.3f}" if v else "-" for v in (a, b)]
-        lines.append(f"- {dataset}: {cells[0]} -> {cells[1]}")
+        cells = [f"{statistics.median(v):.3f}" if (v := norm.get((dataset, top, a))) else "-" for a in arms]
+        lines.append(f"- {dataset}: " + " -> ".join(cells))
     return "\n".join(lines) + "\n"
 
 
@@ -174,8 +216,10 @@ def main(argv: list[str] | None = None) -> None:
                    help="the 75/25 split's seed (0: the anchors' split, the only fair reference)")
     p.add_argument("--datasets", nargs="+", default=None)
     p.add_argument("--datasets-dir", type=Path, default=DEFAULT_DATASETS_DIR)
-    p.add_argument("--arms", nargs="+", choices=("cold", "warm"), default=["cold", "warm"],
-                   help="without and/or with warm start")
+    p.add_argument("--arms", nargs="+", choices=ARMS, default=["cold", "warm"],
+                   help="without warm start, with it, and/or with it and an earlier study of the table")
+    p.add_argument("--history-budget", type=float, default=30.0,
+                   help="seconds of the history arm's earlier search")
     p.add_argument("--anchors", type=Path, default=DEFAULT_ANCHORS)
     p.add_argument("--out", type=Path, default=HERE / "results" / "warmstart")
     # one run, in the fresh process the parent starts
@@ -183,7 +227,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--dataset", help=argparse.SUPPRESS)
     p.add_argument("--seed", type=int, default=0, help=argparse.SUPPRESS)
     p.add_argument("--budget", type=float, default=60.0, help=argparse.SUPPRESS)
-    p.add_argument("--warm", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--arm", choices=ARMS, default="cold", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if not has_warm_start_option():
         raise SystemExit(MSG_NO_OPTION)
@@ -194,18 +238,18 @@ def main(argv: list[str] | None = None) -> None:
     records = [json.loads(ln) for ln in path.read_text().splitlines()] if path.exists() else []
     # records written before --split-seed existed split with the search's seed
     records = [r for r in records if r.get("split_seed", r["seed"]) == args.split_seed]
-    done = {(r["dataset"], r["seed"], r["budget"], r["warm_start"]) for r in records}
+    done = {(r["dataset"], r["seed"], r["budget"], arm_of(r)) for r in records}
     for dataset in args.datasets or dataset_names(args.datasets_dir):
         for budget in args.budgets:
             for seed in args.seeds:
-                for warm in [arm == "warm" for arm in args.arms]:
-                    if (dataset, seed, budget, warm) in done:
+                for arm in args.arms:
+                    if (dataset, seed, budget, arm) in done:
                         continue
-                    record = run_one(args, dataset, seed, budget, warm)
+                    record = run_one(args, dataset, seed, budget, arm)
                     records.append(record)
                     with open(path, "a") as f:
                         f.write(json.dumps(record) + "\n")
-                    print(f"{dataset} seed={seed} budget={budget:g} warm={warm}: "
+                    print(f"{dataset} seed={seed} budget={budget:g} {arm}: "
                           f"{record['status']} {record.get('primary', '')}", flush=True)
     text = report(records, args.anchors)
     text += (f"\nMachine: the reference fit (`machine_seconds`) took {machine_seconds():.2f} s after "
