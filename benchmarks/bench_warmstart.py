@@ -37,10 +37,10 @@ from __future__ import annotations
 import argparse
 import inspect
 import json
-import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -76,11 +76,15 @@ def child(args) -> None:
 
     split = load_split(args.dataset, args.split_seed, args.datasets_dir)
     kwargs = {"positive_class": split.meta["positive_class"]} if split.task == "binary" else {}
-    warm, runs_dir = False, None
-    if args.arm != "cold":
-        runs_dir = earlier_study(split, kwargs, args) if args.arm == "history" else None
-        warm = Knowledge.load(include_history=args.arm == "history", runs_dir=runs_dir or "unused") \
-            .fit_excluding([f"public/{args.dataset}"])
+    warm = False
+    if args.arm == "history":
+        with tempfile.TemporaryDirectory(prefix="bench_history_") as runs_dir:
+            earlier_study(split, kwargs, args, runs_dir)
+            warm = Knowledge.load(runs_dir=runs_dir)  # reads the study now: the folder can go
+    elif args.arm == "warm":
+        warm = Knowledge.load(include_history=False)
+    if warm is not False:
+        warm = warm.fit_excluding([f"public/{args.dataset}"])
         # fitted before the clock starts, as the shipped meta-model is (Knowledge.load): a
         # leave-one-out refit inside the search cost ~1 s of a 5 s budget that no user pays
         # (a user's own history does refit it, once per kernel and history: _knowledge.py)
@@ -90,13 +94,11 @@ def child(args) -> None:
     t0 = time.monotonic()
     automl.fit(split.X_train, split.y_train)
     fit_s = time.monotonic() - t0
-    if runs_dir is not None:
-        shutil.rmtree(runs_dir, ignore_errors=True)
     proba = automl.predict_proba(split.X_test) if split.task != "regression" else None
     record = score(split, proba, automl.predict(split.X_test), getattr(automl, "classes_", None))
     board = automl.leaderboard()
-    n_warm = int(board["warm_start"].fillna("").astype(bool).sum()) if "warm_start" in board else None
     sources = board["warm_start"].dropna().value_counts().to_dict() if "warm_start" in board else {}
+    n_warm = int(sum(sources.values())) if "warm_start" in board else None
     # where the budget's end went: when the search phase ended (the refit started), how long the
     # end took, and the trials that finished or were stopped (not started, or cut) for time
     at = {e.kind: e.t for e in automl.handle_.events() if e.kind in ("refit_started", "search_finished")}
@@ -110,21 +112,17 @@ def child(args) -> None:
                       **record}))
 
 
-def earlier_study(split, kwargs: dict, args) -> str:
-    """Run the history arm's earlier search (see the module) and return its runs folder."""
-    import tempfile
-
+def earlier_study(split, kwargs: dict, args, runs_dir: str) -> None:
+    """Run the history arm's earlier search (see the module), stored in ``runs_dir``."""
     import numpy as np
 
     from jupyter_automl import AutoML
 
-    runs_dir = tempfile.mkdtemp(prefix="bench_history_")
     rng = np.random.default_rng(1000 + args.seed)
     rows = np.sort(rng.choice(len(split.y_train), int(HISTORY_SHARE * len(split.y_train)), replace=False))
     AutoML(task=split.task, metric=PRIMARY[split.task], time_budget=args.history_budget,
            seed=1000 + args.seed, runs_dir=runs_dir, study_name="earlier", warm_start=False,
            **kwargs).fit(split.X_train.iloc[rows], split.y_train.iloc[rows])
-    return runs_dir
 
 
 def arm_of(record: dict) -> str:
