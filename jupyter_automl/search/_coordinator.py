@@ -304,7 +304,7 @@ class Coordinator:
             if rec.state != "running":
                 continue
             in_flight = self._folds_in_flight(rec.number)
-            if in_flight and self._may_prune(rec):
+            if in_flight and (self._may_prune(rec) or self.pruning.waits_for_rungs(rec, in_flight)):
                 continue
             pending = [k for k in range(self._n_folds) if k not in rec.folds and k not in in_flight]
             if not pending:

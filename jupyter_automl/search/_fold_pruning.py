@@ -4,7 +4,8 @@ Between CV folds a trial reports its running mean; between row rungs (large tabl
 ``problem.Splits``) it reports the rung's own score, and the next rung costs its share of rows.
 The first trials of a search are never pruned: they give the pruner something to compare with
 (and run their folds side by side). Within a network's first fold, epoch rungs may stop it
-earlier (``_epochs``): its unit carries their thresholds (``unit_params``). The sub-networks a
+earlier (``_epochs``): its unit carries their thresholds (``unit_params``), and that fold runs
+alone (``waits_for_rungs``). The sub-networks a
 supernet hands back for retraining (``nas="supernet"``) are ranked on their first fold: one that
 another of them beat there stops.
 """
@@ -44,6 +45,7 @@ class FoldPruning:
         self.row_rungs = splits.kind == "rows"
         self.startup = RUNG_STARTUP_TRIALS if self.row_rungs else PRUNER_STARTUP_TRIALS
         self._is_default: Callable[[dict], bool] = lambda params: False
+        self._at_rungs: set[int] = set()  # trials whose first fold was sent with rung thresholds
 
     def spare_defaults(self, space) -> None:
         """Let the default configurations of ``space`` (a ``SearchSpace``) train past the epoch
@@ -77,7 +79,17 @@ class FoldPruning:
         and some learn slowly at first (german credit: TabM-mini, the best network out of fold
         at 0.773 ROC AUC, was stopped at epoch 3 behind the three defaults before it)."""
         enabled = self.enabled and fold == 0 and not self._is_default(rec.params)
-        return with_rungs(rec.params, fold, records, self.metric, enabled=enabled)
+        params = with_rungs(rec.params, fold, records, self.metric, enabled=enabled)
+        if params is not rec.params:
+            self._at_rungs.add(rec.number)
+        return params
+
+    def waits_for_rungs(self, rec: TrialRecord, in_flight: set[int]) -> bool:
+        """Whether ``rec``'s other folds wait for its first, which epoch rungs may stop. A fold
+        already running cannot be interrupted, so one started beside it would train to the end
+        for a network the rungs dropped (measured on wine: each network pruned at epoch 3 among
+        a search's first ten still cost a whole fold on the other worker)."""
+        return 0 in in_flight and rec.number in self._at_rungs
 
     def should_stop(self, trial: optuna.Trial, rec: TrialRecord, fold: int) -> str | None:
         """Report the trial's score after ``fold``; the reason to prune it, or None."""

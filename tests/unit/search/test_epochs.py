@@ -5,6 +5,8 @@ study; a default search leaves the opt-in family out."""
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 from sklearn.datasets import load_digits
@@ -116,3 +118,33 @@ def test_a_default_search_leaves_architecture_search_out():
     automl.fit(X, y)
     [started] = [e for e in automl.handle_.events() if isinstance(e, SearchStarted)]
     assert started.families == list(DEFAULT_FAMILIES) and "nas" not in started.families
+
+
+def test_a_network_judged_at_rungs_trains_its_other_folds_only_once_its_first_passed(monkeypatch):
+    # two workers, and trials among the first ten (whose folds otherwise run side by side): a fold
+    # started beside a first fold that a rung then stops could not be interrupted, and would train
+    # a dropped network to the end on the other worker
+    from jupyter_automl.search.executors import _threads
+
+    monkeypatch.setenv(NN_BACKEND_VARIABLE, "sklearn")
+    monkeypatch.setattr(SearchSpace, "default_configs", lambda self: [])  # every network sampled
+    units, real = [], _threads.run_fold
+
+    def watched(data, params, fold, deadline=None):
+        key = repr(sorted((k, v) for k, v in params.items() if k != UNIT_OPTION))
+        started = time.monotonic()
+        result = real(data, params, fold, deadline)
+        units.append((key, fold, UNIT_OPTION in params, started, time.monotonic(), result.pruned))
+        return result
+
+    monkeypatch.setattr(_threads, "run_fold", watched)
+    X, y = FRAMES["multiclass"](120)
+    AutoML(families=["nas"], n_trials=9, executor="threads", n_jobs=2, time_budget=None, seed=0,
+           storage="memory", ensemble=False, cv=3, sampler="random").fit(X, y)
+    judged = [u for u in units if u[1] == 0 and u[2]]
+    assert len(judged) >= 3, units  # networks after the first three meet the rungs
+    assert any(u[5] for u in judged), units  # and some stop at one
+    for key, _, _, started, ended, pruned in judged:
+        others = [u for u in units if u[0] == key and u[1] > 0]
+        assert all(u[3] >= ended for u in others), (key, others)  # none ran beside its first fold
+        assert not (pruned and others)  # a network stopped at a rung trained no other fold
