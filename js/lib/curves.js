@@ -3,8 +3,8 @@
 // fold, one line per network. Pure: data in, SVG markup out (node tests it); colours are CSS
 // classes (styles/networks.css) over JupyterLab's variables, so both themes read.
 //
-// Epochs run on a log scale: weak networks stop at the first rungs (epochs 3, 9, 27...), which
-// a linear axis of 100 epochs would squeeze into its first few pixels.
+// Epochs run on a log scale: the first epochs, where the curves move most (and networks stopped
+// for time end), would be squeezed into a few pixels on a linear axis of 100 epochs.
 
 import { niceTicks, tickLabel, yRange } from "./chart-math.js";
 import { fmtScore } from "./format.js";

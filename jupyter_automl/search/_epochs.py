@@ -1,13 +1,17 @@
 """Epoch-level pruning of the "nas" family: successive halving with epochs as the fidelity.
 
-A network is scored on its validation rows after every epoch. At the rungs (epochs 3, 9, 27, 81:
-``MIN_EPOCHS * REDUCTION**k``) it goes on only if its score is among the best ``1/REDUCTION`` of
-the scores every earlier network reached at that rung (its own included): the rule of Optuna's
-``SuccessiveHalvingPruner`` (asynchronous successive halving). The decision is taken inside the
-unit of work, which may run in another process, so the coordinator ships each rung's threshold
-with the unit (``rung_thresholds``, through ``FoldPruning.unit_params``) and the unit compares
-(``fit_by_epoch``). Rungs apply to a trial's first fold, the one every trial scores; its other
-folds then train to the end (and the fold-level pruner still judges them). The first fold's curve
+A network is scored on its validation rows after every epoch. At the rungs (30 % and 90 % of its
+epochs: ``rungs_below``) it goes on only if its score is among the best ``1/REDUCTION`` of the
+scores every earlier network reached at that epoch (its own included), from the second network on:
+the rule of Optuna's ``SuccessiveHalvingPruner`` (asynchronous successive halving, its
+``bootstrap_count=0``). The first rung comes after the learning-rate warm-up (at most 20 % of the
+steps): on wine, 39 random networks of the space, most still scored near chance at epochs 3 and 9
+of 100, and rungs there stopped the eventual best in most orders (``benchmarks/README.md``,
+"Epoch-level pruning"). The decision is taken inside the unit of work, which may run in another
+process, so the coordinator ships the thresholds with the unit (``rung_thresholds``, through
+``FoldPruning.unit_params``) and the unit compares at its own rungs (``fit_by_epoch``). Rungs
+apply to a trial's first fold, the one every trial scores; its other folds then train to the end
+(and the fold-level pruner still judges them). The first fold's curve
 is kept as the trial's user attribute ``epoch_scores``, not as Optuna intermediate values: Optuna's
 pruners judge a trial at its last reported step, so epoch steps after the fold steps would make
 the fold-level pruner judge every later fold by the first fold's last epoch.
@@ -15,6 +19,7 @@ the fold-level pruner judge every later fold by the first fold's last epoch.
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -25,13 +30,14 @@ from sklearn.pipeline import Pipeline
 
 from ..problem import Problem
 
-MIN_EPOCHS = 3  # the first rung
+MIN_EPOCHS = 3  # no rung before this epoch
+FIRST_RUNG = 0.3  # of a network's epochs: the first rung (then every REDUCTION times as many)
 REDUCTION = 3  # keep the best third at each rung
-BOOTSTRAP = 3  # networks that must have reached a rung before it prunes anyone
+BOOTSTRAP = 1  # networks that must have reached a rung before it judges anyone
 UNIT_OPTION = "_rungs"  # the key of the rung thresholds in a unit's params (not part of the config)
 PRUNED_AT_EPOCH = ("pruned at epoch {epoch} of {max_epochs} (fold {fold}): its validation score "
-                   "{score:.4g} is not in the best third of the {n} networks scored at that epoch "
-                   "(it needed {threshold:.4g})")
+                   "{score:.4g} is not in the best third at that epoch, among itself and the {n} "
+                   "earlier network(s) scored there (it needed {threshold:.4g})")
 
 
 @dataclass(frozen=True)
@@ -43,37 +49,39 @@ class Rung:
 
 
 def rungs_below(max_epochs: int) -> list[int]:
-    """The rung epochs before ``max_epochs`` (a trial that reaches ``max_epochs`` is done).
+    """The rung epochs of a network trained for ``max_epochs`` (one that reaches them is done):
+    ``FIRST_RUNG`` of them, then ``REDUCTION`` times as many, and so on.
 
     Examples
     --------
-    >>> rungs_below(73), rungs_below(20), rungs_below(3)
-    ([3, 9, 27], [3, 9], [])
+    >>> rungs_below(100), rungs_below(73), rungs_below(20), rungs_below(3)
+    ([30, 90], [22, 66], [6, 18], [])
     """
-    out, epoch = [], MIN_EPOCHS
+    out, epoch = [], max(MIN_EPOCHS, math.ceil(FIRST_RUNG * max_epochs - 1e-9))
     while epoch < max_epochs:
         out.append(epoch)
         epoch *= REDUCTION
     return out
 
 
-def rung_thresholds(curves: list[list[float]], greater_is_better: bool,
-                    max_epochs: int = 10_000) -> dict[int, Rung]:
-    """Each rung's threshold from the first-fold curves of earlier networks (epoch scores,
-    pruned networks' partial curves included), by successive halving's rule: with ``n`` earlier
-    scores at a rung and the new one, the best ``(n + 1) // REDUCTION`` (at least one) go on.
+def rung_thresholds(curves: list[list[float]], greater_is_better: bool) -> dict[int, Rung]:
+    """The threshold at every epoch that ``BOOTSTRAP`` earlier networks reached, from their
+    first-fold curves (epoch scores, pruned networks' partial curves included), by successive
+    halving's rule: with ``n`` earlier scores at an epoch and the new one, the best
+    ``(n + 1) // REDUCTION`` (at least one) go on. A network's epoch budget depends on its batch
+    size, so the unit picks its own rungs among these (``fit_by_epoch``).
 
     Examples
     --------
-    >>> curves = [[0.5, 0.6, 0.7], [0.4, 0.5, 0.6], [0.7, 0.8, 0.9]]
+    >>> curves = [[0.5, 0.6, 0.7], [0.4, 0.5, 0.6], [0.7, 0.8]]
     >>> rung_thresholds(curves, greater_is_better=True)
-    {3: Rung(threshold=0.9, n=3)}
+    {1: Rung(threshold=0.7, n=3), 2: Rung(threshold=0.8, n=3), 3: Rung(threshold=0.7, n=2)}
     """
     out = {}
-    for epoch in rungs_below(max_epochs):
+    for epoch in range(1, max((len(c) for c in curves), default=0) + 1):
         scores = [c[epoch - 1] for c in curves if len(c) >= epoch]
         if len(scores) < BOOTSTRAP:
-            break  # later rungs have no more networks than this one
+            break  # later epochs have no more networks than this one
         ranked = sorted(scores, reverse=greater_is_better)
         k = max(0, (len(scores) + 1) // REDUCTION - 1)
         out[epoch] = Rung(float(ranked[k]), len(scores))
@@ -125,13 +133,14 @@ def fit_by_epoch(model: Pipeline, X: Any, y: np.ndarray, X_valid: Any, y_valid: 
     Xt = prep.fit_transform(X, y)
     Xv = prep.transform(X_valid)
     run = EpochRun(scores=[])
+    at = set(rungs_below(net.max_epochs))  # this network's rungs, among the epochs ``rungs`` judges
     for epoch, pred in net.iter_epochs(Xt, y, Xv):
         pred = aligned_predictions(pred, getattr(net, "classes_", None), problem)
         score = metric.score(y_valid, pred) if np.all(np.isfinite(pred)) else np.nan
         if not np.isfinite(score):
             raise ValueError(f"the network's validation score is {score} after epoch {epoch}")
         run.scores.append(float(score))
-        rung = rungs.get(epoch)
+        rung = rungs.get(epoch) if epoch in at else None
         if rung is not None and not (score == rung.threshold or metric.is_better(score, rung.threshold)):
             run.pruned = PRUNED_AT_EPOCH.format(epoch=epoch, max_epochs=net.max_epochs, fold=fold + 1,
                                                 score=score, n=rung.n, threshold=rung.threshold)

@@ -87,8 +87,8 @@ class FoldPruning:
     def waits_for_rungs(self, rec: TrialRecord, in_flight: set[int]) -> bool:
         """Whether ``rec``'s other folds wait for its first, which epoch rungs may stop. A fold
         already running cannot be interrupted, so one started beside it would train to the end
-        for a network the rungs dropped (measured on wine: each network pruned at epoch 3 among
-        a search's first ten still cost a whole fold on the other worker)."""
+        for a network the rungs dropped (among a search's first ten trials, whose folds run side
+        by side, a network stopped at epoch 3 left a fold training to the end on the other worker)."""
         return 0 in in_flight and rec.number in self._at_rungs
 
     def should_stop(self, trial: optuna.Trial, rec: TrialRecord, fold: int) -> str | None:

@@ -25,20 +25,20 @@ def _curves(spec):
 
 
 def test_the_curves_panel_names_the_best_finished_network_and_the_rungs():
-    curves = _curves([(0, "finished", [0.5] * 20), (1, "pruned", [0.3, 0.31, 0.32]),
+    curves = _curves([(0, "finished", [0.5] * 20), (1, "pruned", [0.3, 0.31, 0.32, 0.33, 0.34, 0.35]),
                       (2, "finished", [0.6] * 20), (4, "running", [0.55] * 20)])
     board = pd.DataFrame({  # ranked as the leaderboard is: finished first, best first
         "trial": [2, 0, 3, 1, 4], "family": ["nas", "nas", "linear", "nas", "nas"],
         "status": ["finished", "finished", "finished", "pruned", "running"],
-        "score": [0.61, 0.52, 0.7, 0.32, None], "reason": ["", "", "", "pruned at epoch 3 of 20 (fold 1): ...", ""],
+        "score": [0.61, 0.52, 0.7, 0.32, None], "reason": ["", "", "", "pruned at epoch 6 of 20 (fold 1): ...", ""],
     })
     part = curves_part(curves, board)
     json.dumps(part)
     assert [t["trial"] for t in part["trials"]] == [0, 1, 2, 4]
     assert part["best"] == 2  # trial 3 scored more, but it is not a network
-    assert part["max_epochs"] == 20 and part["rungs"] == [3, 9]
+    assert part["max_epochs"] == 20 and part["rungs"] == [6, 18]
     pruned = part["trials"][1]
-    assert pruned["scores"] == [0.3, 0.31, 0.32] and pruned["reason"].startswith("pruned at epoch 3")
+    assert pruned["scores"][-1] == 0.35 and pruned["reason"].startswith("pruned at epoch 6")
     assert part["trials"][3]["score"] is None and part["trials"][0]["score"] == 0.52
 
 
