@@ -37,10 +37,19 @@ export function epochX(e, maxEpochs, x0, x1) {
   return x0 + (Math.log(Math.max(1, e)) / top) * (x1 - x0);
 }
 
-/** The epochs labelled on the axis: the first, the rungs and the last. */
-export function epochTicks(maxEpochs, rungs = []) {
-  const ticks = new Set([1, ...rungs, maxEpochs].filter((e) => e >= 1 && e <= maxEpochs));
-  return [...ticks].sort((a, b) => a - b);
+/** The epochs labelled on the axis: the first and the last, the rungs, then 3, 10, 30...; a label
+ * nearer than `minGap` (a share of the log axis) to one kept before it is left out, so that two
+ * labels never overlap (a rung at 90 of 100 keeps its dotted line, not its number). */
+export function epochTicks(maxEpochs, rungs = [], minGap = 0.05) {
+  const top = Math.log(Math.max(2, maxEpochs));
+  const round = [];
+  for (let e = 3; e < maxEpochs; e *= 10) round.push(e, 10 * e / 3);
+  const kept = [];
+  for (const e of [1, maxEpochs, ...rungs, ...round]) {
+    if (!Number.isInteger(e) || e < 1 || e > maxEpochs) continue;
+    if (kept.every((k) => Math.abs(Math.log(k) - Math.log(e)) / top >= minGap)) kept.push(e);
+  }
+  return kept.sort((a, b) => a - b);
 }
 
 /** The statuses present, in legend order. */
@@ -108,11 +117,12 @@ export function curvesSvg(part, { direction = "maximize", metric = "score", widt
     out.push(`<line class="jaml-curves-grid" x1="${x0}" x2="${x1}" y1="${y}" y2="${y}"/>`,
       `<text class="jaml-curves-tick" x="${x0 - 6}" y="${y}" text-anchor="end" dominant-baseline="middle">${esc(tickLabel(v, step))}</text>`);
   }
-  const rungs = new Set(part?.rungs || []);
-  for (const e of epochTicks(maxEpochs, part?.rungs || [])) {
+  for (const e of part?.rungs || []) {
     const x = n1(X(e));
-    if (rungs.has(e)) out.push(`<line class="jaml-curves-rung" x1="${x}" x2="${x}" y1="${y0}" y2="${y1}"/>`);
-    out.push(`<text class="jaml-curves-tick" x="${x}" y="${y1 + 14}" text-anchor="middle">${e}</text>`);
+    out.push(`<line class="jaml-curves-rung" x1="${x}" x2="${x}" y1="${y0}" y2="${y1}"/>`);
+  }
+  for (const e of epochTicks(maxEpochs, part?.rungs || [])) {
+    out.push(`<text class="jaml-curves-tick" x="${n1(X(e))}" y="${y1 + 14}" text-anchor="middle">${e}</text>`);
   }
   out.push(`<rect class="jaml-curves-frame" x="${x0}" y="${y0}" width="${n1(x1 - x0)}" height="${n1(y1 - y0)}"/>`,
     `<text class="jaml-curves-axis" x="${n1((x0 + x1) / 2)}" y="${height - 6}" text-anchor="middle">epoch (log scale; dotted: where weak networks may be stopped)</text>`,

@@ -37,7 +37,9 @@ test("epochs run on a log scale with the rungs as ticks", () => {
   assert.equal(epochX(1, 100, 0, 100), 0);
   assert.equal(epochX(100, 100, 0, 100), 100);
   assert.ok(Math.abs(epochX(10, 100, 0, 100) - 50) < 1e-9);
-  assert.deepEqual(epochTicks(100, [3, 9, 27, 81]), [1, 3, 9, 27, 81, 100]);
+  assert.deepEqual(epochTicks(100, [30, 90]), [1, 3, 10, 30, 100]);  // 90 would overlap 100
+  assert.deepEqual(epochTicks(100, [3, 9, 27, 81]), [1, 3, 9, 27, 100]);  // 10 and 30 would overlap too
+  assert.deepEqual(epochTicks(20, [6, 18]), [1, 3, 6, 10, 20]);
   assert.deepEqual(epochTicks(3, []), [1, 3]);
 });
 

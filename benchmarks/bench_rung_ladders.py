@@ -1,0 +1,241 @@
+"""Where the epoch rungs should be: measured networks, then a simulated search per rung ladder.
+
+Step 1, ``--collect``: draw ``--networks`` random architectures from the ``nas`` family's space
+(Optuna's random sampler, the run's seed, no default networks), and train each on every CV fold
+of the protocol's training split with the engine's own unit of work (``run_fold``), two at a
+time as a 2-worker search runs them. Kept per network: the first fold's validation score after
+each epoch, every fold's seconds, and its cross-validated score. Run it under ``bench-lock``.
+
+Step 2, ``--simulate``: replay a search on those networks for many random orders (300 by
+default), as the coordinator schedules it: 2 workers, one fold per unit, depth first, a
+network's first fold alone when rungs judge it, folds side by side otherwise (no fold-level
+pruning: the first ten trials of a real search have none either). A network a rung stops costs
+its fold's seconds times the share of epochs it trained. For each order, the no-pruning search
+gives the best CV score within the budget and when it got there; each ladder's search gives when
+it reached that score. The figure is the ratio of the two (issue 14's goal: at most 0.5), its
+median over orders, the share of orders at most 0.5, and the share never reaching it.
+
+    python benchmarks/bench_rung_ladders.py --collect --dataset wine --seed 0 --networks 40 --out wine0.json
+    python benchmarks/bench_rung_ladders.py --simulate wine0.json breast_cancer0.json --budgets 100 150 300
+
+A ladder is a list of rungs in percent of a network's epoch budget (a network's budget depends
+on its batch size): "3-9-27-81" is the engine's ladder before 2026-12-07 (epochs of 100), "30-90"
+the one since.
+"""
+
+from __future__ import annotations
+
+import argparse
+import heapq
+import json
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+N_FOLDS = 5
+WORKERS = 2
+LADDERS = {"3-9-27-81": [3, 9, 27, 81], "10-30-90": [10, 30, 90], "3-30-90": [3, 30, 90],
+           "15-45": [15, 45], "20-60": [20, 60], "30-90": [30, 90], "90": [90]}
+
+
+# -- step 1: measured networks ---------------------------------------------------------------------
+
+def collect(dataset: str, seed: int, n_networks: int, datasets_dir: Path, out: Path) -> None:
+    import optuna
+    from _protocol import PRIMARY, load_split
+    from threadpoolctl import threadpool_limits
+
+    from jupyter_automl.problem import analyze
+    from jupyter_automl.search._objective import TrainingData, run_fold
+    from jupyter_automl.search.space import SearchSpace
+
+    split = load_split(dataset, seed, datasets_dir)
+    kwargs = {"positive_class": split.meta["positive_class"]} if split.task == "binary" else {}
+    problem, X, y = analyze(split.X_train, split.y_train, task=split.task, metric=PRIMARY[split.task],
+                            cv=N_FOLDS, seed=seed, check_leakage=False, **kwargs)
+    data = TrainingData(X, y.to_numpy(), problem, seed)
+    space = SearchSpace(problem, ["nas"])
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = optuna.create_study(direction=problem.metric.direction,
+                                sampler=optuna.samplers.RandomSampler(seed))
+    configs = []
+    for _ in range(n_networks):
+        trial = study.ask()
+        space.suggest(trial)
+        configs.append(dict(trial.params))
+        study.tell(trial, state=optuna.trial.TrialState.PRUNED)
+
+    def train(i: int) -> dict:
+        folds = []
+        for fold in range(N_FOLDS):
+            r = run_fold(data, configs[i], fold)
+            folds.append({"score": r.score, "seconds": r.fit_time + r.predict_time,
+                          "curve": list(r.epoch_scores), "error": r.error})
+            if r.error:
+                break
+        return {"network": i, "folds": folds}
+
+    record = {"dataset": dataset, "seed": seed, "greater_is_better": problem.metric.greater_is_better,
+              "networks": []}
+    t0 = time.monotonic()
+    with threadpool_limits(1, user_api="blas"), ThreadPoolExecutor(WORKERS) as pool:
+        for net in pool.map(train, range(n_networks)):
+            record["networks"].append(net)
+            out.write_text(json.dumps(record))  # kept as it grows: a stopped run keeps its networks
+            print(f"network {net['network']}: {sum(f['seconds'] for f in net['folds']):.1f} s "
+                  f"({time.monotonic() - t0:.0f} s so far)", flush=True)
+
+
+# -- step 2: the simulated search --------------------------------------------------------------------
+
+@dataclass
+class Network:
+    seconds: list[float]  # per fold
+    cv: float
+    curve: list[float]  # first fold, per epoch
+
+
+@dataclass
+class Trial:
+    net: Network
+    stop_at: int | None = None  # the epoch a rung stops it at
+    judged: bool = False  # rungs applied to its first fold
+    state: str = "running"
+    done: set = field(default_factory=set)
+    in_flight: set = field(default_factory=set)
+
+
+def load_networks(path: Path) -> tuple[list[Network], bool]:
+    record = json.loads(Path(path).read_text())
+    nets = [Network([f["seconds"] for f in n["folds"]], float(np.mean([f["score"] for f in n["folds"]])),
+                    n["folds"][0]["curve"])
+            for n in record["networks"]
+            if len(n["folds"]) == N_FOLDS and not any(f["error"] for f in n["folds"])]
+    return nets, record["greater_is_better"]
+
+
+def thresholds(curves: list[list[float]], ladder: list[int], max_epochs: int, greater: bool) -> dict:
+    """Successive halving at the ladder's epochs (percent of ``max_epochs``), from one earlier
+    network on, as ``jupyter_automl.search._epochs`` judges."""
+    out = {}
+    for share in ladder:
+        epoch = max(1, round(share * max_epochs / 100))
+        scores = sorted((c[epoch - 1] for c in curves if len(c) >= epoch), reverse=greater)
+        if not scores:
+            break
+        out[epoch] = scores[max(0, (len(scores) + 1) // 3 - 1)]
+    return out
+
+
+def simulate(nets: list[Network], order: list[int], greater: bool, ladder: list[int],
+             budget: float) -> list[tuple[float, float]]:
+    """(time, CV score) of each network that finished every fold within ``budget``."""
+    better = (lambda a, b: a >= b) if greater else (lambda a, b: a <= b)
+    trials: list[Trial] = []
+    curves: list[list[float]] = []
+    queue = iter(order)
+    running: list = []  # heap of (end, seq, trial, fold)
+    now, seq, finished = 0.0, 0, []
+
+    def next_unit():
+        for t in trials:  # depth first: the oldest running trial's next fold
+            if t.state != "running" or (t.judged and 0 in t.in_flight):
+                continue
+            pending = [k for k in range(N_FOLDS) if k not in t.done and k not in t.in_flight]
+            if pending:
+                return t, pending[0]
+        i = next(queue, None)
+        if i is None:
+            return None
+        t = Trial(nets[i])
+        rungs = thresholds(curves, ladder, len(t.net.curve), greater) if ladder else {}
+        t.judged = bool(rungs)
+        t.stop_at = next((e for e, v in sorted(rungs.items()) if not better(t.net.curve[e - 1], v)), None)
+        trials.append(t)
+        return t, 0
+
+    while True:
+        while len(running) < WORKERS and now < budget:
+            unit = next_unit()
+            if unit is None:
+                break
+            t, fold = unit
+            cost = t.net.seconds[fold] * ((t.stop_at / len(t.net.curve)) if fold == 0 and t.stop_at else 1)
+            t.in_flight.add(fold)
+            seq += 1
+            heapq.heappush(running, (now + cost, seq, t, fold))
+        if not running:
+            return finished
+        now, _, t, fold = heapq.heappop(running)
+        if now > budget:
+            return finished
+        t.in_flight.discard(fold)
+        if fold == 0:
+            curves.append(t.net.curve[: t.stop_at] if t.stop_at else t.net.curve)
+            if t.stop_at:
+                t.state = "pruned"
+                continue
+        t.done.add(fold)
+        if len(t.done) == N_FOLDS:
+            t.state = "finished"
+            finished.append((now, t.net.cv))
+
+
+def time_ratio(nets, order, greater, ladder, budget) -> float:
+    """The ladder's time to the no-pruning search's best, over the latter's; inf if never."""
+    none = simulate(nets, order, greater, [], budget)
+    pick = max if greater else min
+    target = pick(s for _, s in none)
+
+    def reached(runs):
+        return next((t for t, s in sorted(runs) if (s >= target if greater else s <= target)), None)
+
+    t_ladder = reached(simulate(nets, order, greater, ladder, budget))
+    return np.inf if t_ladder is None else t_ladder / reached(none)
+
+
+def report(paths: list[Path], budgets: list[float], n_orders: int, seed: int = 0) -> str:
+    lines = ["| networks | budget s | ladder (% of epochs) | median time ratio | orders at most 0.5 "
+             "| orders never reaching it |", "|---|---|---|---|---|---|"]
+    for path in paths:
+        nets, greater = load_networks(path)
+        rng = np.random.default_rng(seed)
+        orders = [list(rng.permutation(len(nets))) for _ in range(n_orders)]
+        for budget in budgets:
+            for name, ladder in LADDERS.items():
+                r = np.array([time_ratio(nets, o, greater, ladder, budget) for o in orders
+                              if simulate(nets, o, greater, [], budget)])
+                lines.append(f"| {Path(path).stem} ({len(nets)}) | {budget:g} | {name} | "
+                             f"{np.median(r):.2f} | {np.mean(r <= 0.5):.2f} | {np.mean(np.isinf(r)):.2f} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    sys.path.insert(0, str(HERE))
+    from _protocol import DEFAULT_DATASETS_DIR
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--collect", action="store_true")
+    parser.add_argument("--dataset", default="wine")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--networks", type=int, default=40)
+    parser.add_argument("--datasets-dir", type=Path, default=DEFAULT_DATASETS_DIR)
+    parser.add_argument("--out", type=Path)
+    parser.add_argument("--simulate", nargs="*", type=Path, default=[])
+    parser.add_argument("--budgets", nargs="*", type=float, default=[100.0, 150.0, 300.0])
+    parser.add_argument("--orders", type=int, default=300)
+    args = parser.parse_args(argv)
+    if args.collect:
+        collect(args.dataset, args.seed, args.networks, args.datasets_dir, args.out)
+    if args.simulate:
+        print(report(args.simulate, args.budgets, args.orders))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
