@@ -11,10 +11,10 @@ of 100, and rungs there stopped the eventual best in most orders (``benchmarks/R
 process, so the coordinator ships the thresholds with the unit (``rung_thresholds``, through
 ``FoldPruning.unit_params``) and the unit compares at its own rungs (``fit_by_epoch``). Rungs
 apply to a trial's first fold, the one every trial scores; its other folds then train to the end
-(and the fold-level pruner still judges them). The first fold's curve
-is kept as the trial's user attribute ``epoch_scores``, not as Optuna intermediate values: Optuna's
-pruners judge a trial at its last reported step, so epoch steps after the fold steps would make
-the fold-level pruner judge every later fold by the first fold's last epoch.
+(and the fold-level pruner still judges them). The first fold's curve is kept as the trial's user
+attribute ``epoch_scores``, not as Optuna intermediate values: Optuna's pruners judge a trial at
+its last reported step, so epoch steps after the fold steps would make the fold-level pruner judge
+every later fold by the first fold's last epoch.
 """
 
 from __future__ import annotations

@@ -5,9 +5,8 @@ Between CV folds a trial reports its running mean; between row rungs (large tabl
 The first trials of a search are never pruned: they give the pruner something to compare with
 (and run their folds side by side). Within a network's first fold, epoch rungs may stop it
 earlier (``_epochs``): its unit carries their thresholds (``unit_params``), and that fold runs
-alone (``waits_for_rungs``). The sub-networks a
-supernet hands back for retraining (``nas="supernet"``) are ranked on their first fold: one that
-another of them beat there stops.
+alone (``waits_for_rungs``). The sub-networks a supernet hands back for retraining
+(``nas="supernet"``) are ranked on their first fold: one that another of them beat there stops.
 """
 
 from __future__ import annotations
@@ -87,8 +86,8 @@ class FoldPruning:
     def waits_for_rungs(self, rec: TrialRecord, in_flight: set[int]) -> bool:
         """Whether ``rec``'s other folds wait for its first, which epoch rungs may stop. A fold
         already running cannot be interrupted, so one started beside it would train to the end
-        for a network the rungs dropped (among a search's first ten trials, whose folds run side
-        by side, a network stopped at epoch 3 left a fold training to the end on the other worker)."""
+        for a network the rungs dropped (before this, among a search's first ten trials, whose
+        folds run side by side, a network stopped at a rung left one training on the other worker)."""
         return 0 in in_flight and rec.number in self._at_rungs
 
     def should_stop(self, trial: optuna.Trial, rec: TrialRecord, fold: int) -> str | None:
