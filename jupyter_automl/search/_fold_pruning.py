@@ -77,7 +77,8 @@ class FoldPruning:
         The family's default networks train past the rungs: they are what the rungs compare with,
         and some learn slowly at first (german credit: TabM-mini, the best network out of fold
         at 0.773 ROC AUC, was stopped at epoch 3 behind the three defaults before it)."""
-        enabled = self.enabled and fold == 0 and not self._is_default(rec.params)
+        # a supernet's retrained sub-networks are judged on their whole first fold instead
+        enabled = self.enabled and fold == 0 and not self._is_default(rec.params) and not _is_retrained(rec)
         params = with_rungs(rec.params, fold, records, self.metric, enabled=enabled)
         if params is not rec.params:
             self._at_rungs.add(rec.number)
