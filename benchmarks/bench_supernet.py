@@ -59,12 +59,18 @@ def child(args) -> dict:
         if len(retrained) >= 2:
             tau = kendalltau(retrained["inherited_score"], retrained["score"])[0]
     inherited = int(board["inherited_weights"].sum()) if "inherited_weights" in board else 0
+    study = automl.handle_.study
+    trained = board[~board["inherited_weights"]] if inherited else board
+    rows = [{"trial": int(r.trial), "status": r.status, "n_folds": int(r.n_folds), "score": r.score,
+             "inherited_score": getattr(r, "inherited_score", None),
+             "epochs": study.trials[int(r.trial)].user_attrs.get("epochs_total"), "reason": r.reason}
+            for r in trained.itertuples()]
     return out | {"fit_s": round(fit_s, 2), "cv_score": automl.cv_score_, "reason": result.reason,
                   "training_epochs": result.training_epochs, "supernet": result.supernet,
                   "n_trials": len(board) - inherited, "n_inherited": inherited,
                   "n_finished": int((board["status"] == "finished").sum()),
                   "tau_retrained": None if tau is None or np.isnan(tau) else float(tau),
-                  "model": result.description}
+                  "model": result.description, "trials": rows}
 
 
 def _run(mode: str, args, dataset: str, seed: int) -> dict:

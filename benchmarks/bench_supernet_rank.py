@@ -9,8 +9,14 @@ fine-tuned) and standalone scores, and, as the ceiling, between two standalone t
 different seeds; the standalone score of the path the supernet ranks first (and the best of its
 top 3 retrained) against the best standalone path; the single-network epochs each way.
 
+The space is the engine's (``nas="supernet"``'s ``SUPERNET``). ``--sampling`` trains one supernet
+per way of drawing paths, on the same rows, and ranks the same paths with each: ``sandwich`` (the
+widest, the narrowest and two random paths every step) and ``single`` (one uniformly drawn path per
+step, single-path one-shot NAS's rule). Fine-tuning starts from the first one's weights.
+
     python benchmarks/bench_supernet_rank.py
     python benchmarks/bench_supernet_rank.py --datasets digits --paths 30 --epochs 40
+    python benchmarks/bench_supernet_rank.py --sampling sandwich single --datasets wine breast_cancer
 """
 
 from __future__ import annotations
@@ -30,11 +36,9 @@ from scipy.stats import kendalltau
 from sklearn.model_selection import train_test_split
 
 from jupyter_automl.nn import SuperNet, default_max_epochs, make_network
+from jupyter_automl.search._supernet_phase import SUPERNET
 
-SPACE = {"max_blocks": 4, "widths": (32, 64, 128, 256), "activations": ("relu", "gelu", "silu"),
-         "norm": "layer", "dropout": 0.1,
-         "inputs": {"numeric": "plain"},
-         "training": {"lr": 2e-3, "weight_decay": 1e-4, "batch_size": 128}}
+SAMPLING = {"sandwich": {"sandwich": True, "n_random": 2}, "single": {"sandwich": False, "n_random": 1}}
 
 
 def run(name: str, args) -> dict:
@@ -50,10 +54,14 @@ def run(name: str, args) -> dict:
     epochs = args.epochs or default_max_epochs(len(fit), 128)
     better = max if task == "binary" else min
 
-    t0 = time.perf_counter()
-    supernet = SuperNet(classification=classification, cat_cardinalities=inputs.cat_cardinalities,
-                        max_epochs=epochs, random_state=args.seed, **SPACE).fit(Xf, yf)
-    supernet_s = time.perf_counter() - t0
+    supernets, supernet_s = {}, {}
+    for way in args.sampling:
+        t0 = time.perf_counter()
+        supernets[way] = SuperNet(classification=classification, cat_cardinalities=inputs.cat_cardinalities,
+                                  max_epochs=epochs, random_state=args.seed,
+                                  **(SUPERNET | SAMPLING[way])).fit(Xf, yf)
+        supernet_s[way] = time.perf_counter() - t0
+    supernet = supernets[args.sampling[0]]
     classes = getattr(supernet, "classes_", None)
 
     rng = np.random.default_rng(args.seed)
@@ -62,10 +70,12 @@ def run(name: str, args) -> dict:
         path = supernet.sample(rng)
         if path not in paths:
             paths.append(path)
-    inherited, tuned, final, standalone, again, train_s = [], [], [], [], [], 0.0
+    inherited: dict[str, list[float]] = {way: [] for way in args.sampling}
+    tuned, final, standalone, again, train_s = [], [], [], [], 0.0
     tune_epochs = max(2, epochs // 10)
     for path in paths:
-        inherited.append(fold_score(task, yv, supernet.evaluate(path, Xv), classes, positive))
+        for way, net in supernets.items():
+            inherited[way].append(fold_score(task, yv, net.evaluate(path, Xv), classes, positive))
         # a few epochs of fine-tuning from the inherited weights
         alone = supernet.extract(path, max_epochs=tune_epochs)
         tuned_pred = [pred for _, pred in alone.iter_epochs(Xf, yf, Xv, resume=True)][-1]
@@ -82,21 +92,27 @@ def run(name: str, args) -> dict:
             out.append(better(curve))  # at its best epoch, as epoch-level stopping would keep it
             if seed == args.seed:
                 final.append(curve[-1])
-        print(f"  {name} {len(standalone):2d} inherited {inherited[-1]:.4f} tuned {tuned[-1]:.4f} "
+        shown = " ".join(f"{scores[-1]:.4f}" for scores in inherited.values())
+        print(f"  {name} {len(standalone):2d} inherited {shown} tuned {tuned[-1]:.4f} "
               f"standalone {standalone[-1]:.4f} (seed 2: {again[-1]:.4f}, last epoch {final[-1]:.4f})",
               flush=True)
-    order = sorted(range(len(paths)), key=lambda i: inherited[i], reverse=task == "binary")
     best = better(standalone)
-    top1, top3 = standalone[order[0]], better(standalone[i] for i in order[:3])
-    return {"dataset": name, "task": task, "metric": split.metric, "n_fit": len(fit), "epochs": epochs,
-            "paths": len(paths), "tau": kendalltau(inherited, standalone)[0],
-            "tau_final": kendalltau(inherited, final)[0], "tau_tuned": kendalltau(tuned, standalone)[0],
-            "tau_seeds": kendalltau(standalone, again)[0], "tune_epochs": tune_epochs,
-            "best_standalone": best, "supernet_top1": top1, "supernet_top3": top3,
-            "supernet_path_epochs": supernet.path_epochs_, "standalone_epochs": epochs * len(paths),
-            "retrain_top3_epochs": 3 * epochs, "supernet_s": supernet_s, "standalone_s": train_s / 2,
-            "inherited": inherited, "tuned": tuned, "standalone": standalone, "standalone_seed2": again,
-            "final": final, "sampled": paths}
+    common = {"dataset": name, "task": task, "metric": split.metric, "n_fit": len(fit), "epochs": epochs,
+              "paths": len(paths), "tau_tuned": kendalltau(tuned, standalone)[0],
+              "tau_seeds": kendalltau(standalone, again)[0], "tune_epochs": tune_epochs,
+              "best_standalone": best, "standalone_epochs": epochs * len(paths),
+              "retrain_top3_epochs": 3 * epochs, "standalone_s": train_s / 2, "tuned": tuned,
+              "standalone": standalone, "standalone_seed2": again, "final": final, "sampled": paths}
+    rows = []
+    for way, scores in inherited.items():
+        order = sorted(range(len(paths)), key=lambda i: scores[i], reverse=task == "binary")
+        rows.append(common | {
+            "sampling": way, "tau": kendalltau(scores, standalone)[0],
+            "tau_final": kendalltau(scores, final)[0], "supernet_top1": standalone[order[0]],
+            "supernet_top3": better(standalone[i] for i in order[:3]),
+            "supernet_path_epochs": supernets[way].path_epochs_, "supernet_s": supernet_s[way],
+            "inherited": scores})
+    return rows
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -105,17 +121,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--paths", type=int, default=24)
     parser.add_argument("--epochs", type=int, default=None, help="default: the defaults' epoch budget")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--sampling", nargs="+", choices=list(SAMPLING), default=["sandwich", "single"])
     parser.add_argument("--datasets-dir", type=Path, default=DEFAULT_DATASETS_DIR)
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args(argv)
-    results = [run(name, args) for name in args.datasets]
-    print("\n| dataset | metric | paths | epochs each | tau inherited | tau inherited vs last epoch | "
+    results = [row for name in args.datasets for row in run(name, args)]
+    print("\n| dataset | sampling | metric | paths | epochs each | tau inherited | tau inherited vs last epoch | "
           "tau after fine-tuning | tau seed vs seed | best standalone | supernet's top-1 | "
           "best of its top-3 | epochs: supernet + top-3 | epochs: all standalone | supernet s | "
           "standalone s |")
-    print("|---" * 15 + "|")
+    print("|---" * 16 + "|")
     for r in results:
-        print(f"| {r['dataset']} | {r['metric']} | {r['paths']} | {r['epochs']} | {r['tau']:.2f} | "
+        print(f"| {r['dataset']} | {r['sampling']} | {r['metric']} | {r['paths']} | {r['epochs']} | {r['tau']:.2f} | "
               f"{r['tau_final']:.2f} | {r['tau_tuned']:.2f} ({r['tune_epochs']} ep.) | {r['tau_seeds']:.2f} | "
               f"{r['best_standalone']:.4f} | {r['supernet_top1']:.4f} | {r['supernet_top3']:.4f} | "
               f"{r['supernet_path_epochs']} + {r['retrain_top3_epochs']} | {r['standalone_epochs']} | "

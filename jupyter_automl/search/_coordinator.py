@@ -78,15 +78,12 @@ class Coordinator:
                  executor: BaseExecutor, bus: EventBus, settings: SearchSettings,
                  on_result: Callable[[SearchResult], None],
                  warm_start: Callable[[], WarmPlan | None] | None = None):
-        self.data = data
-        self.problem = data.problem
-        self.metric = data.problem.metric
+        self.data, self.problem, self.metric = data, data.problem, data.problem.metric
         self.space = space
         self.store = store
         self.study = store.study
         self.executor = executor
-        self.bus = bus
-        self.settings = settings
+        self.bus, self.settings = bus, settings
         self.on_result = on_result
         self._plan_warm_start = warm_start
         self.warm_plan: WarmPlan | None = None
@@ -97,8 +94,7 @@ class Coordinator:
         self.best_number: int | None = None
         self._trials: dict[int, optuna.Trial] = {}
         self._running: dict[Future, tuple[int, int]] = {}  # future -> (trial number, fold)
-        self._stop = threading.Event()
-        self._pause = threading.Event()
+        self._stop, self._pause = threading.Event(), threading.Event()
         self._n_new_trials = 0
         self._first: list[tuple[dict, dict]] = []  # configurations to try before sampling
         self._no_new_trials = False
@@ -170,6 +166,7 @@ class Coordinator:
             if self.supernet is not None:  # its best sub-networks come first (see SupernetPhase.plan)
                 self._first, self._trial_limit = self.supernet.plan(
                     self._go_on, self._first, self.space.family_names, self._n_new_trials)
+                self.pruning.expect_retrains(self.supernet.n_retrains)
             self._search()
             self.status = "refitting"
             self.result = self._finish()
@@ -304,7 +301,11 @@ class Coordinator:
             if rec.state != "running":
                 continue
             in_flight = self._folds_in_flight(rec.number)
-            if in_flight and (self._may_prune(rec) or self.pruning.waits_for_rungs(rec, in_flight)):
+            lost = not in_flight and self.pruning.lost_retrain_round(rec)
+            if lost:  # a supernet's retrained sub-network that another beat on the first fold
+                self._end_trial(rec, "pruned", lost)
+                continue
+            if self.pruning.waits(rec, in_flight, self._may_prune(rec)):
                 continue
             pending = [k for k in range(self._n_folds) if k not in rec.folds and k not in in_flight]
             if not pending:
@@ -369,12 +370,12 @@ class Coordinator:
 
     def _first_result_pending(self) -> bool:
         """Whether the first trial still runs: it gets every worker, for an early first result (on
-        large data a second trial's fold slowed its last fold by 60 %: both need the GIL). Not
-        when its folds cannot fill the workers (a holdout; a cluster): the rest would stay idle."""
+        large data another trial's fold slowed its last by 60 %: both need the GIL). Not when its folds cannot
+        fill the workers (a holdout; a cluster; a trial that may be pruned): the rest would stay idle."""
         finished = any(r.state == "finished" for r in self.records.values())
         if self.executor.n_workers > self._n_folds or finished:
             return False
-        return any(r.state == "running" for r in self.records.values())
+        return any(r.state == "running" and not self._may_prune(r) for r in self.records.values())
 
     def _on_unit_done(self, future: Future) -> None:
         number, fold = self._running.pop(future)

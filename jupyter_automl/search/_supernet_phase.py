@@ -12,8 +12,8 @@
 3. The best ``N_RETRAIN`` go back to the coordinator as ordinary ``nas`` configurations, which it
    trains from scratch as normal trials first: the leaderboard and the final model are ordinary
    trials, and their ``inherited_score`` shows how well the supernet ranked them. Inherited
-   scores rank sub-networks poorly, so the retrained ones are ranked again on their first fold:
-   one that another beat there stops (``FoldPruning``), and the best trains on every fold.
+   scores rank sub-networks poorly, so the retrained ones are ranked again on their first folds
+   (successive halving, ``FoldPruning``): only the best trains on every fold.
 
 It runs on the coordinator thread and asks ``go_on()`` between epochs and candidates, so the stop
 and pause buttons work as they do between units. A failure is recorded as a failed trial and
@@ -67,7 +67,10 @@ MIN_SEARCH_SECONDS = 15.0
 # as the nas family's space has them (so a path is a nas configuration)
 SUPERNET = {"max_blocks": 4, "widths": (32, 64, 128, 256), "activations": ("relu", "gelu", "silu"),
             "norm": "layer", "dropout": 0.1, "inputs": {"numeric": "plain"}, "per_block": False,
-            "training": {"lr": 2e-3, "weight_decay": 1e-4, "batch_size": 128}}
+            "training": {"lr": 2e-3, "weight_decay": 1e-4, "batch_size": 128},
+            # one uniformly drawn path per step (single-path one-shot NAS), not the sandwich rule's
+            # four: a quarter of the epochs, and the retrained ones are ranked on a fold anyway
+            "sandwich": False, "n_random": 1}
 # on an image's pixels (space.image_of) the paths share the default CNN's convolution stage
 IMAGE_INPUTS = {"numeric": "plain", "conv_channels": 16, "conv_layers": 2}
 MSG_NAS = "The 'nas' parameter of AutoML must be one of {valid}. Got {got!r} instead."
@@ -124,6 +127,11 @@ class SupernetPhase:
     def path_epochs(self) -> int:
         return int(self.summary.get("path_epochs", 0))
 
+    @property
+    def n_retrains(self) -> int:
+        """How many sub-networks the phase handed back to retrain (0 before, or if it failed)."""
+        return int(self.summary.get("n_retrains", 0))
+
     def plan(self, go_on: Callable[[], bool], first: list, family_names: list[str],
              n_started: int) -> tuple[list, int | None]:
         """The coordinator's first trials and trial limit after the phase: the supernet's best
@@ -171,6 +179,7 @@ class SupernetPhase:
             fold=fold, n=len(scored), stopped=stopped))
         sign = 1.0 if self.problem.metric.greater_is_better else -1.0
         best = sorted(scored, key=lambda c: (-sign * c[1].inherited_score, c[1].number))[:N_RETRAIN]
+        self.summary["n_retrains"] = len(best)
         return [(params, {"inherited_score": r.inherited_score, "retrained_from": r.number})
                 for params, r in best]
 

@@ -45,12 +45,13 @@ def test_a_supernet_search_scores_sub_networks_with_inherited_weights_then_retra
     assert candidates["inherited_score"].notna().all()
     assert candidates["reason"].str.startswith("scored with the supernet's inherited weights").all()
     # the best candidates, trained from scratch as ordinary trials; nothing else is trained. Each
-    # trains its first fold; one that another beat there stops, the others train every fold
+    # trains its first fold (the later ones judged at the epoch rungs by the earlier ones); only
+    # the best there trains every fold (successive halving)
     retrained = board[~board["inherited_weights"]]
     finished, stopped = retrained[retrained["status"] == "finished"], retrained[retrained["status"] == "pruned"]
-    assert len(retrained) == N_RETRAIN and len(finished) >= 1 and len(finished) + len(stopped) == N_RETRAIN
-    assert stopped["reason"].str.startswith("stopped after its first fold").all()
-    assert (stopped["n_folds"] == 1).all() and (finished["n_folds"] == 2).all()
+    assert len(retrained) == N_RETRAIN and len(finished) == 1 and len(stopped) == N_RETRAIN - 1
+    assert stopped["reason"].str.match(r"stopped after 1 fold\(s\)|pruned at epoch \d+ of \d+ \(fold 1\)").all()
+    assert (stopped["n_folds"] <= 1).all() and (finished["n_folds"] == 2).all()
     best = candidates.sort_values("inherited_score").head(N_RETRAIN)  # log loss: lower is better
     assert sorted(retrained["inherited_score"]) == pytest.approx(sorted(best["inherited_score"]))
     assert all(p in list(best["params"]) for p in retrained["params"])  # the same configurations
@@ -131,18 +132,51 @@ def test_retrained_sub_networks_are_ranked_on_their_first_fold():
         folds = {k: FoldResult(k, s, 1.0, 0.1, None) for k, s in enumerate(scores)}
         return TrialRecord(number, {}, 0.0, folds=folds, inherited_score=inherited)
 
-    first, better, worse = rec(41, [0.30, 0.28]), rec(42, [0.20]), rec(43, [0.35])
-    other = rec(44, [0.10], inherited=None)  # not retrained from the supernet: not a rival
-    records = [first, better, worse, other]
+    first, better, worse, tied = rec(41, [0.30, 0.28]), rec(42, [0.20]), rec(43, [0.35]), rec(44, [0.20])
+    other = rec(45, [0.10], inherited=None)  # not retrained from the supernet: not a rival
+    records = [first, better, worse, tied, other]
     pruning = FoldPruning(splits, True, log_loss, records=lambda: records)
+    pruning.expect_retrains(4)
     assert pruning._behind_another_retrain(better, 0) is None  # the best first fold goes on
-    reason = pruning._behind_another_retrain(worse, 0)
-    assert reason.startswith("stopped after its first fold: 0.35 there, behind the 0.2 of trial 42")
-    assert pruning._behind_another_retrain(first, 1) is None  # judged on the first fold only
+    assert pruning._behind_another_retrain(worse, 0) == (
+        "stopped after 1 fold(s): 0.35 on its first fold, no better than the 0.2 of trial 42, another "
+        "sub-network retrained from the supernet (only the best of them there goes on to every fold)")
+    # judged on the first fold, whenever its current fold ends: the first retrained went on alone
+    assert pruning._behind_another_retrain(first, 1).startswith(
+        "stopped after 2 fold(s): 0.3 on its first fold, no better than the 0.2 of trial 42")
+    # a tie is no better: only one pays for every fold, the earlier (the better inherited score)
+    assert "no better than the 0.2 of trial 42" in pruning._behind_another_retrain(tied, 0)
     alone = FoldPruning(splits, True, log_loss, records=lambda: [worse, other])
     assert alone._behind_another_retrain(worse, 0) is None  # no other retrained sub-network yet
-    # the first retrained sub-network is never pruned (its folds run side by side); the next ones may
-    # be, though the supernet's own rows (inherited weights, numbered before them) trained nothing
+    # one stopped inside its first fold (an epoch rung) is not a rival: its score is partial
+    better.state = "pruned"
+    assert "no better than the 0.2 of trial 44" in pruning._behind_another_retrain(first, 1)
+    better.state = "running"
+
+
+def test_retrained_sub_networks_wait_for_every_first_fold_then_only_the_best_goes_on():
+    log_loss = resolve_metric("log_loss", "multiclass", np.array([0, 1, 2]))[0]
+    splits = make_splits(np.array([0, 1, 2] * 10), "multiclass", 3, seed=0)
+    folds = {0: FoldResult(0, 0.3, 1.0, 0.1, None)}
+    first = TrialRecord(41, {}, 0.0, folds=dict(folds), inherited_score=0.5)
+    second = TrialRecord(42, {}, 0.0, inherited_score=0.6)
+    # the supernet's own rows (inherited weights, numbered before them) trained nothing
     supernet_rows = [TrialRecord(n, {}, 0.0, inherited_weights=True, inherited_score=0.4) for n in range(41)]
-    assert not pruning.may_prune(first, supernet_rows + records)
-    assert pruning.may_prune(better, supernet_rows + records)
+    records = supernet_rows + [first, second]
+    pruning = FoldPruning(splits, True, log_loss, records=lambda: records)
+    pruning.expect_retrains(3)
+    # the round is open (the second has no first fold yet, the third has not started): folds in
+    # order for every one of them, the first too, so that any may still be stopped; one with its
+    # first fold in waits for the others'
+    assert pruning.may_prune(first, records) and pruning.may_prune(second, records)
+    assert pruning.waits(first, set(), True) and not pruning.waits(second, set(), True)
+    assert pruning.lost_retrain_round(first) is None  # the best first fold so far
+    second.folds[0] = FoldResult(0, 0.25, 1.0, 0.1, None)
+    assert pruning.lost_retrain_round(first).startswith("stopped after 1 fold(s): 0.3 on its first fold")
+    third = TrialRecord(43, {}, 0.0, inherited_score=0.7, state="stopped")  # ended without a fold
+    records.append(third)
+    # every first fold is in: the best goes on, folds side by side; the others may be stopped
+    assert not pruning.may_prune(second, records) and pruning.may_prune(first, records)
+    assert not pruning.waits(second, set(), False) and pruning.lost_retrain_round(second) is None
+    off = FoldPruning(splits, False, log_loss, records=lambda: records)
+    assert not off.may_prune(first, records)  # pruner="none": every one trains every fold
