@@ -121,7 +121,7 @@ class AutoML(TakeAway, Mitigation, BaseEstimator):
         How the "nas" family is searched. "standard": each architecture trains alone, stopped
         early at epoch rungs. "supernet" (one-shot; needs PyTorch, else "standard" with a
         warning): a weight-sharing supernet trains first, up to 40 of its sub-networks are scored
-        with its weights (leaderboard ``inherited_weights``), the best 3 are retrained alone.
+        with its weights (``inherited_weights``), the best 3 retrain alone: the best on a fold, on all.
     feature_engineering : {"search", "fixed"}, default="search"
         Search date, text and high-cardinality encodings (linear: splines, interactions) with the model, or "fixed".
 

@@ -63,6 +63,18 @@ FEATURE_SEARCHES = [
      "summary": ", every column kept"},
 ]
 MSG_FEATURE_SEARCH = "Pick how the columns are chosen: one of {valid}. Got {got!r}."
+# AutoML(nas=...): how the "nas" family's networks are searched (shown when that family is checked)
+NAS_MODES = [
+    {"value": "standard", "label": "Standard: each network trains on its own",
+     "help": "the search proposes architectures; each trains alone, and weak ones stop at the epoch "
+             "rungs", "summary": ""},
+    {"value": "supernet", "label": "Supernet: weight sharing (one-shot)",
+     "help": "one weight-sharing network trains first and scores up to 40 of its sub-networks "
+             "without training them; the best 3 train from scratch on one fold, and the best of "
+             "those on every fold. Fewer training epochs; needs PyTorch",
+     "summary": ", the networks through a weight-sharing supernet"},
+]
+MSG_NAS_MODE = "Pick how the networks are searched: one of {valid}. Got {got!r}."
 SAMPLERS = [
     {"name": "tpe", "label": "Bayesian (TPE)",
      "help": "learns from earlier trials which settings work; the usual choice"},
@@ -88,7 +100,7 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "preset": "quick", "time_budget": 15, "n_trials": None, "families": list(DEFAULT_FAMILIES),
     "sampler": "tpe", "cv": "auto", "holdout": 0.2, "seed": 0, "n_jobs": -1,
     "storage": "runs", "resume": None, "ensemble": True, "fairness_constraint": "none",
-    "warm_start": True, "teaching": False, "feature_search": "joint",
+    "warm_start": True, "teaching": False, "feature_search": "joint", "nas": "standard",
     "executor": "local", "dask_address": "",  # "dask": the units run on the cluster at the address
 }
 MSG_DASK_ADDRESS = ("Give the Dask scheduler's address (for example tcp://10.0.0.5:8786), or run "
@@ -216,7 +228,7 @@ def search_part(settings: dict[str, Any], *, n_rows: int, studies: list[dict[str
         "family_notes": family_notes(),
         "presets": [{"name": k, **v} for k, v in PRESETS.items()],
         "samplers": SAMPLERS, "validations": VALIDATIONS, "holdouts": HOLDOUTS,
-        "feature_searches": FEATURE_SEARCHES,
+        "feature_searches": FEATURE_SEARCHES, "nas_modes": NAS_MODES,
         "n_cores": os.cpu_count() or 1, "studies": studies,
         "fairness_available": fairness_available,
         "fairness_constraints": list(FAIRNESS_CONSTRAINTS.get(task, ("none",))),
@@ -246,6 +258,8 @@ def summary_line(settings: dict[str, Any], n_rows: int) -> str:
     resume = f", continuing study {s['resume']!r}" if s.get("resume") else ""
     warm = ", starting with what worked on similar data" if s.get("warm_start", True) else ""
     columns = next((x["summary"] for x in FEATURE_SEARCHES if x["value"] == s.get("feature_search")), "")
+    if "nas" in s["families"]:
+        columns += next((x["summary"] for x in NAS_MODES if x["value"] == s.get("nas")), "")
     where = f", on the Dask cluster at {cluster_address(s)}" if cluster_address(s) else ""
     return (f"Search {which} {' and '.join(limits)} with {sampler}{where}{resume}{warm}{columns}{kept}.")
 
@@ -280,6 +294,9 @@ def automl_kwargs(settings: dict[str, Any], *, runs_dir: str) -> dict[str, Any]:
     if feature_search not in [x["value"] for x in FEATURE_SEARCHES]:
         raise InputError(MSG_FEATURE_SEARCH.format(valid=[x["value"] for x in FEATURE_SEARCHES],
                                                    got=feature_search))
+    nas = s.get("nas") or "standard"
+    if nas not in [x["value"] for x in NAS_MODES]:
+        raise InputError(MSG_NAS_MODE.format(valid=[x["value"] for x in NAS_MODES], got=nas))
     cv = s["cv"]
     if isinstance(cv, str) and cv.isdigit():
         cv = int(cv)
@@ -289,6 +306,8 @@ def automl_kwargs(settings: dict[str, Any], *, runs_dir: str) -> dict[str, Any]:
         "n_jobs": int(s["n_jobs"] or -1), "ensemble": bool(s["ensemble"]), "runs_dir": runs_dir,
         "warm_start": s.get("warm_start") is not False, "feature_search": feature_search,
     }
+    if "nas" in families:  # it only changes how that family is searched
+        kwargs["nas"] = nas
     address = cluster_address(s)
     if s.get("executor") == "dask":
         if not address:

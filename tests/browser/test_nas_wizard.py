@@ -164,3 +164,33 @@ def test_on_a_table_of_pixels_the_search_draws_a_convolutional_network(open_note
     assert summary.startswith("image: ") and "conv 3×3" in summary, summary
     arch.scroll_into_view_if_needed()
     shots(arch, "architecture-cnn-light")
+
+
+def test_the_supernet_is_architecture_search_s_second_mode(open_notebook, page, shots):
+    """Once architecture search is ticked, the Search step offers how its networks are searched
+    (standard or a weight-sharing supernet), with a line on what each does; the supernet run ends
+    with a retrained network as the model, drawn on the Results step."""
+    nb = open_notebook("bad_input.ipynb")
+    nb.run_all()
+    wait_ready(page)
+    choose_demo(page, "wine")
+    for step in ("target", "columns", "search"):
+        next_step(page, step)
+    row = page.locator(f"{tid('step-body-search')} .jaml-field:has([data-testid=nas-mode])")
+    assert row.is_hidden()  # the default families leave architecture search out
+    set_nas_search(page)
+    row.wait_for(timeout=STEP_TIMEOUT)
+    assert "trains alone" in row.inner_text()  # the standard mode's line
+    page.select_option(tid("nas-mode"), "supernet")
+    page.wait_for_selector(f"{tid('search-summary')}:has-text('through a weight-sharing supernet')",
+                           timeout=STEP_TIMEOUT)
+    assert "the best 3 train from scratch on one fold, and the best of those on every fold" in row.inner_text()
+    shots(page.locator(tid("step-body-search")), "search-supernet-light")
+
+    next_step(page, "run")
+    page.click(tid("start"))
+    page.wait_for_selector(f"{tid('see-results')}:not([hidden])", timeout=RESULTS_TIMEOUT)
+    shots(page.locator(tid("run-view")), "run-supernet-light")
+    arch, diagram = open_architecture(page)
+    assert "units" in diagram.text_content()
+    shots(arch, "architecture-supernet-light")

@@ -1,6 +1,6 @@
-// Step 4, Search: presets, time budget, maximum trials, model families, search strategy,
-// validation, rows kept aside, seed, parallelism or a Dask cluster, storage, resuming an earlier
-// study, ensemble, warm start and fairness constraint.
+// Step 4, Search: presets, time budget, maximum trials, model families (and how architecture
+// search trains its networks), search strategy, validation, rows kept aside, seed, parallelism or
+// a Dask cluster, storage, resuming an earlier study, ensemble, warm start and fairness constraint.
 
 import { h } from "../dom.js";
 import { fmtScore, metricLabel } from "../format.js";
@@ -14,6 +14,7 @@ export function createSearchStep(el, { model, store }) {
   const familyNotes = h("div", { "data-testid": "family-notes" });
   const sampler = select([], "tpe", { "data-testid": "sampler" });
   const featureSearch = select([], "joint", { "data-testid": "feature-search" });
+  const nasMode = select([], "standard", { "data-testid": "nas-mode" });
   const cv = select([], "auto", { "data-testid": "cv" });
   const holdout = select([], "0.2", { "data-testid": "holdout" });
   const seed = h("input", { type: "number", step: "1", "data-testid": "seed" });
@@ -38,6 +39,7 @@ export function createSearchStep(el, { model, store }) {
     budget: field("Time budget (s)", budget, "Wall time for the whole search, refitting the final model included."),
     trials: field("Maximum trials", trials, "Stop after this many configurations (whichever limit comes first)."),
     families: field("Model families", h("div", {}, families, familyNotes), ""),
+    nasMode: field("Architecture search", nasMode, ""),
     sampler: field("Search strategy", sampler, ""),
     featureSearch: field("Columns", featureSearch, ""),
     cv: field("Validation", cv, ""),
@@ -71,6 +73,7 @@ export function createSearchStep(el, { model, store }) {
   trials.addEventListener("change", () => updateSettings(model, { n_trials: num(trials), preset: null }));
   sampler.addEventListener("change", () => updateSettings(model, { sampler: sampler.value }));
   featureSearch.addEventListener("change", () => updateSettings(model, { feature_search: featureSearch.value }));
+  nasMode.addEventListener("change", () => updateSettings(model, { nas: nasMode.value }));
   cv.addEventListener("change", () => updateSettings(model, { cv: /^\d+$/.test(cv.value) ? Number(cv.value) : cv.value }));
   holdout.addEventListener("change", () => updateSettings(model, { holdout: Number(holdout.value) }));
   seed.addEventListener("change", () => updateSettings(model, { seed: num(seed) ?? 0 }));
@@ -125,6 +128,12 @@ export function createSearchStep(el, { model, store }) {
     f.families.help.textContent = "Hover a family for what it is. Neural networks and SVMs are slower; linear models are fastest.";
     setOptions(sampler, part.samplers.map((x) => ({ value: x.name, label: x.label })), s.sampler);
     f.sampler.help.textContent = (part.samplers.find((x) => x.name === s.sampler) || {}).help || "";
+    // how the architecture search's networks are searched: shown while that family is checked
+    const modes = part.nas_modes || [];
+    const nas = s.nas || "standard";
+    f.nasMode.row.hidden = !modes.length || !(s.families || []).includes("nas");
+    setOptions(nasMode, modes.map((x) => ({ value: x.value, label: x.label })), nas);
+    f.nasMode.help.textContent = (modes.find((x) => x.value === nas) || {}).help || "";
     const searches = part.feature_searches || [];
     setOptions(featureSearch, searches.map((x) => ({ value: x.value, label: x.label })), s.feature_search || "joint");
     f.featureSearch.help.textContent = (searches.find((x) => x.value === (s.feature_search || "joint")) || {}).help || "";

@@ -39,6 +39,7 @@ def test_default_settings_give_the_quick_look_search():
     ({"holdout": 0.9}, _setup.MSG_HOLDOUT.format(got=0.9)),
     ({"feature_search": "greedy"}, _setup.MSG_FEATURE_SEARCH.format(
         valid=["joint", "sequential", "pseudo_joint", "off"], got="greedy")),
+    ({"nas": "darts"}, _setup.MSG_NAS_MODE.format(valid=["standard", "supernet"], got="darts")),
 ])
 def test_bad_settings_are_refused_with_a_message(patch, message):
     with pytest.raises(InputError) as info:
@@ -77,6 +78,18 @@ def test_the_columns_choice_maps_onto_feature_search():
                               fairness_available=False)["feature_searches"]:
         kwargs = automl_kwargs(DEFAULT_SETTINGS | {"feature_search": choice["value"]}, runs_dir="r")
         assert kwargs["feature_search"] == choice["value"] and choice["help"]
+
+
+def test_the_architecture_search_choice_maps_onto_nas_when_that_family_is_searched():
+    choices = search_part(DEFAULT_SETTINGS, n_rows=500, studies=[], fairness_available=False)["nas_modes"]
+    assert [c["value"] for c in choices] == ["standard", "supernet"] and all(c["help"] for c in choices)
+    assert "nas" not in automl_kwargs(DEFAULT_SETTINGS | {"nas": "supernet"}, runs_dir="r")
+    with_nas = DEFAULT_SETTINGS | {"families": ["nas"], "nas": "supernet"}
+    assert automl_kwargs(with_nas, runs_dir="r")["nas"] == "supernet"
+    assert automl_kwargs(with_nas | {"nas": "standard"}, runs_dir="r")["nas"] == "standard"
+    assert "through a weight-sharing supernet" in summary_line(with_nas, 1000)
+    assert "supernet" not in summary_line(with_nas | {"nas": "standard"}, 1000)
+    assert "supernet" not in summary_line(DEFAULT_SETTINGS | {"nas": "supernet"}, 1000)
 
 
 def test_a_dask_cluster_choice_maps_onto_the_executor():
