@@ -109,6 +109,7 @@ class TrialPruned(Event):
     fold: int
     score: float | None
     reason: str
+    inherited_weights: bool = False  # a supernet's candidate: scored with its weights, not trained
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -115,7 +115,8 @@ export function createChart(container, store, getMeta) {
     ctx.strokeStyle = css.grid;
     ctx.strokeRect(PAD.left + 0.5, PAD.top + 0.5, plotW, plotH);
 
-    // points: finished filled, pruned/stopped hollow, failed as crosses under the plot
+    // points: finished filled, pruned/stopped hollow, a supernet's untrained candidates as hollow
+    // squares, failed as crosses under the plot
     points = [];
     for (const r of rows) {
       const color = m.colors[r.family] || css.muted;
@@ -152,6 +153,9 @@ export function createChart(container, store, getMeta) {
         ctx.beginPath();
         ctx.arc(x, y, 4, 0, 2 * Math.PI);
         ctx.fill();
+      } else if (r.inherited) {
+        ctx.strokeStyle = color;
+        ctx.strokeRect(x - 3, y - 3, 6, 6);
       } else {
         ctx.strokeStyle = color;
         ctx.beginPath();
@@ -216,8 +220,12 @@ export function createChart(container, store, getMeta) {
     );
     if (rows.length) {
       items.push(h("span", { class: "jaml-legend-item" }, h("span", { class: "jaml-line" }), "best so far"));
-      if (rows.some((r) => r.status === "pruned" || r.status === "stopped")) {
+      if (rows.some((r) => (r.status === "pruned" || r.status === "stopped") && !r.inherited)) {
         items.push(h("span", { class: "jaml-legend-item" }, h("span", { class: "jaml-dot jaml-hollow" }), "pruned or stopped early"));
+      }
+      if (rows.some((r) => r.inherited)) {
+        items.push(h("span", { class: "jaml-legend-item", "data-testid": "legend-inherited" },
+          h("span", { class: "jaml-dot jaml-hollow jaml-square" }), "scored with the supernet's shared weights, not trained"));
       }
       if (rows.some((r) => r.status === "failed")) {
         items.push(h("span", { class: "jaml-legend-item" }, h("span", { class: "jaml-cross" }, "×"), "failed"));

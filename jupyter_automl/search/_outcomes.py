@@ -38,5 +38,5 @@ def emit_outcome(bus: EventBus, rec: TrialRecord, metric: Metric, best: TrialRec
         scores = rec.fold_scores
         bus.emit(TrialPruned, trial_number=rec.number, family=rec.family, params=params,
                  fold=len(scores), score=float(np.mean(scores)) if scores else rec.inherited_score,
-                 reason=rec.reason)
+                 reason=rec.reason, inherited_weights=rec.inherited_weights)
     return False

@@ -137,10 +137,12 @@ def row_of(event: Event) -> TrialRow | None:
     else:
         status, score, std, duration = "failed", None, None, None
         reason = f"{fields['error_type']}: {fields['reason']}" if fields["error_type"] else fields["reason"]
+    # a supernet's candidate (nas="supernet") was scored with shared weights, never trained
+    inherited = {"inherited": True} if fields.get("inherited_weights") else {}
     return jsonable({
         "trial": fields["trial_number"], "family": family, "status": status,
         "score": score, "std": std, "t": fields["t"], "duration": duration,
-        "params": params, "reason": reason, "objectives": objectives,
+        "params": params, "reason": reason, "objectives": objectives, **inherited,
     })
 
 

@@ -190,6 +190,9 @@ def test_the_supernet_is_architecture_search_s_second_mode(open_notebook, page, 
     next_step(page, "run")
     page.click(tid("start"))
     page.wait_for_selector(f"{tid('see-results')}:not([hidden])", timeout=RESULTS_TIMEOUT)
+    # the supernet's candidates were scored with its weights, not trained: the chart says so
+    legend = page.locator(tid("chart-legend"))
+    assert "scored with the supernet's shared weights, not trained" in legend.inner_text()
     shots(page.locator(tid("run-view")), "run-supernet-light")
     arch, diagram = open_architecture(page)
     assert "units" in diagram.text_content()

@@ -52,6 +52,11 @@ def test_pruned_stopped_and_failed_rows_carry_their_reason():
     assert row_of(stopped)["status"] == "stopped" and row_of(stopped)["score"] is None
     assert row_of(failed)["status"] == "failed"
     assert row_of(failed)["reason"] == "MemoryError: fold 1: out of memory"
+    assert "inherited" not in row_of(pruned)
+    candidate = TrialPruned(seq=4, t=4.0, trial_number=6, family="nas", params={"family": "nas"},
+                            fold=0, score=0.2, reason="scored with the supernet's inherited weights",
+                            inherited_weights=True)
+    assert row_of(candidate)["inherited"] is True and row_of(candidate)["status"] == "pruned"
 
 
 def test_events_that_do_not_end_a_trial_make_no_row():
