@@ -369,9 +369,9 @@ class Coordinator:
         return rec.number, 0
 
     def _first_result_pending(self) -> bool:
-        """Whether the first trial still runs: it gets every worker, for an early first result (on
-        large data another trial's fold slowed its last by 60 %: both need the GIL). Not when its folds cannot
-        fill the workers (a holdout; a cluster; a trial that may be pruned): the rest would stay idle."""
+        """Whether the first trial still runs: it gets every worker, for an early first result (big
+        data: another trial's fold slowed its last by 60 %, both need the GIL). Not if its folds
+        cannot fill them (a holdout; a cluster; folds in order, if prunable): the rest idle."""
         finished = any(r.state == "finished" for r in self.records.values())
         if self.executor.n_workers > self._n_folds or finished:
             return False

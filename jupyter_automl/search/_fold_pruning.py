@@ -102,8 +102,8 @@ class FoldPruning:
 
     def lost_retrain_round(self, rec: TrialRecord) -> str | None:
         """Why ``rec``, a retrained sub-network waiting between folds, stops now: another one's
-        first fold beat (or tied, being earlier) its own (see ``_behind_another_retrain``)."""
-        return self._behind_another_retrain(rec, 0) if self.enabled and rec.state == "running" else None
+        first fold beat its own, or tied it and started earlier (``_behind_another_retrain``)."""
+        return self._behind_another_retrain(rec) if self.enabled and rec.state == "running" else None
 
     def waits_for_rungs(self, rec: TrialRecord, in_flight: set[int]) -> bool:
         """Whether ``rec``'s other folds wait for its first, which epoch rungs may stop. A fold
@@ -120,13 +120,13 @@ class FoldPruning:
         else:
             trial.report(rec.running_mean(), step=len(rec.folds) - 1)
             message = PRUNED_MESSAGE.format(fold=fold + 1)
-        behind = self._behind_another_retrain(rec, fold)
+        behind = self._behind_another_retrain(rec)
         if behind:
             return behind
         with self.snapshot():
             return message if trial.should_prune() else None
 
-    def _behind_another_retrain(self, rec: TrialRecord, fold: int) -> str | None:
+    def _behind_another_retrain(self, rec: TrialRecord) -> str | None:
         """Successive halving among a supernet's retrained sub-networks (``nas="supernet"``): their
         inherited scores rank them poorly, so each trains its first fold and waits for the others'
         (``waits``); one whose first fold is no better than another's stops, and the best trains
@@ -154,8 +154,7 @@ class FoldPruning:
 
     def _retrain_winner(self) -> TrialRecord | None:
         """The best retrained sub-network once every one has its first fold or has ended."""
-        retrains = [r for r in self.records() if _is_retrained(r)]
-        done = [r for r in retrains if 0 in r.folds or r.state != "running"]
+        done = [r for r in self.records() if _is_retrained(r) and (0 in r.folds or r.state != "running")]
         return self._best_retrain() if len(done) >= self._n_retrains else None
 
     def next_fold_seconds(self, rec: TrialRecord, fold: int) -> float:

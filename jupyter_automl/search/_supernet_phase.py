@@ -171,15 +171,15 @@ class SupernetPhase:
             self._end(rec, trial, "failed", f"the supernet phase failed: {reason}", error_type=kind)
             return []
         stopped = "" if go_on() else " (stopped)"
-        self.summary |= {"n_candidates": len(scored), "seconds": round(self.budget.now() - t0, 3)}
+        sign = 1.0 if self.problem.metric.greater_is_better else -1.0
+        best = sorted(scored, key=lambda c: (-sign * c[1].inherited_score, c[1].number))[:N_RETRAIN]
+        self.summary |= {"n_candidates": len(scored), "seconds": round(self.budget.now() - t0, 3),
+                         "n_retrains": len(best)}
         rec.epochs = self.summary["epochs"]
         trial.set_user_attr("supernet", self.summary)
         self._end(rec, trial, "pruned", SUPERNET_REASON.format(
             epochs=rec.epochs, path_epochs=self.path_epochs, seconds=self.summary["train_seconds"],
             fold=fold, n=len(scored), stopped=stopped))
-        sign = 1.0 if self.problem.metric.greater_is_better else -1.0
-        best = sorted(scored, key=lambda c: (-sign * c[1].inherited_score, c[1].number))[:N_RETRAIN]
-        self.summary["n_retrains"] = len(best)
         return [(params, {"inherited_score": r.inherited_score, "retrained_from": r.number})
                 for params, r in best]
 

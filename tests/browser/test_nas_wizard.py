@@ -52,6 +52,17 @@ def set_nas_search(page) -> None:
                 raise
 
 
+def open_search_step(open_notebook, page, demo: str):
+    """The notebook with the wizard, the ``demo`` table chosen, on the Search step."""
+    nb = open_notebook("bad_input.ipynb")
+    nb.run_all()
+    wait_ready(page)
+    choose_demo(page, demo)
+    for step in ("target", "columns", "search"):
+        next_step(page, step)
+    return nb
+
+
 def open_architecture(page):
     """From the Run step, the Results step's architecture card and its first diagram."""
     page.click(tid("see-results"))
@@ -62,13 +73,8 @@ def open_architecture(page):
 
 
 def test_learning_curves_while_it_runs_and_the_architecture_after(open_notebook, page, shots):
-    nb = open_notebook("bad_input.ipynb")
-    nb.run_all()
-    wait_ready(page)
+    nb = open_search_step(open_notebook, page, "wine")
     wizard = page.locator(WIZARD)
-    choose_demo(page, "wine")
-    for step in ("target", "columns", "search"):
-        next_step(page, step)
     note = page.locator(tid("family-note-nas"))
     assert "stops weak ones after a few epochs" in note.inner_text()
     assert "PyTorch trains the full space" in note.inner_text()  # torch is installed here
@@ -147,12 +153,7 @@ def test_learning_curves_while_it_runs_and_the_architecture_after(open_notebook,
 def test_on_a_table_of_pixels_the_search_draws_a_convolutional_network(open_notebook, page, shots):
     """The digits demo: architecture search tries a small CNN first, and the Results step draws
     its convolution stage over the pixels."""
-    nb = open_notebook("bad_input.ipynb")
-    nb.run_all()
-    wait_ready(page)
-    choose_demo(page, "digits")
-    for step in ("target", "columns", "search"):
-        next_step(page, step)
+    open_search_step(open_notebook, page, "digits")
     set_nas_search(page)
     next_step(page, "run")
     page.click(tid("start"))
@@ -170,12 +171,7 @@ def test_the_supernet_is_architecture_search_s_second_mode(open_notebook, page, 
     """Once architecture search is ticked, the Search step offers how its networks are searched
     (standard or a weight-sharing supernet), with a line on what each does; the supernet run ends
     with a retrained network as the model, drawn on the Results step."""
-    nb = open_notebook("bad_input.ipynb")
-    nb.run_all()
-    wait_ready(page)
-    choose_demo(page, "wine")
-    for step in ("target", "columns", "search"):
-        next_step(page, step)
+    open_search_step(open_notebook, page, "wine")
     row = page.locator(f"{tid('step-body-search')} .jaml-field:has([data-testid=nas-mode])")
     assert row.is_hidden()  # the default families leave architecture search out
     set_nas_search(page)

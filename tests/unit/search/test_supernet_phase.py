@@ -137,20 +137,20 @@ def test_retrained_sub_networks_are_ranked_on_their_first_fold():
     records = [first, better, worse, tied, other]
     pruning = FoldPruning(splits, True, log_loss, records=lambda: records)
     pruning.expect_retrains(4)
-    assert pruning._behind_another_retrain(better, 0) is None  # the best first fold goes on
-    assert pruning._behind_another_retrain(worse, 0) == (
+    assert pruning._behind_another_retrain(better) is None  # the best first fold goes on
+    assert pruning._behind_another_retrain(worse) == (
         "stopped after 1 fold(s): 0.35 on its first fold, no better than the 0.2 of trial 42, another "
         "sub-network retrained from the supernet (only the best of them there goes on to every fold)")
     # judged on the first fold, whenever its current fold ends: the first retrained went on alone
-    assert pruning._behind_another_retrain(first, 1).startswith(
+    assert pruning._behind_another_retrain(first).startswith(
         "stopped after 2 fold(s): 0.3 on its first fold, no better than the 0.2 of trial 42")
     # a tie is no better: only one pays for every fold, the earlier (the better inherited score)
-    assert "no better than the 0.2 of trial 42" in pruning._behind_another_retrain(tied, 0)
+    assert "no better than the 0.2 of trial 42" in pruning._behind_another_retrain(tied)
     alone = FoldPruning(splits, True, log_loss, records=lambda: [worse, other])
-    assert alone._behind_another_retrain(worse, 0) is None  # no other retrained sub-network yet
+    assert alone._behind_another_retrain(worse) is None  # no other retrained sub-network yet
     # one stopped inside its first fold (an epoch rung) is not a rival: its score is partial
     better.state = "pruned"
-    assert "no better than the 0.2 of trial 44" in pruning._behind_another_retrain(first, 1)
+    assert "no better than the 0.2 of trial 44" in pruning._behind_another_retrain(first)
     better.state = "running"
 
 
