@@ -20,7 +20,8 @@ median over orders, the share of orders at most 0.5, and the share never reachin
 
 A ladder is a list of rungs in percent of a network's epoch budget (a network's budget depends
 on its batch size): "3-9-27-81" is the engine's ladder before 2026-12-07 (epochs of 100), "30-90"
-the one since.
+the one since. "learnt-70%" places the first rung from the curves of the networks trained whole
+so far (where they had made 70 % of their gain); "... half" keeps the best half at each rung.
 """
 
 from __future__ import annotations
@@ -40,7 +41,12 @@ HERE = Path(__file__).resolve().parent
 N_FOLDS = 5
 WORKERS = 2
 LADDERS = {"3-9-27-81": [3, 9, 27, 81], "10-30-90": [10, 30, 90], "3-30-90": [3, 30, 90],
-           "15-45": [15, 45], "20-60": [20, 60], "30-90": [30, 90], "90": [90]}
+           "15-45": [15, 45], "20-60": [20, 60], "30-90": [30, 90], "90": [90],
+           # the first rung where the earlier whole networks had made this share of their gain
+           "learnt-50%": 0.5, "learnt-70%": 0.7, "learnt-90%": 0.9,
+           # keeping the best half at each rung instead of the best third
+           "3-9-27-81 half": ([3, 9, 27, 81], 2), "10-30-90 half": ([10, 30, 90], 2),
+           "30-90 half": ([30, 90], 2)}
 
 
 # -- step 1: measured networks ---------------------------------------------------------------------
@@ -119,25 +125,51 @@ def load_networks(path: Path) -> tuple[list[Network], bool]:
     return nets, record["greater_is_better"]
 
 
-def thresholds(curves: list[list[float]], ladder: list[int], max_epochs: int, greater: bool) -> dict:
+def learnt_at(curve: list[float], share: float, greater: bool) -> float:
+    """The fraction of ``curve``'s epochs after which its best score so far had made ``share`` of
+    the gain from its first epoch to its best."""
+    c = np.asarray(curve) if greater else -np.asarray(curve)
+    best = np.maximum.accumulate(c)
+    gain = best[-1] - c[0]
+    if gain <= 0:
+        return 1 / len(c)
+    return (int(np.argmax(best - c[0] >= share * gain)) + 1) / len(c)
+
+
+def adaptive_ladder(whole: list[list[float]], share: float, greater: bool) -> list[int]:
+    """Rungs (percent of epochs) from the earlier whole curves: the first at the median epoch
+    share where they had made ``share`` of their gain, then three times as far, below 100."""
+    first = 100 * float(np.median([learnt_at(c, share, greater) for c in whole]))
+    out = []
+    while first < 100:
+        out.append(first)
+        first *= 3
+    return out
+
+
+def thresholds(curves: list[list[float]], ladder: list[int] | tuple, max_epochs: int, greater: bool) -> dict:
     """Successive halving at the ladder's epochs (percent of ``max_epochs``), from one earlier
-    network on, as ``jupyter_automl.search._epochs`` judges."""
+    network on, as ``jupyter_automl.search._epochs`` judges; a ``(ladder, reduction)`` tuple
+    keeps the best ``1/reduction`` instead of the best third."""
+    ladder, reduction = ladder if isinstance(ladder, tuple) else (ladder, 3)
     out = {}
     for share in ladder:
         epoch = max(1, round(share * max_epochs / 100))
         scores = sorted((c[epoch - 1] for c in curves if len(c) >= epoch), reverse=greater)
         if not scores:
             break
-        out[epoch] = scores[max(0, (len(scores) + 1) // 3 - 1)]
+        out[epoch] = scores[max(0, (len(scores) + 1) // reduction - 1)]
     return out
 
 
-def simulate(nets: list[Network], order: list[int], greater: bool, ladder: list[int],
+def simulate(nets: list[Network], order: list[int], greater: bool, ladder: list[int] | float,
              budget: float) -> list[tuple[float, float]]:
-    """(time, CV score) of each network that finished every fold within ``budget``."""
+    """(time, CV score) of each network that finished every fold within ``budget``; a float
+    ``ladder`` is the share of ``adaptive_ladder``."""
     better = (lambda a, b: a >= b) if greater else (lambda a, b: a <= b)
     trials: list[Trial] = []
     curves: list[list[float]] = []
+    whole: list[list[float]] = []  # the curves of networks no rung stopped
     queue = iter(order)
     running: list = []  # heap of (end, seq, trial, fold)
     now, seq, finished = 0.0, 0, []
@@ -153,7 +185,9 @@ def simulate(nets: list[Network], order: list[int], greater: bool, ladder: list[
         if i is None:
             return None
         t = Trial(nets[i])
-        rungs = thresholds(curves, ladder, len(t.net.curve), greater) if ladder else {}
+        rungs_at = ((adaptive_ladder(whole, ladder, greater) if whole else [])
+                    if isinstance(ladder, float) else ladder)
+        rungs = thresholds(curves, rungs_at, len(t.net.curve), greater) if rungs_at else {}
         t.judged = bool(rungs)
         t.stop_at = next((e for e, v in sorted(rungs.items()) if not better(t.net.curve[e - 1], v)), None)
         trials.append(t)
@@ -180,6 +214,7 @@ def simulate(nets: list[Network], order: list[int], greater: bool, ladder: list[
             if t.stop_at:
                 t.state = "pruned"
                 continue
+            whole.append(t.net.curve)
         t.done.add(fold)
         if len(t.done) == N_FOLDS:
             t.state = "finished"
