@@ -14,7 +14,7 @@ const STATUS_TEXT = {
   failed: "Failed",
 };
 const TRAITS = ["status", "elapsed", "remaining", "time_budget", "max_trials", "n_finished", "n_pruned",
-  "n_failed", "n_running", "best_score", "best_trial", "metric"];
+  "n_inherited", "n_failed", "n_running", "best_score", "best_trial", "metric"];
 
 const withoutFamily = (params) => Object.fromEntries(Object.entries(params).filter(([k]) => k !== "family"));
 
@@ -82,9 +82,10 @@ export function createProgress(container, model, options) {
     const maxTrials = model.get("max_trials");
     const nFinished = model.get("n_finished") || 0;
     const nPruned = model.get("n_pruned") || 0;
+    const nInherited = model.get("n_inherited") || 0; // a supernet's rows, counted apart from the pruned
     const nFailed = model.get("n_failed") || 0;
     const nRunning = model.get("n_running") || 0;
-    const done = nFinished + nPruned + nFailed;
+    const done = nFinished + nPruned + nInherited + nFailed;
     badge.textContent = STATUS_TEXT[s] || s;
     badge.className = `jaml-badge jaml-status-${s}`;
     let fraction = 0;
@@ -100,6 +101,8 @@ export function createProgress(container, model, options) {
     counts.replaceChildren(
       h("span", { "data-testid": "n-finished" }, `${fmtCount(nFinished)} finished`), " · ",
       h("span", { "data-testid": "n-pruned" }, `${fmtCount(nPruned)} pruned or stopped early`), " · ",
+      ...(nInherited ? [h("span", { "data-testid": "n-inherited" },
+        `${fmtCount(nInherited)} scored with the supernet's shared weights`), " · "] : []),
       h("span", { "data-testid": "n-failed", class: nFailed ? "jaml-error-text" : "" }, `${fmtCount(nFailed)} failed`),
       s === "searching" || s === "paused" ? ` · ${fmtCount(nRunning)} running` : "");
     const score = model.get("best_score");

@@ -106,7 +106,9 @@ class SearchHandle:
         return self._coordinator.status
 
     def progress(self) -> dict[str, Any]:
-        """A snapshot for progress bars: status, times, counts and the best score so far."""
+        """A snapshot for progress bars: status, times, counts and the best score so far.
+        ``n_inherited`` counts the supernet's rows among the pruned ones (``nas="supernet"``: the
+        supernet and the sub-networks scored with its weights, never trained on their own)."""
         c = self._coordinator
         budget = c.settings.time_budget
         elapsed = c.elapsed()
@@ -117,6 +119,7 @@ class SearchHandle:
             "time_budget": budget,
             "remaining": None if budget is None else round(max(0.0, budget - elapsed), 2),
             **{f"n_{k}": v for k, v in c.counts().items()},
+            "n_inherited": sum(r.inherited_weights for r in list(c.records.values())),
             "n_trials": c.settings.n_trials,
             "best_trial": None if best is None else best.number,
             "best_score": None if best is None else best.score,

@@ -69,6 +69,7 @@ class StreamWidget(anywidget.AnyWidget):
     max_trials = t.Int(None, allow_none=True).tag(sync=True)
     n_finished = t.Int(0).tag(sync=True)
     n_pruned = t.Int(0).tag(sync=True)
+    n_inherited = t.Int(0).tag(sync=True)  # a supernet's rows (scored with its weights, not trained)
     n_failed = t.Int(0).tag(sync=True)
     n_running = t.Int(0).tag(sync=True)
     best_score = t.Float(None, allow_none=True).tag(sync=True)

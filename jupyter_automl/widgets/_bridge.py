@@ -262,7 +262,9 @@ class Bridge:
             "time_budget": p.get("time_budget"),
             "max_trials": p.get("n_trials"),
             "n_finished": p.get("n_finished", 0),
-            "n_pruned": p.get("n_pruned", 0) + p.get("n_stopped", 0),
+            # the supernet's rows are counted apart: they were never trained to be pruned
+            "n_pruned": p.get("n_pruned", 0) + p.get("n_stopped", 0) - p.get("n_inherited", 0),
+            "n_inherited": p.get("n_inherited", 0),
             "n_failed": p.get("n_failed", 0),
             "n_running": p.get("n_running", 0),
             "best_score": p.get("best_score"),

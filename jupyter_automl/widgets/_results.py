@@ -89,10 +89,14 @@ def _why(automl: Any, board: pd.DataFrame, metric: str) -> list[str]:
     reason = end_reason_text(search.reason)
     counts = board["status"].value_counts()
     n_done = int(counts.get("finished", 0))
-    n_cut = int(counts.get("pruned", 0) + counts.get("stopped", 0))
+    # a supernet's rows (scored with its weights, never trained) are not trials cut short
+    n_shared = int(board["inherited_weights"].fillna(False).astype(bool).sum()) \
+        if "inherited_weights" in board else 0
+    n_cut = int(counts.get("pruned", 0) + counts.get("stopped", 0)) - n_shared
+    shared = f"{n_shared} scored with the supernet's shared weights, " if n_shared else ""
     lines.append(
         f"The search ended because {reason}: {_trials(n_done)} finished, {n_cut} "
-        f"{'was' if n_cut == 1 else 'were'} pruned or stopped early, "
+        f"{'was' if n_cut == 1 else 'were'} pruned or stopped early, {shared}"
         f"{int(counts.get('failed', 0))} failed.")
     positive = automl.problem_.positive_class
     decision = threshold_text(search, label, positive.item() if hasattr(positive, "item") else positive)

@@ -247,7 +247,9 @@ def summary_line(settings: dict[str, Any], n_rows: int) -> str:
     families = [FAMILIES[f].label.lower() for f in s["families"] if f in FAMILIES]
     left_out = [f for f in FAMILIES if f not in s["families"]]
     which = ", ".join(families)
-    if not left_out:
+    if list(s["families"]) == ["nas"]:  # not "Search neural architecture search"
+        which = "neural network architectures"
+    elif not left_out:
         which = "every model family"
     elif set(left_out) <= set(OPT_IN_FAMILIES):  # the default: opt-in families are unchecked
         which = "every model family except " + ", ".join(FAMILIES[f].label.lower() for f in left_out)

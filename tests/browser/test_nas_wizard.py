@@ -10,6 +10,8 @@ test-artifacts/browser/<test>/.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from wizard_flow import (
@@ -189,6 +191,10 @@ def test_the_supernet_is_architecture_search_s_second_mode(open_notebook, page, 
     # the supernet's candidates were scored with its weights, not trained: the chart says so
     legend = page.locator(tid("chart-legend"))
     assert "scored with the supernet's shared weights, not trained" in legend.inner_text()
+    # and the counts above it do not call them pruned
+    counts = page.locator(tid("counts")).inner_text()
+    assert re.search(r"\d+ scored with the supernet's shared weights", counts), counts
+    assert int(re.search(r"(\d+) pruned or stopped early", counts).group(1)) <= 3, counts  # retrained ones only
     shots(page.locator(tid("run-view")), "run-supernet-light")
     arch, diagram = open_architecture(page)
     assert "units" in diagram.text_content()

@@ -125,14 +125,14 @@ class ReplaySource:
         self.bus = EventBus()
         self.status = "searching"
         self.n = 0
+        self.counts = {"n_pruned": 0, "n_stopped": 0, "n_failed": 0}
 
     def subscribe(self, fn, *, replay=True):
         return self.bus.subscribe(fn, replay=replay)
 
     def progress(self):
         return {"status": self.status, "elapsed": 1.0, "time_budget": 60, "remaining": 59.0,
-                "n_finished": self.n, "n_pruned": 0, "n_stopped": 0, "n_failed": 0, "n_running": 1,
-                "n_trials": None, "best_trial": 0, "best_score": 0.9, "metric": "roc_auc"}
+                "n_finished": self.n, **self.counts, "n_running": 1, "n_trials": None, "best_trial": 0, "best_score": 0.9, "metric": "roc_auc"}
 
     def pause(self):
         self.status = "paused"
@@ -273,6 +273,14 @@ def test_failed_and_pruned_trials_stream_with_their_reasons(replay_view):
     rows = {r["trial"]: r for m in rec.stream() for r in m.get("rows", m.get("trials", []))}
     assert rows[7]["status"] == "failed" and rows[7]["reason"] == "MemoryError: fold 1: out of memory"
     assert rows[8]["status"] == "pruned" and rows[8]["score"] == 0.4
+
+
+def test_a_supernets_rows_are_counted_apart_from_the_pruned_trials(replay_view):
+    source, view = replay_view
+    source.counts = {"n_pruned": 44, "n_stopped": 1, "n_inherited": 41, "n_failed": 0}
+    source.finish_trials(1)  # an event: the view reads the progress again
+    assert view.wait_idle(IDLE_TIMEOUT)
+    assert (view.n_pruned, view.n_inherited, view.n_finished) == (4, 41, 1)
 
 
 def test_a_real_search_streams_every_trial_and_ends_finished(recording):

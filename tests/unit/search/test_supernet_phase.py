@@ -17,6 +17,7 @@ from jupyter_automl.search._objective import FoldResult
 from jupyter_automl.search._supernet_phase import N_RETRAIN, resolve_nas_mode
 from jupyter_automl.search._trials import TrialRecord
 from jupyter_automl.search.space._nas import NN_BACKEND_VARIABLE
+from jupyter_automl.widgets._results import results_part
 
 pytest.importorskip("torch")
 
@@ -73,6 +74,13 @@ def test_a_supernet_search_scores_sub_networks_with_inherited_weights_then_retra
     assert started[0] == number and len(started) == len(board)
     scores = {e.trial_number: e.score for e in events if isinstance(e, TrialPruned)}
     assert scores[int(candidates["trial"].iloc[0])] == pytest.approx(candidates["inherited_score"].iloc[0])
+    # the progress counts and the Results step's summary tell the supernet's rows from pruned trials
+    progress = automl.handle_.progress()
+    assert progress["n_inherited"] == len(inherited) and progress["n_pruned"] == len(inherited) + len(stopped)
+    [ended] = [line for line in results_part(automl, None, None, holdout_note="")["why"]
+               if line.startswith("The search ended")]
+    assert (f"1 trial finished, {len(stopped)} were pruned or stopped early, {len(inherited)} scored with "
+            "the supernet's shared weights, 0 failed.") in ended
 
 
 def test_a_failing_supernet_phase_is_recorded_and_the_search_goes_on(monkeypatch):
