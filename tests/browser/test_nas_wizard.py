@@ -35,7 +35,7 @@ def set_nas_search(page) -> None:
     on a family's box was once lost (the search ran the default families), so the settings are
     applied again when the summary does not show them in time."""
     summary = (f"{tid('search-summary')}:has-text('at most {N_TRIALS} trials')"
-               ":has-text('neural architecture search'):not(:has-text('every model family'))")
+               ":has-text('Search neural network architectures')")
     for attempt in range(3):
         families = page.eval_on_selector_all(
             f"{tid('families')} input[type=checkbox]", "els => els.map(e => e.dataset.testid)")
