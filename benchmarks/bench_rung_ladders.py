@@ -21,7 +21,9 @@ median over orders, the share of orders at most 0.5, and the share never reachin
 A ladder is a list of rungs in percent of a network's epoch budget (a network's budget depends
 on its batch size): "3-9-27-81" is the engine's ladder before 2026-12-07 (epochs of 100), "30-90"
 the one since. "learnt-70%" places the first rung from the curves of the networks trained whole
-so far (where they had made 70 % of their gain); "... half" keeps the best half at each rung.
+so far (where they had made 70 % of their gain); "... half" keeps the best half at each rung;
+"... cv" judges a rung on the mean of every fold's score there (each fold trained to the rung,
+then the survivors resumed: ``simulate_cv``).
 """
 
 from __future__ import annotations
@@ -46,7 +48,9 @@ LADDERS = {"3-9-27-81": [3, 9, 27, 81], "10-30-90": [10, 30, 90], "3-30-90": [3,
            "learnt-50%": 0.5, "learnt-70%": 0.7, "learnt-90%": 0.9,
            # keeping the best half at each rung instead of the best third
            "3-9-27-81 half": ([3, 9, 27, 81], 2), "10-30-90 half": ([10, 30, 90], 2),
-           "30-90 half": ([30, 90], 2)}
+           "30-90 half": ([30, 90], 2),
+           # judged on the mean of every fold at the rung (each fold trained to it, then resumed)
+           "10-30-90 cv": ("cv", [10, 30, 90]), "30-90 cv": ("cv", [30, 90])}
 
 
 # -- step 1: measured networks ---------------------------------------------------------------------
@@ -104,6 +108,7 @@ class Network:
     seconds: list[float]  # per fold
     cv: float
     curve: list[float]  # first fold, per epoch
+    curves: list[list[float]] = field(default_factory=list)  # every fold's
 
 
 @dataclass
@@ -119,7 +124,7 @@ class Trial:
 def load_networks(path: Path) -> tuple[list[Network], bool]:
     record = json.loads(Path(path).read_text())
     nets = [Network([f["seconds"] for f in n["folds"]], float(np.mean([f["score"] for f in n["folds"]])),
-                    n["folds"][0]["curve"])
+                    n["folds"][0]["curve"], [f["curve"] for f in n["folds"]])
             for n in record["networks"]
             if len(n["folds"]) == N_FOLDS and not any(f["error"] for f in n["folds"])]
     return nets, record["greater_is_better"]
@@ -221,6 +226,72 @@ def simulate(nets: list[Network], order: list[int], greater: bool, ladder: list[
             finished.append((now, t.net.cv))
 
 
+def simulate_cv(nets: list[Network], order: list[int], greater: bool, ladder: list[int],
+                budget: float) -> list[tuple[float, float]]:
+    """As ``simulate``, but a rung judges a network on the mean of its folds' scores at that
+    epoch: every fold trains to the rung (side by side), then the survivors' folds resume to the
+    next. A stopped network costs every fold's seconds up to the rung."""
+    better = (lambda a, b: a >= b) if greater else (lambda a, b: a <= b)
+    means: list[list[float]] = []  # earlier networks' mean curves, up to where they stopped
+    trials: list[dict] = []
+    queue = iter(order)
+    running: list = []
+    now, seq, finished = 0.0, 0, []
+
+    def start(i):
+        net = nets[i]
+        n_epochs = len(net.curve)
+        rungs = thresholds(means, ladder, n_epochs, greater) if means else {}
+        stops = sorted(e for e in rungs if e < n_epochs)
+        return {"net": net, "rungs": rungs, "ends": stops + [n_epochs], "seg": 0, "done": set(),
+                "in_flight": set(), "state": "running", "n_epochs": n_epochs}
+
+    def next_unit():
+        for t in trials:
+            if t["state"] == "running":
+                pending = [k for k in range(N_FOLDS) if k not in t["done"] and k not in t["in_flight"]]
+                if pending:
+                    return t, pending[0]
+        i = next(queue, None)
+        if i is None:
+            return None
+        trials.append(start(i))
+        return trials[-1], 0
+
+    while True:
+        while len(running) < WORKERS and now < budget:
+            unit = next_unit()
+            if unit is None:
+                break
+            t, fold = unit
+            lo = t["ends"][t["seg"] - 1] if t["seg"] else 0
+            cost = t["net"].seconds[fold] * (t["ends"][t["seg"]] - lo) / t["n_epochs"]
+            t["in_flight"].add(fold)
+            seq += 1
+            heapq.heappush(running, (now + cost, seq, t, fold))
+        if not running:
+            return finished
+        now, _, t, fold = heapq.heappop(running)
+        if now > budget:
+            return finished
+        t["in_flight"].discard(fold)
+        t["done"].add(fold)
+        if len(t["done"]) < N_FOLDS:
+            continue
+        end = t["ends"][t["seg"]]
+        mean = list(np.mean([c[:end] for c in t["net"].curves], axis=0))
+        if end == t["n_epochs"]:
+            t["state"] = "finished"
+            finished.append((now, t["net"].cv))
+            means.append(mean)
+        elif not better(mean[end - 1], t["rungs"][end]):
+            t["state"] = "pruned"
+            means.append(mean)
+        else:
+            t["seg"] += 1
+            t["done"] = set()
+
+
 def time_ratio(nets, order, greater, ladder, budget) -> float:
     """The ladder's time to the no-pruning search's best, over the latter's; inf if never."""
     none = simulate(nets, order, greater, [], budget)
@@ -230,7 +301,9 @@ def time_ratio(nets, order, greater, ladder, budget) -> float:
     def reached(runs):
         return next((t for t, s in sorted(runs) if (s >= target if greater else s <= target)), None)
 
-    t_ladder = reached(simulate(nets, order, greater, ladder, budget))
+    run = (simulate_cv(nets, order, greater, ladder[1], budget) if isinstance(ladder, tuple) and ladder[0] == "cv"
+           else simulate(nets, order, greater, ladder, budget))
+    t_ladder = reached(run)
     return np.inf if t_ladder is None else t_ladder / reached(none)
 
 
