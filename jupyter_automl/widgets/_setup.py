@@ -71,7 +71,8 @@ NAS_MODES = [
     {"value": "supernet", "label": "Supernet: weight sharing (one-shot)",
      "help": "one weight-sharing network trains first and scores up to 40 of its sub-networks "
              "without training them; the best 3 train from scratch on one fold, and the best of "
-             "those on every fold. Fewer training epochs; needs PyTorch",
+             "those on every fold (each as a small ensemble of 8 heads). Fewer training epochs; "
+             "needs PyTorch",
      "summary": ", the networks through a weight-sharing supernet"},
 ]
 MSG_NAS_MODE = "Pick how the networks are searched: one of {valid}. Got {got!r}."

@@ -56,6 +56,8 @@ def test_a_supernet_search_scores_sub_networks_with_inherited_weights_then_retra
     best = candidates.sort_values("inherited_score").head(N_RETRAIN)  # log loss: lower is better
     assert sorted(retrained["inherited_score"]) == pytest.approx(sorted(best["inherited_score"]))
     assert all(p in list(best["params"]) for p in retrained["params"])  # the same configurations
+    # a path retrains as the trunk of a TabM-mini ensemble (iris is not an image)
+    assert all(p["nas.n_heads"] == 8 and p["nas.ensemble"] == "tabm_mini" for p in retrained["params"])
     # the final model is a retrained network, and it predicts
     assert automl.best_trial_ in set(finished["trial"])
     assert type(automl.best_pipeline_.steps[-1][1]).__name__ == "TabularNetClassifier"
