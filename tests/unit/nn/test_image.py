@@ -122,5 +122,7 @@ def test_a_supernet_search_on_an_image_retrains_convolutional_networks():
     assert supernet["nas.supernet"].startswith("a shared stage of 2 convolutions of 16 channels")
     retrained = board[~board["inherited_weights"]]
     assert len(retrained) >= 1 and all(p["nas.conv_channels"] == 16 for p in retrained["params"])
-    assert all(p["nas.n_heads"] == 1 for p in retrained["params"])  # CNNs, as the image default
+    # CNNs trained as the image default is (one head, batch 64, one-cycle schedule)
+    assert all(p["nas.n_heads"] == 1 and p["nas.batch_size"] == 64 and p["nas.schedule"] == "one_cycle"
+               for p in retrained["params"])
     assert (automl.predict(X) == y).mean() >= 0.9
