@@ -38,8 +38,7 @@ from sklearn.pipeline import Pipeline
 from .._logging import get_logger
 from ..events import EventBus, FoldScored, TrialStarted
 from ..exceptions import InputError, SearchWarning
-from ..nn import TORCH_INSTALL, SuperNet, default_max_epochs, warm_up
-from ..nn._defaults import IMAGE_ARCHITECTURES
+from ..nn import TORCH_INSTALL, SuperNet, default_architectures, default_max_epochs, warm_up
 from ._budget import Budget
 from ._epochs import aligned_predictions
 from ._objective import TrainingData, describe_error
@@ -83,7 +82,7 @@ SUPERNET = {"max_blocks": 4, "widths": (32, 64, 128, 256), "activations": ("relu
 # and retrain as it trains (batch 64, one-cycle schedule): on digits 386-416 epochs in all instead
 # of 650 (47 a fold instead of 89), the same median test log loss.
 RETRAIN_ENSEMBLE = {"n_heads": 8, "ensemble": "tabm_mini"}
-RETRAIN_IMAGE = {"training": IMAGE_ARCHITECTURES["cnn"].training}
+RETRAIN_IMAGE = {"training": default_architectures(image=True)["cnn"]["training"]}
 # on an image's pixels (space.image_of) the paths share the default CNN's convolution stage
 IMAGE_INPUTS = {"numeric": "plain", "conv_channels": 16, "conv_layers": 2}
 MSG_NAS = "The 'nas' parameter of AutoML must be one of {valid}. Got {got!r} instead."
