@@ -71,8 +71,8 @@ NAS_MODES = [
     {"value": "supernet", "label": "Supernet: weight sharing (one-shot)",
      "help": "one weight-sharing network trains first and scores up to 40 of its sub-networks "
              "without training them; the best 3 train from scratch on one fold, and the best of "
-             "those on every fold (each as a small ensemble of 8 heads). Fewer training epochs; "
-             "needs PyTorch",
+             "those on every fold (as small ensembles of 8 heads; on images, as CNNs). Fewer "
+             "training epochs; needs PyTorch",
      "summary": ", the networks through a weight-sharing supernet"},
 ]
 MSG_NAS_MODE = "Pick how the networks are searched: one of {valid}. Got {got!r}."
@@ -243,8 +243,8 @@ def summary_line(settings: dict[str, Any], n_rows: int) -> str:
     limits = []
     if s["time_budget"]:
         limits.append(f"for up to {float(s['time_budget']):g} s")
-    if s["n_trials"]:
-        limits.append(f"at most {int(s['n_trials'])} trials")
+    if s["n_trials"]:  # "in" when it is the only limit: "Search ... in at most 4 trials"
+        limits.append(f"{'' if limits else 'in '}at most {int(s['n_trials'])} trials")
     families = [FAMILIES[f].label.lower() for f in s["families"] if f in FAMILIES]
     left_out = [f for f in FAMILIES if f not in s["families"]]
     which = ", ".join(families)

@@ -89,6 +89,8 @@ def test_the_architecture_search_choice_maps_onto_nas_when_that_family_is_search
     assert automl_kwargs(with_nas | {"nas": "standard"}, runs_dir="r")["nas"] == "standard"
     assert "through a weight-sharing supernet" in summary_line(with_nas, 1000)
     assert summary_line(with_nas, 1000).startswith("Search neural network architectures for up to ")
+    assert summary_line(with_nas | {"time_budget": None, "n_trials": 4}, 1000).startswith(
+        "Search neural network architectures in at most 4 trials with ")
     assert "supernet" not in summary_line(with_nas | {"nas": "standard"}, 1000)
     assert "supernet" not in summary_line(DEFAULT_SETTINGS | {"nas": "supernet"}, 1000)
 
