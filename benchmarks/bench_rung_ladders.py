@@ -167,6 +167,26 @@ def thresholds(curves: list[list[float]], ladder: list[int] | tuple, max_epochs:
     return out
 
 
+def run_units(next_unit, cost, ended, budget: float) -> None:
+    """The search's clock: ``WORKERS`` workers start units (``next_unit()`` gives a (trial, fold)
+    or None) while one is free and the budget lasts; ``ended(now, trial, fold)`` as each ends in it."""
+    running: list = []  # heap of (end, seq, trial, fold)
+    now, seq = 0.0, 0
+    while True:
+        while len(running) < WORKERS and now < budget:
+            unit = next_unit()
+            if unit is None:
+                break
+            seq += 1
+            heapq.heappush(running, (now + cost(*unit), seq, *unit))
+        if not running:
+            return
+        now, _, t, fold = heapq.heappop(running)
+        if now > budget:
+            return
+        ended(now, t, fold)
+
+
 def simulate(nets: list[Network], order: list[int], greater: bool, ladder: list[int] | float,
              budget: float) -> list[tuple[float, float]]:
     """(time, CV score) of each network that finished every fold within ``budget``; a float
@@ -176,8 +196,7 @@ def simulate(nets: list[Network], order: list[int], greater: bool, ladder: list[
     curves: list[list[float]] = []
     whole: list[list[float]] = []  # the curves of networks no rung stopped
     queue = iter(order)
-    running: list = []  # heap of (end, seq, trial, fold)
-    now, seq, finished = 0.0, 0, []
+    finished: list[tuple[float, float]] = []
 
     def next_unit():
         for t in trials:  # depth first: the oldest running trial's next fold
@@ -185,6 +204,7 @@ def simulate(nets: list[Network], order: list[int], greater: bool, ladder: list[
                 continue
             pending = [k for k in range(N_FOLDS) if k not in t.done and k not in t.in_flight]
             if pending:
+                t.in_flight.add(pending[0])
                 return t, pending[0]
         i = next(queue, None)
         if i is None:
@@ -195,35 +215,28 @@ def simulate(nets: list[Network], order: list[int], greater: bool, ladder: list[
         rungs = thresholds(curves, rungs_at, len(t.net.curve), greater) if rungs_at else {}
         t.judged = bool(rungs)
         t.stop_at = next((e for e, v in sorted(rungs.items()) if not better(t.net.curve[e - 1], v)), None)
+        t.in_flight.add(0)
         trials.append(t)
         return t, 0
 
-    while True:
-        while len(running) < WORKERS and now < budget:
-            unit = next_unit()
-            if unit is None:
-                break
-            t, fold = unit
-            cost = t.net.seconds[fold] * ((t.stop_at / len(t.net.curve)) if fold == 0 and t.stop_at else 1)
-            t.in_flight.add(fold)
-            seq += 1
-            heapq.heappush(running, (now + cost, seq, t, fold))
-        if not running:
-            return finished
-        now, _, t, fold = heapq.heappop(running)
-        if now > budget:
-            return finished
+    def cost(t: Trial, fold: int) -> float:
+        return t.net.seconds[fold] * ((t.stop_at / len(t.net.curve)) if fold == 0 and t.stop_at else 1)
+
+    def ended(now: float, t: Trial, fold: int) -> None:
         t.in_flight.discard(fold)
         if fold == 0:
             curves.append(t.net.curve[: t.stop_at] if t.stop_at else t.net.curve)
             if t.stop_at:
                 t.state = "pruned"
-                continue
+                return
             whole.append(t.net.curve)
         t.done.add(fold)
         if len(t.done) == N_FOLDS:
             t.state = "finished"
             finished.append((now, t.net.cv))
+
+    run_units(next_unit, cost, ended, budget)
+    return finished
 
 
 def simulate_cv(nets: list[Network], order: list[int], greater: bool, ladder: list[int],
@@ -235,8 +248,7 @@ def simulate_cv(nets: list[Network], order: list[int], greater: bool, ladder: li
     means: list[list[float]] = []  # earlier networks' mean curves, up to where they stopped
     trials: list[dict] = []
     queue = iter(order)
-    running: list = []
-    now, seq, finished = 0.0, 0, []
+    finished: list[tuple[float, float]] = []
 
     def start(i):
         net = nets[i]
@@ -251,33 +263,24 @@ def simulate_cv(nets: list[Network], order: list[int], greater: bool, ladder: li
             if t["state"] == "running":
                 pending = [k for k in range(N_FOLDS) if k not in t["done"] and k not in t["in_flight"]]
                 if pending:
+                    t["in_flight"].add(pending[0])
                     return t, pending[0]
         i = next(queue, None)
         if i is None:
             return None
         trials.append(start(i))
+        trials[-1]["in_flight"].add(0)
         return trials[-1], 0
 
-    while True:
-        while len(running) < WORKERS and now < budget:
-            unit = next_unit()
-            if unit is None:
-                break
-            t, fold = unit
-            lo = t["ends"][t["seg"] - 1] if t["seg"] else 0
-            cost = t["net"].seconds[fold] * (t["ends"][t["seg"]] - lo) / t["n_epochs"]
-            t["in_flight"].add(fold)
-            seq += 1
-            heapq.heappush(running, (now + cost, seq, t, fold))
-        if not running:
-            return finished
-        now, _, t, fold = heapq.heappop(running)
-        if now > budget:
-            return finished
+    def cost(t: dict, fold: int) -> float:  # this fold's share of epochs up to the next rung
+        lo = t["ends"][t["seg"] - 1] if t["seg"] else 0
+        return t["net"].seconds[fold] * (t["ends"][t["seg"]] - lo) / t["n_epochs"]
+
+    def ended(now: float, t: dict, fold: int) -> None:
         t["in_flight"].discard(fold)
         t["done"].add(fold)
         if len(t["done"]) < N_FOLDS:
-            continue
+            return
         end = t["ends"][t["seg"]]
         mean = list(np.mean([c[:end] for c in t["net"].curves], axis=0))
         if end == t["n_epochs"]:
@@ -290,6 +293,9 @@ def simulate_cv(nets: list[Network], order: list[int], greater: bool, ladder: li
         else:
             t["seg"] += 1
             t["done"] = set()
+
+    run_units(next_unit, cost, ended, budget)
+    return finished
 
 
 def time_ratio(nets, order, greater, ladder, budget) -> float:
